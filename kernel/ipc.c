@@ -1,0 +1,186 @@
+#include "cspace.h"
+#include "gate.h"
+#include "klib.h"
+#include "pmem.h"
+#include "task.h"
+#include "thread.h"
+#include <ferry/error.h>
+#include <ferry/syscall.h>
+
+struct gate *gate_create(struct thread *receiver, uint64_t label)
+{
+    struct gate *gate = kmem_alloc(sizeof(*gate));
+    if (!gate)
+        return NULL;
+    kobj_init(&gate->obj, FERRY_OBJ_GATE);
+    gate->receiver = receiver;
+    gate->label = label;
+    return gate;
+}
+
+long ipc_check_message(struct thread *sender, uint64_t tag)
+{
+    if (FERRY_TAG_WORDS(tag) > FERRY_MSG_WORDS || FERRY_TAG_CAPS(tag) > FERRY_MSG_CAPS)
+        return FERRY_E_INVAL;
+    for (unsigned i = 0; i < FERRY_TAG_CAPS(tag); i++) {
+        uint64_t sel = sender->utcb->snd_cap[i] & 0xffffffffu;
+        struct cap *cap = cspace_slot(sender->task, sel);
+        if (!cap || !cap->obj)
+            return FERRY_E_BADSEL;
+    }
+    return FERRY_OK;
+}
+
+/*
+ * Moves words and capabilities from `from`'s UTCB to `to`'s. Capabilities go
+ * into the receiver's window; one that cannot be placed (window too small,
+ * slot occupied, sender's slot emptied meanwhile) is dropped and flagged, the
+ * rest of the message still arrives. Returns the tag the receiver sees.
+ */
+static uint64_t copy_message(struct thread *from, struct thread *to, uint64_t tag)
+{
+    struct ferry_utcb *src = from->utcb, *dst = to->utcb;
+    unsigned words = FERRY_TAG_WORDS(tag), caps = FERRY_TAG_CAPS(tag), flags = 0;
+    memcpy(dst->mr, src->mr, words * sizeof(uint64_t));
+
+    uint64_t first = dst->rcv_window & 0xffffffffu, room = dst->rcv_window >> 32;
+    for (unsigned i = 0; i < caps; i++) {
+        uint64_t desc = src->snd_cap[i];
+        struct cap *cap = cspace_slot(from->task, desc & 0xffffffffu);
+        dst->rcv_type[i] = FERRY_OBJ_NONE;
+        dst->rcv_label[i] = 0;
+        if (!cap || !cap->obj || i >= room ||
+            cspace_insert(to->task, first + i, cap->obj, cap->rights & (desc >> 32)) < 0) {
+            flags |= FERRY_TAG_FLAG_CAPFAIL;
+            continue;
+        }
+        dst->rcv_type[i] = cap->obj->type;
+        dst->rcv_label[i] = kobj_label(cap->obj);
+    }
+    return FERRY_TAG(words, caps, FERRY_TAG_PROTO(tag)) |
+           ((uint64_t)flags << FERRY_TAG_FLAGS_SHIFT);
+}
+
+/* Hands the sender's message (or fault) to a receiver blocked in IPC_WAIT. */
+static void deliver(struct thread *sender, struct thread *receiver, uint64_t label)
+{
+    uint64_t tag;
+    if (sender->fault.kind) {
+        struct fault_record *f = &sender->fault;
+        uint64_t *mr = receiver->utcb->mr;
+        mr[0] = f->addr;
+        mr[1] = f->access;
+        mr[2] = f->pc;
+        mr[3] = f->cause;
+        mr[4] = sender->obj.id;
+        tag = FERRY_TAG(5, 0, f->kind);
+    } else {
+        tag = copy_message(sender, receiver, sender->frame.x[REG_A1]);
+    }
+    receiver->frame.x[REG_A1] = tag;
+    receiver->frame.x[REG_A2] = label;
+    thread_complete(receiver, FERRY_OK);
+}
+
+/* A caller whose reply will never come: a call fails, a fault reruns. */
+static void cancel_reply_wait(struct thread *caller)
+{
+    if (caller->fault.kind) {
+        thread_cancel_block(caller);
+        thread_make_runnable(caller);
+    } else {
+        thread_complete(caller, FERRY_E_CANCELED);
+    }
+}
+
+/* Sender's call (or fault) was delivered: it now waits for receiver's reply. */
+static void enter_reply_wait(struct thread *caller, struct thread *receiver)
+{
+    if (receiver->reply_to)
+        cancel_reply_wait(receiver->reply_to); /* receiver moved on without replying */
+    thread_unlink_waits(caller);
+    sched_remove(caller);
+    caller->state = TS_REPLY_WAIT;
+    caller->reply_from = receiver;
+    receiver->reply_to = caller;
+}
+
+static bool sender_wants_reply(const struct thread *sender)
+{
+    return sender->fault.kind || sender->frame.x[REG_A7] == FERRY_SYS_IPC_CALL;
+}
+
+long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int is_call)
+{
+    struct thread *receiver = gate->receiver;
+    if (receiver->state == TS_RECV) {
+        deliver(sender, receiver, gate->label);
+        if (!is_call)
+            return FERRY_OK;
+        enter_reply_wait(sender, receiver);
+        /* run the server next: the caller is blocked anyway */
+        sched_remove(receiver);
+        sched_make_ready(receiver, true);
+        return SYSCALL_DEFERRED;
+    }
+    if (timeout_us == FERRY_TIMEOUT_POLL)
+        return FERRY_E_TIMEOUT;
+    sender->send_gate = gate;
+    list_push_back(&receiver->send_queue, &sender->wait_link);
+    thread_block(sender, TS_SEND, timeout_us);
+    return SYSCALL_DEFERRED;
+}
+
+void ipc_send_fault(struct thread *t, struct gate *handler)
+{
+    struct thread *receiver = handler->receiver;
+    if (receiver->state == TS_RECV) {
+        deliver(t, receiver, handler->label);
+        enter_reply_wait(t, receiver);
+        sched_remove(receiver);
+        sched_make_ready(receiver, true);
+        return;
+    }
+    t->send_gate = handler;
+    list_push_back(&receiver->send_queue, &t->wait_link);
+    thread_block(t, TS_SEND, FERRY_TIMEOUT_NEVER);
+}
+
+long ipc_wait(struct thread *receiver, uint64_t timeout_us)
+{
+    if (!list_empty(&receiver->send_queue)) {
+        struct thread *sender = container_of(receiver->send_queue.next, struct thread, wait_link);
+        struct gate *gate = sender->send_gate;
+        list_remove(&sender->wait_link);
+        deliver(sender, receiver, gate->label);
+        if (sender_wants_reply(sender)) {
+            enter_reply_wait(sender, receiver);
+        } else {
+            thread_complete(sender, FERRY_OK);
+        }
+        return SYSCALL_DEFERRED; /* deliver() completed the receiver */
+    }
+    if (timeout_us == FERRY_TIMEOUT_POLL)
+        return FERRY_E_TIMEOUT;
+    thread_block(receiver, TS_RECV, timeout_us);
+    return SYSCALL_DEFERRED;
+}
+
+long ipc_reply(struct thread *replier, uint64_t tag)
+{
+    struct thread *caller = replier->reply_to;
+    if (!caller)
+        return FERRY_E_NOREPLY;
+    replier->reply_to = NULL;
+    caller->reply_from = NULL;
+    if (caller->fault.kind) {
+        /* resolved (or not): the faulting instruction runs again */
+        caller->fault.kind = 0;
+        thread_make_runnable(caller);
+        return FERRY_OK;
+    }
+    caller->frame.x[REG_A1] = copy_message(replier, caller, tag);
+    caller->frame.x[REG_A2] = 0;
+    thread_complete(caller, FERRY_OK);
+    return FERRY_OK;
+}

@@ -1,0 +1,304 @@
+#include "thread.h"
+#include "arch/riscv/csr.h"
+#include "gate.h"
+#include "irq.h"
+#include "klib.h"
+#include "pmem.h"
+#include "task.h"
+#include "timer.h"
+#include <ferry/error.h>
+#include <ferry/syscall.h>
+
+struct thread *current;
+extern char boot_stack_top[];
+
+/* Ready queues: one FIFO per priority, a bitmap of non-empty ones. */
+static struct list ready_queue[FERRY_PRIO_MAX + 1];
+static uint64_t ready_bitmap[(FERRY_PRIO_MAX + 1) / 64];
+static bool sched_initialised;
+
+static void sched_init(void)
+{
+    for (unsigned i = 0; i <= FERRY_PRIO_MAX; i++)
+        list_init(&ready_queue[i]);
+    sched_initialised = true;
+}
+
+struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err)
+{
+    if (!sched_initialised)
+        sched_init();
+    struct thread *t = kmem_alloc(sizeof(*t));
+    struct ferry_utcb *utcb = frame_alloc();
+    if (!t || !utcb)
+        goto nomem;
+    if (vm_map_page(task->root, utcb_va, (uint64_t)utcb, PTE_U | PTE_R | PTE_W | PTE_A | PTE_D))
+        goto nomem;
+    kobj_init(&t->obj, FERRY_OBJ_THREAD);
+    t->task = task;
+    t->utcb = utcb;
+    t->utcb_va = utcb_va;
+    t->prio = 0;
+    t->slice_ticks = timer_us_to_ticks(FERRY_DEFAULT_SLICE_US);
+    t->state = TS_INACTIVE;
+    t->frame.kernel_sp = (uint64_t)boot_stack_top;
+    list_init(&t->ready_link);
+    list_init(&t->wait_link);
+    list_init(&t->send_queue);
+    list_init(&t->timeout_link);
+    task->obj.refs++; /* the thread keeps its task */
+    return t;
+nomem:
+    if (utcb)
+        frame_free(utcb);
+    if (t)
+        kmem_free(t, sizeof(*t));
+    *err = FERRY_E_NOMEM;
+    return NULL;
+}
+
+/* ---- scheduler ---- */
+
+void sched_make_ready(struct thread *t, bool front)
+{
+    KASSERT(t->state == TS_READY && !t->suspended);
+    if (list_linked(&t->ready_link))
+        return;
+    if (front)
+        list_push_front(&ready_queue[t->prio], &t->ready_link);
+    else
+        list_push_back(&ready_queue[t->prio], &t->ready_link);
+    ready_bitmap[t->prio / 64] |= 1ul << (t->prio % 64);
+}
+
+void sched_remove(struct thread *t)
+{
+    if (!list_linked(&t->ready_link))
+        return;
+    list_remove(&t->ready_link);
+    if (list_empty(&ready_queue[t->prio]))
+        ready_bitmap[t->prio / 64] &= ~(1ul << (t->prio % 64));
+}
+
+void sched_rotate(struct thread *t)
+{
+    if (!list_linked(&t->ready_link))
+        return;
+    list_remove(&t->ready_link);
+    list_push_back(&ready_queue[t->prio], &t->ready_link);
+}
+
+/* Index of the highest set bit of a nonzero word (no libgcc in the kernel). */
+static unsigned highest_bit(uint64_t word)
+{
+    unsigned bit = 0;
+    for (unsigned step = 32; step; step /= 2)
+        if (word >> (bit + step))
+            bit += step;
+    return bit;
+}
+
+struct thread *sched_pick(void)
+{
+    for (int word = ARRAY_SIZE(ready_bitmap) - 1; word >= 0; word--) {
+        if (!ready_bitmap[word])
+            continue;
+        unsigned prio = word * 64 + highest_bit(ready_bitmap[word]);
+        return container_of(ready_queue[prio].next, struct thread, ready_link);
+    }
+    return NULL;
+}
+
+/* ---- blocking ---- */
+
+void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us)
+{
+    sched_remove(t);
+    t->state = state;
+    if (timeout_us != FERRY_TIMEOUT_NEVER) {
+        uint64_t ticks = timer_us_to_ticks(timeout_us);
+        uint64_t now = timer_now();
+        timeout_add(t, ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks);
+    }
+}
+
+/* Takes t off every wait structure; leaves registers alone. */
+void thread_unlink_waits(struct thread *t)
+{
+    timeout_remove(t);
+    if (list_linked(&t->wait_link))
+        list_remove(&t->wait_link);
+    if (t->state == TS_IRQ_WAIT && t->waiting_irq) {
+        t->waiting_irq->waiter = NULL;
+        t->waiting_irq = NULL;
+    }
+    if (t->state == TS_REPLY_WAIT && t->reply_from) {
+        t->reply_from->reply_to = NULL;
+        t->reply_from = NULL;
+    }
+    t->send_gate = NULL;
+}
+
+void thread_make_runnable(struct thread *t)
+{
+    t->state = TS_READY;
+    if (!t->suspended)
+        sched_make_ready(t, false);
+}
+
+void thread_complete(struct thread *t, long err)
+{
+    thread_unlink_waits(t);
+    t->frame.x[REG_A0] = (uint64_t)err;
+    t->frame.pc += 4;
+    thread_make_runnable(t);
+}
+
+void thread_cancel_block(struct thread *t)
+{
+    thread_unlink_waits(t);
+    t->fault.kind = 0;
+    t->state = TS_READY;
+}
+
+/* ---- control ---- */
+
+long thread_suspend(struct thread *t)
+{
+    if (t->suspended)
+        return FERRY_OK;
+    t->suspended = true;
+    switch (t->state) {
+    case TS_READY:
+        sched_remove(t);
+        break;
+    case TS_SEND:
+    case TS_RECV:
+    case TS_IRQ_WAIT:
+    case TS_SLEEP:
+        /* a fault in delivery has no syscall to re-issue: the instruction reruns */
+        t->restart_call = t->fault.kind ? 0 : t->frame.x[REG_A7];
+        thread_cancel_block(t);
+        break;
+    case TS_REPLY_WAIT:
+        if (t->fault.kind)
+            thread_cancel_block(t);
+        /* a call waits for its reply; the suspension holds when it arrives */
+        break;
+    case TS_INACTIVE:
+    case TS_FAULTED:
+        break;
+    }
+    return FERRY_OK;
+}
+
+long thread_resume(struct thread *t)
+{
+    t->suspended = false;
+    if (t->state == TS_INACTIVE || t->state == TS_FAULTED) {
+        t->fault.kind = 0;
+        t->state = TS_READY;
+    }
+    if (t->state == TS_READY)
+        sched_make_ready(t, false);
+    return FERRY_OK;
+}
+
+static bool state_accessible(const struct thread *t)
+{
+    return t->suspended || t->state == TS_INACTIVE || t->state == TS_FAULTED;
+}
+
+static enum ferry_run_state run_state(const struct thread *t)
+{
+    switch (t->state) {
+    case TS_INACTIVE:
+        return FERRY_RUN_INACTIVE;
+    case TS_FAULTED:
+        return FERRY_RUN_FAULTED;
+    case TS_REPLY_WAIT:
+        return FERRY_RUN_REPLY_WAIT;
+    case TS_READY:
+        return t->restart_call ? FERRY_RUN_BLOCKED : FERRY_RUN_READY;
+    default:
+        return FERRY_RUN_BLOCKED;
+    }
+}
+
+long thread_read_state(struct thread *t, struct ferry_thread_state *out)
+{
+    if (!state_accessible(t))
+        return FERRY_E_BUSY;
+    fpu_release(t);
+    memcpy(out->x, t->frame.x, sizeof(out->x));
+    out->x[0] = 0;
+    out->pc = t->frame.pc;
+    memcpy(out->f, t->fpr, sizeof(out->f));
+    out->fcsr = t->fcsr;
+    out->fp_used = t->fp_used;
+    out->run_state = run_state(t);
+    out->blocked_call = t->restart_call;
+    out->suspended = t->suspended;
+    memcpy(out->utcb, t->utcb, FERRY_UTCB_STATE);
+    return FERRY_OK;
+}
+
+long thread_write_state(struct thread *t, const struct ferry_thread_state *in)
+{
+    if (!state_accessible(t) || t->state == TS_REPLY_WAIT)
+        return FERRY_E_BUSY;
+    fpu_release(t);
+    memcpy(&t->frame.x[1], &in->x[1], sizeof(in->x) - sizeof(in->x[0]));
+    t->frame.pc = in->pc;
+    memcpy(t->fpr, in->f, sizeof(t->fpr));
+    t->fcsr = in->fcsr;
+    /* FP state moves with the thread: a thread that had used the FPU keeps
+     * its registers live from its first instruction on. */
+    t->fp_used = in->fp_used || in->fcsr;
+    t->restart_call = in->blocked_call;
+    t->fault.kind = 0;
+    memcpy(t->utcb, in->utcb, FERRY_UTCB_STATE);
+    return FERRY_OK;
+}
+
+/* ---- FPU ---- */
+
+void fpu_save(uint64_t *regs);          /* trap.S: f0-f31, fcsr after them */
+void fpu_restore(const uint64_t *regs);
+
+static struct thread *fpu_owner; /* whose state the FP registers hold */
+
+static void fpu_save_owner(void)
+{
+    if (fpu_owner && (csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
+        _Static_assert(__builtin_offsetof(struct thread, fcsr) ==
+                           __builtin_offsetof(struct thread, fpr) + 32 * 8,
+                       "fcsr follows fpr");
+        fpu_save(fpu_owner->fpr);
+        csr_clear(sstatus, SSTATUS_FS);
+        csr_set(sstatus, SSTATUS_FS_CLEAN);
+    }
+}
+
+void fpu_switch_to(struct thread *next)
+{
+    fpu_save_owner();
+    csr_clear(sstatus, SSTATUS_FS);
+    if (!next->fp_used)
+        return; /* FS off: the first FP instruction traps and turns it on */
+    if (fpu_owner != next) {
+        csr_set(sstatus, SSTATUS_FS_INITIAL);
+        fpu_restore(next->fpr);
+        fpu_owner = next;
+        csr_clear(sstatus, SSTATUS_FS);
+    }
+    csr_set(sstatus, SSTATUS_FS_CLEAN);
+}
+
+void fpu_release(struct thread *t)
+{
+    if (fpu_owner != t)
+        return;
+    fpu_save_owner();
+    fpu_owner = NULL;
+}

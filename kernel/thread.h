@@ -1,0 +1,137 @@
+/*
+ * Threads and the scheduler.
+ *
+ * A thread is always in exactly one of these states (field `state`):
+ *
+ *   INACTIVE    created, never started; registers writable
+ *   READY       runnable; on its priority's ready queue unless suspended
+ *   SEND        blocked sending: linked on the receiver's send queue (`wait_link`)
+ *   RECV        blocked in IPC_WAIT: waits for a sender to pick it
+ *   REPLY_WAIT  call delivered, waiting for the reply (`reply_from` holds us)
+ *   IRQ_WAIT    blocked on irq `waiting_irq`
+ *   SLEEP       blocked in THREAD_SLEEP until `deadline`
+ *   FAULTED     fault or exception with no handler: halted until its state is
+ *               rewritten and it is resumed
+ *
+ * Restart rule: in SEND, RECV, IRQ_WAIT and SLEEP the thread's pc still points
+ * at its ecall and a0..a7 hold the call's arguments. Cancelling such a block
+ * (suspension) just makes it READY again; it re-issues the call when it runs.
+ * A fault in progress (`fault.kind` != 0, SEND or REPLY_WAIT) is cancelled the
+ * same way: the faulting instruction runs again and faults again.
+ * Only a call in REPLY_WAIT cannot be restarted (the server has the request);
+ * suspending it takes effect when the reply arrives.
+ *
+ * `suspended` is orthogonal: a suspended thread is never on a ready queue.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include "list.h"
+#include "object.h"
+#include <ferry/utcb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Saved user registers. Layout is fixed: trap.S stores and loads it. */
+struct trap_frame {
+    uint64_t x[32]; /* x[0] unused */
+    uint64_t pc;
+    uint64_t kernel_sp; /* stack the kernel switches to on a trap */
+};
+#define FRAME_PC_OFFSET 256
+#define FRAME_KSP_OFFSET 264
+
+enum thread_state {
+    TS_INACTIVE,
+    TS_READY,
+    TS_SEND,
+    TS_RECV,
+    TS_REPLY_WAIT,
+    TS_IRQ_WAIT,
+    TS_SLEEP,
+    TS_FAULTED,
+};
+
+/* Register numbers of the syscall ABI */
+#define REG_A0 10
+#define REG_A1 11
+#define REG_A2 12
+#define REG_A3 13
+#define REG_A4 14
+#define REG_A5 15
+#define REG_A7 17
+#define REG_SP 2
+
+struct fault_record {
+    uint64_t kind; /* 0 none, FERRY_PROTO_PAGE_FAULT or FERRY_PROTO_EXCEPTION */
+    uint64_t addr, access, pc, cause;
+};
+
+struct gate;
+struct irq;
+
+struct thread {
+    struct trap_frame frame; /* must be first: sscratch points here */
+    uint64_t fpr[32];
+    uint64_t fcsr;
+    bool fp_used;
+
+    struct kobj obj;
+    struct task *task;
+    struct ferry_utcb *utcb; /* kernel pointer to the UTCB page */
+    uint64_t utcb_va;        /* where the task sees it */
+
+    struct gate *pager, *exc_handler;
+    uint8_t prio;
+    uint64_t slice_ticks;
+
+    enum thread_state state;
+    bool suspended;
+    uint64_t restart_call; /* syscall re-issued after a cancelled block, for THREAD_READ */
+
+    struct list ready_link; /* ready queue */
+    struct list wait_link;  /* a receiver's send queue while in SEND */
+    struct list send_queue; /* senders waiting for this thread to receive */
+    struct list timeout_link;
+    uint64_t deadline;      /* ticks; valid while timeout_link is linked */
+
+    struct gate *send_gate;     /* SEND: gate we send through */
+    struct thread *reply_to;    /* a caller in REPLY_WAIT whose reply we owe */
+    struct thread *reply_from;  /* REPLY_WAIT: the thread that owes us the reply */
+    struct irq *waiting_irq;    /* IRQ_WAIT */
+    struct fault_record fault;
+};
+
+struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err);
+
+/* The thread running on this hart (the one whose trap is being handled). */
+extern struct thread *current;
+
+/* Scheduler */
+void sched_make_ready(struct thread *t, bool front);
+void sched_remove(struct thread *t);
+void sched_rotate(struct thread *t); /* time slice used up: to the back */
+struct thread *sched_pick(void);     /* highest priority ready thread or NULL */
+
+/* Blocking and waking (see the restart rule above). */
+void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us);
+/* Completes t's pending syscall with err and results, makes it READY. */
+void thread_complete(struct thread *t, long err);
+/* Cancels a block without completing: t will re-issue its call (state READY,
+ * not yet queued: follow with thread_make_runnable unless it stays suspended). */
+void thread_cancel_block(struct thread *t);
+/* Takes t off send queue, timeout list, IRQ and reply bookkeeping. */
+void thread_unlink_waits(struct thread *t);
+/* state = READY and queued unless suspended. */
+void thread_make_runnable(struct thread *t);
+
+long thread_suspend(struct thread *t);
+long thread_resume(struct thread *t);
+long thread_read_state(struct thread *t, struct ferry_thread_state *out);
+long thread_write_state(struct thread *t, const struct ferry_thread_state *in);
+
+/* FPU ownership: FP registers hold the state of `fpu_owner` while it is set. */
+void fpu_switch_to(struct thread *next);
+void fpu_release(struct thread *t);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * Sv39 address spaces.
+ *
+ * Virtual layout of every address space (one root table per task):
+ *
+ *   0x0000_0000_0000_0000 +-------------------------+
+ *                         | user: 0 .. 2 GiB        |  VPN2 0-1, mapped per task, U=1
+ *   0x0000_0000_8000_0000 +-------------------------+
+ *                         | RAM, identity mapped    |  VPN2 2.., gigapages, U=0, global
+ *                         | (kernel image, kernel   |  kernel pointer == physical address
+ *                         |  pool, user frames)     |
+ *                         +-------------------------+
+ *                         |          ...            |
+ *   0xffff_ffc0_0000_0000 +-------------------------+
+ *                         | device window: physical |  VPN2 256-259, gigapages, U=0
+ *                         | 0 .. 4 GiB (UART, PLIC) |
+ *                         +-------------------------+
+ *
+ * Kernel entries (VPN2 >= 2) are copied into each task's root table when the
+ * task is created and never change afterwards.
+ */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+#define PTE_V (1ul << 0)
+#define PTE_R (1ul << 1)
+#define PTE_W (1ul << 2)
+#define PTE_X (1ul << 3)
+#define PTE_U (1ul << 4)
+#define PTE_G (1ul << 5)
+#define PTE_A (1ul << 6)
+#define PTE_D (1ul << 7)
+/* Software bits: the rights the mapping was created with, so MEM_PROTECT can
+ * take rights away and give them back but never beyond the original map. */
+#define PTE_SW_MAXW (1ul << 8)
+#define PTE_SW_MAXX (1ul << 9)
+
+#define PTE_PPN_SHIFT 10
+#define PTE_TO_PA(pte) (((pte) >> PTE_PPN_SHIFT) << 12)
+#define PA_TO_PTE(pa)  (((uint64_t)(pa) >> 12) << PTE_PPN_SHIFT)
+
+#define USER_VA_END    0x80000000ul
+#define DEVICE_WINDOW  0xffffffc000000000ul
+#define DEVICE_WINDOW_SIZE (4ul << 30)
+
+static inline uint64_t phys_to_device(uint64_t pa)
+{
+    return DEVICE_WINDOW + pa;
+}
+
+/* Builds the kernel's own table and turns paging on. */
+void vm_init(uint64_t ram_start, uint64_t ram_end);
+
+/* A new root table holding only the kernel entries, or NULL (out of memory). */
+pte_t *vm_create_root(void);
+
+/* Map one user page; replaces an existing mapping. 0 or -FERRY_E_NOMEM. */
+int vm_map_page(pte_t *root, uint64_t va, uint64_t pa, uint64_t pte_flags);
+void vm_unmap_page(pte_t *root, uint64_t va);
+/* The leaf entry for va if one is valid, else NULL. */
+pte_t *vm_lookup(pte_t *root, uint64_t va);
+
+void vm_activate(pte_t *root);
+
+#endif
