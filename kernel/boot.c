@@ -88,23 +88,34 @@ static void find_free_memory(const void *dtb, uint32_t dtb_size)
     reserve((uint64_t)dtb, (uint64_t)dtb + dtb_size);
 }
 
-static uint64_t take_kernel_pool(void)
+/* Takes `size` bytes (page aligned) from the front of the largest free region. */
+static uint64_t carve_largest(uint64_t size)
 {
-    uint64_t total = 0;
     struct fdt_reg *largest = NULL;
-    for (unsigned i = 0; i < free_count; i++) {
-        total += free_regions[i].size;
+    for (unsigned i = 0; i < free_count; i++)
         if (!largest || free_regions[i].size > largest->size)
             largest = &free_regions[i];
-    }
-    if (!largest)
-        boot_fail("no free memory", NULL);
-    uint64_t size = ALIGN_UP(total / 8 > KERNEL_POOL_MIN ? total / 8 : KERNEL_POOL_MIN, PAGE_SIZE);
-    if (size > largest->size / 2)
-        boot_fail("not enough memory for the kernel pool", NULL);
-    pmem_init(largest->base, largest->base + size);
+    if (!largest || largest->size < size)
+        return 0;
+    uint64_t base = largest->base;
     largest->base += size;
     largest->size -= size;
+    return base;
+}
+
+static uint64_t take_kernel_pool(void)
+{
+    uint64_t total = 0, largest = 0;
+    for (unsigned i = 0; i < free_count; i++) {
+        total += free_regions[i].size;
+        if (free_regions[i].size > largest)
+            largest = free_regions[i].size;
+    }
+    uint64_t size = ALIGN_UP(total / 8 > KERNEL_POOL_MIN ? total / 8 : KERNEL_POOL_MIN, PAGE_SIZE);
+    if (size > largest / 2)
+        boot_fail("not enough memory for the kernel pool", NULL);
+    uint64_t base = carve_largest(size);
+    pmem_init(base, base + size);
     return size;
 }
 
@@ -134,24 +145,46 @@ static void root_insert(uint64_t sel, struct kobj *obj, uint64_t rights)
         boot_fail("out of kernel memory building the root task", NULL);
 }
 
-/* Maps fresh zeroed frames at [va, va + size) with PTE flags `flags` (OR-ed
- * into a page another segment already mapped), copying `data` to va. */
-static void root_map_copy(uint64_t va, uint64_t size, const uint8_t *data, uint64_t data_size,
-                          uint64_t flags)
+/* The root task's image lives in one contiguous piece of RAM that the root
+ * task holds a capability to (FERRY_ROOT_SEL_IMAGE), so that it can share its
+ * code with tasks it creates or copy itself. vaddr v is at image_paddr + v - image_vaddr. */
+static uint64_t image_vaddr, image_paddr, image_size;
+
+static void root_map_segment(const struct elf_segment *seg, const uint8_t *file, uint64_t flags)
 {
-    for (uint64_t page = va & ~(PAGE_SIZE - 1); page < va + size; page += PAGE_SIZE) {
+    for (uint64_t page = seg->vaddr & ~(PAGE_SIZE - 1); page < seg->vaddr + seg->memsz;
+         page += PAGE_SIZE) {
+        uint8_t *frame = (uint8_t *)(image_paddr + page - image_vaddr);
         pte_t *pte = vm_lookup(root_task->root, page);
-        uint8_t *frame = pte ? (uint8_t *)PTE_TO_PA(*pte) : frame_alloc();
-        if (!frame || (!pte && vm_map_page(root_task->root, page, (uint64_t)frame, flags)))
-            boot_fail("out of kernel memory loading the root task", NULL);
         if (pte)
-            *pte |= flags;
-        for (uint64_t off = 0; off < PAGE_SIZE; off++) {
-            uint64_t at = page + off;
-            if (at >= va && at - va < data_size)
-                frame[off] = data[at - va];
-        }
+            *pte |= flags; /* page shared with the previous segment */
+        else if (vm_map_page(root_task->root, page, (uint64_t)frame, flags))
+            boot_fail("out of kernel memory loading the root task", NULL);
     }
+    uint8_t *dst = (uint8_t *)(image_paddr + seg->vaddr - image_vaddr);
+    memcpy(dst, file + seg->offset, seg->filesz);
+}
+
+/* Walks the loadable segments: checks them and finds the image's span. */
+static void root_image_span(const struct elf_image *elf)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned i = 0; i < elf->phnum; i++) {
+        struct elf_segment seg;
+        int err = elf_load_segment(elf, i, &seg);
+        if (err < 0)
+            boot_fail("module 'core' has a bad segment", elf_error_name(err));
+        if (err == 0 || seg.memsz == 0)
+            continue;
+        if (seg.vaddr >= USER_VA_END || seg.memsz > USER_VA_END - seg.vaddr)
+            boot_fail("module 'core' is linked outside user space", NULL);
+        lo = seg.vaddr < lo ? seg.vaddr : lo;
+        hi = seg.vaddr + seg.memsz > hi ? seg.vaddr + seg.memsz : hi;
+    }
+    if (hi == 0)
+        boot_fail("module 'core' has no loadable segment", NULL);
+    image_vaddr = lo & ~(PAGE_SIZE - 1);
+    image_size = ALIGN_UP(hi, PAGE_SIZE) - image_vaddr;
 }
 
 static uint64_t load_root_elf(const void *image, uint64_t size)
@@ -160,22 +193,33 @@ static uint64_t load_root_elf(const void *image, uint64_t size)
     int err = elf_open(&elf, image, size);
     if (err < 0)
         boot_fail("module 'core' is not a RISC-V executable", elf_error_name(err));
+    root_image_span(&elf);
+    image_paddr = carve_largest(image_size);
+    if (!image_paddr)
+        boot_fail("not enough memory for the root task's image", NULL);
+    memset((void *)image_paddr, 0, image_size);
     for (unsigned i = 0; i < elf.phnum; i++) {
         struct elf_segment seg;
-        err = elf_load_segment(&elf, i, &seg);
-        if (err < 0)
-            boot_fail("module 'core' has a bad segment", elf_error_name(err));
-        if (err == 0 || seg.memsz == 0)
+        if (elf_load_segment(&elf, i, &seg) <= 0 || seg.memsz == 0)
             continue;
-        if (seg.vaddr >= USER_VA_END || seg.memsz > USER_VA_END - seg.vaddr)
-            boot_fail("module 'core' is linked outside user space", NULL);
-        uint64_t flags = PTE_U | PTE_A | PTE_D | ((seg.flags & ELF_PF_R) ? PTE_R : 0) |
+        uint64_t flags = PTE_U | PTE_A | PTE_D | PTE_R |
                          ((seg.flags & ELF_PF_W) ? PTE_W | PTE_SW_MAXW : 0) |
                          ((seg.flags & ELF_PF_X) ? PTE_X | PTE_SW_MAXX : 0);
-        root_map_copy(seg.vaddr, seg.memsz, (const uint8_t *)image + seg.offset, seg.filesz,
-                      flags | PTE_R);
+        root_map_segment(&seg, image, flags);
     }
     return elf.entry;
+}
+
+/* Maps zeroed pool frames for the root task's initial stack. */
+static void root_map_stack(void)
+{
+    for (uint64_t i = 1; i <= FERRY_ROOT_STACK_PAGES; i++) {
+        void *frame = frame_alloc();
+        if (!frame || vm_map_page(root_task->root, FERRY_ROOT_STACK_TOP - i * PAGE_SIZE,
+                                  (uint64_t)frame,
+                                  PTE_U | PTE_R | PTE_W | PTE_A | PTE_D | PTE_SW_MAXW))
+            boot_fail("out of kernel memory", NULL);
+    }
 }
 
 static void fill_bootinfo(void)
@@ -185,6 +229,11 @@ static void fill_bootinfo(void)
     bootinfo->initrd_paddr = platform.initrd_start & ~(PAGE_SIZE - 1);
     bootinfo->initrd_size = ALIGN_UP(platform.initrd_end, PAGE_SIZE) - bootinfo->initrd_paddr;
     bootinfo->timebase_hz = platform.timebase_hz;
+    bootinfo->image_vaddr = image_vaddr;
+    bootinfo->image_paddr = image_paddr;
+    bootinfo->image_size = image_size;
+    root_insert(FERRY_ROOT_SEL_IMAGE, &memory_create(image_paddr, image_size, 0)->obj,
+                FERRY_RIGHTS_ALL);
 
     unsigned sel = FERRY_ROOT_SEL_RAM;
     for (unsigned i = 0; i < free_count && sel < FERRY_ROOT_SEL_RAM + FERRY_BOOT_MAX_RAM; i++) {
@@ -242,9 +291,7 @@ static void create_root_task(void)
         boot_fail("out of kernel memory", NULL);
     uint64_t entry = load_root_elf(core.data, core.size);
 
-    root_map_copy(FERRY_ROOT_STACK_TOP - FERRY_ROOT_STACK_PAGES * PAGE_SIZE,
-                  FERRY_ROOT_STACK_PAGES * PAGE_SIZE, NULL, 0, PTE_U | PTE_R | PTE_W | PTE_A |
-                  PTE_D | PTE_SW_MAXW);
+    root_map_stack();
     bootinfo = frame_alloc();
     if (!bootinfo || vm_map_page(root_task->root, FERRY_BOOTINFO_VADDR, (uint64_t)bootinfo,
                                  PTE_U | PTE_R | PTE_A))

@@ -21,6 +21,7 @@
 #define FERRY_ROOT_SEL_THREAD  2 /* its own thread */
 #define FERRY_ROOT_SEL_FACTORY 3 /* the root factory */
 #define FERRY_ROOT_SEL_INITRD  4 /* the boot modules archive (R) */
+#define FERRY_ROOT_SEL_IMAGE   5 /* the root task's own loaded image (R|W|X), see image_* */
 #define FERRY_ROOT_SEL_RAM     8 /* first free RAM region (R|W|X); see ram[] */
 #define FERRY_ROOT_SEL_DEVICES 16 /* first device MMIO window (R|W); see devices[] */
 #define FERRY_ROOT_SEL_FREE    32 /* first slot the root task may use freely */
@@ -52,6 +53,9 @@ struct ferry_bootinfo {
     uint64_t magic; /* FERRY_BOOTINFO_MAGIC */
     uint64_t initrd_paddr, initrd_size; /* FERRY_ROOT_SEL_INITRD */
     uint64_t timebase_hz;
+    /* the root task's ELF image as loaded: virtual image_vaddr.. is physical
+     * image_paddr.., image_size bytes, all of FERRY_ROOT_SEL_IMAGE */
+    uint64_t image_vaddr, image_paddr, image_size;
     uint64_t kernel_pool_free; /* bytes left for kernel objects after boot */
     uint32_t ram_count, device_count, module_count, reserved0;
     struct ferry_boot_ram ram[FERRY_BOOT_MAX_RAM];
