@@ -8,7 +8,7 @@ PACKAGES=(
   make gcc libc6-dev python3
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   qemu-system-misc opensbi
-  libcmocka-dev pkg-config cpio gdb-multiarch vde2
+  libcmocka-dev pkg-config cpio gdb-multiarch vde2 device-tree-compiler
 )
 
 missing=()

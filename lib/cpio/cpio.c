@@ -6,10 +6,10 @@
 #include <stdbool.h>
 
 #define CPIO_HEADER_SIZE 110u
-#define CPIO_MAGIC_SIZE 6u
-#define CPIO_FIELDS 13u
+#define CPIO_MAGIC_SIZE  6u
+#define CPIO_FIELDS      13u
 /* Indices of the 8-digit fields after the magic. */
-#define CPIO_FIELD_MODE 1u
+#define CPIO_FIELD_MODE     1u
 #define CPIO_FIELD_FILESIZE 6u
 #define CPIO_FIELD_NAMESIZE 11u
 

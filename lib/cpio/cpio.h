@@ -30,7 +30,7 @@ enum cpio_error {
 /* File type bits of cpio_entry.mode (as in st_mode). */
 #define CPIO_MODE_TYPE 0170000u
 #define CPIO_MODE_FILE 0100000u
-#define CPIO_MODE_DIR 0040000u
+#define CPIO_MODE_DIR  0040000u
 
 struct cpio_entry {
     const char *name;  /* NUL-terminated, inside the archive, leading "./" stripped */

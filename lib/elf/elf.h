@@ -28,7 +28,7 @@ enum elf_error {
 };
 
 #define ELF_EM_RISCV 243
-#define ELF_PT_LOAD 1
+#define ELF_PT_LOAD  1
 
 /* Segment permission flags (p_flags). */
 #define ELF_PF_X 0x1u

@@ -10,8 +10,8 @@
  */
 #include "fdt.h"
 
-#define FDT_MAGIC 0xd00dfeedu
-#define FDT_HEADER_SIZE 40u
+#define FDT_MAGIC         0xd00dfeedu
+#define FDT_HEADER_SIZE   40u
 #define FDT_MAX_LAST_COMP 17u /* newest format we can read */
 
 enum fdt_token {
@@ -328,9 +328,12 @@ static int lookup_path(const struct fdt *f, const char *path, size_t len, bool a
 {
     int node = FDT_ROOT;
     size_t i = 0;
+    uint32_t body;
 
     if (len == 0)
         return FDT_E_BADPATH;
+    if (node_body(f, FDT_ROOT, &body) != FDT_OK)
+        return FDT_E_BADNODE; /* an empty (failed fdt_init) tree has not even a root */
     if (path[0] != '/') {
         if (!allow_alias)
             return FDT_E_BADPATH;
@@ -643,8 +646,7 @@ static int parse_chosen(const struct fdt *f, struct fdt_platform *out, int *stdo
 
     int has_start = prop_u64(f, chosen, "linux,initrd-start", &out->initrd_start);
     int has_end = prop_u64(f, chosen, "linux,initrd-end", &out->initrd_end);
-    if (has_start < 0 || has_end < 0 || has_start != has_end ||
-        out->initrd_end < out->initrd_start)
+    if (has_start < 0 || has_end < 0 || has_start != has_end || out->initrd_end < out->initrd_start)
         return FDT_E_BADPROP;
 
     const char *path = fdt_get_prop(f, chosen, "stdout-path", &len);
@@ -678,8 +680,7 @@ static int parse_cpus(const struct fdt *f, struct fdt_platform *out)
             continue;
         out->hart_count++;
         /* Some trees put the frequency in each cpu node instead. */
-        if (out->timebase_hz == 0 &&
-            prop_u64(f, cpu, "timebase-frequency", &out->timebase_hz) < 0)
+        if (out->timebase_hz == 0 && prop_u64(f, cpu, "timebase-frequency", &out->timebase_hz) < 0)
             return FDT_E_BADPROP;
     }
     return cpu == FDT_E_NOT_FOUND ? FDT_OK : cpu;

@@ -39,7 +39,7 @@ enum fdt_error {
     FDT_E_NO_TIMEBASE = -15 /* no /cpus timebase-frequency */
 };
 
-#define FDT_ROOT 0       /* handle of the root node */
+#define FDT_ROOT      0  /* handle of the root node */
 #define FDT_MAX_DEPTH 16 /* levels fdt_parse_platform() descends, the root counting as one */
 
 /* A validated blob. Offsets and sizes are in bytes; size is the totalsize. */
@@ -85,7 +85,7 @@ const char *fdt_error_name(int err);
 
 /* ---- what the kernel needs from the tree ---- */
 
-#define FDT_MAX_MEM 4
+#define FDT_MAX_MEM    4
 #define FDT_MAX_VIRTIO 16
 
 struct fdt_reg {
@@ -95,7 +95,8 @@ struct fdt_reg {
 /*
  * Addresses are taken from "reg" as they are: bus "ranges" are assumed to be
  * identity mappings (true for QEMU virt and every RISC-V board we target).
- * Nodes whose "status" is neither absent, "okay" nor "ok" are ignored.
+ * Nodes whose "status" is neither absent, "okay" nor "ok" are ignored (their
+ * subnodes are still looked at).
  */
 struct fdt_platform {
     /* device_type = "memory" nodes, all reg entries; regions beyond FDT_MAX_MEM are dropped */
@@ -110,8 +111,8 @@ struct fdt_platform {
     struct fdt_reg uart;
     uint32_t uart_irq; /* first cell of "interrupts", 0 if none */
     bool has_uart;
-    uint64_t timebase_hz;  /* /cpus timebase-frequency (or the first cpu's) */
-    unsigned hart_count;   /* /cpus children with device_type = "cpu" */
+    uint64_t timebase_hz; /* /cpus timebase-frequency (or the first cpu's) */
+    unsigned hart_count;  /* enabled /cpus children with device_type = "cpu" */
     /* first node compatible with "riscv,plic0" or "sifive,plic-1.0.0" */
     struct fdt_reg plic;
     uint32_t plic_ndev; /* riscv,ndev, 0 if absent */

@@ -243,27 +243,31 @@ static void test_children_and_siblings(void **state)
     struct blob b = load("virt.dtb");
     struct fdt f = open_fdt(&b);
 
-    static const char *const root_children[] = {
-        "pmu",    "fw-cfg@10100000",  "flash@20000000", "chosen", "poweroff",
-        "reboot", "platform-bus@4000000", "memory@80000000", "cpus", "soc",
-    };
-    unsigned n = 0;
-    int node;
+    /* The root's children, in tree order; other QEMU versions may add nodes in between. */
+    static const char *const expected[] = {"chosen", "memory@80000000", "cpus", "soc"};
+    unsigned n = 0, found = 0;
+    int node, prev = FDT_ROOT;
     for (node = fdt_first_child(&f, FDT_ROOT); node >= 0; node = fdt_next_sibling(&f, node)) {
-        assert_true(n < sizeof(root_children) / sizeof(root_children[0]));
-        assert_string_equal(fdt_node_name(&f, node), root_children[n]);
+        assert_true(node > prev); /* handles only move forward */
+        prev = node;
+        if (found < 4 && strcmp(fdt_node_name(&f, node), expected[found]) == 0)
+            found++;
         n++;
     }
     assert_fdt_err(node, FDT_E_NOT_FOUND);
-    assert_int_equal(n, 10);
+    assert_int_equal(found, 4);
+    assert_true(n >= 4);
 
-    /* rtc, serial, test, pci, 8 virtio, plic, clint */
+    /* /soc holds (among others) the 8 virtio transports, not their parent's siblings. */
     n = 0;
     for (node = fdt_first_child(&f, fdt_path_lookup(&f, "/soc")); node >= 0;
-         node = fdt_next_sibling(&f, node))
-        n++;
+         node = fdt_next_sibling(&f, node)) {
+        assert_string_not_equal(fdt_node_name(&f, node), "cpus");
+        if (strncmp(fdt_node_name(&f, node), "virtio_mmio@", 12) == 0)
+            n++;
+    }
     assert_fdt_err(node, FDT_E_NOT_FOUND);
-    assert_int_equal(n, 14);
+    assert_int_equal(n, 8);
 
     assert_fdt_err(fdt_first_child(&f, fdt_path_lookup(&f, "/chosen")), FDT_E_NOT_FOUND);
     assert_fdt_err(fdt_next_sibling(&f, FDT_ROOT), FDT_E_NOT_FOUND);
@@ -275,8 +279,8 @@ static void test_bad_handles(void **state)
     (void)state;
     struct blob b = load("virt.dtb");
     struct fdt f = open_fdt(&b);
-    const int bad[] = {-1, FDT_E_NOT_FOUND, 1, 2, 3, 4, (int)f.size_struct, (int)f.size_struct - 4,
-                       0x7fffffff};
+    const int bad[] = {
+        -1, FDT_E_NOT_FOUND, 1, 2, 3, 4, (int)f.size_struct, (int)f.size_struct - 4, 0x7fffffff};
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_fdt_err(fdt_first_child(&f, bad[i]), FDT_E_BADNODE);
@@ -289,7 +293,7 @@ static void test_bad_handles(void **state)
     b.data[0] ^= 0xff;
     assert_fdt_err(fdt_init(&f, b.data, b.size), FDT_E_MAGIC);
     assert_fdt_err(fdt_first_child(&f, FDT_ROOT), FDT_E_BADNODE);
-    assert_fdt_err(fdt_path_lookup(&f, "/"), FDT_ROOT); /* "/" needs no reads */
+    assert_fdt_err(fdt_path_lookup(&f, "/"), FDT_E_BADNODE);
     assert_fdt_err(fdt_path_lookup(&f, "/soc"), FDT_E_BADNODE);
     free(b.data);
 }
@@ -350,7 +354,8 @@ static void test_is_compatible(void **state)
 static void test_read_cells(void **state)
 {
     (void)state;
-    const uint8_t cells[] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02, 0x03, 0x04};
+    const uint8_t cells[] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc,
+                             0xde, 0xf0, 0x01, 0x02, 0x03, 0x04};
     assert_int_equal(fdt_read_cells(cells, 0), 0);
     assert_int_equal(fdt_read_cells(cells, -1), 0);
     assert_int_equal(fdt_read_cells(cells, 1), 0x12345678u);
@@ -540,15 +545,15 @@ static void test_blocks_outside(void **state)
     uint32_t off_struct = get_be32(b.data + H_OFF_STRUCT);
     uint32_t off_strings = get_be32(b.data + H_OFF_STRINGS);
 
-    expect_header_error(&b, H_OFF_STRUCT, total + 4, FDT_E_LAYOUT);
+    expect_header_error(&b, H_OFF_STRUCT, (total + 4) & ~3u, FDT_E_LAYOUT);
     expect_header_error(&b, H_OFF_STRUCT, 0xfffffffc, FDT_E_LAYOUT);
     expect_header_error(&b, H_OFF_STRUCT, 0, FDT_E_LAYOUT); /* over the header */
-    expect_header_error(&b, H_SIZE_STRUCT, total - off_struct + 4, FDT_E_LAYOUT);
+    expect_header_error(&b, H_SIZE_STRUCT, (total - off_struct + 4) & ~3u, FDT_E_LAYOUT);
     expect_header_error(&b, H_SIZE_STRUCT, 0xfffffffc, FDT_E_LAYOUT);
     expect_header_error(&b, H_OFF_STRINGS, total + 1, FDT_E_LAYOUT);
     expect_header_error(&b, H_SIZE_STRINGS, total - off_strings + 1, FDT_E_LAYOUT);
     expect_header_error(&b, H_SIZE_STRINGS, 0xffffffff, FDT_E_LAYOUT);
-    expect_header_error(&b, H_OFF_RSVMAP, total + 8, FDT_E_LAYOUT);
+    expect_header_error(&b, H_OFF_RSVMAP, (total + 8) & ~7u, FDT_E_LAYOUT);
     expect_header_error(&b, H_OFF_RSVMAP, 0, FDT_E_LAYOUT);
     expect_header_error(&b, H_TOTALSIZE, 0x80000000u, FDT_E_TRUNCATED);
     free(b.data);
@@ -626,7 +631,8 @@ static void test_bad_properties(void **state)
     struct fdt_platform p;
 
     /* Shorten initrd-end to 3 bytes: neither 32 nor 64 bits. */
-    const uint8_t *value = fdt_get_prop(&f, fdt_path_lookup(&f, "/chosen"), "linux,initrd-end", NULL);
+    const uint8_t *value =
+        fdt_get_prop(&f, fdt_path_lookup(&f, "/chosen"), "linux,initrd-end", NULL);
     assert_non_null(value);
     uint8_t *len_field = b.data + (value - b.data) - 8;
     assert_int_equal(get_be32(len_field), 4);
@@ -643,7 +649,7 @@ static void test_bad_properties(void **state)
     int serial = fdt_path_lookup(&f, "/soc/serial@10000000");
     value = fdt_get_prop(&f, serial, "reg", NULL);
     len_field = b.data + (value - b.data) - 8;
-    put_be32(len_field, 4);
+    put_be32(len_field, 7); /* still padded to 8, so the next token stays in place */
     assert_fdt_err(parse(&b, &p), FDT_E_BADPROP);
     put_be32(len_field, 8);
 
