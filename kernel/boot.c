@@ -119,6 +119,45 @@ static uint64_t take_kernel_pool(void)
     return size;
 }
 
+/*
+ * The PLIC context that delivers S-mode external interrupts to `hart`: the
+ * index of the pair (hart's interrupt controller, 9 = S external) in the
+ * PLIC's interrupts-extended property. Falls back to 2 * hart + 1 (the QEMU
+ * virt layout) only if the tree does not say.
+ */
+static uint32_t plic_s_context(const void *dtb, uint64_t hart)
+{
+    struct fdt f;
+    if (fdt_init(&f, dtb, DTB_MAX_SIZE) < 0)
+        return 2 * (uint32_t)hart + 1;
+    uint32_t len = 0, intc_phandle = 0;
+    for (int cpu = fdt_first_child(&f, fdt_path_lookup(&f, "/cpus")); cpu >= 0;
+         cpu = fdt_next_sibling(&f, cpu)) {
+        const void *reg = fdt_get_prop(&f, cpu, "reg", &len);
+        if (!reg || len < 4 || fdt_read_cells(reg, len >= 8 ? 2 : 1) != hart)
+            continue;
+        for (int child = fdt_first_child(&f, cpu); child >= 0; child = fdt_next_sibling(&f, child)) {
+            const void *ph = fdt_get_prop(&f, child, "phandle", &len);
+            if (ph && len == 4 && fdt_is_compatible(&f, child, "riscv,cpu-intc"))
+                intc_phandle = (uint32_t)fdt_read_cells(ph, 1);
+        }
+    }
+    for (int node = fdt_first_child(&f, fdt_path_lookup(&f, "/soc")); node >= 0;
+         node = fdt_next_sibling(&f, node)) {
+        if (!fdt_is_compatible(&f, node, "riscv,plic0") &&
+            !fdt_is_compatible(&f, node, "sifive,plic-1.0.0"))
+            continue;
+        const uint8_t *ext = fdt_get_prop(&f, node, "interrupts-extended", &len);
+        for (uint32_t i = 0; ext && intc_phandle && (i + 1) * 8 <= len; i++)
+            if (fdt_read_cells(ext + 8 * i, 1) == intc_phandle &&
+                fdt_read_cells(ext + 8 * i + 4, 1) == IRQ_S_EXTERNAL)
+                return i;
+    }
+    kprintf("  plic: S-mode context of hart %lu not in the device tree, using %lu\n", hart,
+            2 * hart + 1);
+    return 2 * (uint32_t)hart + 1;
+}
+
 static void print_banner(void)
 {
     uint64_t mem = 0;
@@ -332,7 +371,6 @@ void kmain(uint64_t hartid, const void *dtb)
     print_banner();
     if (!platform.has_plic)
         boot_fail("no PLIC in the device tree", NULL);
-    (void)hartid;
 
     struct fdt fdt;
     fdt_init(&fdt, dtb, DTB_MAX_SIZE);
@@ -348,8 +386,9 @@ void kmain(uint64_t hartid, const void *dtb)
     kprintf("  kernel pool: %lu KiB\n", pool >> 10);
 
     timer_init(platform.timebase_hz);
-    /* S-mode external interrupts of hart h are PLIC context 2h+1 (see docs/kernel.md) */
-    plic_init(platform.plic.base, platform.plic_ndev, 2 * (uint32_t)hartid + 1);
+    uint32_t plic_context = plic_s_context(dtb, hartid);
+    kprintf("  plic context for hart %lu: %u\n", hartid, plic_context);
+    plic_init(platform.plic.base, platform.plic_ndev, plic_context);
     create_root_task();
     uint64_t free_ram = 0;
     for (unsigned i = 0; i < bootinfo->ram_count; i++)
