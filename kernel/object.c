@@ -1,6 +1,7 @@
 #include "object.h"
 #include "gate.h"
 #include "irq.h"
+#include "list.h"
 #include "pmem.h"
 
 static uint64_t next_object_id = 1;
@@ -16,9 +17,9 @@ uint64_t kobj_label(const struct kobj *obj)
 {
     switch (obj->type) {
     case FERRY_OBJ_GATE:
-        return ((const struct gate *)obj)->label;
+        return container_of(obj, const struct gate, obj)->label;
     case FERRY_OBJ_IRQ:
-        return ((const struct irq *)obj)->label;
+        return container_of(obj, const struct irq, obj)->label;
     default:
         return 0;
     }

@@ -29,7 +29,8 @@
     if (!var)                                                                                      \
         return var##_err;
 
-#define OBJ(cap, type) ((type *)(cap)->obj)
+/* struct kobj is not the first member of every object (a thread starts with its frame) */
+#define OBJ(cap, type) container_of((cap)->obj, type, obj)
 
 /* ---- IPC ---- */
 

@@ -106,7 +106,7 @@ void runtime_thread_start(struct spawn_block *block)
     ferry_utcb_self = block->utcb;
     block->fn(block->arg);
     for (;;)
-        sys_thread_suspend(0); /* nothing to return to: sleep forever */
+        sys_sleep(FERRY_TIMEOUT_NEVER); /* nothing to return to: sleep forever */
 }
 
 uint64_t runtime_thread_spawn(void (*fn)(void *), void *arg, unsigned prio)
