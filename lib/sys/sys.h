@@ -27,9 +27,11 @@ static inline struct sys_result sys_call6(uint64_t nr, uint64_t a0, uint64_t a1,
     register uint64_t x14 __asm__("a4") = a4;
     register uint64_t x15 __asm__("a5") = a5;
     register uint64_t x17 __asm__("a7") = nr;
+    /* a7 is in/out: the kernel rewrites a finished REPLY_WAIT's a7 to IPC_WAIT
+     * (the restart rule), so the compiler must not assume it survives. */
     __asm__ volatile("ecall"
-                     : "+r"(x10), "+r"(x11), "+r"(x12), "+r"(x13)
-                     : "r"(x14), "r"(x15), "r"(x17)
+                     : "+r"(x10), "+r"(x11), "+r"(x12), "+r"(x13), "+r"(x17)
+                     : "r"(x14), "r"(x15)
                      : "memory");
     return (struct sys_result){(long)x10, x11, x12, x13};
 }
