@@ -1,6 +1,7 @@
 /*
  * cpio newc reader (see cpio.h for the format and the safety rules).
  */
+#include "common/bytes.h"
 #include "cpio.h"
 
 #include <stdbool.h>
@@ -15,21 +16,6 @@
 
 static const char trailer_name[] = "TRAILER!!!";
 
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n] != '\0')
-        n++;
-    return n;
-}
-
-static bool bytes_equal(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
 
 /* Value of hex digit c, or -1. */
 static int hex_digit(uint8_t c)

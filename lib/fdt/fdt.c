@@ -8,6 +8,7 @@
  *   END_NODE | NOP | END
  * Properties come before the subnodes of a node.
  */
+#include "common/bytes.h"
 #include "fdt.h"
 
 #define FDT_MAGIC         0xd00dfeedu
@@ -34,21 +35,6 @@ static uint64_t be64(const uint8_t *p)
     return (uint64_t)be32(p) << 32 | be32(p + 4);
 }
 
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n] != '\0')
-        n++;
-    return n;
-}
-
-static bool bytes_equal(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
 
 /* True if a property value of `len` bytes is exactly the string `s` with its NUL. */
 static bool prop_is_string(const char *value, uint32_t len, const char *s)
