@@ -61,6 +61,27 @@ uint64_t runtime_alloc_sel(void)
     return next_sel++;
 }
 
+uint64_t runtime_create(uint64_t type, uint64_t a3, uint64_t a4)
+{
+    uint64_t sel = runtime_alloc_sel();
+    CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, type, sel, a3, a4), FERRY_OK);
+    return sel;
+}
+
+uint64_t runtime_copy_cap(uint64_t src, uint64_t mask)
+{
+    uint64_t sel = runtime_alloc_sel();
+    CHECK_ERR(sys_task_map(FERRY_ROOT_SEL_TASK, src, sel, mask), FERRY_OK);
+    return sel;
+}
+
+struct sys_cap_info runtime_cap_info(uint64_t task, uint64_t sel)
+{
+    struct sys_cap_info info;
+    CHECK_ERR(sys_task_cap_info(task, sel, &info), FERRY_OK);
+    return info;
+}
+
 #define HEAP_BASE 0x40000000ul
 static uint64_t heap_next = HEAP_BASE;
 static uint64_t ram_used; /* bytes of the first RAM capability handed out */

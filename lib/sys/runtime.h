@@ -20,6 +20,11 @@ extern const struct ferry_bootinfo *runtime_bootinfo;
 /* Next free slot of the root task's capability space. */
 uint64_t runtime_alloc_sel(void);
 
+/* Checked helpers for tests: each powers off as a failure if the call fails. */
+uint64_t runtime_create(uint64_t type, uint64_t a3, uint64_t a4); /* new object, new slot */
+uint64_t runtime_copy_cap(uint64_t src, uint64_t mask);           /* own copy, new slot */
+struct sys_cap_info runtime_cap_info(uint64_t task, uint64_t sel);
+
 /* Maps `pages` fresh RAM pages into the root task and returns their address
  * (from a bump region at 0x40000000), or 0 when RAM runs out. */
 void *runtime_alloc_pages(uint64_t pages);

@@ -164,9 +164,9 @@ static const struct {
 
 void test_empty_slot_everywhere(void)
 {
-    uint64_t task = create(FERRY_OBJ_TASK, 0, 0);
-    thread = create(FERRY_OBJ_THREAD, task, 0x10000);
-    victim = copy_cap(FERRY_ROOT_SEL_INITRD, FERRY_RIGHT_R);
+    uint64_t task = runtime_create(FERRY_OBJ_TASK, 0, 0);
+    thread = runtime_create(FERRY_OBJ_THREAD, task, 0x10000);
+    victim = runtime_copy_cap(FERRY_ROOT_SEL_INITRD, FERRY_RIGHT_R);
     dest = runtime_alloc_sel();
     uint64_t empty = runtime_alloc_sel();
     /* an empty slot in the first leaf, one in a leaf never allocated, the
@@ -184,7 +184,7 @@ void test_empty_slot_everywhere(void)
         }
     }
     check_empty(OWN, dest);
-    CHECK(cap_info(OWN, victim).type == FERRY_OBJ_MEMORY, "unmap emptied a slot");
+    CHECK(runtime_cap_info(OWN, victim).type == FERRY_OBJ_MEMORY, "unmap emptied a slot");
     uint64_t paddr, info;
     CHECK_ERR(sys_mem_query(OWN, SPARE_VA, &paddr, &info), FERRY_OK);
     CHECK(!(info & FERRY_MEMQ_MAPPED), "memory was mapped");

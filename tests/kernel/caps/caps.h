@@ -10,12 +10,6 @@
 
 /* Prints "caps: <what> ok". */
 void test_ok(const char *what);
-/* A new object of `type` (a3, a4 as FACTORY_CREATE takes them) in a fresh slot. */
-uint64_t create(uint64_t type, uint64_t a3, uint64_t a4);
-/* A copy of own capability `src` in a fresh own slot, rights src & mask. */
-uint64_t copy_cap(uint64_t src, uint64_t mask);
-/* TASK_CAP_INFO that must succeed. */
-struct sys_cap_info cap_info(uint64_t task, uint64_t sel);
 /* Slot `sel` of `task` holds the object of own slot `src`, with `rights`. */
 void check_same(uint64_t task, uint64_t sel, uint64_t src, uint64_t rights);
 /* Slot `sel` of `task` is empty. */

@@ -14,30 +14,10 @@ void test_ok(const char *what)
     printf("caps: %s ok\n", what);
 }
 
-uint64_t create(uint64_t type, uint64_t a3, uint64_t a4)
-{
-    uint64_t sel = runtime_alloc_sel();
-    CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, type, sel, a3, a4), FERRY_OK);
-    return sel;
-}
-
-uint64_t copy_cap(uint64_t src, uint64_t mask)
-{
-    uint64_t sel = runtime_alloc_sel();
-    CHECK_ERR(sys_task_map(OWN, src, sel, mask), FERRY_OK);
-    return sel;
-}
-
-struct sys_cap_info cap_info(uint64_t task, uint64_t sel)
-{
-    struct sys_cap_info info;
-    CHECK_ERR(sys_task_cap_info(task, sel, &info), FERRY_OK);
-    return info;
-}
 
 void check_same(uint64_t task, uint64_t sel, uint64_t src, uint64_t rights)
 {
-    struct sys_cap_info want = cap_info(OWN, src), got = cap_info(task, sel);
+    struct sys_cap_info want = runtime_cap_info(OWN, src), got = runtime_cap_info(task, sel);
     CHECK(want.type != FERRY_OBJ_NONE, "source slot %lu is empty", (unsigned long)src);
     CHECK(got.type == want.type && got.label == want.label && got.id == want.id,
           "slot %lu: type %lu label %lx id %lu, source: type %lu label %lx id %lu",
@@ -50,7 +30,7 @@ void check_same(uint64_t task, uint64_t sel, uint64_t src, uint64_t rights)
 
 void check_empty(uint64_t task, uint64_t sel)
 {
-    struct sys_cap_info info = cap_info(task, sel);
+    struct sys_cap_info info = runtime_cap_info(task, sel);
     CHECK(info.type == FERRY_OBJ_NONE && info.rights == 0 && info.label == 0 && info.id == 0,
           "slot %lu not empty: type %lu rights %lx id %lu", (unsigned long)sel,
           (unsigned long)info.type, (unsigned long)info.rights, (unsigned long)info.id);
@@ -65,7 +45,7 @@ static void test_map_own(void)
     check_empty(OWN, dest);
     CHECK_ERR(sys_task_map(OWN, gate, dest, FERRY_RIGHTS_ALL), FERRY_OK);
     check_same(OWN, dest, gate, FERRY_RIGHTS_ALL);
-    CHECK(cap_info(OWN, dest).label == GATE_LABEL, "label");
+    CHECK(runtime_cap_info(OWN, dest).label == GATE_LABEL, "label");
     check_same(OWN, gate, gate, FERRY_RIGHTS_ALL); /* the source stays */
     CHECK_ERR(sys_task_unmap(OWN, dest), FERRY_OK);
     check_empty(OWN, dest);
@@ -79,7 +59,7 @@ static void test_map_other(void)
     check_empty(other, 7);
     CHECK_ERR(sys_task_map(other, gate, 7, FERRY_RIGHTS_ALL), FERRY_OK);
     check_same(other, 7, gate, FERRY_RIGHTS_ALL);
-    CHECK(cap_info(other, 7).label == GATE_LABEL, "label in the other task");
+    CHECK(runtime_cap_info(other, 7).label == GATE_LABEL, "label in the other task");
     check_empty(OWN, 7); /* our own slot 7 is not touched */
     CHECK_ERR(sys_task_map(other, OWN, 8, FERRY_RIGHT_R), FERRY_OK);
     check_same(other, 8, OWN, FERRY_RIGHT_R);
@@ -97,19 +77,19 @@ static void test_map_other(void)
 static void test_occupied(void)
 {
     /* other:7 holds the gate; our slot 1 is our task */
-    struct sys_cap_info before_other = cap_info(other, 7), before_own = cap_info(OWN, OWN);
+    struct sys_cap_info before_other = runtime_cap_info(other, 7), before_own = runtime_cap_info(OWN, OWN);
     CHECK_ERR(sys_task_map(other, gate, 7, FERRY_RIGHTS_ALL), FERRY_E_OCCUPIED);
     CHECK_ERR(sys_task_map(other, FERRY_ROOT_SEL_FACTORY, 7, FERRY_RIGHT_R), FERRY_E_OCCUPIED);
     CHECK_ERR(sys_task_map(OWN, gate, OWN, FERRY_RIGHT_R), FERRY_E_OCCUPIED);
     CHECK_ERR(sys_task_map(OWN, gate, gate, FERRY_RIGHT_R), FERRY_E_OCCUPIED);
-    struct sys_cap_info after_other = cap_info(other, 7), after_own = cap_info(OWN, OWN);
+    struct sys_cap_info after_other = runtime_cap_info(other, 7), after_own = runtime_cap_info(OWN, OWN);
     CHECK(after_other.id == before_other.id && after_other.rights == before_other.rights,
           "occupied slot of the other task changed");
     CHECK(after_own.id == before_own.id && after_own.type == FERRY_OBJ_TASK &&
               after_own.rights == FERRY_RIGHTS_ALL,
           "own slot 1 changed");
     check_same(OWN, gate, gate, FERRY_RIGHTS_ALL);
-    CHECK(cap_info(OWN, gate).label == GATE_LABEL, "gate changed");
+    CHECK(runtime_cap_info(OWN, gate).label == GATE_LABEL, "gate changed");
     test_ok("map into an occupied slot: E_OCCUPIED");
 }
 
@@ -139,21 +119,21 @@ static void test_ranges(void)
 
 static void test_rights_shrink(void)
 {
-    uint64_t rw = copy_cap(gate, FERRY_RIGHT_R | FERRY_RIGHT_W);
+    uint64_t rw = runtime_copy_cap(gate, FERRY_RIGHT_R | FERRY_RIGHT_W);
     check_same(OWN, rw, gate, FERRY_RIGHT_R | FERRY_RIGHT_W);
-    uint64_t r = copy_cap(rw, FERRY_RIGHT_R);
+    uint64_t r = runtime_copy_cap(rw, FERRY_RIGHT_R);
     check_same(OWN, r, gate, FERRY_RIGHT_R);
-    uint64_t still_r = copy_cap(r, FERRY_RIGHTS_ALL);
+    uint64_t still_r = runtime_copy_cap(r, FERRY_RIGHTS_ALL);
     check_same(OWN, still_r, gate, FERRY_RIGHT_R);
-    uint64_t none = copy_cap(r, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    uint64_t none = runtime_copy_cap(r, FERRY_RIGHT_W | FERRY_RIGHT_G);
     check_same(OWN, none, gate, 0);
-    uint64_t masked = copy_cap(gate, ~0ul); /* bits beyond ALL are no rights */
+    uint64_t masked = runtime_copy_cap(gate, ~0ul); /* bits beyond ALL are no rights */
     check_same(OWN, masked, gate, FERRY_RIGHTS_ALL);
     CHECK_ERR(sys_task_map(other, r, 30, FERRY_RIGHTS_ALL), FERRY_OK);
     check_same(other, 30, gate, FERRY_RIGHT_R);
 
     /* and fewer rights mean less power: a factory copy without W creates nothing */
-    uint64_t factory_r = copy_cap(FERRY_ROOT_SEL_FACTORY, FERRY_RIGHT_R);
+    uint64_t factory_r = runtime_copy_cap(FERRY_ROOT_SEL_FACTORY, FERRY_RIGHT_R);
     uint64_t dest = runtime_alloc_sel();
     CHECK_ERR(sys_create(factory_r, FERRY_OBJ_TASK, dest, 0, 0), FERRY_E_NORIGHTS);
     check_empty(OWN, dest);
@@ -162,8 +142,8 @@ static void test_rights_shrink(void)
 
 static void test_task_rights(void)
 {
-    uint64_t other_r = copy_cap(other, FERRY_RIGHT_R);
-    uint64_t other_w = copy_cap(other, FERRY_RIGHT_W);
+    uint64_t other_r = runtime_copy_cap(other, FERRY_RIGHT_R);
+    uint64_t other_w = runtime_copy_cap(other, FERRY_RIGHT_W);
     struct sys_cap_info info;
     uint64_t next;
     CHECK_ERR(sys_task_map(other_r, gate, 40, FERRY_RIGHTS_ALL), FERRY_E_NORIGHTS);
@@ -180,11 +160,11 @@ static void test_task_rights(void)
     check_empty(other, 40);
 
     /* the same holds for a reduced capability to our own task */
-    uint64_t own_r = copy_cap(OWN, FERRY_RIGHT_R);
+    uint64_t own_r = runtime_copy_cap(OWN, FERRY_RIGHT_R);
     uint64_t dest = runtime_alloc_sel();
     CHECK_ERR(sys_task_map(own_r, gate, dest, FERRY_RIGHTS_ALL), FERRY_E_NORIGHTS);
     check_empty(OWN, dest);
-    uint64_t own_w = copy_cap(OWN, FERRY_RIGHT_W);
+    uint64_t own_w = runtime_copy_cap(OWN, FERRY_RIGHT_W);
     CHECK_ERR(sys_task_cap_info(own_w, gate, &info), FERRY_E_NORIGHTS);
     test_ok("task without W cannot be mapped into, without R not introspected");
 }
@@ -212,7 +192,7 @@ static void check_enumeration(uint64_t task, const uint64_t *slots, unsigned n)
     unsigned k = 0;
     for (uint64_t sel = 1; sel < SLOTS; sel++) {
         int listed = k < n && slots[k] == sel;
-        struct sys_cap_info info = cap_info(task, sel);
+        struct sys_cap_info info = runtime_cap_info(task, sel);
         CHECK((info.type != FERRY_OBJ_NONE) == listed, "slot %lu: type %lu, listed %d",
               (unsigned long)sel, (unsigned long)info.type, listed);
         k += listed;
@@ -222,7 +202,7 @@ static void check_enumeration(uint64_t task, const uint64_t *slots, unsigned n)
 
 static void test_cap_next(void)
 {
-    uint64_t fresh = create(FERRY_OBJ_TASK, 0, 0), next, slots[8];
+    uint64_t fresh = runtime_create(FERRY_OBJ_TASK, 0, 0), next, slots[8];
     CHECK_ERR(sys_task_cap_next(fresh, 0, &next), FERRY_E_NOENT);
     CHECK_ERR(sys_task_map(fresh, gate, 300, FERRY_RIGHTS_ALL), FERRY_OK);
     CHECK_ERR(sys_task_map(fresh, FERRY_ROOT_SEL_INITRD, 16383, FERRY_RIGHT_R), FERRY_OK);
@@ -258,35 +238,35 @@ static void test_cap_next(void)
 
 static void test_object_ids(void)
 {
-    uint64_t task = create(FERRY_OBJ_TASK, 0, 0);
-    uint64_t thread = create(FERRY_OBJ_THREAD, task, 0x10000);
-    uint64_t irq = create(FERRY_OBJ_IRQ, 0, 0x1e0);
-    uint64_t thread_id = cap_info(OWN, thread).id;
+    uint64_t task = runtime_create(FERRY_OBJ_TASK, 0, 0);
+    uint64_t thread = runtime_create(FERRY_OBJ_THREAD, task, 0x10000);
+    uint64_t irq = runtime_create(FERRY_OBJ_IRQ, 0, 0x1e0);
+    uint64_t thread_id = runtime_cap_info(OWN, thread).id;
     const uint64_t sels[] = {
         OWN, FERRY_ROOT_SEL_THREAD, FERRY_ROOT_SEL_FACTORY, FERRY_ROOT_SEL_INITRD,
         FERRY_ROOT_SEL_IMAGE, FERRY_ROOT_SEL_RAM, other, gate, task, thread, irq,
-        create(FERRY_OBJ_GATE, thread, GATE_LABEL), /* same label, another gate */
-        create(FERRY_OBJ_GATE, thread, GATE_LABEL), create(FERRY_OBJ_TASK, 0, 0),
+        runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL), /* same label, another gate */
+        runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL), runtime_create(FERRY_OBJ_TASK, 0, 0),
     };
     enum { N = sizeof(sels) / sizeof(sels[0]) };
     uint64_t ids[N];
     for (unsigned i = 0; i < N; i++) {
-        ids[i] = cap_info(OWN, sels[i]).id;
+        ids[i] = runtime_cap_info(OWN, sels[i]).id;
         CHECK(ids[i] != 0, "slot %lu has id 0", (unsigned long)sels[i]);
         for (unsigned j = 0; j < i; j++)
             CHECK(ids[i] != ids[j], "slots %lu and %lu share id %lu", (unsigned long)sels[i],
                   (unsigned long)sels[j], (unsigned long)ids[i]);
     }
     /* stable: later creations, copies and other tasks' views change nothing */
-    create(FERRY_OBJ_GATE, thread, 1);
-    uint64_t copy = copy_cap(thread, FERRY_RIGHT_R);
+    runtime_create(FERRY_OBJ_GATE, thread, 1);
+    uint64_t copy = runtime_copy_cap(thread, FERRY_RIGHT_R);
     CHECK_ERR(sys_task_map(task, thread, 99, FERRY_RIGHT_W), FERRY_OK);
     for (unsigned i = 0; i < N; i++)
-        CHECK(cap_info(OWN, sels[i]).id == ids[i], "id of slot %lu changed",
+        CHECK(runtime_cap_info(OWN, sels[i]).id == ids[i], "id of slot %lu changed",
               (unsigned long)sels[i]);
-    CHECK(cap_info(OWN, copy).id == thread_id && cap_info(task, 99).id == thread_id,
+    CHECK(runtime_cap_info(OWN, copy).id == thread_id && runtime_cap_info(task, 99).id == thread_id,
           "copies of the thread have other ids");
-    struct sys_cap_info info = cap_info(OWN, irq);
+    struct sys_cap_info info = runtime_cap_info(OWN, irq);
     CHECK(info.type == FERRY_OBJ_IRQ && info.label == 0x1e0, "irq: type %lu label %lx",
           (unsigned long)info.type, (unsigned long)info.label);
     test_ok("object ids unique across objects and stable");
@@ -305,8 +285,8 @@ static void test_factory_errors(void)
     CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_GATE, OWN, FERRY_ROOT_SEL_THREAD, 1),
               FERRY_E_OCCUPIED);
     check_same(OWN, gate, gate, FERRY_RIGHTS_ALL);
-    CHECK(cap_info(OWN, gate).label == GATE_LABEL, "occupied slot changed");
-    CHECK(cap_info(OWN, OWN).type == FERRY_OBJ_TASK, "own task slot changed");
+    CHECK(runtime_cap_info(OWN, gate).label == GATE_LABEL, "occupied slot changed");
+    CHECK(runtime_cap_info(OWN, OWN).type == FERRY_OBJ_TASK, "own task slot changed");
     const uint64_t bad_dest[] = {0, SLOTS, ~0ul};
     for (unsigned i = 0; i < 3; i++)
         CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, bad_dest[i], 0, 0),
@@ -315,7 +295,7 @@ static void test_factory_errors(void)
     check_empty(OWN, dest);
     /* the slot is still usable */
     CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, dest, 0, 0), FERRY_OK);
-    CHECK(cap_info(OWN, dest).type == FERRY_OBJ_TASK && cap_info(OWN, dest).rights ==
+    CHECK(runtime_cap_info(OWN, dest).type == FERRY_OBJ_TASK && runtime_cap_info(OWN, dest).rights ==
               FERRY_RIGHTS_ALL, "created task");
     test_ok("factory_create: unknown type E_INVAL, occupied E_OCCUPIED, dest 0 E_RANGE");
 }
@@ -323,8 +303,8 @@ static void test_factory_errors(void)
 int root_main(const struct ferry_bootinfo *bi)
 {
     (void)bi;
-    gate = create(FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, GATE_LABEL);
-    other = create(FERRY_OBJ_TASK, 0, 0);
+    gate = runtime_create(FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, GATE_LABEL);
+    other = runtime_create(FERRY_OBJ_TASK, 0, 0);
     test_map_own();
     test_map_other();
     test_occupied();

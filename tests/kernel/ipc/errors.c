@@ -22,7 +22,7 @@ static void test_bad_gates(void)
     CHECK_ERR(sys_ipc_send(FERRY_ROOT_SEL_IMAGE, tag, FERRY_TIMEOUT_NEVER), FERRY_E_BADTYPE);
     test_ok("call/send on a non-gate: E_BADTYPE");
 
-    uint64_t no_write = copy_cap(gate, FERRY_RIGHT_R | FERRY_RIGHT_G);
+    uint64_t no_write = runtime_copy_cap(gate, FERRY_RIGHT_R | FERRY_RIGHT_G);
     CHECK_ERR(sys_ipc_call(no_write, tag, FERRY_TIMEOUT_NEVER, 0), FERRY_E_NORIGHTS);
     CHECK_ERR(sys_ipc_send(no_write, tag, FERRY_TIMEOUT_NEVER), FERRY_E_NORIGHTS);
     CHECK(echo_served() == served, "a rejected message reached the server");

@@ -194,7 +194,7 @@ static void check_arrived(unsigned i, uint64_t type, uint64_t rights, uint64_t l
           "cap %u in F's view: %s type/rights %lx label %lx id %lu", i,
           ferry_error_name((long)c[CAP_INFO_ERR]), (unsigned long)c[CAP_INFO_TYPE_RIGHTS],
           (unsigned long)c[CAP_INFO_LABEL], (unsigned long)c[CAP_INFO_ID]);
-    struct sys_cap_info info = cap_info(f_task, WINDOW + i);
+    struct sys_cap_info info = runtime_cap_info(f_task, WINDOW + i);
     CHECK(info.type == type && info.rights == rights && info.label == label && info.id == id,
           "cap %u in our view of F: type %lu rights %lx", i, (unsigned long)info.type,
           (unsigned long)info.rights);
@@ -218,13 +218,13 @@ static void test_cross_task_call(void)
     /* the server really runs in F: slot 1 of its own space is F, not us */
     set_window(F_SELF, 1);
     const uint64_t *c = report_cap(0);
-    uint64_t f_id = cap_info(FERRY_ROOT_SEL_TASK, f_task).id;
+    uint64_t f_id = runtime_cap_info(FERRY_ROOT_SEL_TASK, f_task).id;
     CHECK(c[CAP_INFO_ERR] == FERRY_OK &&
               c[CAP_INFO_TYPE_RIGHTS] == (FERRY_OBJ_TASK | FERRY_RIGHT_R << 8) &&
               c[CAP_INFO_ID] == f_id,
           "F's slot 1: type/rights %lx id %lu (F is %lu)", (unsigned long)c[CAP_INFO_TYPE_RIGHTS],
           (unsigned long)c[CAP_INFO_ID], (unsigned long)f_id);
-    CHECK(f_id != cap_info(FERRY_ROOT_SEL_TASK, FERRY_ROOT_SEL_TASK).id, "F is the root task");
+    CHECK(f_id != runtime_cap_info(FERRY_ROOT_SEL_TASK, FERRY_ROOT_SEL_TASK).id, "F is the root task");
     test_ok("cross-task call/reply with per-gate labels");
 }
 
@@ -233,8 +233,8 @@ static uint64_t x_gate, x_id, initrd_id;
 static void test_transfer(void)
 {
     x_gate = new_gate(FERRY_ROOT_SEL_THREAD, X_LABEL);
-    x_id = cap_info(FERRY_ROOT_SEL_TASK, x_gate).id;
-    initrd_id = cap_info(FERRY_ROOT_SEL_TASK, FERRY_ROOT_SEL_INITRD).id;
+    x_id = runtime_cap_info(FERRY_ROOT_SEL_TASK, x_gate).id;
+    initrd_id = runtime_cap_info(FERRY_ROOT_SEL_TASK, FERRY_ROOT_SEL_INITRD).id;
     set_window(WINDOW, 2);
     struct ferry_utcb *u = sys_utcb();
     u->snd_cap[0] = FERRY_CAPDESC(x_gate, FERRY_RIGHTS_ALL);
@@ -244,7 +244,7 @@ static void test_transfer(void)
     check_arrived(0, FERRY_OBJ_GATE, FERRY_RIGHTS_ALL, X_LABEL, x_id);
     check_arrived(1, FERRY_OBJ_MEMORY, FERRY_RIGHT_R, 0, initrd_id);
     /* a transfer copies: the sender keeps its capabilities */
-    CHECK(cap_info(FERRY_ROOT_SEL_TASK, x_gate).type == FERRY_OBJ_GATE, "sender lost the gate");
+    CHECK(runtime_cap_info(FERRY_ROOT_SEL_TASK, x_gate).type == FERRY_OBJ_GATE, "sender lost the gate");
     test_ok("capability transfer into the receiver's window");
 }
 
@@ -253,7 +253,7 @@ static void test_transfer_rights(void)
     CHECK_ERR(sys_task_unmap(f_task, WINDOW), FERRY_OK);
     CHECK_ERR(sys_task_unmap(f_task, WINDOW + 1), FERRY_OK);
     struct ferry_utcb *u = sys_utcb();
-    u->snd_cap[0] = FERRY_CAPDESC(copy_cap(x_gate, FERRY_RIGHT_R), FERRY_RIGHTS_ALL);
+    u->snd_cap[0] = FERRY_CAPDESC(runtime_copy_cap(x_gate, FERRY_RIGHT_R), FERRY_RIGHTS_ALL);
     u->snd_cap[1] = FERRY_CAPDESC(x_gate, FERRY_RIGHT_R | FERRY_RIGHT_W);
     CHECK_ERR(foreign_call(f_gate, CMD_REPORT, 2, 2), FERRY_OK);
     check_received_tag(2, 0);
@@ -264,7 +264,7 @@ static void test_transfer_rights(void)
 
 static void test_transfer_needs_grant(void)
 {
-    uint64_t no_grant = copy_cap(f_gate, FERRY_RIGHT_R | FERRY_RIGHT_W);
+    uint64_t no_grant = runtime_copy_cap(f_gate, FERRY_RIGHT_R | FERRY_RIGHT_W);
     uint64_t served = ctx->served;
     sys_utcb()->snd_cap[0] = FERRY_CAPDESC(x_gate, FERRY_RIGHTS_ALL);
     CHECK_ERR(foreign_call(no_grant, CMD_REPORT, 3, 1), FERRY_E_NORIGHTS);
@@ -284,7 +284,7 @@ static void test_window_failures(void)
     CHECK_ERR(foreign_call(f_gate, CMD_REPORT, 0x55, 1), FERRY_OK);
     check_received_tag(1, 1);
     check_dropped(0);
-    struct sys_cap_info info = cap_info(f_task, WINDOW);
+    struct sys_cap_info info = runtime_cap_info(f_task, WINDOW);
     CHECK(info.type == FERRY_OBJ_GATE && info.id == x_id && info.rights == FERRY_RIGHT_R,
           "occupied slot was overwritten: type %lu", (unsigned long)info.type);
     test_ok("occupied receive window: message arrives with CAPFAIL");
@@ -298,7 +298,7 @@ static void test_window_failures(void)
     check_received_tag(2, 1);
     check_arrived(0, FERRY_OBJ_GATE, FERRY_RIGHTS_ALL, X_LABEL, x_id);
     check_dropped(1);
-    CHECK(cap_info(f_task, WINDOW + 1).type == FERRY_OBJ_NONE, "cap placed beyond the window");
+    CHECK(runtime_cap_info(f_task, WINDOW + 1).type == FERRY_OBJ_NONE, "cap placed beyond the window");
 
     set_window(0, 0); /* no window at all */
     CHECK_ERR(foreign_call(f_gate, CMD_REPORT, 0x57, 1), FERRY_OK);

@@ -25,10 +25,6 @@ void park(void) __attribute__((noreturn));
 void test_ok(const char *what);
 /* A new gate in a fresh slot of the root task, received by `thread`. */
 uint64_t new_gate(uint64_t thread, uint64_t label);
-/* A copy of own capability `src` in a fresh slot, with rights src & mask. */
-uint64_t copy_cap(uint64_t src, uint64_t mask);
-/* Capability info of a slot; fails the test if the call fails. */
-struct sys_cap_info cap_info(uint64_t task, uint64_t sel);
 
 /* local.c: server and clients are threads of the root task */
 void local_tests(void);

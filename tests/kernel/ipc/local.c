@@ -156,7 +156,7 @@ static void test_labels(void)
     CHECK(echo.last_word0 == LABEL_B, "word 0 %lx", (unsigned long)echo.last_word0);
 
     /* a copy of a gate, even with fewer rights, is the same gate: same label */
-    uint64_t copy = copy_cap(gate_b, FERRY_RIGHT_W);
+    uint64_t copy = runtime_copy_cap(gate_b, FERRY_RIGHT_W);
     CHECK(label_seen_via(copy) == LABEL_B, "copy of gate b: %lx", (unsigned long)echo.last_label);
     test_ok("labels per gate, not chosen by the sender");
 }
