@@ -32,7 +32,9 @@ struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err)
     struct ferry_utcb *utcb = frame_alloc();
     if (!t || !utcb)
         goto nomem;
-    if (vm_map_page(task->root, utcb_va, (uint64_t)utcb, PTE_U | PTE_R | PTE_W | PTE_A | PTE_D))
+    /* SW_MAXW: mapped R|W, so MEM_PROTECT may take W away and give it back */
+    if (vm_map_page(task->root, utcb_va, (uint64_t)utcb,
+                    PTE_U | PTE_R | PTE_W | PTE_A | PTE_D | PTE_SW_MAXW))
         goto nomem;
     kobj_init(&t->obj, FERRY_OBJ_THREAD);
     t->task = task;

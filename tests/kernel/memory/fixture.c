@@ -1,0 +1,2 @@
+/* The fault server, jobs and sandbox tasks are shared with the faults test. */
+#include "../faults/fixture.c"
