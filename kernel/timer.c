@@ -74,7 +74,10 @@ void timer_program(uint64_t slice_end)
         if (first < next)
             next = first;
     }
-    if (next != programmed) {
+    /* An SBI call costs hundreds of instructions, so the timer only ever moves
+     * earlier. One armed for a later event than needed just interrupts early:
+     * timer_expire() then clears `programmed` and the next call re-arms it. */
+    if (programmed == 0 || next < programmed) {
         sbi_set_timer(next);
         programmed = next;
     }
