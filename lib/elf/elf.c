@@ -3,32 +3,6 @@
  */
 #include "elf.h"
 
-/* ELF64 header layout. */
-#define EHDR_SIZE   64u
-#define EI_CLASS    4
-#define EI_DATA     5
-#define EI_VERSION  6
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define EV_CURRENT  1
-#define ET_EXEC     2
-#define E_TYPE      16
-#define E_MACHINE   18
-#define E_VERSION   20
-#define E_ENTRY     24
-#define E_PHOFF     32
-#define E_PHENTSIZE 54
-#define E_PHNUM     56
-
-/* ELF64 program header layout. */
-#define PHDR_SIZE 56u
-#define P_TYPE    0
-#define P_FLAGS   4
-#define P_OFFSET  8
-#define P_VADDR   16
-#define P_FILESZ  32
-#define P_MEMSZ   40
-
 static uint16_t le16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);

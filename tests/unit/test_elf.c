@@ -25,23 +25,6 @@
                      elf_error_name(want_), want_);                                                \
     } while (0)
 
-#define EHDR_SIZE 64
-#define PHDR_SIZE 56
-/* ELF header fields */
-#define E_TYPE      16
-#define E_MACHINE   18
-#define E_VERSION   20
-#define E_ENTRY     24
-#define E_PHOFF     32
-#define E_PHENTSIZE 54
-#define E_PHNUM     56
-/* program header fields */
-#define P_TYPE   0
-#define P_FLAGS  4
-#define P_OFFSET 8
-#define P_VADDR  16
-#define P_FILESZ 32
-#define P_MEMSZ  40
 #define PT_NOTE  4
 
 static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
