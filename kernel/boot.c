@@ -184,6 +184,14 @@ static void root_insert(uint64_t sel, struct kobj *obj, uint64_t rights)
         boot_fail("out of kernel memory building the root task", NULL);
 }
 
+/* Gives the root task a memory capability for [paddr, paddr + size). */
+static void root_insert_memory(uint64_t sel, uint64_t paddr, uint64_t size, int device,
+                               uint64_t rights)
+{
+    struct memory *mem = memory_create(paddr, size, device);
+    root_insert(sel, mem ? &mem->obj : NULL, rights);
+}
+
 /* The root task's image lives in one contiguous piece of RAM that the root
  * task holds a capability to (FERRY_ROOT_SEL_IMAGE), so that it can share its
  * code with tasks it creates or copy itself. vaddr v is at image_paddr + v - image_vaddr. */
@@ -271,8 +279,7 @@ static void fill_bootinfo(void)
     bootinfo->image_vaddr = image_vaddr;
     bootinfo->image_paddr = image_paddr;
     bootinfo->image_size = image_size;
-    root_insert(FERRY_ROOT_SEL_IMAGE, &memory_create(image_paddr, image_size, 0)->obj,
-                FERRY_RIGHTS_ALL);
+    root_insert_memory(FERRY_ROOT_SEL_IMAGE, image_paddr, image_size, 0, FERRY_RIGHTS_ALL);
 
     unsigned sel = FERRY_ROOT_SEL_RAM;
     for (unsigned i = 0; i < free_count && sel < FERRY_ROOT_SEL_RAM + FERRY_BOOT_MAX_RAM; i++) {
@@ -282,7 +289,7 @@ static void fill_bootinfo(void)
         ram->paddr = free_regions[i].base;
         ram->size = free_regions[i].size & ~(PAGE_SIZE - 1);
         ram->sel = sel;
-        root_insert(sel++, &memory_create(ram->paddr, ram->size, 0)->obj, FERRY_RIGHTS_ALL);
+        root_insert_memory(sel++, ram->paddr, ram->size, 0, FERRY_RIGHTS_ALL);
     }
     for (unsigned i = 0; i < platform.virtio_count && i < FERRY_BOOT_MAX_DEVICES; i++) {
         struct ferry_boot_device *dev = &bootinfo->devices[bootinfo->device_count++];
@@ -291,8 +298,7 @@ static void fill_bootinfo(void)
         dev->size = ALIGN_UP(platform.virtio[i].size, PAGE_SIZE);
         dev->irq = platform.virtio_irq[i];
         dev->sel = FERRY_ROOT_SEL_DEVICES + i;
-        root_insert(dev->sel, &memory_create(dev->paddr, dev->size, 1)->obj,
-                    FERRY_RIGHT_R | FERRY_RIGHT_W);
+        root_insert_memory(dev->sel, dev->paddr, dev->size, 1, FERRY_RIGHT_R | FERRY_RIGHT_W);
     }
 
     const void *archive = (const void *)platform.initrd_start;
@@ -346,9 +352,8 @@ static void create_root_task(void)
     root_insert(FERRY_ROOT_SEL_THREAD, &thread->obj, FERRY_RIGHTS_ALL);
     root_insert(FERRY_ROOT_SEL_FACTORY, &factory->obj, FERRY_RIGHTS_ALL);
     fill_bootinfo();
-    root_insert(FERRY_ROOT_SEL_INITRD,
-                &memory_create(bootinfo->initrd_paddr, bootinfo->initrd_size, 0)->obj,
-                FERRY_RIGHT_R);
+    root_insert_memory(FERRY_ROOT_SEL_INITRD, bootinfo->initrd_paddr, bootinfo->initrd_size, 0,
+                       FERRY_RIGHT_R);
     bootinfo->kernel_pool_free = pmem_free_bytes();
 
     thread->prio = ROOT_PRIO;
@@ -362,12 +367,10 @@ static void create_root_task(void)
 void kmain(uint64_t hartid, const void *dtb)
 {
     int err = fdt_parse_platform(dtb, DTB_MAX_SIZE, &platform);
-    if (err == 0 && platform.has_uart)
+    if (err < 0)
+        sbi_shutdown(1); /* without a device tree there is no console to say why */
+    if (platform.has_uart)
         console_init(platform.uart.base);
-    if (err < 0) {
-        /* no console known: try the SBI-less path of reporting nothing */
-        sbi_shutdown(1);
-    }
     print_banner();
     if (!platform.has_plic)
         boot_fail("no PLIC in the device tree", NULL);

@@ -133,17 +133,8 @@ long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int
 
 void ipc_send_fault(struct thread *t, struct gate *handler)
 {
-    struct thread *receiver = handler->receiver;
-    if (receiver->state == TS_RECV) {
-        deliver(t, receiver, handler->label);
-        enter_reply_wait(t, receiver);
-        sched_remove(receiver);
-        sched_make_ready(receiver, true);
-        return;
-    }
-    t->send_gate = handler;
-    list_push_back(&receiver->send_queue, &t->wait_link);
-    thread_block(t, TS_SEND, FERRY_TIMEOUT_NEVER);
+    /* a fault is a call without a timeout; deliver() sends the fault record */
+    (void)ipc_send(t, handler, FERRY_TIMEOUT_NEVER, 1);
 }
 
 long ipc_wait(struct thread *receiver, uint64_t timeout_us)

@@ -126,8 +126,7 @@ void return_to_user(void)
         last_dispatched = next;
     }
     timer_program(slice_end);
-    if (next->restart_call)
-        next->restart_call = 0;
+    next->restart_call = 0; /* running again: no longer blocked in a call */
     current = next;
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);
