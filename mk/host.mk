@@ -39,10 +39,14 @@ $(HOST_OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
 
-# test_X also links every lib/X/*.c. The data is order-only: it must exist
-# to run the tests, not to link them.
+# test_X also links every lib/X/*.c and the sources a `// host-sources: a.c b.c`
+# line in tests/unit/test_X.c names (for libraries whose directory holds more than
+# the unit under test). The data is order-only: it must exist to run the tests,
+# not to link them.
+host_sources = $(shell sed -n 's|^// host-sources: *||p' tests/unit/test_$(1).c)
 $(foreach n,$(HOST_UNIT_NAMES),$(eval \
-	$(HOST_BUILD)/tests/test_$(n): $(patsubst %.c,$(HOST_OBJ)/%.o,$(wildcard lib/$(n)/*.c))))
+	$(HOST_BUILD)/tests/test_$(n): $(patsubst %.c,$(HOST_OBJ)/%.o,$(wildcard lib/$(n)/*.c) \
+	                                 $(call host_sources,$(n)))))
 $(HOST_UNIT_BINS): $(HOST_BUILD)/tests/test_%: $(HOST_OBJ)/tests/unit/test_%.o | $(HOST_TESTDATA_FILES)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_SANITIZE) -o $@ $(filter %.o,$^) $(HOST_LDLIBS)

@@ -1,7 +1,7 @@
 # User programs. Every directory tests/kernel/NAME/ is a root task built into
 # $(BUILD)/user/NAME.elf against lib/sys (syscall stubs + minimal runtime) and picolibc.
 USER_CFLAGS := $(WARN) $(USER_ARCH) -O2 -g -specs=picolibc.specs -ffreestanding \
-               -fno-stack-protector -Iinclude -Ilib/sys -Ilib -MMD -MP
+               -fno-stack-protector -Iinclude -Ilib/sys -Ilib/base -Ilib -MMD -MP
 USER_LDFLAGS := $(USER_ARCH) -specs=picolibc.specs -nostartfiles -T lib/sys/user.ld \
                 -Wl,--gc-sections -Wl,-z,max-page-size=4096
 USER_RUNTIME_SRCS := lib/sys/crt0.S lib/sys/runtime.c

@@ -25,6 +25,14 @@ enum ferry_error {
     FERRY_E_INVAL = 13,    /* malformed argument (bad flags, bad type, ...) */
     FERRY_E_NOREPLY = 14,  /* reply without a caller waiting for one */
     FERRY_E_NOENT = 15,    /* nothing found (enumeration reached the end) */
+    /* Returned by user-level services in RPC replies (docs/framework.md), never
+     * by the kernel. */
+    FERRY_E_BADOP = 16,    /* RPC: the object's interface has no such opcode */
+    FERRY_E_BADOBJ = 17,   /* RPC: no live object behind this badge (closed, freed) */
+    FERRY_E_QUOTA = 18,    /* RPC: the session's RAM quota does not cover the request */
+    FERRY_E_CAPQUOTA = 19, /* RPC: the session's capability quota is used up */
+    FERRY_E_DENIED = 20,   /* RPC: the policy forbids it (session route denied, not owner) */
+    FERRY_E_EXISTS = 21,   /* RPC: already taken (service announced twice, IRQ handed out) */
     FERRY_ERROR_COUNT
 };
 
@@ -34,7 +42,8 @@ static inline const char *ferry_error_name(long err)
     static const char *const names[FERRY_ERROR_COUNT] = {
         "OK",         "E_NOSYS", "E_BADSEL",  "E_BADTYPE",  "E_NORIGHTS", "E_OCCUPIED",
         "E_RANGE",    "E_ALIGN", "E_NOMEM",   "E_TIMEOUT",  "E_CANCELED", "E_DEAD",
-        "E_BUSY",     "E_INVAL", "E_NOREPLY", "E_NOENT",
+        "E_BUSY",     "E_INVAL", "E_NOREPLY", "E_NOENT",   "E_BADOP",    "E_BADOBJ",
+        "E_QUOTA",    "E_CAPQUOTA", "E_DENIED", "E_EXISTS",
     };
     if (err < 0 || err >= FERRY_ERROR_COUNT)
         return "E_UNKNOWN";

@@ -106,6 +106,13 @@ uint64_t runtime_ram_offset(const void *p)
     return (uint64_t)p - HEAP_BASE;
 }
 
+uint64_t runtime_ram_handover(void)
+{
+    uint64_t first_free = ram_used;
+    ram_used = runtime_bootinfo->ram[0].size;
+    return first_free;
+}
+
 /* ---- threads ---- */
 
 extern char __tls_base[], __tdata_size[], __tbss_size[];

@@ -30,6 +30,10 @@ struct sys_cap_info runtime_cap_info(uint64_t task, uint64_t sel);
 void *runtime_alloc_pages(uint64_t pages);
 /* Physical-offset view of an allocation: offset into the RAM capability. */
 uint64_t runtime_ram_offset(const void *p);
+/* Ends runtime_alloc_pages for good (later calls return 0) and returns the
+ * offset in ram[0] of the first page it never handed out: a root task that
+ * manages the rest of ram[0] itself (core) takes over from there. */
+uint64_t runtime_ram_handover(void);
 
 /* Creates a thread of the root task running fn(arg) on its own stack and TLS,
  * at priority prio. Returns its thread selector, or 0 on failure. */

@@ -1,0 +1,494 @@
+/*
+ * core-test: exercises core's services from a component, one check per
+ * line ("ok: ..." or "FAILED: ..."), and ends with a summary; its exit code
+ * is the number of failed checks. Needs route * parent, ram >= 2M, caps >= 128,
+ * its own binary as boot module "core-test" and a virtio-mmio device at
+ * 0x10001000 with IRQ 1 (QEMU virt).
+ */
+#include <ferry/iface/cpu.h>
+#include <ferry/iface/dataspace.h>
+#include <ferry/iface/device.h>
+#include <ferry/iface/log.h>
+#include <ferry/iface/parent.h>
+#include <ferry/iface/pd.h>
+#include <ferry/iface/rm.h>
+#include <ferry/iface/rom.h>
+#include <ferry/iface/timer.h>
+#include <env.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HELPER_PRIO 50
+
+static unsigned checks, failures;
+
+static void check(bool ok, const char *what)
+{
+    checks++;
+    failures += !ok;
+    printf("%s: %s\n", ok ? "ok" : "FAILED", what);
+}
+
+static void check_err(long err, long want, const char *what)
+{
+    checks++;
+    failures += err != want;
+    if (err == want)
+        printf("ok: %s: %s\n", what, ferry_error_name(err));
+    else
+        printf("FAILED: %s: %s, expected %s\n", what, ferry_error_name(err),
+               ferry_error_name(want));
+}
+
+static struct env *E;
+
+static long quota(uint32_t pd, uint64_t *ram_used, uint64_t *caps_used)
+{
+    long err = rpc_call(pd, FERRY_PD_QUOTA, 0, 0, NULL);
+    if (!err) {
+        if (ram_used)
+            *ram_used = rpc_mr()[1];
+        if (caps_used)
+            *caps_used = rpc_mr()[3];
+    }
+    return err;
+}
+
+static long alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
+{
+    struct rpc_result res;
+    rpc_mr()[0] = bytes;
+    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
+    if (!err)
+        *ds = env_import_result(&res);
+    return err;
+}
+
+static long free_ram(uint32_t pd, uint32_t ds)
+{
+    uint64_t badge = env_cap_badge(ds);
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    long err = rpc_call(pd, FERRY_PD_FREE_RAM, 0, 1, NULL);
+    env_cap_release(badge);
+    return err;
+}
+
+static long attach_at(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
+                      unsigned flags, uint64_t *addr)
+{
+    uint64_t *mr = rpc_mr();
+    mr[0] = at;
+    mr[1] = size;
+    mr[2] = offset;
+    mr[3] = flags;
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    long err = rpc_call(rm, FERRY_RM_ATTACH, 4, 1, NULL);
+    if (!err && addr)
+        *addr = rpc_mr()[0];
+    return err;
+}
+
+static long detach_at(uint32_t rm, uint64_t addr)
+{
+    rpc_mr()[0] = addr;
+    return rpc_call(rm, FERRY_RM_DETACH, 1, 0, NULL);
+}
+
+static long get_cap(uint32_t obj, unsigned op, uint32_t *cap)
+{
+    struct rpc_result res;
+    long err = rpc_call(obj, op, 0, 0, &res);
+    if (!err)
+        *cap = env_import_result(&res);
+    return err;
+}
+
+/* ---- RAM, attach, quota ---- */
+
+static void test_ram(void)
+{
+    uint64_t used0, used1, used2, addr, addr2;
+    uint32_t ds;
+    quota(E->pd, &used0, NULL);
+    check_err(alloc_ram(E->pd, 3 * 4096 + 1, &ds), FERRY_OK, "PD_ALLOC_RAM 3 pages + 1 byte");
+    quota(E->pd, &used1, NULL);
+    check(used1 - used0 == 4 * 4096, "RAM charged: 4 pages");
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    long err = rpc_call(ds, FERRY_DS_INFO, 0, 0, NULL);
+    check(!err && rpc_mr()[0] == 4 * 4096 && (rpc_mr()[1] & FERRY_DS_WRITABLE), "DS_INFO");
+
+    check_err(env_attach(E, ds, 0x40000800, 0, 0, FERRY_RM_WRITE, &addr), FERRY_E_ALIGN,
+              "attach at an unaligned address");
+    check_err(env_attach(E, ds, 0x7dfff000, 0, 0, FERRY_RM_WRITE, &addr), FERRY_E_RANGE,
+              "attach past the end of the address space");
+    check_err(env_attach(E, ds, 0x1000, 0, 0, FERRY_RM_WRITE, &addr), FERRY_E_RANGE,
+              "attach below 0x10000");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 5 * 4096, 0, &addr), FERRY_E_RANGE,
+              "attach at an offset past the dataspace");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 4 * 4096, 4096, 0, &addr), FERRY_E_RANGE,
+              "attach more than the dataspace holds");
+    check_err(env_attach(E, ds, 0x10000, 0, 0, 0, &addr), FERRY_E_OCCUPIED,
+              "attach over the program image");
+    check_err(env_attach(E, ds, 0x50000000, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
+              "attach at 0x50000000");
+    check_err(env_attach(E, ds, 0x50001000, 0, 0, 0, &addr2), FERRY_E_OCCUPIED,
+              "attach overlapping it");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 4096, 2 * 4096, 0, &addr2), FERRY_OK,
+              "attach one page at offset 2 pages, read-only, anywhere");
+    volatile uint32_t *w = (volatile uint32_t *)addr, *r = (volatile uint32_t *)addr2;
+    w[2 * 1024] = 0xc0ffee;
+    check(r[0] == 0xc0ffee, "the two attachments share memory");
+    check(w[0] == 0, "fresh RAM is zeroed");
+    check_err(detach_at(E->rm, addr2 + 100), FERRY_OK, "detach by an address inside");
+    check_err(detach_at(E->rm, addr2), FERRY_E_NOENT, "detach it again");
+    check_err(free_ram(E->pd, ds), FERRY_OK, "PD_FREE_RAM while attached");
+    quota(E->pd, &used2, NULL);
+    check(used2 == used0, "RAM quota back after the free");
+    check_err(detach_at(E->rm, addr), FERRY_E_NOENT, "freeing detached it everywhere");
+}
+
+/* ---- ROM ---- */
+
+static void test_rom(void)
+{
+    uint32_t rom, ds;
+    uint64_t addr;
+    check_err(env_session(E, "ROM", "", "name=no-such-module", 64 * 1024, 4, &rom), FERRY_E_NOENT,
+              "ROM of a missing module");
+    check_err(env_session(E, "ROM", "", "name=core-test", 8192, 4, &rom), FERRY_E_QUOTA,
+              "ROM with a donation smaller than the module");
+    check_err(env_session(E, "ROM", "core-test", "", 1 << 20, 4, &rom), FERRY_OK,
+              "ROM named by the label's last element");
+    struct rpc_result res;
+    long err = rpc_call(rom, FERRY_ROM_DATASPACE, 0, 0, &res);
+    uint64_t size = rpc_mr()[0];
+    ds = err ? 0 : env_import_result(&res);
+    check(!err && ds && size > 4096, "ROM_DATASPACE");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_E_NORIGHTS,
+              "attach a ROM writable");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, 0, &addr), FERRY_OK, "attach it read-only");
+    check(memcmp((const void *)addr, "\177ELF", 4) == 0, "the ROM holds our ELF image");
+    env_detach(E, addr);
+    check_err(env_session_close(E, rom), FERRY_OK, "close the ROM session");
+}
+
+/* ---- timer ---- */
+
+static void test_timer(void)
+{
+    uint32_t timer, signal;
+    uint64_t badge;
+    check_err(env_session(E, "Timer", "", NULL, 8192, 2, &timer), FERRY_OK, "Timer session");
+    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "PD_ALLOC_SIGNAL");
+    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(timer, FERRY_TIMER_SIGH, 0, 1, NULL), FERRY_OK, "TIMER_SIGH");
+    rpc_call(timer, FERRY_TIMER_ELAPSED, 0, 0, NULL);
+    uint64_t t0 = rpc_mr()[0];
+    rpc_mr()[0] = 30000;
+    rpc_call(timer, FERRY_TIMER_ONESHOT, 1, 0, NULL);
+    check_err(sys_irq_wait(signal, 2000000), FERRY_OK, "one-shot 30 ms fires");
+    rpc_call(timer, FERRY_TIMER_ELAPSED, 0, 0, NULL);
+    uint64_t t1 = rpc_mr()[0];
+    check(t1 - t0 >= 30000 && t1 - t0 < 1000000, "... not before 30 ms, well before 1 s");
+    check_err(sys_irq_wait(signal, 100000), FERRY_E_TIMEOUT, "one-shot fires only once");
+    rpc_mr()[0] = 10;
+    check_err(rpc_call(timer, FERRY_TIMER_PERIODIC, 1, 0, NULL), FERRY_E_INVAL,
+              "period below the minimum");
+    rpc_mr()[0] = 10000;
+    rpc_call(timer, FERRY_TIMER_PERIODIC, 1, 0, NULL);
+    unsigned ticks = 0;
+    for (unsigned i = 0; i < 3; i++)
+        ticks += sys_irq_wait(signal, 1000000) == FERRY_OK;
+    check(ticks == 3, "periodic 10 ms: 3 ticks");
+    rpc_call(timer, FERRY_TIMER_STOP, 0, 0, NULL);
+    while (sys_irq_wait(signal, 0) == FERRY_OK) /* a tick may have come before the stop */
+        ;
+    check_err(sys_irq_wait(signal, 50000), FERRY_E_TIMEOUT, "TIMER_STOP stops it");
+    env_session_close(E, timer);
+}
+
+/* ---- threads ---- */
+
+static volatile uint64_t spin_count;
+static volatile int redirected;
+
+static void spinner(void *arg)
+{
+    (void)arg;
+    for (;;)
+        spin_count++;
+}
+
+static void redirect_target(void)
+{
+    redirected = 1;
+    for (;;)
+        sys_sleep(FERRY_TIMEOUT_NEVER);
+}
+
+static void test_threads(void)
+{
+    long err;
+    uint32_t t = env_thread_spawn(E, "spinner", HELPER_PRIO, spinner, NULL, &err);
+    check_err(err, FERRY_OK, "spawn a spinning thread");
+    sys_sleep(20000);
+    check(spin_count > 0, "it runs");
+    uint32_t ds;
+    alloc_ram(E->pd, 4096, &ds);
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(t, FERRY_THREAD_STATE_GET, 0, 1, NULL), FERRY_E_BUSY,
+              "STATE_GET of a running thread");
+    check_err(rpc_call(t, FERRY_THREAD_PAUSE, 0, 0, NULL), FERRY_OK, "THREAD_PAUSE");
+    uint64_t c0 = spin_count;
+    sys_sleep(20000);
+    check(spin_count == c0, "a paused thread does not run");
+    rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL);
+    check(rpc_mr()[2] == 1 && rpc_mr()[0] >= FERRY_COMP_UTCB_BASE, "THREAD_INFO: paused, UTCB");
+    uint64_t addr;
+    env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr);
+    struct ferry_thread_state *st = (struct ferry_thread_state *)addr;
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(t, FERRY_THREAD_STATE_GET, 0, 1, NULL), FERRY_OK, "STATE_GET");
+    check(st->pc >= (uint64_t)spinner && st->pc < (uint64_t)spinner + 64, "pc is in the loop");
+    st->pc = (uint64_t)redirect_target;
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(t, FERRY_THREAD_STATE_SET, 0, 1, NULL), FERRY_OK, "STATE_SET new pc");
+    check_err(rpc_call(t, FERRY_THREAD_RESUME, 0, 0, NULL), FERRY_OK, "THREAD_RESUME");
+    sys_sleep(20000);
+    check(redirected == 1, "the thread continues at the new pc");
+    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL), FERRY_OK, "CPU_KILL_THREAD");
+    check_err(rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL), FERRY_E_BADOBJ, "killed thread is dead");
+    env_detach(E, addr);
+    free_ram(E->pd, ds);
+}
+
+/* ---- faults ---- */
+
+static void wild_write(void *arg)
+{
+    (void)arg;
+    *(volatile uint64_t *)0x7e000000ul = 1;
+}
+
+static void illegal(void *arg)
+{
+    (void)arg;
+    __asm__ volatile(".word 0");
+}
+
+static void test_faults(void)
+{
+    uint32_t signal;
+    uint64_t badge;
+    long err;
+    env_signal_alloc(E, &signal, &badge);
+    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(E->cpu, FERRY_CPU_EXCEPTION_SIGH, 0, 1, NULL), FERRY_OK,
+              "CPU_EXCEPTION_SIGH");
+    uint32_t t = env_thread_spawn(E, "wild", HELPER_PRIO, wild_write, NULL, &err);
+    check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "page fault signalled");
+    rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL);
+    uint64_t *mr = rpc_mr();
+    check(mr[2] == 1 && mr[3] == FERRY_THREAD_FAULT_PAGE && mr[4] == 0x7e000000ul,
+          "THREAD_INFO: halted on a page fault at 0x7e000000");
+    rpc_call(E->rm, FERRY_RM_STATE, 0, 0, NULL);
+    check(mr[0] == FERRY_RM_FAULT_WRITE && mr[1] == 0x7e000000ul,
+          "RM_STATE of the address space: write at 0x7e000000");
+    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
+    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+    rpc_call(E->rm, FERRY_RM_STATE, 0, 0, NULL);
+    check(mr[0] == FERRY_RM_FAULT_NONE, "no fault pending after the kill");
+
+    t = env_thread_spawn(E, "illegal", HELPER_PRIO, illegal, NULL, &err);
+    check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "exception signalled");
+    rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL);
+    check(mr[3] == FERRY_THREAD_FAULT_EXCEPTION, "THREAD_INFO: exception");
+    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
+    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+}
+
+/* ---- managed dataspaces ---- */
+
+static volatile uint64_t *managed_base;
+static volatile uint64_t managed_value;
+
+static void managed_reader(void *arg)
+{
+    (void)arg;
+    managed_value = managed_base[0x2000 / 8 + 1];
+}
+
+static void test_managed(void)
+{
+    uint32_t rms, map, mds, signal, ram;
+    uint64_t badge, addr, at;
+    long err;
+    check_err(env_session(E, "RM", "", NULL, 8192, 4, &rms), FERRY_OK, "RM session");
+    rpc_mr()[0] = 0x10001;
+    check_err(rpc_call(rms, FERRY_RM_CREATE, 1, 0, NULL), FERRY_E_INVAL, "RM_CREATE unaligned");
+    struct rpc_result res;
+    rpc_mr()[0] = 0x10000;
+    err = rpc_call(rms, FERRY_RM_CREATE, 1, 0, &res);
+    map = err ? 0 : env_import_result(&res);
+    check_err(err, FERRY_OK, "RM_CREATE 64 KiB");
+    check_err(get_cap(map, FERRY_RM_DATASPACE, &mds), FERRY_OK, "RM_DATASPACE");
+    rpc_call(mds, FERRY_DS_INFO, 0, 0, NULL);
+    check(rpc_mr()[0] == 0x10000 && (rpc_mr()[1] & FERRY_DS_MANAGED), "DS_INFO: managed, 64 KiB");
+    check_err(get_cap(E->rm, FERRY_RM_DATASPACE, &ram), FERRY_E_INVAL,
+              "RM_DATASPACE of an address space");
+    check_err(attach_at(map, mds, FERRY_RM_ANY, 0, 0, 0, &at), FERRY_E_INVAL,
+              "a managed dataspace inside a managed map");
+    env_signal_alloc(E, &signal, &badge);
+    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(map, FERRY_RM_FAULT_HANDLER, 0, 1, NULL), FERRY_OK, "RM_FAULT_HANDLER");
+    check_err(env_attach(E, mds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
+              "attach the managed dataspace");
+    managed_base = (volatile uint64_t *)addr;
+    uint32_t t = env_thread_spawn(E, "reader", HELPER_PRIO, managed_reader, NULL, &err);
+    check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "fault in the empty map signalled");
+    rpc_call(map, FERRY_RM_STATE, 0, 0, NULL);
+    check(rpc_mr()[0] == FERRY_RM_FAULT_READ && rpc_mr()[1] == 0x2000,
+          "RM_STATE: read at offset 0x2000");
+    alloc_ram(E->pd, 4096, &ram);
+    uint64_t local;
+    env_attach(E, ram, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &local);
+    ((volatile uint64_t *)local)[1] = 0x5eed;
+    check_err(attach_at(map, ram, 0x2000, 0, 0, FERRY_RM_WRITE, &at), FERRY_OK,
+              "attach RAM into the map at 0x2000");
+    sys_sleep(20000);
+    check(managed_value == 0x5eed, "the waiting thread resumed and read through the map");
+    rpc_call(map, FERRY_RM_STATE, 0, 0, NULL);
+    check(rpc_mr()[0] == FERRY_RM_FAULT_NONE, "no fault pending");
+    managed_base[0x2000 / 8 + 2] = 7;
+    check(((volatile uint64_t *)local)[2] == 7, "writes through the map reach the RAM");
+    check_err(detach_at(map, 0x2000), FERRY_OK, "detach from the map");
+    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
+    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+    t = env_thread_spawn(E, "reader2", HELPER_PRIO, managed_reader, NULL, &err);
+    check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "the detached page faults again");
+    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
+    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+    env_detach(E, addr);
+    env_detach(E, local);
+    free_ram(E->pd, ram);
+    rpc_send_cap(0, map, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(rms, FERRY_RM_DESTROY, 0, 1, NULL), FERRY_OK, "RM_DESTROY");
+    check_err(rpc_call(mds, FERRY_DS_INFO, 0, 0, NULL), FERRY_E_BADOBJ,
+              "its dataspace is gone with it");
+    env_session_close(E, rms);
+}
+
+/* ---- PD sessions of our own: quota, native PD ---- */
+
+static void test_pd(void)
+{
+    uint64_t used0, used1, caps0, caps1;
+    uint32_t pd, npd;
+    quota(E->pd, &used0, &caps0);
+    check_err(env_session(E, "PD", "sub", NULL, 4096, 4, &pd), FERRY_E_QUOTA,
+              "PD session with too little RAM");
+    check_err(env_session(E, "PD", "sub", NULL, 64 * 1024, 2, &pd), FERRY_E_CAPQUOTA,
+              "PD session with too few caps");
+    quota(E->pd, &used1, &caps1);
+    check(used1 == used0 && caps1 == caps0, "failed opens cost nothing");
+    check_err(env_session(E, "PD", "sub", NULL, 64 * 1024, 16, &pd), FERRY_OK, "PD session");
+    quota(E->pd, &used1, &caps1);
+    check(used1 == used0 + 64 * 1024 && caps1 == caps0 + 16, "the donation left our account");
+    check_err(env_session_upgrade(E, pd, 4096, 1), FERRY_OK, "upgrade it");
+    rpc_call(pd, FERRY_PD_QUOTA, 0, 0, NULL);
+    check(rpc_mr()[0] == 68 * 1024 && rpc_mr()[2] == 17, "its quota grew");
+    check_err(get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_OK, "PD_NATIVE");
+    check_err(get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_E_DENIED, "PD_NATIVE twice");
+    uint64_t *mr = rpc_mr();
+    mr[0] = 1;
+    rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL);
+    check(mr[0] == FERRY_COMP_SEL_TASK, "NPD_CAP_NEXT: the task in its slot");
+    mr[0] = 20;
+    mr[1] = FERRY_RIGHT_W;
+    rpc_send_cap(0, E->log, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(npd, FERRY_NPD_MAP, 2, 1, NULL), FERRY_OK, "NPD_MAP our LOG to slot 20");
+    mr[0] = 20;
+    mr[1] = FERRY_RIGHT_W;
+    rpc_send_cap(0, E->log, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(npd, FERRY_NPD_MAP, 2, 1, NULL), FERRY_E_OCCUPIED, "NPD_MAP again");
+    mr[0] = 20;
+    rpc_call(npd, FERRY_NPD_CAP_INFO, 1, 0, NULL);
+    check(mr[0] == FERRY_OBJ_GATE && mr[1] == FERRY_RIGHT_W && mr[2] == env_cap_badge(E->log),
+          "NPD_CAP_INFO: gate, W, the LOG's badge");
+    mr[0] = 20;
+    check_err(rpc_call(npd, FERRY_NPD_UNMAP, 1, 0, NULL), FERRY_OK, "NPD_UNMAP");
+    mr[0] = 20;
+    rpc_call(npd, FERRY_NPD_CAP_INFO, 1, 0, NULL);
+    check(mr[0] == FERRY_OBJ_NONE, "slot 20 empty");
+    mr[0] = 8;
+    check_err(rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL), FERRY_E_NOENT, "NPD_CAP_NEXT at end");
+    check_err(env_session_close(E, pd), FERRY_OK, "close the PD session");
+    quota(E->pd, &used1, &caps1);
+    check(used1 == used0 && caps1 == caps0, "its whole quota came back");
+    check_err(rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL), FERRY_E_BADOBJ,
+              "its native PD is dead");
+}
+
+/* ---- devices ---- */
+
+static void test_devices(void)
+{
+    uint32_t io, ds, irq, irq2, obj;
+    uint64_t addr;
+    check_err(env_session(E, "IO_MEM", "", "base=0x10000000,size=0x1000", 8192, 2, &io),
+              FERRY_E_DENIED, "IO_MEM of the UART (not handed out)");
+    check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x2000", 8192, 2, &io),
+              FERRY_E_DENIED, "IO_MEM past a device window");
+    check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x1000", 8192, 2, &io),
+              FERRY_OK, "IO_MEM of virtio-mmio slot 0");
+    check_err(get_cap(io, FERRY_IO_MEM_DATASPACE, &ds), FERRY_OK, "IO_MEM_DATASPACE");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_EXEC, &addr), FERRY_E_NORIGHTS,
+              "device memory is never executable");
+    check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
+              "attach the device");
+    check(*(volatile uint32_t *)addr == 0x74726976, "virtio magic 'virt'");
+    env_detach(E, addr);
+    env_session_close(E, io);
+    check_err(env_session(E, "IRQ", "", "irq=1", 8192, 2, &irq), FERRY_OK, "IRQ 1");
+    struct rpc_result res;
+    long err = rpc_call(irq, FERRY_IRQ_OBJECT, 0, 0, &res);
+    check(!err && res.caps == 1 && res.cap_type[0] == FERRY_OBJ_IRQ, "IRQ_OBJECT: an IRQ");
+    obj = err ? 0 : env_import_result(&res);
+    (void)obj;
+    check_err(env_session(E, "IRQ", "", "irq=1", 8192, 2, &irq2), FERRY_E_EXISTS, "IRQ 1 twice");
+    check_err(env_session(E, "IRQ", "", "irq=50", 8192, 2, &irq2), FERRY_E_DENIED,
+              "IRQ of no device");
+    check_err(env_session(E, "IRQ", "", "", 8192, 2, &irq2), FERRY_E_INVAL, "IRQ without irq=");
+    env_session_close(E, irq);
+    check_err(env_session(E, "IRQ", "", "irq=1", 8192, 2, &irq2), FERRY_OK,
+              "IRQ 1 again after the close");
+    env_session_close(E, irq2);
+}
+
+static void test_log(void)
+{
+    uint64_t *mr = rpc_mr();
+    mr[0] = 5;
+    memcpy(&mr[1], "a\001b\n", 5);
+    check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_OK, "LOG_WRITE with a control byte");
+    mr[0] = 9;
+    check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_E_INVAL,
+              "LOG_WRITE longer than the words sent");
+}
+
+void component_construct(struct env *env)
+{
+    E = env;
+    test_log();
+    test_ram();
+    test_rom();
+    test_timer();
+    test_threads();
+    test_faults();
+    test_managed();
+    test_pd();
+    test_devices();
+    printf("core-test: %u checks, %u failed\n", checks, failures);
+    env_exit(env, (int)failures);
+}

@@ -1,0 +1,69 @@
+/*
+ * counter: ticks on periodic Timer signals. The tick count lives on the
+ * stack of the waiting loop, the history of tick times on the heap; both
+ * must agree at the end. Argument "ticks" (default 5).
+ */
+#include <ferry/iface/timer.h>
+#include <env.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define COUNTER_PERIOD_US 20000ul
+
+static long timer_call(uint32_t timer, unsigned op, uint64_t arg)
+{
+    rpc_mr()[0] = arg;
+    return rpc_call(timer, op, op == FERRY_TIMER_ONESHOT || op == FERRY_TIMER_PERIODIC ? 1 : 0, 0,
+                    NULL);
+}
+
+static void fail(struct env *env, const char *what, long err)
+{
+    printf("%s failed: %s\n", what, ferry_error_name(err));
+    env_exit(env, 1);
+}
+
+void component_construct(struct env *env)
+{
+    const char *arg = env_arg(env, "ticks");
+    unsigned want = arg ? (unsigned)strtoul(arg, NULL, 10) : 5;
+    uint32_t timer, signal;
+    uint64_t badge;
+    long err;
+    if ((err = env_session(env, "Timer", "", NULL, 8192, 4, &timer)))
+        fail(env, "Timer session", err);
+    if ((err = env_signal_alloc(env, &signal, &badge)))
+        fail(env, "signal", err);
+    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
+    if ((err = rpc_call(timer, FERRY_TIMER_SIGH, 0, 1, NULL)))
+        fail(env, "TIMER_SIGH", err);
+
+    uint64_t *history = malloc(want * sizeof(uint64_t)); /* heap state */
+    if (!history)
+        fail(env, "malloc", FERRY_E_QUOTA);
+    if ((err = timer_call(timer, FERRY_TIMER_PERIODIC, COUNTER_PERIOD_US)))
+        fail(env, "TIMER_PERIODIC", err);
+    unsigned ticks = 0; /* stack state */
+    while (ticks < want) {
+        if ((err = sys_irq_wait(signal, FERRY_TIMEOUT_NEVER)))
+            fail(env, "waiting for the signal", err);
+        timer_call(timer, FERRY_TIMER_ELAPSED, 0);
+        history[ticks++] = rpc_mr()[0];
+        printf("tick %u\n", ticks);
+    }
+    timer_call(timer, FERRY_TIMER_STOP, 0);
+
+    unsigned ordered = 1;
+    for (unsigned i = 1; i < ticks; i++)
+        ordered &= history[i] - history[i - 1] >= COUNTER_PERIOD_US / 2;
+    printf("%u ticks on the stack, %u spaced timestamps on the heap: %s\n", ticks,
+           ticks, ordered ? "consistent" : "INCONSISTENT");
+
+    if ((err = timer_call(timer, FERRY_TIMER_ONESHOT, 5000)))
+        fail(env, "TIMER_ONESHOT", err);
+    if ((err = sys_irq_wait(signal, 1000 * 1000)))
+        fail(env, "one-shot timeout", err);
+    printf("one-shot timeout fired\n");
+    free(history);
+    env_exit(env, ordered ? 0 : 1);
+}

@@ -1,0 +1,149 @@
+/*
+ * store-server: serves the Store service (include/ferry/iface/store.h).
+ * Every session gets its own objects (RPC objects with their own badges) and
+ * a shared RAM dataspace the client can write and the server reads.
+ */
+#include <ferry/iface/store.h>
+#include <root.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STORE_SHARED_BYTES 4096ul
+
+struct store_object {
+    struct rpc_object obj;
+    uint64_t value;
+    bool used;
+};
+
+struct store_session {
+    struct rpc_object obj;
+    char label[FERRY_LABEL_MAX];
+    struct store_object objects[STORE_MAX_OBJECTS];
+    uint32_t shared_ds;
+    const uint64_t *shared; /* the server's view of the shared dataspace */
+};
+
+static struct env *env;
+
+static const struct ferry_rpc_sig object_sigs[] = FERRY_RPC_SIGS(FERRY_OBJECT_RPCS);
+static const struct ferry_rpc_sig store_sigs[] = FERRY_RPC_SIGS(FERRY_STORE_RPCS);
+
+static long object_dispatch(void *self, struct rpc_request *req)
+{
+    struct store_object *o = self;
+    if (req->opcode == OBJECT_ADD)
+        o->value += req->mr[0];
+    req->mr[0] = o->value;
+    req->reply_words = 1;
+    return FERRY_OK;
+}
+
+static const struct rpc_iface object_iface = {"object", object_sigs, 2, object_dispatch};
+
+static long store_create(struct store_session *s, struct rpc_request *req)
+{
+    for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++) {
+        struct store_object *o = &s->objects[i];
+        if (o->used)
+            continue;
+        long err;
+        o->obj = (struct rpc_object){.iface = &object_iface, .self = o};
+        o->value = req->mr[0];
+        uint32_t gate = env_rpc_register(env, &o->obj, &err);
+        if (!gate)
+            return err;
+        o->used = true;
+        rpc_reply_cap(req, gate, FERRY_RIGHTS_ALL);
+        req->mr[0] = o->obj.badge;
+        req->reply_words = 1;
+        return FERRY_OK;
+    }
+    return FERRY_E_CAPQUOTA;
+}
+
+static long store_sum(struct store_session *s, struct rpc_request *req)
+{
+    uint64_t count = req->mr[0], sum = 0;
+    if (count > STORE_SHARED_BYTES / 8)
+        return FERRY_E_RANGE;
+    for (uint64_t i = 0; i < count; i++)
+        sum += s->shared[i];
+    req->mr[0] = sum;
+    req->reply_words = 1;
+    return FERRY_OK;
+}
+
+static long store_lookup(struct store_session *s, struct rpc_request *req)
+{
+    for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++)
+        if (s->objects[i].used && s->objects[i].obj.badge == req->mr[0]) {
+            rpc_reply_cap(req, env_cap_lookup(req->mr[0]), FERRY_RIGHTS_ALL);
+            return FERRY_OK;
+        }
+    return FERRY_E_NOENT;
+}
+
+static long store_dispatch(void *self, struct rpc_request *req)
+{
+    struct store_session *s = self;
+    switch (req->opcode) {
+    case STORE_CREATE: return store_create(s, req);
+    case STORE_SHARED: rpc_reply_cap(req, s->shared_ds, FERRY_RIGHTS_ALL); return FERRY_OK;
+    case STORE_SUM: return store_sum(s, req);
+    case STORE_LOOKUP: return store_lookup(s, req);
+    default: return FERRY_E_BADOP;
+    }
+}
+
+static const struct rpc_iface store_iface = {"store", store_sigs, 4, store_dispatch};
+
+static long store_open(struct service_root *root, const char *label, const char *args,
+                       uint64_t ram, uint64_t caps, struct rpc_object **session)
+{
+    (void)root;
+    (void)args;
+    if (ram < STORE_SHARED_BYTES || caps < STORE_MAX_OBJECTS + 2)
+        return FERRY_E_QUOTA;
+    struct store_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return FERRY_E_QUOTA;
+    long err;
+    s->shared = env_alloc_attached(env, STORE_SHARED_BYTES, &s->shared_ds, &err);
+    if (!s->shared) {
+        free(s);
+        return err;
+    }
+    snprintf(s->label, sizeof(s->label), "%s", label);
+    s->obj = (struct rpc_object){.iface = &store_iface, .self = s};
+    printf("session for '%s'\n", label);
+    *session = &s->obj;
+    return FERRY_OK;
+}
+
+static void store_close(struct service_root *root, struct rpc_object *session)
+{
+    (void)root;
+    struct store_session *s = session->self;
+    for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++)
+        if (s->objects[i].used)
+            env_rpc_unregister(env, &s->objects[i].obj, env_cap_lookup(s->objects[i].obj.badge));
+    printf("session of '%s' closed\n", s->label);
+    env_capmap_dump("store-server");
+    /* the shared dataspace stays with the PD: a freed session's memory is not reused here */
+    free(s);
+}
+
+static struct service_root store_root = {.open = store_open, .close = store_close};
+
+void component_construct(struct env *e)
+{
+    env = e;
+    long err = env_serve(env, "Store", &store_root);
+    if (err) {
+        printf("cannot announce Store: %s\n", ferry_error_name(err));
+        env_exit(env, 1);
+    }
+    printf("serving Store\n");
+}

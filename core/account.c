@@ -1,0 +1,26 @@
+/*
+ * Quota accounts (docs/framework.md, "Quota"). Every session has one; the
+ * objects a session creates are charged to it, and the quota itself was
+ * donated by the session's payer, whose `used` grew by the donation. So the
+ * sum of all quotas is bounded by what core gave init at boot, which is the
+ * RAM core has for dataspaces.
+ */
+#include "core.h"
+
+long account_charge(struct account *a, uint64_t ram, uint64_t caps)
+{
+    if (ram > a->ram_quota - a->ram_used)
+        return FERRY_E_QUOTA;
+    if (caps > a->cap_quota - a->cap_used)
+        return FERRY_E_CAPQUOTA;
+    a->ram_used += ram;
+    a->cap_used += caps;
+    return FERRY_OK;
+}
+
+void account_release(struct account *a, uint64_t ram, uint64_t caps)
+{
+    /* never below zero, even if a caller got the bookkeeping wrong */
+    a->ram_used -= ram < a->ram_used ? ram : a->ram_used;
+    a->cap_used -= caps < a->cap_used ? caps : a->cap_used;
+}

@@ -1,0 +1,403 @@
+/*
+ * Core: the root task. It owns every page of RAM left to user space, the root
+ * factory and the device windows, and serves the core services (PD, CPU, RM,
+ * LOG, ROM, Timer, IRQ, IO_MEM) plus the PARENT interface of init as RPC
+ * objects, all on one entrypoint: core's main thread (docs/framework.md, "Core").
+ *
+ * Every RPC object is a struct core_obj: a badge (unique on this machine, never
+ * reused), the kernel gate clients call through (its label is the badge) and an
+ * entry in the entrypoint's object pool. Core's metadata lives in fixed-size
+ * tables (no client can make core allocate); a full table is E_NOMEM, but the
+ * quota checks come first, so a client normally runs out of quota long before.
+ *
+ * Kernel objects are never destroyed (docs/kernel.md, "Limits"): freeing an
+ * object here removes its badge from the pool, so calls through any remaining
+ * capability fail with E_BADOBJ, and unmaps core's copy; the kernel object
+ * itself stays allocated in the kernel pool.
+ *
+ * Threads: everything runs on the entrypoint, except the timer thread
+ * (timer.c), which shares only the timer table with it, under timer_lock.
+ */
+#ifndef FERRY_CORE_H
+#define FERRY_CORE_H
+
+#include "rpc.h"
+#include <ferry/bootinfo.h>
+#include <ferry/component.h>
+#include <ferry/error.h>
+#include <ferry/iface/cpu.h>
+#include <ferry/rpc.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#define ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
+#define PAGE_ROUND_UP(x)                (((x) + FERRY_PAGE_SIZE - 1) & ~(FERRY_PAGE_SIZE - 1))
+#define PAGE_ALIGNED(x)                 (((x) & (FERRY_PAGE_SIZE - 1)) == 0)
+
+/* Priorities: core's threads run above every component thread (FERRY_CPU_PRIO_MAX). */
+#define CORE_EP_PRIO    (FERRY_CPU_PRIO_MAX + 20)
+#define CORE_TIMER_PRIO (FERRY_CPU_PRIO_MAX + 30) /* deadlines are met even while core serves */
+#define CORE_INIT_PRIO  100                       /* init's main thread */
+
+/* Fixed table sizes (the limits documented in docs/framework.md). */
+#define CORE_MAX_SESSIONS   256
+#define CORE_MAX_DATASPACES 2048
+#define CORE_MAX_THREADS    512
+#define CORE_MAX_RMS        512 /* address spaces + managed region maps */
+#define CORE_MAX_REGIONS    4096
+#define CORE_MAX_PD_CAPS    2048 /* signals + RPC gates handed out by PD sessions */
+#define CORE_MAX_TIMERS     CORE_MAX_SESSIONS
+#define CORE_POOL_CAPACITY  8192
+#define CORE_LABEL_MAX      160 /* "init -> " + a 63-character label, with room to nest */
+
+/* Costs, charged to the account of the session that creates the object. */
+#define CORE_SESSION_COST_RAM  FERRY_PAGE_SIZE /* every session, from its own donation */
+#define CORE_SESSION_COST_CAPS 1
+#define CORE_THREAD_COST_RAM   FERRY_PAGE_SIZE /* the UTCB (kernel pool, accounted here) */
+#define CORE_INIT_CAPS         4096            /* init's capability quota */
+
+/* ---- badges (badge.c) ---- */
+
+/* A new badge: 1, 2, 3, ... never reused. */
+uint64_t badge_alloc(void);
+
+/* ---- RAM for dataspaces (ram.c) ---- */
+
+/*
+ * A physically contiguous run of pages of one boot RAM region. Core reaches
+ * every page of those regions through its own mapping (core_addr), set up once
+ * at boot, so it can zero, fill and read dataspaces.
+ */
+struct ram_extent {
+    uint32_t mem_sel; /* core's slot of the region's memory capability; 0: none */
+    uint32_t region;  /* index in ram.c's region table */
+    uint64_t offset;  /* in the memory capability, page aligned */
+    uint64_t pages;
+    uint8_t *core_addr;
+};
+
+/* Takes over every RAM region (ram[0] from `ram0_first_free` on); 0 or an error. */
+long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free);
+/* Zeroed contiguous pages; E_NOMEM if no region has such a run. */
+long ram_alloc(uint64_t pages, struct ram_extent *out);
+void ram_free(const struct ram_extent *e);
+uint64_t ram_free_bytes(void);
+
+/* ---- accounts (account.c) ---- */
+
+/* What a session may use and uses. Invariant: used <= quota for both. */
+struct account {
+    uint64_t ram_quota, ram_used;
+    uint64_t cap_quota, cap_used;
+};
+
+/* Charges ram bytes and caps, all or nothing: E_QUOTA / E_CAPQUOTA if they do not fit. */
+long account_charge(struct account *a, uint64_t ram, uint64_t caps);
+/* Gives back what account_charge took. */
+void account_release(struct account *a, uint64_t ram, uint64_t caps);
+
+/* ---- RPC objects (object.c) ---- */
+
+enum obj_kind {
+    OBJ_FREE = 0,
+    OBJ_SESSION,   /* struct session: one per service session */
+    OBJ_PARENT,    /* init's parent object */
+    OBJ_DATASPACE, /* struct dataspace */
+    OBJ_THREAD,    /* struct thread */
+    OBJ_RM,        /* struct rm */
+    OBJ_NATIVE_PD, /* struct session (PD), its native part */
+    OBJ_PAGER,     /* struct session (PD), the pager gate its threads fault to */
+    OBJ_SIGNAL,    /* struct pd_cap: a software IRQ (not an RPC object: never called) */
+    OBJ_RPC_CAP,   /* struct pd_cap: a gate to a component thread (never reaches core) */
+};
+
+struct core_obj {
+    struct rpc_object rpc; /* badge, interface; rpc.self points back here */
+    enum obj_kind kind;    /* OBJ_FREE while not published */
+    uint32_t sel;          /* core's slot of the gate (or IRQ) clients hold; 0 if none */
+};
+
+void obj_pool_init(void);
+struct rpc_pool *obj_pool(void);
+/* New badge, a gate with that label bound to `receiver_sel` (core's entrypoint:
+ * FERRY_ROOT_SEL_THREAD), entry in the pool. E_NOMEM if pool or kernel are full. */
+long obj_publish_gate(struct core_obj *o, enum obj_kind kind, const struct rpc_iface *iface,
+                      uint64_t receiver_sel);
+/* New badge, a software IRQ (source 0) or hardware IRQ labelled with it, entry in the pool. */
+long obj_publish_irq(struct core_obj *o, enum obj_kind kind, const struct rpc_iface *iface,
+                     uint64_t source);
+/* Removes the object from the pool (its badge is dead from now on) and unmaps core's copy. */
+void obj_retire(struct core_obj *o);
+/* The live object with this badge and kind, or NULL. */
+struct core_obj *obj_find(uint64_t badge, enum obj_kind kind);
+/* The object behind capability argument i of a request (its badge as received), or NULL. */
+struct core_obj *obj_from_cap(const struct rpc_request *req, unsigned i, enum obj_kind kind);
+/* Why obj_from_cap found nothing: E_BADOBJ for a capability to an object core freed (its
+ * badge is dead), E_INVAL for anything else (no capability, another kind of object). */
+long obj_cap_error(const struct rpc_request *req, unsigned i);
+
+/* ---- sessions (session.c) ---- */
+
+enum core_service {
+    SVC_PD,
+    SVC_CPU,
+    SVC_RM,
+    SVC_LOG,
+    SVC_ROM,
+    SVC_TIMER,
+    SVC_IRQ,
+    SVC_IO_MEM,
+    SVC_COUNT
+};
+
+struct dataspace;
+struct rm;
+
+struct pd_state {
+    uint32_t task_sel;               /* core's slot of the kernel task (R|W|...) */
+    struct rm *space;                /* the address space (PD_ADDRESS_SPACE) */
+    struct core_obj pager;           /* its gate is every thread's pager + exception handler */
+    struct core_obj native;          /* OBJ_FREE until PD_NATIVE hands it out */
+    bool native_given;               /* PD_NATIVE answers only once */
+    struct dataspace *capmap_report; /* one page, PD_CAPMAP_REPORT */
+    uint64_t utcb_next;              /* next UTCB address: UTCBs are never reused (a kernel
+                                        thread is never destroyed, its UTCB stays mapped) */
+};
+
+struct session {
+    struct core_obj obj; /* OBJ_SESSION; OBJ_FREE: the table entry is free */
+    enum core_service service;
+    struct account account;
+    /* The PD session whose account donated this one's quota (and gets it back on
+     * close), or NULL for init's own PD, which core funds. Closing a PD session
+     * first closes every session it pays for, so this never dangles. */
+    struct session *payer;
+    char label[CORE_LABEL_MAX];
+    union {
+        struct pd_state pd;
+        struct {
+            uint64_t exception_sigh; /* badge of the signal, 0: none */
+        } cpu;
+        struct {
+            struct dataspace *ds;
+            uint64_t size; /* of the module */
+        } rom;
+        struct {
+            unsigned slot; /* in timer.c's table */
+        } timer;
+        struct {
+            unsigned source; /* index in device.c's IRQ table */
+        } irq;
+        struct {
+            struct dataspace *ds;
+        } io_mem;
+    };
+};
+
+/* A session request as PARENT_SESSION carries it. */
+struct session_request {
+    uint64_t ram, caps;
+    char service[FERRY_NAME_MAX];
+    char label[FERRY_LABEL_MAX];
+    char args[FERRY_ARGS_MAX];
+};
+
+/* Decodes PARENT_SESSION's words (FERRY_SESSION_W_*). */
+void session_request_decode(const uint64_t *mr, struct session_request *out);
+/*
+ * Opens a session: moves the donation from payer's account (NULL: core funds
+ * it, only for init's PD), labels it "<requester> -> <label>", charges the
+ * session's own cost to the donation and runs the service's open.
+ */
+long session_open(struct session *payer, const char *requester, const struct session_request *req,
+                  struct session **out);
+/* Adds quota from the session's payer. E_DENIED for a session core funds. */
+long session_upgrade(struct session *s, uint64_t ram, uint64_t caps);
+/* Frees everything the session owns and returns its quota to the payer. */
+void session_close(struct session *s);
+struct session *session_of(void *object); /* dispatch's object -> session */
+/* The session behind capability argument i if it is one of `service`, else NULL. */
+struct session *session_from_cap(const struct rpc_request *req, unsigned i,
+                                 enum core_service service);
+
+/* Session arguments "key=value,key=value": copies the value of key into out[size]. */
+bool args_get(const char *args, const char *key, char *out, size_t size);
+/* The same for a number (decimal or 0x hex). */
+bool args_get_u64(const char *args, const char *key, uint64_t *out);
+
+/* Services: open (session fields zeroed, label set; E_* on failure, having undone
+ * what it did) and close (free everything the session owns). */
+extern const struct rpc_iface pd_iface, npd_iface, cpu_iface, thread_iface, rm_session_iface,
+    rm_iface, ds_iface, log_iface, rom_iface, timer_iface, irq_iface, io_mem_iface, parent_iface,
+    pager_iface, signal_iface, rpc_cap_iface;
+long pd_open(struct session *s, const char *args);
+void pd_close(struct session *s);
+long cpu_open(struct session *s, const char *args);
+void cpu_close(struct session *s);
+long rm_session_open(struct session *s, const char *args);
+void rm_session_close(struct session *s);
+long log_open(struct session *s, const char *args);
+void log_close(struct session *s);
+long rom_open(struct session *s, const char *args);
+void rom_close(struct session *s);
+long timer_open(struct session *s, const char *args);
+void timer_close(struct session *s);
+long irq_open(struct session *s, const char *args);
+void irq_close(struct session *s);
+long io_mem_open(struct session *s, const char *args);
+void io_mem_close(struct session *s);
+
+/* ---- dataspaces (dataspace.c) ---- */
+
+enum ds_kind { DS_RAM, DS_DEVICE, DS_MANAGED };
+
+struct dataspace {
+    struct core_obj obj; /* OBJ_DATASPACE; OBJ_FREE: table entry free */
+    enum ds_kind kind;
+    uint32_t flags; /* FERRY_DS_* */
+    uint64_t size;  /* bytes, page multiple */
+    /* RAM and device: the memory capability and the offset of the first page */
+    uint32_t mem_sel;
+    uint64_t mem_offset;
+    uint8_t *core_addr;    /* RAM: core's mapping; NULL for device memory */
+    struct ram_extent ram; /* RAM: what to give back */
+    struct rm *managed;    /* DS_MANAGED: the region map behind it */
+    struct session *owner; /* whose account paid; freed when it closes */
+    uint64_t charged_ram, charged_caps;
+};
+
+/* A RAM dataspace of `size` bytes (rounded up to pages), zeroed, charged to
+ * owner: its pages + 1 cap. flags: FERRY_DS_WRITABLE or 0 (ROM). */
+long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct dataspace **out);
+/* A dataspace over a device window (never executable), charged 1 cap. */
+long ds_create_device(struct session *owner, uint32_t mem_sel, uint64_t offset, uint64_t size,
+                      struct dataspace **out);
+/* The dataspace of a managed region map (uncharged: part of the map). */
+long ds_create_managed(struct session *owner, struct rm *rm, struct dataspace **out);
+/* Detaches it everywhere, gives its memory back to core and its charge back to the owner. */
+void ds_free(struct dataspace *ds);
+/* Frees every dataspace `owner` paid for. */
+void ds_free_owned_by(struct session *owner);
+
+/* ---- region maps (rm.c) ---- */
+
+struct region {
+    struct rm *rm;       /* NULL: table entry free */
+    struct region *next; /* in rm's list, sorted by start */
+    struct dataspace *ds;
+    uint64_t start, size; /* in the map */
+    uint64_t offset;      /* into the dataspace */
+    uint32_t rights;      /* FERRY_RIGHT_R|W|X */
+};
+
+struct rm {
+    struct core_obj obj;        /* OBJ_RM; OBJ_FREE: table entry free */
+    struct session *owner;      /* charged: the PD (address space) or the RM session (managed) */
+    struct session *pd;         /* address space of this PD; NULL for a managed map */
+    uint64_t base, end;         /* addresses that may be attached: [base, end) */
+    uint64_t any_base, any_end; /* where FERRY_RM_ANY searches */
+    struct region *regions;
+    struct dataspace *ds; /* managed: the map as a dataspace */
+    uint64_t fault_sigh;  /* badge of the fault-handler signal, 0: none */
+};
+
+long rm_create_space(struct session *pd, struct rm **out);
+long rm_create_managed(struct session *owner, uint64_t size, struct rm **out);
+/* Detaches everything (a managed map is detached wherever it is attached) and frees it. */
+void rm_destroy(struct rm *rm);
+void rm_destroy_owned_by(struct session *owner);
+long rm_attach(struct rm *rm, struct dataspace *ds, uint64_t addr, uint64_t size, uint64_t offset,
+               unsigned flags, uint64_t *out_addr);
+long rm_detach(struct rm *rm, uint64_t addr);
+/* Detaches every region that shows `ds`. */
+void rm_detach_everywhere(struct dataspace *ds);
+
+enum rm_resolution {
+    RM_MAPPED,     /* the page is mapped now: reply, the thread retries */
+    RM_PENDING,    /* a managed map has nothing at that offset yet: wait for its owner */
+    RM_UNRESOLVED, /* nothing attached, or the access is not allowed */
+};
+/* Resolves a page fault at `addr` (access: FERRY_RIGHT_R/W/X) in the address space `space`;
+ * for RM_PENDING, *pending is the managed map and *offset the offset in it. */
+enum rm_resolution rm_resolve(struct rm *space, uint64_t addr, unsigned access, struct rm **pending,
+                              uint64_t *offset);
+
+/* ---- threads (cpu.c) ---- */
+
+struct thread {
+    struct core_obj obj; /* OBJ_THREAD; OBJ_FREE: table entry free */
+    struct session *cpu, *pd;
+    uint32_t ksel; /* core's slot of the kernel thread */
+    uint64_t utcb, kobj_id;
+    char name[FERRY_NAME_MAX];
+    bool started;
+    bool paused; /* THREAD_PAUSE by the client */
+    bool halted; /* stopped by core on a fault it could not resolve */
+    /* the fault that halted it (THREAD_INFO, RM_STATE) */
+    unsigned fault_kind;   /* FERRY_THREAD_FAULT_* */
+    unsigned fault_access; /* FERRY_RM_FAULT_* */
+    uint64_t fault_addr, fault_pc, fault_seq;
+    struct rm *waiting_on; /* map whose RM_STATE reports the fault; NULL: none */
+    uint64_t fault_offset; /* the fault's address in waiting_on */
+};
+
+long cpu_thread_create(struct session *cpu, struct session *pd, uint64_t prio, const char *name,
+                       struct thread **out);
+void cpu_thread_kill(struct thread *t);
+void cpu_kill_threads_of_pd(struct session *pd);
+long cpu_thread_start(struct thread *t, uint64_t pc, uint64_t sp);
+struct thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id);
+/* Suspends a thread on a fault core could not resolve and records it. */
+void cpu_thread_halt(struct thread *t, unsigned kind, unsigned access, uint64_t addr, uint64_t pc,
+                     struct rm *waiting_on, uint64_t offset);
+/* Lets every thread halted on a fault in `rm` retry (something was attached there). */
+void cpu_wake_waiters(struct rm *rm);
+/* The oldest fault recorded against `rm`, or NULL. */
+struct thread *cpu_oldest_waiter(struct rm *rm);
+/* Forgets `rm` in every thread that waits on it (the map goes away; they stay halted). */
+void cpu_forget_rm(struct rm *rm);
+
+/* ---- signals and RPC gates of PD sessions (pd.c) ---- */
+
+struct pd_cap {
+    struct core_obj obj; /* OBJ_SIGNAL or OBJ_RPC_CAP; OBJ_FREE: table entry free */
+    struct session *pd;
+};
+
+/* Triggers the signal with this badge if it still exists (entrypoint only). */
+void signal_trigger(uint64_t badge);
+/* The signal behind capability argument i, or NULL. */
+struct pd_cap *signal_from_cap(const struct rpc_request *req, unsigned i);
+
+/* ---- timer (timer.c) ---- */
+
+long timer_init(void);
+/* A signal is going away: no timer may trigger its slot any more. */
+void timer_forget_signal(uint32_t sel);
+
+/* ---- devices (device.c) ---- */
+
+void device_init(const struct ferry_bootinfo *bi);
+
+/* ---- boot modules (rom.c) ---- */
+
+const struct ferry_boot_module *rom_find_module(const char *name);
+/* Core's view of the boot modules archive (mapped read-only once). */
+long rom_init(const struct ferry_bootinfo *bi);
+const uint8_t *rom_module_data(const struct ferry_boot_module *m);
+
+/* ---- init (parent.c, init_start.c) ---- */
+
+long parent_create(struct session *init_pd, struct core_obj **out);
+/* Loads and starts init; 0, or an error after printing why. */
+long init_start(void);
+
+/* ---- main.c ---- */
+
+extern const struct ferry_bootinfo *core_bootinfo;
+/* Powers the machine off (init exited, or boot failed). */
+void core_poweroff(int failure) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * CPU sessions and their threads. A thread is a kernel thread in the task of
+ * a PD, with its UTCB at the PD's next UTCB page, core's pager gate of that PD
+ * as pager and exception handler, and an RPC object of its own (THREAD_*).
+ *
+ * Two reasons keep a thread suspended in the kernel, tracked apart so neither
+ * undoes the other: `paused` (THREAD_PAUSE by the client) and `halted` (core
+ * stopped it on a fault it could not resolve, fault.c). A fault inside a
+ * managed dataspace halts the thread until the map's owner attaches something
+ * (cpu_wake_waiters); then it runs again unless the client paused it too.
+ */
+#include "core.h"
+#include <ferry/iface/cpu.h>
+#include <ferry/iface/dataspace.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct thread threads[CORE_MAX_THREADS];
+static uint64_t fault_seq; /* orders recorded faults: RM_STATE reports the oldest */
+
+static long cpu_dispatch(void *object, struct rpc_request *req);
+static long thread_dispatch(void *object, struct rpc_request *req);
+static const struct ferry_rpc_sig cpu_sigs[] = FERRY_RPC_SIGS(FERRY_CPU_RPCS);
+static const struct ferry_rpc_sig thread_sigs[] = FERRY_RPC_SIGS(FERRY_THREAD_RPCS);
+const struct rpc_iface cpu_iface = {"CPU", cpu_sigs, ARRAY_SIZE(cpu_sigs), cpu_dispatch};
+const struct rpc_iface thread_iface = {"thread", thread_sigs, ARRAY_SIZE(thread_sigs),
+                                       thread_dispatch};
+
+static struct thread *thread_slot_free(void)
+{
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
+        if (threads[i].obj.kind == OBJ_FREE)
+            return &threads[i];
+    return NULL;
+}
+
+/* The kernel thread: created in the PD's task, configured; fills ksel, utcb, kobj_id. */
+static long thread_kernel_create(struct thread *t, struct session *pd, uint64_t prio)
+{
+    if (pd->pd.utcb_next >= FERRY_COMP_UTCB_END)
+        return FERRY_E_NOMEM;
+    t->ksel = rpc_slot_alloc();
+    if (!t->ksel)
+        return FERRY_E_NOMEM;
+    long err = sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_THREAD, t->ksel, pd->pd.task_sel,
+                          pd->pd.utcb_next);
+    if (err) {
+        rpc_slot_release(t->ksel);
+        return err == FERRY_E_OCCUPIED ? err : FERRY_E_NOMEM;
+    }
+    t->utcb = pd->pd.utcb_next;
+    pd->pd.utcb_next += FERRY_PAGE_SIZE; /* taken for good, even if the rest fails */
+    struct sys_cap_info info;
+    if (prio > FERRY_CPU_PRIO_MAX)
+        prio = FERRY_CPU_PRIO_MAX;
+    err = sys_task_cap_info(FERRY_ROOT_SEL_TASK, t->ksel, &info);
+    if (!err)
+        err = sys_thread_configure(t->ksel, pd->pd.pager.sel, pd->pd.pager.sel, prio, 0);
+    if (err) {
+        rpc_slot_release(t->ksel);
+        return err;
+    }
+    t->kobj_id = info.id;
+    return FERRY_OK;
+}
+
+long cpu_thread_create(struct session *cpu, struct session *pd, uint64_t prio, const char *name,
+                       struct thread **out)
+{
+    long err = account_charge(&cpu->account, CORE_THREAD_COST_RAM, 1);
+    if (err)
+        return err;
+    struct thread *t = thread_slot_free();
+    err = t ? FERRY_OK : FERRY_E_NOMEM;
+    if (t) {
+        memset(t, 0, sizeof(*t));
+        err = thread_kernel_create(t, pd, prio);
+    }
+    if (!err) {
+        err = obj_publish_gate(&t->obj, OBJ_THREAD, &thread_iface, FERRY_ROOT_SEL_THREAD);
+        if (err)
+            rpc_slot_release(t->ksel);
+    }
+    if (err) {
+        account_release(&cpu->account, CORE_THREAD_COST_RAM, 1);
+        return err;
+    }
+    t->cpu = cpu;
+    t->pd = pd;
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    *out = t;
+    return FERRY_OK;
+}
+
+void cpu_thread_kill(struct thread *t)
+{
+    if (t->obj.kind != OBJ_THREAD)
+        return;
+    /* the kernel thread stays (never destroyed), suspended for good */
+    sys_thread_suspend(t->ksel);
+    rpc_slot_release(t->ksel);
+    account_release(&t->cpu->account, CORE_THREAD_COST_RAM, 1);
+    obj_retire(&t->obj);
+}
+
+void cpu_kill_threads_of_pd(struct session *pd)
+{
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
+        if (threads[i].obj.kind == OBJ_THREAD && threads[i].pd == pd)
+            cpu_thread_kill(&threads[i]);
+}
+
+long cpu_thread_start(struct thread *t, uint64_t pc, uint64_t sp)
+{
+    if (t->started)
+        return FERRY_E_BUSY;
+    long err = sys_thread_start(t->ksel, pc, sp, t->utcb);
+    if (!err)
+        t->started = true;
+    return err;
+}
+
+struct thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id)
+{
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
+        if (threads[i].obj.kind == OBJ_THREAD && threads[i].pd == pd &&
+            threads[i].kobj_id == kobj_id)
+            return &threads[i];
+    return NULL;
+}
+
+void cpu_thread_halt(struct thread *t, unsigned kind, unsigned access, uint64_t addr, uint64_t pc,
+                     struct rm *waiting_on, uint64_t offset)
+{
+    sys_thread_suspend(t->ksel);
+    t->halted = true;
+    t->fault_kind = kind;
+    t->fault_access = access;
+    t->fault_addr = addr;
+    t->fault_pc = pc;
+    t->fault_seq = ++fault_seq;
+    t->waiting_on = waiting_on;
+    t->fault_offset = offset;
+}
+
+static void thread_clear_fault(struct thread *t)
+{
+    t->halted = false;
+    t->waiting_on = NULL;
+    t->fault_kind = FERRY_THREAD_FAULT_NONE;
+    t->fault_access = 0;
+    t->fault_addr = t->fault_pc = t->fault_offset = 0;
+}
+
+void cpu_wake_waiters(struct rm *rm)
+{
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++) {
+        struct thread *t = &threads[i];
+        if (t->obj.kind != OBJ_THREAD || t->waiting_on != rm || !t->halted)
+            continue;
+        thread_clear_fault(t);
+        if (!t->paused)
+            sys_thread_resume(t->ksel); /* it faults again: resolved now, or recorded again */
+    }
+}
+
+struct thread *cpu_oldest_waiter(struct rm *rm)
+{
+    struct thread *oldest = NULL;
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++) {
+        struct thread *t = &threads[i];
+        if (t->obj.kind == OBJ_THREAD && t->waiting_on == rm &&
+            (!oldest || t->fault_seq < oldest->fault_seq))
+            oldest = t;
+    }
+    return oldest;
+}
+
+void cpu_forget_rm(struct rm *rm)
+{
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
+        if (threads[i].waiting_on == rm)
+            threads[i].waiting_on = NULL;
+}
+
+/* ---- RPC: thread ---- */
+
+/* The RAM dataspace a state is exchanged through: writable, large enough. */
+static struct dataspace *state_dataspace(const struct rpc_request *req)
+{
+    struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
+    struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
+    if (!ds || ds->kind != DS_RAM || !(ds->flags & FERRY_DS_WRITABLE) ||
+        ds->size < sizeof(struct ferry_thread_state))
+        return NULL;
+    return ds;
+}
+
+static long thread_state_get(struct thread *t, struct rpc_request *req)
+{
+    struct dataspace *ds = state_dataspace(req);
+    if (!ds)
+        return obj_find(req->cap_badge[0], OBJ_DATASPACE) ? FERRY_E_INVAL : obj_cap_error(req, 0);
+    if (!t->paused && !t->halted)
+        return FERRY_E_BUSY;
+    long err = sys_thread_read(t->ksel);
+    if (!err)
+        memcpy(ds->core_addr, sys_utcb()->buf, sizeof(struct ferry_thread_state));
+    return err;
+}
+
+static long thread_state_set(struct thread *t, struct rpc_request *req)
+{
+    struct dataspace *ds = state_dataspace(req);
+    if (!ds)
+        return obj_find(req->cap_badge[0], OBJ_DATASPACE) ? FERRY_E_INVAL : obj_cap_error(req, 0);
+    if (!t->paused && !t->halted)
+        return FERRY_E_BUSY;
+    memcpy(sys_utcb()->buf, ds->core_addr, sizeof(struct ferry_thread_state));
+    return sys_thread_write(t->ksel);
+}
+
+static long thread_info(struct thread *t, struct rpc_request *req)
+{
+    uint64_t *mr = req->mr;
+    mr[0] = t->utcb;
+    mr[1] = t->kobj_id;
+    mr[2] = t->paused || t->halted;
+    mr[3] = t->fault_kind;
+    mr[4] = t->fault_addr;
+    mr[5] = t->fault_pc;
+    req->reply_words = 6;
+    return FERRY_OK;
+}
+
+static long thread_dispatch(void *object, struct rpc_request *req)
+{
+    struct thread *t = container_of((struct core_obj *)object, struct thread, obj);
+    switch (req->opcode) {
+    case FERRY_THREAD_START:
+        return cpu_thread_start(t, req->mr[0], req->mr[1]);
+    case FERRY_THREAD_PAUSE:
+        t->paused = true;
+        return sys_thread_suspend(t->ksel);
+    case FERRY_THREAD_RESUME:
+        t->paused = false;
+        thread_clear_fault(t); /* a halted thread retries its faulting instruction */
+        return sys_thread_resume(t->ksel);
+    case FERRY_THREAD_STATE_GET:
+        return thread_state_get(t, req);
+    case FERRY_THREAD_STATE_SET:
+        return thread_state_set(t, req);
+    case FERRY_THREAD_INFO:
+        return thread_info(t, req);
+    }
+    return FERRY_E_BADOP;
+}
+
+/* ---- RPC: CPU session ---- */
+
+long cpu_open(struct session *s, const char *args)
+{
+    (void)s;
+    (void)args;
+    return FERRY_OK;
+}
+
+void cpu_close(struct session *s)
+{
+    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
+        if (threads[i].obj.kind == OBJ_THREAD && threads[i].cpu == s)
+            cpu_thread_kill(&threads[i]);
+}
+
+static long cpu_create_thread(struct session *s, struct rpc_request *req)
+{
+    struct session *pd = session_from_cap(req, 0, SVC_PD);
+    if (!pd)
+        return obj_cap_error(req, 0);
+    char name[FERRY_NAME_MAX];
+    rpc_get_string(req->mr + 1, FERRY_NAME_WORDS, name);
+    struct thread *t;
+    long err = cpu_thread_create(s, pd, req->mr[0], name, &t);
+    if (err)
+        return err;
+    rpc_reply_cap(req, t->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    req->mr[0] = t->utcb;
+    req->mr[1] = t->kobj_id;
+    req->reply_words = 2;
+    return FERRY_OK;
+}
+
+static long cpu_dispatch(void *object, struct rpc_request *req)
+{
+    struct session *s = session_of(object);
+    switch (req->opcode) {
+    case FERRY_CPU_CREATE_THREAD:
+        return cpu_create_thread(s, req);
+    case FERRY_CPU_KILL_THREAD: {
+        struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
+        struct thread *t = o ? container_of(o, struct thread, obj) : NULL;
+        if (!t)
+            return obj_cap_error(req, 0);
+        if (t->cpu != s)
+            return FERRY_E_DENIED;
+        cpu_thread_kill(t);
+        return FERRY_OK;
+    }
+    case FERRY_CPU_EXCEPTION_SIGH: {
+        struct pd_cap *signal = signal_from_cap(req, 0);
+        if (!signal)
+            return obj_cap_error(req, 0);
+        s->cpu.exception_sigh = signal->obj.rpc.badge;
+        return FERRY_OK;
+    }
+    }
+    return FERRY_E_BADOP;
+}

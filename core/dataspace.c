@@ -1,0 +1,140 @@
+/*
+ * Dataspaces: RAM (also what ROM sessions hand out, then without
+ * FERRY_DS_WRITABLE), device windows (IO_MEM) and managed dataspaces (the view
+ * of an RM session's region map). Clients only ask DS_INFO; everything else
+ * happens where a dataspace is attached (rm.c).
+ */
+#include "core.h"
+#include <ferry/iface/dataspace.h>
+#include <string.h>
+
+static struct dataspace dataspaces[CORE_MAX_DATASPACES];
+
+static long ds_dispatch(void *object, struct rpc_request *req)
+{
+    struct dataspace *ds = container_of((struct core_obj *)object, struct dataspace, obj);
+    switch (req->opcode) {
+    case FERRY_DS_INFO:
+        req->mr[0] = ds->size;
+        req->mr[1] = ds->flags;
+        req->reply_words = 2;
+        return FERRY_OK;
+    }
+    return FERRY_E_BADOP;
+}
+
+static const struct ferry_rpc_sig ds_sigs[] = FERRY_RPC_SIGS(FERRY_DS_RPCS);
+const struct rpc_iface ds_iface = {"dataspace", ds_sigs, ARRAY_SIZE(ds_sigs), ds_dispatch};
+
+static struct dataspace *ds_slot_free(void)
+{
+    for (unsigned i = 0; i < CORE_MAX_DATASPACES; i++)
+        if (dataspaces[i].obj.kind == OBJ_FREE)
+            return &dataspaces[i];
+    return NULL;
+}
+
+/* Charges, takes a table entry and publishes; on failure nothing is left charged. */
+static long ds_new(struct session *owner, uint64_t ram, uint64_t caps, struct dataspace **out)
+{
+    long err = owner ? account_charge(&owner->account, ram, caps) : FERRY_OK;
+    if (err)
+        return err;
+    struct dataspace *ds = ds_slot_free();
+    if (!ds) {
+        err = FERRY_E_NOMEM;
+    } else {
+        memset(ds, 0, sizeof(*ds));
+        err = obj_publish_gate(&ds->obj, OBJ_DATASPACE, &ds_iface, FERRY_ROOT_SEL_THREAD);
+    }
+    if (err) {
+        if (owner)
+            account_release(&owner->account, ram, caps);
+        return err;
+    }
+    ds->owner = owner;
+    ds->charged_ram = owner ? ram : 0;
+    ds->charged_caps = owner ? caps : 0;
+    *out = ds;
+    return FERRY_OK;
+}
+
+long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct dataspace **out)
+{
+    if (size == 0 || size > UINT64_MAX - FERRY_PAGE_SIZE)
+        return FERRY_E_INVAL;
+    uint64_t bytes = PAGE_ROUND_UP(size);
+    struct dataspace *ds;
+    long err = ds_new(owner, bytes, 1, &ds);
+    if (err)
+        return err;
+    err = ram_alloc(bytes / FERRY_PAGE_SIZE, &ds->ram);
+    if (err) {
+        ds->charged_ram = ds->charged_caps = 0;
+        if (owner)
+            account_release(&owner->account, bytes, 1);
+        obj_retire(&ds->obj);
+        return err;
+    }
+    ds->kind = DS_RAM;
+    ds->flags = flags;
+    ds->size = bytes;
+    ds->mem_sel = ds->ram.mem_sel;
+    ds->mem_offset = ds->ram.offset;
+    ds->core_addr = ds->ram.core_addr;
+    *out = ds;
+    return FERRY_OK;
+}
+
+long ds_create_device(struct session *owner, uint32_t mem_sel, uint64_t offset, uint64_t size,
+                      struct dataspace **out)
+{
+    struct dataspace *ds;
+    long err = ds_new(owner, 0, 1, &ds);
+    if (err)
+        return err;
+    ds->kind = DS_DEVICE;
+    ds->flags = FERRY_DS_WRITABLE | FERRY_DS_DEVICE;
+    ds->size = size;
+    ds->mem_sel = mem_sel;
+    ds->mem_offset = offset;
+    *out = ds;
+    return FERRY_OK;
+}
+
+long ds_create_managed(struct session *owner, struct rm *rm, struct dataspace **out)
+{
+    struct dataspace *ds;
+    long err = ds_new(NULL, 0, 0, &ds);
+    if (err)
+        return err;
+    ds->owner = owner; /* freed with the map, not on its own */
+    ds->kind = DS_MANAGED;
+    ds->flags = FERRY_DS_WRITABLE | FERRY_DS_MANAGED;
+    ds->size = rm->end - rm->base;
+    ds->managed = rm;
+    *out = ds;
+    return FERRY_OK;
+}
+
+void ds_free(struct dataspace *ds)
+{
+    if (ds->obj.kind != OBJ_DATASPACE)
+        return;
+    rm_detach_everywhere(ds);
+    if (ds->kind == DS_RAM)
+        ram_free(&ds->ram);
+    if (ds->owner)
+        account_release(&ds->owner->account, ds->charged_ram, ds->charged_caps);
+    obj_retire(&ds->obj);
+}
+
+void ds_free_owned_by(struct session *owner)
+{
+    for (unsigned i = 0; i < CORE_MAX_DATASPACES; i++) {
+        struct dataspace *ds = &dataspaces[i];
+        /* managed dataspaces go with their map (rm_destroy) */
+        if (ds->obj.kind == OBJ_DATASPACE && ds->owner == owner && ds->kind != DS_MANAGED)
+            ds_free(ds);
+    }
+}

@@ -1,0 +1,126 @@
+/*
+ * IRQ and IO_MEM sessions: device access for user-level drivers, limited to
+ * the devices the kernel found in the device tree (bootinfo devices[]).
+ *
+ * IRQ: one kernel IRQ object per PLIC source, created by the first session
+ * and kept by core; one session at a time holds it (E_EXISTS). Kernel objects
+ * are never destroyed, so a closed session's client may still hold a
+ * capability to the IRQ object (documented limit).
+ * IO_MEM: a device dataspace over part of one device's window, never
+ * executable (rm.c refuses FERRY_RM_EXEC on it, the kernel too).
+ */
+#include "core.h"
+#include <ferry/iface/device.h>
+#include <string.h>
+
+struct irq_source {
+    uint32_t source;        /* PLIC source number, nonzero */
+    uint32_t sel;           /* core's slot of the kernel IRQ object, 0 until first used */
+    struct session *holder; /* the session that has it, or NULL */
+};
+
+static struct irq_source irqs[FERRY_BOOT_MAX_DEVICES];
+static unsigned irq_count;
+static const struct ferry_bootinfo *boot;
+
+void device_init(const struct ferry_bootinfo *bi)
+{
+    boot = bi;
+    for (unsigned i = 0; i < bi->device_count && i < FERRY_BOOT_MAX_DEVICES; i++) {
+        bool known = false;
+        for (unsigned k = 0; k < irq_count; k++)
+            known |= irqs[k].source == bi->devices[i].irq;
+        if (bi->devices[i].irq && !known)
+            irqs[irq_count++].source = bi->devices[i].irq;
+    }
+}
+
+/* ---- IRQ ---- */
+
+static long irq_dispatch(void *object, struct rpc_request *req);
+static const struct ferry_rpc_sig irq_sigs[] = FERRY_RPC_SIGS(FERRY_IRQ_RPCS);
+const struct rpc_iface irq_iface = {"IRQ", irq_sigs, ARRAY_SIZE(irq_sigs), irq_dispatch};
+
+long irq_open(struct session *s, const char *args)
+{
+    uint64_t number;
+    if (!args_get_u64(args, "irq", &number))
+        return FERRY_E_INVAL;
+    unsigned i = 0;
+    while (i < irq_count && irqs[i].source != number)
+        i++;
+    if (i == irq_count || number == 0)
+        return FERRY_E_DENIED;
+    struct irq_source *irq = &irqs[i];
+    if (irq->holder)
+        return FERRY_E_EXISTS;
+    if (!irq->sel) { /* once per source, for all sessions to come: not charged */
+        uint32_t sel = rpc_slot_alloc();
+        long err =
+            sel ? sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_IRQ, sel, irq->source, badge_alloc())
+                : FERRY_E_NOMEM;
+        if (err) {
+            rpc_slot_release(sel);
+            return err;
+        }
+        irq->sel = sel;
+    }
+    irq->holder = s;
+    s->irq.source = i;
+    return FERRY_OK;
+}
+
+void irq_close(struct session *s)
+{
+    irqs[s->irq.source].holder = NULL;
+}
+
+static long irq_dispatch(void *object, struct rpc_request *req)
+{
+    struct session *s = session_of(object);
+    switch (req->opcode) {
+    case FERRY_IRQ_OBJECT:
+        rpc_reply_cap(req, irqs[s->irq.source].sel, FERRY_RIGHT_R | FERRY_RIGHT_W);
+        return FERRY_OK;
+    }
+    return FERRY_E_BADOP;
+}
+
+/* ---- IO_MEM ---- */
+
+static long io_mem_dispatch(void *object, struct rpc_request *req);
+static const struct ferry_rpc_sig io_mem_sigs[] = FERRY_RPC_SIGS(FERRY_IO_MEM_RPCS);
+const struct rpc_iface io_mem_iface = {"IO_MEM", io_mem_sigs, ARRAY_SIZE(io_mem_sigs),
+                                       io_mem_dispatch};
+
+long io_mem_open(struct session *s, const char *args)
+{
+    uint64_t base, size;
+    if (!args_get_u64(args, "base", &base) || !args_get_u64(args, "size", &size) || size == 0 ||
+        !PAGE_ALIGNED(base) || size > UINT64_MAX - FERRY_PAGE_SIZE)
+        return FERRY_E_INVAL;
+    size = PAGE_ROUND_UP(size);
+    for (unsigned i = 0; i < boot->device_count && i < FERRY_BOOT_MAX_DEVICES; i++) {
+        const struct ferry_boot_device *dev = &boot->devices[i];
+        if (base >= dev->paddr && base - dev->paddr < dev->size &&
+            size <= dev->size - (base - dev->paddr))
+            return ds_create_device(s, dev->sel, base - dev->paddr, size, &s->io_mem.ds);
+    }
+    return FERRY_E_DENIED;
+}
+
+void io_mem_close(struct session *s)
+{
+    ds_free_owned_by(s);
+}
+
+static long io_mem_dispatch(void *object, struct rpc_request *req)
+{
+    struct session *s = session_of(object);
+    switch (req->opcode) {
+    case FERRY_IO_MEM_DATASPACE:
+        rpc_reply_cap(req, s->io_mem.ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+        return FERRY_OK;
+    }
+    return FERRY_E_BADOP;
+}

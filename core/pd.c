@@ -1,0 +1,310 @@
+/*
+ * PD sessions: a kernel task, its address space, its accounts, the signals and
+ * RPC gates its component allocates, and the native PD (the capability space
+ * of the task, for the session's owner: init, later the checkpointer).
+ *
+ * A PD session costs, from its donation: the session (CORE_SESSION_COST_RAM +
+ * 1 cap), the address space (1 cap), the pager gate (1 cap) and the capmap
+ * report page (1 page + 1 cap): PD_OPEN_COST_RAM / PD_OPEN_COST_CAPS.
+ */
+#include "core.h"
+#include <ferry/iface/dataspace.h>
+#include <ferry/iface/pd.h>
+#include <string.h>
+
+static struct pd_cap pd_caps[CORE_MAX_PD_CAPS];
+
+static long pd_dispatch(void *object, struct rpc_request *req);
+static long npd_dispatch(void *object, struct rpc_request *req);
+static long never_dispatch(void *object, struct rpc_request *req);
+static const struct ferry_rpc_sig pd_sigs[] = FERRY_RPC_SIGS(FERRY_PD_RPCS);
+static const struct ferry_rpc_sig npd_sigs[] = FERRY_RPC_SIGS(FERRY_NPD_RPCS);
+const struct rpc_iface pd_iface = {"PD", pd_sigs, ARRAY_SIZE(pd_sigs), pd_dispatch};
+const struct rpc_iface npd_iface = {"native PD", npd_sigs, ARRAY_SIZE(npd_sigs), npd_dispatch};
+/* No message reaches these through core (no gate of core carries their badges):
+ * they are in the pool only so that a received capability can be identified. */
+const struct rpc_iface signal_iface = {"signal", NULL, 0, never_dispatch};
+const struct rpc_iface rpc_cap_iface = {"rpc cap", NULL, 0, never_dispatch};
+
+static long never_dispatch(void *object, struct rpc_request *req)
+{
+    (void)object;
+    (void)req;
+    return FERRY_E_BADOP;
+}
+
+/* ---- signals and RPC gates ---- */
+
+static struct pd_cap *pd_cap_slot_free(void)
+{
+    for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
+        if (pd_caps[i].obj.kind == OBJ_FREE)
+            return &pd_caps[i];
+    return NULL;
+}
+
+/* A signal (software IRQ) or a gate to one of the PD's threads, charged 1 cap. */
+static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiver_sel,
+                         struct pd_cap **out)
+{
+    long err = account_charge(&pd->account, 0, 1);
+    if (err)
+        return err;
+    struct pd_cap *c = pd_cap_slot_free();
+    if (!c)
+        err = FERRY_E_NOMEM;
+    else if (kind == OBJ_SIGNAL)
+        err = obj_publish_irq(&c->obj, OBJ_SIGNAL, &signal_iface, 0);
+    else
+        err = obj_publish_gate(&c->obj, OBJ_RPC_CAP, &rpc_cap_iface, receiver_sel);
+    if (err) {
+        account_release(&pd->account, 0, 1);
+        return err;
+    }
+    c->pd = pd;
+    *out = c;
+    return FERRY_OK;
+}
+
+static void pd_cap_free(struct pd_cap *c)
+{
+    if (c->obj.kind == OBJ_SIGNAL)
+        timer_forget_signal(c->obj.sel);
+    account_release(&c->pd->account, 0, 1);
+    obj_retire(&c->obj);
+}
+
+void signal_trigger(uint64_t badge)
+{
+    struct core_obj *o = badge ? obj_find(badge, OBJ_SIGNAL) : NULL;
+    if (o)
+        sys_irq_trigger(o->sel);
+}
+
+struct pd_cap *signal_from_cap(const struct rpc_request *req, unsigned i)
+{
+    struct core_obj *o = obj_from_cap(req, i, OBJ_SIGNAL);
+    return o ? container_of(o, struct pd_cap, obj) : NULL;
+}
+
+/* ---- session ---- */
+
+long pd_open(struct session *s, const char *args)
+{
+    (void)args;
+    struct pd_state *pd = &s->pd;
+    pd->utcb_next = FERRY_COMP_UTCB_BASE;
+    pd->task_sel = rpc_slot_alloc();
+    long err = pd->task_sel ? FERRY_OK : FERRY_E_NOMEM;
+    if (!err && sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, pd->task_sel, 0, 0)) {
+        rpc_slot_release(pd->task_sel);
+        pd->task_sel = 0;
+        err = FERRY_E_NOMEM;
+    }
+    /* the component's runtime unmaps initial slots it does not keep through it */
+    if (!err)
+        err = sys_task_map(pd->task_sel, pd->task_sel, FERRY_COMP_SEL_TASK,
+                           FERRY_RIGHT_R | FERRY_RIGHT_W);
+    if (!err && !(err = account_charge(&s->account, 0, 1))) {
+        err = obj_publish_gate(&pd->pager, OBJ_PAGER, &pager_iface, FERRY_ROOT_SEL_THREAD);
+        if (err)
+            account_release(&s->account, 0, 1);
+    }
+    if (!err)
+        err = rm_create_space(s, &pd->space);
+    if (!err)
+        err = ds_alloc_ram(s, FERRY_PAGE_SIZE, FERRY_DS_WRITABLE, &pd->capmap_report);
+    if (err)
+        pd_close(s); /* undoes what was done: it copes with a half-built PD */
+    return err;
+}
+
+void pd_close(struct session *s)
+{
+    struct pd_state *pd = &s->pd;
+    cpu_kill_threads_of_pd(s); /* nothing runs in the task while its memory goes */
+    for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
+        if (pd_caps[i].obj.kind != OBJ_FREE && pd_caps[i].pd == s)
+            pd_cap_free(&pd_caps[i]);
+    rm_destroy_owned_by(s); /* the address space: unmaps everything */
+    ds_free_owned_by(s);
+    if (pd->native.kind != OBJ_FREE) {
+        account_release(&s->account, 0, 1);
+        obj_retire(&pd->native);
+    }
+    if (pd->pager.kind != OBJ_FREE) {
+        account_release(&s->account, 0, 1);
+        obj_retire(&pd->pager);
+    }
+    /* the kernel task stays (never destroyed): without threads and memory it is inert */
+    rpc_slot_release(pd->task_sel);
+    pd->task_sel = 0;
+}
+
+/* ---- RPC: PD ---- */
+
+static long pd_alloc_ram(struct session *s, struct rpc_request *req)
+{
+    struct dataspace *ds;
+    long err = ds_alloc_ram(s, req->mr[0], FERRY_DS_WRITABLE, &ds);
+    if (err)
+        return err;
+    rpc_reply_cap(req, ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    req->mr[0] = ds->size;
+    req->reply_words = 1;
+    return FERRY_OK;
+}
+
+static long pd_free_ram(struct session *s, struct rpc_request *req)
+{
+    struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
+    struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
+    if (!ds)
+        return obj_cap_error(req, 0);
+    if (ds->kind != DS_RAM || ds == s->pd.capmap_report)
+        return FERRY_E_INVAL;
+    if (ds->owner != s)
+        return FERRY_E_DENIED;
+    ds_free(ds);
+    return FERRY_OK;
+}
+
+static long pd_alloc_rpc_cap(struct session *s, struct rpc_request *req)
+{
+    struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
+    struct thread *t = o ? container_of(o, struct thread, obj) : NULL;
+    if (!t)
+        return obj_cap_error(req, 0);
+    if (t->pd != s)
+        return FERRY_E_INVAL;
+    struct pd_cap *c;
+    long err = pd_cap_alloc(s, OBJ_RPC_CAP, t->ksel, &c);
+    if (err)
+        return err;
+    rpc_reply_cap(req, c->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    req->mr[0] = c->obj.rpc.badge;
+    req->reply_words = 1;
+    return FERRY_OK;
+}
+
+static long pd_alloc_signal(struct session *s, struct rpc_request *req)
+{
+    struct pd_cap *c;
+    long err = pd_cap_alloc(s, OBJ_SIGNAL, 0, &c);
+    if (err)
+        return err;
+    rpc_reply_cap(req, c->obj.sel, FERRY_RIGHT_R | FERRY_RIGHT_W);
+    req->mr[0] = c->obj.rpc.badge;
+    req->reply_words = 1;
+    return FERRY_OK;
+}
+
+/* PD_FREE_RPC_CAP / PD_FREE_SIGNAL */
+static long pd_free_cap(struct session *s, struct rpc_request *req, enum obj_kind kind)
+{
+    struct core_obj *o = obj_from_cap(req, 0, kind);
+    struct pd_cap *c = o ? container_of(o, struct pd_cap, obj) : NULL;
+    if (!c)
+        return obj_cap_error(req, 0);
+    if (c->pd != s)
+        return FERRY_E_DENIED;
+    pd_cap_free(c);
+    return FERRY_OK;
+}
+
+static long pd_native(struct session *s, struct rpc_request *req)
+{
+    if (s->pd.native_given)
+        return FERRY_E_DENIED;
+    long err = account_charge(&s->account, 0, 1);
+    if (err)
+        return err;
+    err = obj_publish_gate(&s->pd.native, OBJ_NATIVE_PD, &npd_iface, FERRY_ROOT_SEL_THREAD);
+    if (err) {
+        account_release(&s->account, 0, 1);
+        return err;
+    }
+    s->pd.native_given = true;
+    rpc_reply_cap(req, s->pd.native.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    return FERRY_OK;
+}
+
+static long pd_dispatch(void *object, struct rpc_request *req)
+{
+    struct session *s = session_of(object);
+    switch (req->opcode) {
+    case FERRY_PD_ALLOC_RAM:
+        return pd_alloc_ram(s, req);
+    case FERRY_PD_FREE_RAM:
+        return pd_free_ram(s, req);
+    case FERRY_PD_ALLOC_RPC_CAP:
+        return pd_alloc_rpc_cap(s, req);
+    case FERRY_PD_FREE_RPC_CAP:
+        return pd_free_cap(s, req, OBJ_RPC_CAP);
+    case FERRY_PD_ALLOC_SIGNAL:
+        return pd_alloc_signal(s, req);
+    case FERRY_PD_FREE_SIGNAL:
+        return pd_free_cap(s, req, OBJ_SIGNAL);
+    case FERRY_PD_QUOTA:
+        req->mr[0] = s->account.ram_quota;
+        req->mr[1] = s->account.ram_used;
+        req->mr[2] = s->account.cap_quota;
+        req->mr[3] = s->account.cap_used;
+        req->reply_words = 4;
+        return FERRY_OK;
+    case FERRY_PD_ADDRESS_SPACE:
+        rpc_reply_cap(req, s->pd.space->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+        return FERRY_OK;
+    case FERRY_PD_CAPMAP_REPORT:
+        rpc_reply_cap(req, s->pd.capmap_report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+        return FERRY_OK;
+    case FERRY_PD_NATIVE:
+        return pd_native(s, req);
+    }
+    return FERRY_E_BADOP;
+}
+
+/* ---- RPC: native PD ---- */
+
+static long npd_cap_info(uint32_t task, struct rpc_request *req)
+{
+    struct sys_cap_info info;
+    long err = sys_task_cap_info(task, req->mr[0], &info);
+    if (err)
+        return err;
+    req->mr[0] = info.type;
+    req->mr[1] = info.rights;
+    req->mr[2] = info.label;
+    req->mr[3] = info.id;
+    req->reply_words = 4;
+    return FERRY_OK;
+}
+
+static long npd_dispatch(void *object, struct rpc_request *req)
+{
+    struct session *s = container_of((struct core_obj *)object, struct session, pd.native);
+    uint32_t task = s->pd.task_sel;
+    switch (req->opcode) {
+    case FERRY_NPD_MAP:
+        if (!req->cap_slot[0])
+            return FERRY_E_INVAL;
+        return sys_task_map(task, req->cap_slot[0], req->mr[0], req->mr[1]);
+    case FERRY_NPD_UNMAP:
+        return sys_task_unmap(task, req->mr[0]);
+    case FERRY_NPD_CAP_INFO:
+        return npd_cap_info(task, req);
+    case FERRY_NPD_CAP_NEXT: {
+        uint64_t next;
+        long err = sys_task_cap_next(task, req->mr[0], &next);
+        if (err)
+            return err;
+        req->mr[0] = next;
+        req->reply_words = 1;
+        return FERRY_OK;
+    }
+    case FERRY_NPD_CAPMAP_REPORT:
+        rpc_reply_cap(req, s->pd.capmap_report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+        return FERRY_OK;
+    }
+    return FERRY_E_BADOP;
+}

@@ -1,0 +1,425 @@
+/*
+ * Region maps: the address space of every PD, and managed region maps that
+ * RM sessions create, which are themselves dataspaces.
+ *
+ * Address space: dataspaces attached to it are mapped eagerly (MEM_MAP of the
+ * whole region), so a fault there means nothing is attached or the access is
+ * not allowed, except inside an attached managed dataspace: that is mapped
+ * page by page as threads fault on it (rm_resolve).
+ *
+ * Managed map M: regions of M are never mapped by themselves. A fault in an
+ * address space at a place where M's dataspace is attached looks up M at that
+ * offset: if something is attached there, that one page is mapped; else the
+ * fault waits for M's owner (fault.c). Detaching from M unmaps the pages of
+ * that range wherever M is attached. Managed dataspaces cannot be attached into
+ * managed maps (E_INVAL): one level of indirection keeps faults bounded.
+ */
+#include "core.h"
+#include <ferry/iface/dataspace.h>
+#include <ferry/iface/rm.h>
+#include <string.h>
+
+#define SPACE_BASE 0x10000ul /* lowest attachable address: page 0.. stays a null guard */
+
+static struct rm maps[CORE_MAX_RMS];
+static struct region regions[CORE_MAX_REGIONS];
+
+static long rm_dispatch(void *object, struct rpc_request *req);
+static long rm_session_dispatch(void *object, struct rpc_request *req);
+static const struct ferry_rpc_sig rm_sigs[] = FERRY_RPC_SIGS(FERRY_RM_RPCS);
+static const struct ferry_rpc_sig rm_session_sigs[] = FERRY_RPC_SIGS(FERRY_RM_SESSION_RPCS);
+const struct rpc_iface rm_iface = {"region map", rm_sigs, ARRAY_SIZE(rm_sigs), rm_dispatch};
+const struct rpc_iface rm_session_iface = {"RM", rm_session_sigs, ARRAY_SIZE(rm_session_sigs),
+                                           rm_session_dispatch};
+
+/* ---- maps ---- */
+
+static long rm_new(struct session *owner, struct rm **out)
+{
+    long err = account_charge(&owner->account, 0, 1);
+    if (err)
+        return err;
+    struct rm *rm = NULL;
+    for (unsigned i = 0; i < CORE_MAX_RMS && !rm; i++)
+        if (maps[i].obj.kind == OBJ_FREE)
+            rm = &maps[i];
+    err = rm ? FERRY_OK : FERRY_E_NOMEM;
+    if (rm) {
+        memset(rm, 0, sizeof(*rm));
+        err = obj_publish_gate(&rm->obj, OBJ_RM, &rm_iface, FERRY_ROOT_SEL_THREAD);
+    }
+    if (err) {
+        account_release(&owner->account, 0, 1);
+        return err;
+    }
+    rm->owner = owner;
+    *out = rm;
+    return FERRY_OK;
+}
+
+long rm_create_space(struct session *pd, struct rm **out)
+{
+    struct rm *rm;
+    long err = rm_new(pd, &rm);
+    if (err)
+        return err;
+    rm->pd = pd;
+    rm->base = SPACE_BASE;
+    rm->end = FERRY_COMP_ATTACH_END;
+    rm->any_base = FERRY_COMP_ATTACH_BASE;
+    rm->any_end = FERRY_COMP_ATTACH_END;
+    *out = rm;
+    return FERRY_OK;
+}
+
+long rm_create_managed(struct session *owner, uint64_t size, struct rm **out)
+{
+    if (size == 0 || !PAGE_ALIGNED(size) || size > FERRY_COMP_ATTACH_END - FERRY_COMP_ATTACH_BASE)
+        return FERRY_E_INVAL;
+    struct rm *rm;
+    long err = rm_new(owner, &rm);
+    if (err)
+        return err;
+    rm->base = rm->any_base = 0;
+    rm->end = rm->any_end = size;
+    err = ds_create_managed(owner, rm, &rm->ds);
+    if (err) {
+        account_release(&owner->account, 0, 1);
+        obj_retire(&rm->obj);
+        return err;
+    }
+    *out = rm;
+    return FERRY_OK;
+}
+
+static void region_remove(struct region *r);
+
+void rm_destroy(struct rm *rm)
+{
+    if (rm->obj.kind != OBJ_RM)
+        return;
+    while (rm->regions)
+        region_remove(rm->regions);
+    if (rm->ds)
+        ds_free(rm->ds); /* detaches the map wherever it is attached */
+    cpu_forget_rm(rm);
+    account_release(&rm->owner->account, 0, 1);
+    obj_retire(&rm->obj);
+}
+
+void rm_destroy_owned_by(struct session *owner)
+{
+    for (unsigned i = 0; i < CORE_MAX_RMS; i++)
+        if (maps[i].obj.kind == OBJ_RM && maps[i].owner == owner)
+            rm_destroy(&maps[i]);
+}
+
+/* ---- regions ---- */
+
+static struct region *region_find(const struct rm *rm, uint64_t addr)
+{
+    for (struct region *r = rm->regions; r && r->start <= addr; r = r->next)
+        if (addr - r->start < r->size)
+            return r;
+    return NULL;
+}
+
+/* Does [start, start + size) overlap a region of rm? */
+static bool range_taken(const struct rm *rm, uint64_t start, uint64_t size)
+{
+    for (struct region *r = rm->regions; r; r = r->next)
+        if (r->start < start + size && start < r->start + r->size)
+            return true;
+    return false;
+}
+
+/* First fit for FERRY_RM_ANY; false if no gap is large enough. */
+static bool range_find(const struct rm *rm, uint64_t size, uint64_t *out)
+{
+    uint64_t candidate = rm->any_base;
+    for (struct region *r = rm->regions; r; r = r->next) {
+        if (r->start + r->size <= candidate)
+            continue;
+        if (r->start >= candidate && r->start - candidate >= size)
+            break;
+        candidate = r->start + r->size;
+    }
+    if (candidate > rm->any_end || rm->any_end - candidate < size)
+        return false;
+    *out = candidate;
+    return true;
+}
+
+static void region_link(struct rm *rm, struct region *n)
+{
+    struct region **p = &rm->regions;
+    while (*p && (*p)->start < n->start)
+        p = &(*p)->next;
+    n->next = *p;
+    *p = n;
+}
+
+static void region_unlink(struct region *n)
+{
+    for (struct region **p = &n->rm->regions; *p; p = &(*p)->next) {
+        if (*p == n) {
+            *p = n->next;
+            return;
+        }
+    }
+}
+
+static uint32_t task_of(const struct rm *space)
+{
+    return space->pd->pd.task_sel;
+}
+
+/* Maps pages of a RAM or device dataspace into an address space. */
+static long map_pages(const struct rm *space, const struct dataspace *ds, uint64_t ds_offset,
+                      uint64_t va, uint64_t pages, uint32_t rights)
+{
+    long err =
+        sys_mem_map(task_of(space), ds->mem_sel, ds->mem_offset + ds_offset, va, pages, rights);
+    if (err)
+        sys_mem_unmap(task_of(space), va, pages); /* MEM_MAP may stop part way */
+    return err;
+}
+
+/* Unmaps what a managed map's range [start, start + size) shows wherever it is attached. */
+static void managed_unmap(const struct rm *managed, uint64_t start, uint64_t size)
+{
+    for (unsigned i = 0; i < CORE_MAX_REGIONS; i++) {
+        const struct region *a = &regions[i];
+        if (!a->rm || a->ds != managed->ds)
+            continue;
+        uint64_t lo = start > a->offset ? start : a->offset;
+        uint64_t hi = start + size < a->offset + a->size ? start + size : a->offset + a->size;
+        if (lo < hi)
+            sys_mem_unmap(task_of(a->rm), a->start + (lo - a->offset), (hi - lo) / FERRY_PAGE_SIZE);
+    }
+}
+
+static void region_remove(struct region *r)
+{
+    if (r->rm->pd)
+        sys_mem_unmap(task_of(r->rm), r->start, r->size / FERRY_PAGE_SIZE);
+    else
+        managed_unmap(r->rm, r->start, r->size);
+    region_unlink(r);
+    memset(r, 0, sizeof(*r));
+}
+
+void rm_detach_everywhere(struct dataspace *ds)
+{
+    for (unsigned i = 0; i < CORE_MAX_REGIONS; i++)
+        if (regions[i].rm && regions[i].ds == ds)
+            region_remove(&regions[i]);
+}
+
+/* The page rights an attachment asks for, or an error. */
+static long attach_rights(const struct dataspace *ds, unsigned flags, uint32_t *rights)
+{
+    if (flags & ~(FERRY_RM_WRITE | FERRY_RM_EXEC))
+        return FERRY_E_INVAL;
+    *rights = FERRY_RIGHT_R;
+    if (flags & FERRY_RM_WRITE) {
+        if (!(ds->flags & FERRY_DS_WRITABLE))
+            return FERRY_E_NORIGHTS;
+        *rights |= FERRY_RIGHT_W;
+    }
+    if (flags & FERRY_RM_EXEC) {
+        if (ds->flags & FERRY_DS_DEVICE)
+            return FERRY_E_NORIGHTS;
+        *rights |= FERRY_RIGHT_X;
+    }
+    return FERRY_OK;
+}
+
+/* Where the attachment goes: a free, page-aligned range of rm. */
+static long attach_place(const struct rm *rm, uint64_t addr, uint64_t size, uint64_t *out)
+{
+    if (addr == FERRY_RM_ANY)
+        return range_find(rm, size, out) ? FERRY_OK : FERRY_E_RANGE;
+    if (!PAGE_ALIGNED(addr))
+        return FERRY_E_ALIGN;
+    if (addr < rm->base || addr > rm->end || rm->end - addr < size)
+        return FERRY_E_RANGE;
+    if (range_taken(rm, addr, size))
+        return FERRY_E_OCCUPIED;
+    *out = addr;
+    return FERRY_OK;
+}
+
+long rm_attach(struct rm *rm, struct dataspace *ds, uint64_t addr, uint64_t size, uint64_t offset,
+               unsigned flags, uint64_t *out_addr)
+{
+    if (ds->kind == DS_MANAGED && !rm->pd)
+        return FERRY_E_INVAL; /* no managed dataspace inside a managed map */
+    if (!PAGE_ALIGNED(offset))
+        return FERRY_E_ALIGN;
+    if (offset >= ds->size)
+        return FERRY_E_RANGE;
+    if (size == 0)
+        size = ds->size - offset;
+    if (size > ds->size - offset)
+        return FERRY_E_RANGE;
+    size = PAGE_ROUND_UP(size);
+    uint32_t rights;
+    long err = attach_rights(ds, flags, &rights);
+    uint64_t start = 0;
+    if (!err)
+        err = attach_place(rm, addr, size, &start);
+    if (err)
+        return err;
+
+    struct region *r = NULL;
+    for (unsigned i = 0; i < CORE_MAX_REGIONS && !r; i++)
+        if (!regions[i].rm)
+            r = &regions[i];
+    if (!r)
+        return FERRY_E_NOMEM;
+    if (rm->pd && ds->kind != DS_MANAGED) {
+        err = map_pages(rm, ds, offset, start, size / FERRY_PAGE_SIZE, rights);
+        if (err)
+            return err;
+    }
+    *r = (struct region){rm, NULL, ds, start, size, offset, rights};
+    region_link(rm, r);
+    if (!rm->pd)
+        cpu_wake_waiters(rm); /* threads that faulted on this map try again */
+    *out_addr = start;
+    return FERRY_OK;
+}
+
+long rm_detach(struct rm *rm, uint64_t addr)
+{
+    struct region *r = region_find(rm, addr);
+    if (!r)
+        return FERRY_E_NOENT;
+    region_remove(r);
+    return FERRY_OK;
+}
+
+enum rm_resolution rm_resolve(struct rm *space, uint64_t addr, unsigned access, struct rm **pending,
+                              uint64_t *offset)
+{
+    uint64_t page = addr & ~(FERRY_PAGE_SIZE - 1);
+    const struct region *r = region_find(space, addr);
+    if (!r || (access & ~r->rights))
+        return RM_UNRESOLVED;
+    uint64_t ds_offset = page - r->start + r->offset;
+    const struct dataspace *ds = r->ds;
+    uint32_t rights = r->rights;
+    if (ds->kind == DS_MANAGED) {
+        const struct region *inner = region_find(ds->managed, ds_offset);
+        if (!inner) {
+            *pending = ds->managed;
+            *offset = ds_offset;
+            return RM_PENDING;
+        }
+        if (access & ~inner->rights)
+            return RM_UNRESOLVED;
+        rights &= inner->rights;
+        ds_offset = ds_offset - inner->start + inner->offset;
+        ds = inner->ds;
+    }
+    return map_pages(space, ds, ds_offset, page, 1, rights) ? RM_UNRESOLVED : RM_MAPPED;
+}
+
+/* ---- RPC: region map ---- */
+
+static long rm_op_attach(struct rm *rm, struct rpc_request *req)
+{
+    struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
+    if (!o)
+        return obj_cap_error(req, 0);
+    struct dataspace *ds = container_of(o, struct dataspace, obj);
+    uint64_t addr;
+    long err = rm_attach(rm, ds, req->mr[0], req->mr[1], req->mr[2], (unsigned)req->mr[3], &addr);
+    if (err)
+        return err;
+    req->mr[0] = addr;
+    req->reply_words = 1;
+    return FERRY_OK;
+}
+
+static long rm_op_fault_handler(struct rm *rm, struct rpc_request *req)
+{
+    struct pd_cap *signal = signal_from_cap(req, 0);
+    if (!signal)
+        return obj_cap_error(req, 0);
+    rm->fault_sigh = signal->obj.rpc.badge;
+    return FERRY_OK;
+}
+
+static long rm_op_state(struct rm *rm, struct rpc_request *req)
+{
+    const struct thread *t = cpu_oldest_waiter(rm);
+    req->mr[0] = t ? t->fault_access : FERRY_RM_FAULT_NONE;
+    req->mr[1] = t ? t->fault_offset : 0;
+    req->reply_words = 2;
+    return FERRY_OK;
+}
+
+static long rm_dispatch(void *object, struct rpc_request *req)
+{
+    struct rm *rm = container_of((struct core_obj *)object, struct rm, obj);
+    switch (req->opcode) {
+    case FERRY_RM_ATTACH:
+        return rm_op_attach(rm, req);
+    case FERRY_RM_DETACH:
+        return rm_detach(rm, req->mr[0]);
+    case FERRY_RM_FAULT_HANDLER:
+        return rm_op_fault_handler(rm, req);
+    case FERRY_RM_STATE:
+        return rm_op_state(rm, req);
+    case FERRY_RM_DATASPACE:
+        if (!rm->ds)
+            return FERRY_E_INVAL;
+        rpc_reply_cap(req, rm->ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+        return FERRY_OK;
+    }
+    return FERRY_E_BADOP;
+}
+
+/* ---- RPC: RM session ---- */
+
+long rm_session_open(struct session *s, const char *args)
+{
+    (void)s;
+    (void)args;
+    return FERRY_OK;
+}
+
+void rm_session_close(struct session *s)
+{
+    rm_destroy_owned_by(s);
+}
+
+static long rm_session_dispatch(void *object, struct rpc_request *req)
+{
+    struct session *s = session_of(object);
+    switch (req->opcode) {
+    case FERRY_RM_CREATE: {
+        struct rm *rm;
+        long err = rm_create_managed(s, req->mr[0], &rm);
+        if (err)
+            return err;
+        rpc_reply_cap(req, rm->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+        return FERRY_OK;
+    }
+    case FERRY_RM_DESTROY: {
+        struct core_obj *o = obj_from_cap(req, 0, OBJ_RM);
+        struct rm *rm = o ? container_of(o, struct rm, obj) : NULL;
+        if (!rm)
+            return obj_cap_error(req, 0);
+        if (rm->pd)
+            return FERRY_E_INVAL;
+        if (rm->owner != s)
+            return FERRY_E_DENIED;
+        rm_destroy(rm);
+        return FERRY_OK;
+    }
+    }
+    return FERRY_E_BADOP;
+}

@@ -1,0 +1,207 @@
+/*
+ * Sessions by service name: open, upgrade, close, plus the helpers every
+ * service uses (session arguments, labels).
+ *
+ * Quota flow (docs/framework.md, "Quota"): opening moves the donation from the
+ * payer's account (its `used` grows) into the new session's quota; the session
+ * itself then costs CORE_SESSION_COST_RAM and one capability of that quota.
+ * Upgrades move more from the same payer; closing frees everything the session
+ * owns and gives the whole quota back to the payer.
+ */
+#include "core.h"
+#include <ferry/iface/parent.h>
+#include <stdio.h>
+#include <string.h>
+
+struct service {
+    const char *name;
+    const struct rpc_iface *iface;
+    long (*open)(struct session *s, const char *args);
+    void (*close)(struct session *s);
+};
+
+static const struct service services[SVC_COUNT] = {
+    [SVC_PD] = {"PD", &pd_iface, pd_open, pd_close},
+    [SVC_CPU] = {"CPU", &cpu_iface, cpu_open, cpu_close},
+    [SVC_RM] = {"RM", &rm_session_iface, rm_session_open, rm_session_close},
+    [SVC_LOG] = {"LOG", &log_iface, log_open, log_close},
+    [SVC_ROM] = {"ROM", &rom_iface, rom_open, rom_close},
+    [SVC_TIMER] = {"Timer", &timer_iface, timer_open, timer_close},
+    [SVC_IRQ] = {"IRQ", &irq_iface, irq_open, irq_close},
+    [SVC_IO_MEM] = {"IO_MEM", &io_mem_iface, io_mem_open, io_mem_close},
+};
+
+static struct session sessions[CORE_MAX_SESSIONS];
+
+void session_request_decode(const uint64_t *mr, struct session_request *out)
+{
+    out->ram = mr[FERRY_SESSION_W_RAM];
+    out->caps = mr[FERRY_SESSION_W_CAPS];
+    rpc_get_string(mr + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, out->service);
+    rpc_get_string(mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, out->label);
+    rpc_get_string(mr + FERRY_SESSION_W_ARGS, FERRY_ARGS_WORDS, out->args);
+}
+
+static const struct service *service_by_name(const char *name, enum core_service *id)
+{
+    for (unsigned i = 0; i < SVC_COUNT; i++) {
+        if (strcmp(services[i].name, name) == 0) {
+            *id = (enum core_service)i;
+            return &services[i];
+        }
+    }
+    return NULL;
+}
+
+/* "<requester> -> <label>", or either alone if the other is empty; truncated to fit. */
+static void label_compose(char *out, const char *requester, const char *label)
+{
+    if (requester && requester[0] && label[0])
+        snprintf(out, CORE_LABEL_MAX, "%s -> %s", requester, label);
+    else
+        snprintf(out, CORE_LABEL_MAX, "%s", requester && requester[0] ? requester : label);
+}
+
+static struct session *session_slot_free(void)
+{
+    for (unsigned i = 0; i < CORE_MAX_SESSIONS; i++)
+        if (sessions[i].obj.kind == OBJ_FREE)
+            return &sessions[i];
+    return NULL;
+}
+
+long session_open(struct session *payer, const char *requester, const struct session_request *req,
+                  struct session **out)
+{
+    enum core_service id;
+    const struct service *svc = service_by_name(req->service, &id);
+    if (!svc)
+        return FERRY_E_NOENT;
+    if (payer) {
+        long err = account_charge(&payer->account, req->ram, req->caps);
+        if (err)
+            return err;
+    }
+    struct session *s = session_slot_free();
+    long err = s ? FERRY_OK : FERRY_E_NOMEM;
+    if (s) {
+        memset(s, 0, sizeof(*s));
+        s->service = id;
+        s->payer = payer;
+        s->account.ram_quota = req->ram;
+        s->account.cap_quota = req->caps;
+        label_compose(s->label, requester, req->label);
+        err = account_charge(&s->account, CORE_SESSION_COST_RAM, CORE_SESSION_COST_CAPS);
+    }
+    if (!err)
+        err = obj_publish_gate(&s->obj, OBJ_SESSION, svc->iface, FERRY_ROOT_SEL_THREAD);
+    if (!err) {
+        err = svc->open(s, req->args);
+        if (err)
+            obj_retire(&s->obj);
+    }
+    if (err) {
+        if (payer)
+            account_release(&payer->account, req->ram, req->caps);
+        return err;
+    }
+    *out = s;
+    return FERRY_OK;
+}
+
+long session_upgrade(struct session *s, uint64_t ram, uint64_t caps)
+{
+    if (!s->payer)
+        return FERRY_E_DENIED;
+    long err = account_charge(&s->payer->account, ram, caps);
+    if (err)
+        return err;
+    s->account.ram_quota += ram;
+    s->account.cap_quota += caps;
+    return FERRY_OK;
+}
+
+void session_close(struct session *s)
+{
+    if (s->obj.kind != OBJ_SESSION)
+        return;
+    /* a PD's paid sessions first: they may hold threads and memory of this PD */
+    for (unsigned i = 0; i < CORE_MAX_SESSIONS; i++)
+        if (sessions[i].obj.kind == OBJ_SESSION && sessions[i].payer == s)
+            session_close(&sessions[i]);
+    services[s->service].close(s);
+    if (s->payer)
+        account_release(&s->payer->account, s->account.ram_quota, s->account.cap_quota);
+    obj_retire(&s->obj);
+}
+
+struct session *session_of(void *object)
+{
+    return container_of((struct core_obj *)object, struct session, obj);
+}
+
+struct session *session_from_cap(const struct rpc_request *req, unsigned i,
+                                 enum core_service service)
+{
+    struct core_obj *o = obj_from_cap(req, i, OBJ_SESSION);
+    if (!o)
+        return NULL;
+    struct session *s = session_of(o);
+    return service == SVC_COUNT || s->service == service ? s : NULL;
+}
+
+/* ---- session arguments ---- */
+
+bool args_get(const char *args, const char *key, char *out, size_t size)
+{
+    size_t key_len = strlen(key);
+    const char *p = args;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > key_len && strncmp(p, key, key_len) == 0 && p[key_len] == '=') {
+            size_t value_len = len - key_len - 1;
+            if (value_len >= size)
+                return false;
+            memcpy(out, p + key_len + 1, value_len);
+            out[value_len] = 0;
+            return true;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+bool args_get_u64(const char *args, const char *key, uint64_t *out)
+{
+    char text[24];
+    if (!args_get(args, key, text, sizeof(text)) || !text[0])
+        return false;
+    unsigned base = 10;
+    const char *p = text;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+        if (!*p)
+            return false;
+    }
+    uint64_t value = 0;
+    for (; *p; p++) {
+        unsigned digit;
+        if (*p >= '0' && *p <= '9')
+            digit = (unsigned)(*p - '0');
+        else if (base == 16 && *p >= 'a' && *p <= 'f')
+            digit = (unsigned)(*p - 'a' + 10);
+        else if (base == 16 && *p >= 'A' && *p <= 'F')
+            digit = (unsigned)(*p - 'A' + 10);
+        else
+            return false;
+        if (digit >= base || value > (UINT64_MAX - digit) / base)
+            return false;
+        value = value * base + digit;
+    }
+    *out = value;
+    return true;
+}

@@ -1,0 +1,45 @@
+/*
+ * RPC conventions shared by every client and server (docs/framework.md).
+ *
+ * An RPC is one IPC call through a gate whose label is the object's badge:
+ *
+ *   request  tag proto = opcode      mr[]: arguments     snd_cap[]: capability arguments
+ *   reply    tag proto = error code  mr[]: results       capabilities: results
+ *
+ * The server learns the badge from the gate's label, looks the object up in
+ * its object pool, checks the request against the interface's signature table
+ * and only then runs the operation. Every failure is a reply with an error
+ * (enum ferry_error), never a crash: E_BADOBJ (no object behind the badge),
+ * E_BADOP (opcode not in the interface), E_INVAL (too few words, wrong number
+ * of capabilities, a capability that could not be received).
+ *
+ * Interfaces are declared once, in include/ferry/iface/NAME.h, as an X-macro
+ * list of RPC(NAME, OPCODE, IN_WORDS, IN_CAPS). FERRY_RPC_ENUM turns the list
+ * into opcode constants, FERRY_RPC_SIGS into the signature table the server's
+ * dispatcher checks; client stubs and servers both include the same header.
+ */
+#ifndef FERRY_RPC_H
+#define FERRY_RPC_H
+
+#include <stdint.h>
+
+struct ferry_rpc_sig {
+    uint16_t opcode;
+    uint8_t in_words; /* at least this many argument words */
+    uint8_t in_caps;  /* exactly this many capability arguments */
+};
+
+#define FERRY_RPC_ENUM_ENTRY(name, op, words, caps) name = op,
+#define FERRY_RPC_SIG_ENTRY(name, op, words, caps) {op, words, caps},
+#define FERRY_RPC_ENUM(list) enum { list(FERRY_RPC_ENUM_ENTRY) }
+#define FERRY_RPC_SIGS(list) {list(FERRY_RPC_SIG_ENTRY)}
+
+/* Strings travel in message words as fixed-size NUL-padded fields. */
+#define FERRY_NAME_WORDS  4  /* service, thread and module names: 31 chars + NUL */
+#define FERRY_LABEL_WORDS 8  /* session labels: 63 chars + NUL */
+#define FERRY_ARGS_WORDS  16 /* session arguments "key=value,...": 127 chars + NUL */
+#define FERRY_NAME_MAX    (FERRY_NAME_WORDS * 8)
+#define FERRY_LABEL_MAX   (FERRY_LABEL_WORDS * 8)
+#define FERRY_ARGS_MAX    (FERRY_ARGS_WORDS * 8)
+
+#endif

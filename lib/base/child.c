@@ -1,0 +1,313 @@
+#include "child.h"
+#include <elf/elf.h>
+#include <ferry/iface/cpu.h>
+#include <ferry/iface/parent.h>
+#include <ferry/iface/pd.h>
+#include <ferry/iface/rm.h>
+#include <ferry/iface/rom.h>
+#include <string.h>
+
+#define PAGE_MASK (FERRY_PAGE_SIZE - 1)
+/* the startup block sits at the top of the stack; sp starts at it, 16-byte aligned */
+#define CHILD_STARTUP_OFFSET ((CHILD_STACK - sizeof(struct ferry_startup)) & ~15ul)
+
+static long open_session(struct env *env, const char *service, const char *label,
+                         const char *args, uint64_t ram, uint64_t caps, uint32_t payer,
+                         uint32_t *session)
+{
+    if (!payer)
+        return env_session(env, service, label, args, ram, caps, session);
+    struct rpc_result res;
+    uint64_t *mr = rpc_mr();
+    mr[FERRY_SESSION_W_RAM] = ram;
+    mr[FERRY_SESSION_W_CAPS] = caps;
+    rpc_put_string(mr + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, service);
+    rpc_put_string(mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, label);
+    rpc_put_string(mr + FERRY_SESSION_W_ARGS, FERRY_ARGS_WORDS, args);
+    rpc_send_cap(0, payer, FERRY_RIGHTS_ALL);
+    long err = rpc_call(env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
+    if (err)
+        return err;
+    *session = env_import_result(&res);
+    return *session ? FERRY_OK : FERRY_E_INVAL;
+}
+
+/* An RPC with no arguments whose result is one capability. */
+static long get_cap(uint32_t obj, unsigned opcode, uint32_t *cap)
+{
+    struct rpc_result res;
+    long err = rpc_call(obj, opcode, 0, 0, &res);
+    if (err)
+        return err;
+    *cap = env_import_result(&res);
+    return *cap ? FERRY_OK : FERRY_E_INVAL;
+}
+
+static long alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
+{
+    struct rpc_result res;
+    rpc_mr()[0] = bytes;
+    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
+    if (err)
+        return err;
+    *ds = env_import_result(&res);
+    return *ds ? FERRY_OK : FERRY_E_INVAL;
+}
+
+static long attach_to(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, unsigned flags,
+                      uint64_t *addr)
+{
+    uint64_t *mr = rpc_mr();
+    mr[0] = at;
+    mr[1] = size;
+    mr[2] = 0;
+    mr[3] = flags;
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    long err = rpc_call(rm, FERRY_RM_ATTACH, 4, 1, NULL);
+    if (err == FERRY_OK && addr)
+        *addr = rpc_mr()[0];
+    return err;
+}
+
+/* A RAM dataspace of the child holding `fill`'s output, attached in the child at `at`. */
+static long child_region(struct env *env, struct child *child, uint64_t at, uint64_t size,
+                         unsigned flags, void (*fill)(uint8_t *, const void *), const void *ctx,
+                         uint64_t *addr)
+{
+    uint32_t ds;
+    uint64_t local;
+    long err = alloc_ram(child->pd, size, &ds);
+    if (err)
+        return err;
+    err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &local);
+    if (err == FERRY_OK) {
+        fill((uint8_t *)local, ctx);
+        env_detach(env, local);
+        err = attach_to(child->rm, ds, at, size, flags, addr);
+    }
+    env_cap_release(env_cap_badge(ds)); /* the child's PD owns it now */
+    return err;
+}
+
+struct segment_fill {
+    const struct elf_image *img;
+    const struct elf_segment *seg;
+};
+
+static void fill_segment(uint8_t *dst, const void *ctx)
+{
+    const struct segment_fill *f = ctx;
+    memcpy(dst + (f->seg->vaddr & PAGE_MASK), f->img->data + f->seg->offset, f->seg->filesz);
+}
+
+static long load_elf(struct env *env, struct child *child, const struct elf_image *img,
+                     const char **what)
+{
+    for (unsigned i = 0; i < img->phnum; i++) {
+        struct elf_segment seg;
+        int r = elf_load_segment(img, i, &seg);
+        if (r < 0) {
+            *what = elf_error_name(r);
+            return FERRY_E_INVAL;
+        }
+        if (r == 0 || seg.memsz == 0)
+            continue;
+        uint64_t start = seg.vaddr & ~PAGE_MASK;
+        uint64_t size = (seg.vaddr + seg.memsz - start + PAGE_MASK) & ~PAGE_MASK;
+        unsigned flags = (seg.flags & ELF_PF_W ? FERRY_RM_WRITE : 0) |
+                         (seg.flags & ELF_PF_X ? FERRY_RM_EXEC : 0);
+        struct segment_fill f = {img, &seg};
+        long err = child_region(env, child, start, size, flags, fill_segment, &f, NULL);
+        if (err) {
+            *what = "ELF segment";
+            return err;
+        }
+    }
+    return FERRY_OK;
+}
+
+static long load_binary(struct env *env, struct child *child, const char *binary,
+                        uint64_t *entry, const char **what)
+{
+    char args[FERRY_ARGS_MAX] = "name=";
+    strncat(args, binary, sizeof(args) - 6);
+    uint32_t rom, ds;
+    uint64_t addr;
+    *what = "ROM session";
+    long err = env_session(env, "ROM", child->name, args, CHILD_ROM_RAM, CHILD_ROM_CAPS, &rom);
+    if (err)
+        return err;
+    struct rpc_result res;
+    err = rpc_call(rom, FERRY_ROM_DATASPACE, 0, 0, &res);
+    ds = err ? 0 : env_import_result(&res);
+    uint64_t size = rpc_mr()[0];
+    if (!err)
+        err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
+    if (!err) {
+        struct elf_image img;
+        int r = elf_open(&img, (const void *)addr, size);
+        if (r < 0) {
+            *what = elf_error_name(r);
+            err = FERRY_E_INVAL;
+        } else {
+            *entry = img.entry;
+            err = load_elf(env, child, &img, what);
+        }
+        env_detach(env, addr);
+    }
+    if (ds)
+        env_cap_release(env_cap_badge(ds));
+    env_session_close(env, rom);
+    return err;
+}
+
+struct startup_fill {
+    const struct ferry_startup *startup;
+};
+
+static void fill_stack(uint8_t *dst, const void *ctx)
+{
+    const struct startup_fill *f = ctx;
+    memcpy(dst + CHILD_STARTUP_OFFSET, f->startup,
+           sizeof(struct ferry_startup));
+}
+
+static void build_startup(const struct child_config *cfg, const struct child *child,
+                          struct ferry_startup *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->magic = FERRY_STARTUP_MAGIC;
+    s->badge[FERRY_COMP_SEL_PARENT] = child->parent_obj.badge;
+    s->badge[FERRY_COMP_SEL_PD] = env_cap_badge(child->pd);
+    s->badge[FERRY_COMP_SEL_CPU] = env_cap_badge(child->cpu);
+    s->badge[FERRY_COMP_SEL_LOG] = env_cap_badge(child->log);
+    s->badge[FERRY_COMP_SEL_RM] = env_cap_badge(child->rm);
+    s->badge[FERRY_COMP_SEL_THREAD] = env_cap_badge(child->thread);
+    strncpy(s->name, cfg->name, sizeof(s->name) - 1);
+    for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
+        strncpy(s->args[i].key, cfg->arg_key[i], sizeof(s->args[i].key) - 1);
+        strncpy(s->args[i].value, cfg->arg_value[i], sizeof(s->args[i].value) - 1);
+    }
+}
+
+static long map_initial_caps(struct child *child)
+{
+    const struct {
+        uint32_t slot, cap;
+    } caps[] = {
+        {FERRY_COMP_SEL_PARENT, child->parent_gate}, {FERRY_COMP_SEL_PD, child->pd},
+        {FERRY_COMP_SEL_CPU, child->cpu},            {FERRY_COMP_SEL_LOG, child->log},
+        {FERRY_COMP_SEL_RM, child->rm},              {FERRY_COMP_SEL_THREAD, child->thread},
+    };
+    for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+        rpc_mr()[0] = caps[i].slot;
+        rpc_mr()[1] = FERRY_RIGHTS_ALL;
+        rpc_send_cap(0, caps[i].cap, FERRY_RIGHTS_ALL);
+        long err = rpc_call(child->npd, FERRY_NPD_MAP, 2, 1, NULL);
+        if (err)
+            return err;
+    }
+    return FERRY_OK;
+}
+
+static long create_thread(struct child *child)
+{
+    struct rpc_result res;
+    uint64_t *mr = rpc_mr();
+    mr[0] = CHILD_PRIO;
+    rpc_put_string(&mr[1], FERRY_NAME_WORDS, "main");
+    rpc_send_cap(0, child->pd, FERRY_RIGHTS_ALL);
+    long err = rpc_call(child->cpu, FERRY_CPU_CREATE_THREAD, 1 + FERRY_NAME_WORDS, 1, &res);
+    if (err)
+        return err;
+    child->thread = env_import_result(&res);
+    return child->thread ? FERRY_OK : FERRY_E_INVAL;
+}
+
+/* Sessions and objects, in the order child_destroy undoes them. */
+static long open_environment(struct env *env, const struct child_config *cfg,
+                             struct child *child, const char **what)
+{
+    long err;
+    *what = "PD session";
+    if ((err = open_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, 0, &child->pd)))
+        return err;
+    *what = "native PD";
+    if ((err = get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
+        return err;
+    *what = "CPU session";
+    if ((err = open_session(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
+                            &child->cpu)))
+        return err;
+    *what = "LOG session";
+    if ((err = open_session(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS, child->pd,
+                            &child->log)))
+        return err;
+    *what = "address space";
+    if ((err = get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
+        return err;
+    *what = "main thread";
+    if ((err = create_thread(child)))
+        return err;
+    *what = "parent capability";
+    child->parent_gate = env_rpc_register(env, &child->parent_obj, &err);
+    return err;
+}
+
+long child_start(struct env *env, const struct child_config *cfg, struct child *child,
+                 const char **what)
+{
+    uint64_t entry = 0, stack;
+    struct ferry_startup startup;
+    strncpy(child->name, cfg->name, sizeof(child->name) - 1);
+    long err = open_environment(env, cfg, child, what);
+    if (!err)
+        err = load_binary(env, child, cfg->binary, &entry, what);
+    if (!err) {
+        *what = "stack";
+        build_startup(cfg, child, &startup);
+        struct startup_fill f = {&startup};
+        err = child_region(env, child, FERRY_RM_ANY, CHILD_STACK, FERRY_RM_WRITE, fill_stack, &f,
+                           &stack);
+    }
+    if (!err) {
+        *what = "initial capabilities";
+        err = map_initial_caps(child);
+    }
+    if (!err && cfg->fault_signal) {
+        *what = "exception handler";
+        rpc_send_cap(0, cfg->fault_signal, FERRY_RIGHTS_ALL);
+        err = rpc_call(child->cpu, FERRY_CPU_EXCEPTION_SIGH, 0, 1, NULL);
+    }
+    if (!err) {
+        *what = "start";
+        rpc_mr()[0] = entry;
+        rpc_mr()[1] = stack + CHILD_STARTUP_OFFSET;
+        err = rpc_call(child->thread, FERRY_THREAD_START, 2, 0, NULL);
+    }
+    if (err) {
+        child_destroy(env, child);
+        return err;
+    }
+    child->started = true;
+    return FERRY_OK;
+}
+
+void child_destroy(struct env *env, struct child *child)
+{
+    if (child->parent_gate)
+        env_rpc_unregister(env, &child->parent_obj, child->parent_gate);
+    uint32_t *sessions[] = {&child->cpu, &child->log, &child->pd};
+    if (child->thread)
+        env_cap_release(env_cap_badge(child->thread));
+    if (child->rm)
+        env_cap_release(env_cap_badge(child->rm));
+    if (child->npd)
+        env_cap_release(env_cap_badge(child->npd));
+    for (unsigned i = 0; i < 3; i++)
+        if (*sessions[i])
+            env_session_close(env, *sessions[i]);
+    child->parent_gate = child->thread = child->rm = child->npd = 0;
+    child->cpu = child->log = child->pd = 0;
+    child->started = false;
+}

@@ -1,0 +1,53 @@
+/*
+ * Starting a child component: the framework's child-startup path, used by
+ * init (and meant for the checkpointer, which re-creates children the same
+ * way before it overwrites their state).
+ *
+ * child_start opens the child's PD (paid by the caller), CPU and LOG sessions
+ * (paid by the child's PD), loads its ELF from a ROM session into RAM
+ * dataspaces of the child's PD, attaches them and a stack to the child's
+ * address space, puts the initial capabilities into the slots
+ * include/ferry/component.h names, writes the startup block and starts the
+ * first thread. The caller keeps the PD's native capability (child->npd).
+ */
+#ifndef FERRY_BASE_CHILD_H
+#define FERRY_BASE_CHILD_H
+
+#include "env.h"
+
+#define CHILD_CPU_RAM  (64ul * 1024) /* CPU session quota: threads' UTCBs */
+#define CHILD_CPU_CAPS 16
+#define CHILD_LOG_RAM  (8ul * 1024)
+#define CHILD_LOG_CAPS 2
+#define CHILD_STACK    (64ul * 1024)
+#define CHILD_ROM_RAM  (4ul << 20) /* quota lent to the ROM session while loading */
+#define CHILD_ROM_CAPS 4
+#define CHILD_PRIO     100
+
+struct child_config {
+    const char *name;   /* label of its sessions */
+    const char *binary; /* boot module with its ELF */
+    uint64_t ram, caps; /* quota of its PD session */
+    uint32_t fault_signal; /* if not 0: CPU_EXCEPTION_SIGH of its CPU session, before it runs */
+    unsigned arg_count;
+    const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];
+};
+
+struct child {
+    char name[32];
+    uint32_t pd, npd, cpu, log, rm, thread; /* the caller's slots */
+    uint32_t parent_gate;                  /* slot of the child's parent capability */
+    struct rpc_object parent_obj;          /* caller sets iface and self before child_start */
+    bool started;
+};
+
+/*
+ * Returns FERRY_OK or the error; on error *what names the step that failed
+ * ("ELF: ELF_E_MAGIC", "PD session", ...) and nothing is left open.
+ */
+long child_start(struct env *env, const struct child_config *cfg, struct child *child,
+                 const char **what);
+/* Closes the child's sessions (threads stop, memory returns to the payer). */
+void child_destroy(struct env *env, struct child *child);
+
+#endif

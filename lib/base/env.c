@@ -1,0 +1,274 @@
+/*
+ * Component start and the environment's sessions (env.h).
+ */
+#include "env.h"
+#include "lock.h"
+#include <ferry/iface/parent.h>
+#include <ferry/iface/pd.h>
+#include <stdio.h>
+#include <string.h>
+
+_Thread_local struct ferry_utcb *ferry_utcb_self;
+
+/*
+ * The capability map lives in .bss; its address and size are reported to the
+ * PD at start (struct ferry_capmap_report), so that the PD's owner can find it.
+ * cap_lock serialises every change to it and to the slot allocator's users
+ * that go with it (import, release).
+ */
+#define ENV_CAPMAP_CAPACITY 1024
+static CAPMAP_STORAGE(ENV_CAPMAP_CAPACITY) capmap_region __attribute__((aligned(8)));
+struct capmap *env_capmap = &capmap_region.header;
+static struct lock cap_lock = LOCK_INIT;
+
+static struct slot_alloc slots;
+#define ENV_POOL_CAPACITY 256
+static struct rpc_pool_entry pool_storage[ENV_POOL_CAPACITY];
+static struct rpc_pool pool;
+static struct env the_env;
+
+/* ---- capabilities ---- */
+
+uint32_t env_cap_import(uint32_t slot, uint64_t badge)
+{
+    uint32_t held = 0;
+    if (!slot)
+        return 0;
+    lock_acquire(&cap_lock);
+    int r = capmap_adopt(env_capmap, badge, slot, &held);
+    lock_release(&cap_lock);
+    if (r < 0) { /* map full: the capability cannot be accounted for, drop it */
+        rpc_slot_release(slot);
+        return 0;
+    }
+    if (r == 1)
+        rpc_slot_release(slot); /* folded into the slot already holding it */
+    return held;
+}
+
+void env_cap_release(uint64_t badge)
+{
+    uint32_t slot = 0;
+    lock_acquire(&cap_lock);
+    int left = capmap_unref(env_capmap, badge, &slot);
+    lock_release(&cap_lock);
+    if (left == 0)
+        rpc_slot_release(slot);
+}
+
+uint32_t env_cap_lookup(uint64_t badge)
+{
+    lock_acquire(&cap_lock);
+    uint32_t slot = capmap_slot(env_capmap, badge);
+    lock_release(&cap_lock);
+    return slot;
+}
+
+uint64_t env_cap_badge(uint32_t slot)
+{
+    uint64_t badge = 0;
+    lock_acquire(&cap_lock);
+    for (struct capmap_entry *e = capmap_first(env_capmap); e; e = capmap_next(env_capmap, e))
+        if (e->slot == slot) {
+            badge = e->link.key;
+            break;
+        }
+    lock_release(&cap_lock);
+    return badge;
+}
+
+uint32_t env_import_result(struct rpc_result *res)
+{
+    uint32_t first = 0;
+    for (unsigned i = 0; i < res->caps; i++) {
+        uint32_t slot = env_cap_import(res->cap_slot[i], res->cap_badge[i]);
+        res->cap_slot[i] = slot;
+        if (i == 0)
+            first = slot;
+    }
+    return first;
+}
+
+void env_capmap_dump(const char *who)
+{
+    printf("%s: capability map holds %u entries\n", who, capmap_count(env_capmap));
+    for (struct capmap_entry *e = capmap_first(env_capmap); e; e = capmap_next(env_capmap, e))
+        printf("  badge %lu -> slot %u (refs %u)\n", (unsigned long)e->link.key, e->slot,
+               e->refcount);
+}
+
+/* ---- sessions ---- */
+
+static void put_session_request(const char *service, const char *label, const char *args,
+                                uint64_t ram, uint64_t caps)
+{
+    uint64_t *mr = rpc_mr();
+    mr[FERRY_SESSION_W_RAM] = ram;
+    mr[FERRY_SESSION_W_CAPS] = caps;
+    rpc_put_string(mr + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, service);
+    rpc_put_string(mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, label);
+    rpc_put_string(mr + FERRY_SESSION_W_ARGS, FERRY_ARGS_WORDS, args);
+}
+
+/*
+ * A server started next to us may not have announced its service yet: the
+ * parent answers E_BUSY, and we ask again a little later, for up to
+ * ENV_SESSION_RETRIES * ENV_SESSION_RETRY_US.
+ */
+#define ENV_SESSION_RETRY_US 10000ul
+#define ENV_SESSION_RETRIES  500
+
+long env_session(struct env *env, const char *service, const char *label, const char *args,
+                 uint64_t ram, uint64_t caps, uint32_t *session)
+{
+    struct rpc_result res;
+    long err;
+    for (unsigned attempt = 0;; attempt++) {
+        put_session_request(service, label, args, ram, caps);
+        err = rpc_call(env->parent, FERRY_PARENT_SESSION, FERRY_SESSION_WORDS, 0, &res);
+        if (err != FERRY_E_BUSY || attempt == ENV_SESSION_RETRIES)
+            break;
+        sys_sleep(ENV_SESSION_RETRY_US);
+    }
+    if (err)
+        return err;
+    *session = env_import_result(&res);
+    return *session ? FERRY_OK : FERRY_E_INVAL;
+}
+
+long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps)
+{
+    rpc_mr()[0] = ram;
+    rpc_mr()[1] = caps;
+    rpc_send_cap(0, session, FERRY_RIGHTS_ALL);
+    return rpc_call(env->parent, FERRY_PARENT_UPGRADE, 2, 1, NULL);
+}
+
+long env_session_close(struct env *env, uint32_t session)
+{
+    uint64_t badge = env_cap_badge(session);
+    rpc_send_cap(0, session, FERRY_RIGHTS_ALL);
+    long err = rpc_call(env->parent, FERRY_PARENT_CLOSE, 0, 1, NULL);
+    if (err == FERRY_OK && badge)
+        env_cap_release(badge);
+    return err;
+}
+
+long env_announce(struct env *env, const char *service, struct rpc_object *root)
+{
+    uint32_t gate = env_cap_lookup(root->badge);
+    if (!gate)
+        return FERRY_E_INVAL;
+    rpc_put_string(rpc_mr(), FERRY_NAME_WORDS, service);
+    rpc_send_cap(0, gate, FERRY_RIGHTS_ALL);
+    return rpc_call(env->parent, FERRY_PARENT_ANNOUNCE, FERRY_NAME_WORDS, 1, NULL);
+}
+
+void env_exit(struct env *env, int code)
+{
+    fflush(stdout);
+    rpc_mr()[0] = (uint64_t)(int64_t)code;
+    rpc_call(env->parent, FERRY_PARENT_EXIT, 1, 0, NULL);
+    for (;;) /* the parent tears us down; nothing may run meanwhile */
+        sys_sleep(FERRY_TIMEOUT_NEVER);
+}
+
+const char *env_arg(const struct env *env, const char *key)
+{
+    const struct ferry_startup *s = env->startup;
+    for (unsigned i = 0; i < FERRY_STARTUP_ARGS; i++)
+        if (s->args[i].key[0] && !strncmp(s->args[i].key, key, sizeof(s->args[i].key)))
+            return s->args[i].value;
+    return NULL;
+}
+
+/* ---- RPC objects ---- */
+
+uint32_t env_rpc_register(struct env *env, struct rpc_object *obj, long *err)
+{
+    struct rpc_result res;
+    rpc_send_cap(0, env->main_thread, FERRY_RIGHTS_ALL);
+    *err = rpc_call(env->pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &res);
+    if (*err)
+        return 0;
+    uint32_t gate = env_import_result(&res);
+    if (!gate) {
+        *err = FERRY_E_INVAL;
+        return 0;
+    }
+    obj->badge = res.cap_badge[0];
+    if (rpc_pool_insert(env->ep.pool, obj) < 0) {
+        *err = FERRY_E_NOMEM;
+        return 0;
+    }
+    return gate;
+}
+
+void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate)
+{
+    rpc_pool_remove(env->ep.pool, obj->badge);
+    rpc_send_cap(0, gate, FERRY_RIGHTS_ALL);
+    rpc_call(env->pd, FERRY_PD_FREE_RPC_CAP, 0, 1, NULL);
+    env_cap_release(obj->badge);
+}
+
+/* ---- start ---- */
+
+void base_stdio_init(struct env *env);
+void base_heap_init(struct env *env);
+
+/* Tells the PD where the capability map is (struct ferry_capmap_report). */
+static void capmap_report(struct env *env)
+{
+    struct rpc_result res;
+    if (rpc_call(env->pd, FERRY_PD_CAPMAP_REPORT, 0, 0, &res) || res.caps != 1)
+        return;
+    uint32_t ds = env_import_result(&res);
+    uint64_t addr;
+    if (!ds || env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr))
+        return;
+    struct ferry_capmap_report *report = (struct ferry_capmap_report *)addr;
+    report->vaddr = (uint64_t)env_capmap;
+    report->size = sizeof(capmap_region);
+    report->version = env_capmap->version;
+    report->magic = FERRY_CAPMAP_REPORT_MAGIC; /* last: the report is complete */
+}
+
+static void env_setup(struct env *env, const struct ferry_startup *startup)
+{
+    slot_alloc_init(&slots, FERRY_COMP_SEL_FREE, FERRY_COMP_SEL_LIMIT);
+    rpc_init(&slots, FERRY_COMP_SEL_TASK);
+    capmap_init(env_capmap, sizeof(capmap_region), ENV_CAPMAP_CAPACITY);
+    for (uint32_t slot = 1; slot < FERRY_COMP_SEL_FREE; slot++)
+        if (startup->badge[slot])
+            capmap_insert(env_capmap, startup->badge[slot], slot);
+    rpc_pool_init(&pool, pool_storage, ENV_POOL_CAPACITY);
+    *env = (struct env){
+        .parent = FERRY_COMP_SEL_PARENT,
+        .pd = FERRY_COMP_SEL_PD,
+        .cpu = FERRY_COMP_SEL_CPU,
+        .log = FERRY_COMP_SEL_LOG,
+        .rm = FERRY_COMP_SEL_RM,
+        .main_thread = FERRY_COMP_SEL_THREAD,
+        .task = FERRY_COMP_SEL_TASK,
+        .startup = startup,
+        .ep = {.pool = &pool},
+    };
+}
+
+void base_main_start(struct ferry_utcb *utcb, const struct ferry_startup *startup)
+{
+    ferry_utcb_self = utcb;
+    if (startup->magic != FERRY_STARTUP_MAGIC) {
+        /* no badges, no name: nothing to build an environment from */
+        for (;;)
+            sys_sleep(FERRY_TIMEOUT_NEVER);
+    }
+    env_setup(&the_env, startup);
+    base_stdio_init(&the_env);
+    base_heap_init(&the_env);
+    capmap_report(&the_env);
+    component_construct(&the_env);
+    fflush(stdout);
+    rpc_ep_serve(&the_env.ep);
+}

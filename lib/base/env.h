@@ -1,0 +1,124 @@
+/*
+ * The component environment: what every component's code sees.
+ *
+ * A component defines
+ *
+ *     void component_construct(struct env *env);
+ *
+ * The runtime calls it on the component's first thread once the environment
+ * is set up; when it returns, that thread becomes the component's
+ * entrypoint and serves the RPC objects the component registered
+ * (env_rpc_register) and its signal handlers, one request at a time. So all
+ * component code after construction runs on the entrypoint and needs no
+ * locks, unless the component starts threads of its own (env_thread_spawn).
+ *
+ * stdout/stderr (picolibc's printf) go to the LOG session line by line.
+ * malloc/free work on a heap of RAM dataspaces from the PD session.
+ */
+#ifndef FERRY_BASE_ENV_H
+#define FERRY_BASE_ENV_H
+
+#include "capmap.h"
+#include "rpc.h"
+#include <ferry/component.h>
+#include <ferry/iface/rm.h>
+#include <stdint.h>
+
+struct env {
+    /* initial capabilities: slots, see include/ferry/component.h */
+    uint32_t parent, pd, cpu, log, rm, main_thread, task;
+    const struct ferry_startup *startup; /* name, arguments, initial badges */
+    struct rpc_ep ep;                     /* the entrypoint (the first thread) */
+};
+
+void component_construct(struct env *env);
+
+/* The component's configuration argument `key` (init's `arg` lines), or NULL. */
+const char *env_arg(const struct env *env, const char *key);
+
+/* Ends the component: tells the parent, which tears it down. Never returns. */
+void env_exit(struct env *env, int code) __attribute__((noreturn));
+
+/* ---- sessions (from the parent) ---- */
+
+/* Opens a session of `service` with `args` ("key=value,...", may be NULL),
+ * donating `ram` bytes and `caps` capabilities of quota. Returns the error;
+ * the session capability's slot in *session. */
+long env_session(struct env *env, const char *service, const char *label, const char *args,
+                 uint64_t ram, uint64_t caps, uint32_t *session);
+long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps);
+long env_session_close(struct env *env, uint32_t session);
+/* Offers a service to the parent: clients' session requests come to root. */
+long env_announce(struct env *env, const char *service, struct rpc_object *root);
+
+/* ---- capabilities ---- */
+
+/* The capability map (badge -> slot + references) of this component. */
+extern struct capmap *env_capmap;
+
+/*
+ * Takes ownership of a capability that arrived in `slot` with `badge`. If the
+ * badge is known, the new slot is freed and the existing one returned with one
+ * more reference; otherwise the capability is entered into the map. Returns
+ * the slot that now stands for the object (0 if the map is full: the
+ * capability is dropped).
+ */
+uint32_t env_cap_import(uint32_t slot, uint64_t badge);
+/* Drops one reference; the slot is unmapped when the last one goes. */
+void env_cap_release(uint64_t badge);
+/* The slot holding the object with this badge, 0 if none. */
+uint32_t env_cap_lookup(uint64_t badge);
+/* The badge of the capability in `slot`, 0 if the map has no such slot. */
+uint64_t env_cap_badge(uint32_t slot);
+
+/* Prints the capability map: one line per entry, "badge -> slot (refs)". */
+void env_capmap_dump(const char *who);
+
+/* Imports every capability of an RPC result; returns cap 0's slot (0 if none). */
+uint32_t env_import_result(struct rpc_result *res);
+
+/* ---- RPC objects served by this component ---- */
+
+/* Allocates a gate for `obj` (PD_ALLOC_RPC_CAP, bound to the entrypoint),
+ * sets obj->badge and registers it. Returns the gate's slot, or 0 with *err. */
+uint32_t env_rpc_register(struct env *env, struct rpc_object *obj, long *err);
+void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate);
+
+/* ---- memory ---- */
+
+/* A fresh RAM dataspace of `bytes` attached at FERRY_RM_ANY (read-write);
+ * returns its address or NULL (err says why), the dataspace in *ds. */
+void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *err);
+long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
+                unsigned flags, uint64_t *addr);
+long env_detach(struct env *env, uint64_t addr);
+
+/* ---- threads and signals ---- */
+
+/* Starts fn(arg) on a new thread with its own stack (and TLS) at priority prio.
+ * Returns the thread capability's slot, or 0 with *err. */
+uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio,
+                          void (*fn)(void *), void *arg, long *err);
+
+/* A bare signal: wait for it with sys_irq_wait(*signal, timeout) yourself. */
+long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge);
+
+/*
+ * A signal handler: a signal (software IRQ) whose triggers run fn(arg) on the
+ * entrypoint. A small helper thread waits on the signal and passes each
+ * trigger to the entrypoint through a local RPC, so handlers run serialised
+ * with the component's other RPC objects.
+ */
+struct signal_handler {
+    struct rpc_object obj; /* the entrypoint-side object the helper calls */
+    void (*fn)(void *arg);
+    void *arg;
+    uint32_t signal;  /* slot of the signal capability (give it to a source) */
+    uint64_t badge;   /* the signal's badge */
+    uint32_t gate;    /* the helper's way into the entrypoint */
+    uint64_t count;   /* triggers delivered */
+};
+long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *),
+                        void *arg);
+
+#endif

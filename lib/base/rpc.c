@@ -1,0 +1,259 @@
+#include "rpc.h"
+#include "lock.h"
+#include <stddef.h>
+#include <string.h>
+
+/*
+ * Receive windows. Every thread that calls or serves has a window of
+ * FERRY_MSG_CAPS consecutive empty slots, described in its UTCB's runtime
+ * words (so a moved thread keeps it):
+ *   user[RPC_U_WINDOW]  first slot of the window, 0 if none yet
+ *   user[RPC_U_OWNED]   bit i set: slot first+i is still part of the window
+ * A received capability the receiver keeps leaves the window (its bit is
+ * cleared); before the next receive a window with holes is replaced: its
+ * remaining (empty) slots go back to the allocator and a fresh run is taken.
+ */
+#define RPC_U_WINDOW 0
+#define RPC_U_OWNED  1
+#define WINDOW_FULL  ((1u << FERRY_MSG_CAPS) - 1)
+
+static struct slot_alloc *rpc_slots;
+static uint64_t rpc_task;
+static struct lock slot_lock = LOCK_INIT;
+
+void rpc_init(struct slot_alloc *slots, uint64_t own_task_sel)
+{
+    rpc_slots = slots;
+    rpc_task = own_task_sel;
+}
+
+uint32_t rpc_slot_alloc(void)
+{
+    lock_acquire(&slot_lock);
+    uint32_t slot = slot_alloc(rpc_slots);
+    lock_release(&slot_lock);
+    return slot;
+}
+
+static void slot_give_back(uint32_t slot)
+{
+    lock_acquire(&slot_lock);
+    slot_free(rpc_slots, slot);
+    lock_release(&slot_lock);
+}
+
+void rpc_slot_release(uint32_t slot)
+{
+    if (!slot)
+        return;
+    sys_task_unmap(rpc_task, slot);
+    slot_give_back(slot);
+}
+
+/* Makes sure the calling thread has a whole receive window, and arms it. */
+static void window_prepare(void)
+{
+    struct ferry_utcb *u = sys_utcb();
+    uint64_t first = u->user[RPC_U_WINDOW], owned = u->user[RPC_U_OWNED];
+    if (!first || owned != WINDOW_FULL) {
+        for (unsigned i = 0; first && i < FERRY_MSG_CAPS; i++)
+            if (owned & (1u << i))
+                slot_give_back((uint32_t)first + i);
+        lock_acquire(&slot_lock);
+        first = slot_alloc_run(rpc_slots, FERRY_MSG_CAPS);
+        lock_release(&slot_lock);
+        u->user[RPC_U_WINDOW] = first;
+        u->user[RPC_U_OWNED] = first ? WINDOW_FULL : 0;
+    }
+    u->rcv_window = first ? FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS) : 0;
+}
+
+/* Reports the capabilities that arrived with the message just received. */
+static void window_collect(unsigned caps, uint32_t *slot, uint64_t *badge, uint64_t *type)
+{
+    struct ferry_utcb *u = sys_utcb();
+    for (unsigned i = 0; i < caps && i < FERRY_MSG_CAPS; i++) {
+        type[i] = u->rcv_type[i];
+        badge[i] = u->rcv_label[i];
+        slot[i] = type[i] != FERRY_OBJ_NONE ? (uint32_t)u->user[RPC_U_WINDOW] + i : 0;
+    }
+}
+
+/* The receiver keeps the capability in window position i. */
+static uint32_t window_take(unsigned i)
+{
+    struct ferry_utcb *u = sys_utcb();
+    u->user[RPC_U_OWNED] &= ~(1ull << i);
+    return (uint32_t)u->user[RPC_U_WINDOW] + i;
+}
+
+void rpc_put_string(uint64_t *mr, unsigned words, const char *s)
+{
+    char *dst = (char *)mr;
+    size_t len = s ? strlen(s) : 0;
+    if (len > words * 8u - 1)
+        len = words * 8u - 1;
+    memcpy(dst, s, len);
+    memset(dst + len, 0, words * 8u - len);
+}
+
+void rpc_get_string(const uint64_t *mr, unsigned words, char *out)
+{
+    memcpy(out, mr, words * 8u);
+    out[words * 8u - 1] = 0;
+}
+
+long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+              struct rpc_result *res)
+{
+    return rpc_call_timeout(gate, opcode, words, caps, FERRY_TIMEOUT_NEVER, res);
+}
+
+long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                      uint64_t timeout_us, struct rpc_result *res)
+{
+    uint64_t rtag;
+    window_prepare();
+    long err = sys_ipc_call(gate, FERRY_TAG(words, caps, opcode), timeout_us, &rtag);
+    if (err)
+        return err;
+    struct rpc_result local;
+    struct rpc_result *r = res ? res : &local;
+    r->words = FERRY_TAG_WORDS(rtag);
+    r->caps = FERRY_TAG_CAPS(rtag);
+    window_collect(r->caps, r->cap_slot, r->cap_badge, r->cap_type);
+    for (unsigned i = 0; i < r->caps; i++) {
+        if (!r->cap_slot[i])
+            continue;
+        window_take(i);
+        if (!res)
+            rpc_slot_release(r->cap_slot[i]);
+    }
+    return (long)FERRY_TAG_PROTO(rtag);
+}
+
+/* ---- object pool ---- */
+
+void rpc_pool_init(struct rpc_pool *pool, struct rpc_pool_entry *storage, uint32_t capacity)
+{
+    avl_init(&pool->tree, storage, sizeof(*storage), offsetof(struct rpc_pool_entry, link),
+             capacity);
+    pool->entries = storage;
+    pool->capacity = capacity;
+    pool->free_head = AVL_NIL;
+    for (uint32_t i = capacity; i-- > 0;) {
+        storage[i].object = NULL;
+        storage[i].link.left = pool->free_head;
+        pool->free_head = i;
+    }
+}
+
+int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object)
+{
+    uint32_t index = pool->free_head;
+    if (index == AVL_NIL || avl_find(&pool->tree, object->badge) != AVL_NIL)
+        return -1;
+    struct rpc_pool_entry *e = &pool->entries[index];
+    pool->free_head = e->link.left;
+    e->object = object;
+    e->link.key = object->badge;
+    if (avl_insert(&pool->tree, index) != AVL_OK) {
+        e->link.left = pool->free_head;
+        pool->free_head = index;
+        return -1;
+    }
+    return 0;
+}
+
+void rpc_pool_remove(struct rpc_pool *pool, uint64_t badge)
+{
+    uint32_t index = avl_remove(&pool->tree, badge);
+    if (index == AVL_NIL)
+        return;
+    pool->entries[index].object = NULL;
+    pool->entries[index].link.left = pool->free_head;
+    pool->free_head = index;
+}
+
+struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge)
+{
+    uint32_t index = avl_find(&pool->tree, badge);
+    return index == AVL_NIL ? NULL : pool->entries[index].object;
+}
+
+/* ---- entrypoints ---- */
+
+uint32_t rpc_keep_cap(struct rpc_request *req, unsigned i)
+{
+    if (i >= req->caps || !req->cap_slot[i])
+        return 0;
+    req->cap_kept[i] = true;
+    return req->cap_slot[i];
+}
+
+void rpc_reply_cap(struct rpc_request *req, uint64_t slot, uint64_t rights)
+{
+    if (req->reply_caps < FERRY_MSG_CAPS)
+        rpc_send_cap(req->reply_caps++, slot, rights);
+}
+
+/* The signature check: the decode step every request passes before dispatch. */
+static long rpc_check(const struct rpc_iface *iface, const struct rpc_request *req,
+                      uint64_t tag)
+{
+    for (unsigned i = 0; i < iface->sig_count; i++) {
+        const struct ferry_rpc_sig *sig = &iface->sigs[i];
+        if (sig->opcode != req->opcode)
+            continue;
+        if (req->words < sig->in_words || req->caps != sig->in_caps)
+            return FERRY_E_INVAL;
+        if (FERRY_TAG_FLAGS(tag) & FERRY_TAG_FLAG_CAPFAIL)
+            return FERRY_E_INVAL;
+        return FERRY_OK;
+    }
+    return FERRY_E_BADOP;
+}
+
+uint64_t rpc_ep_handle(struct rpc_ep *ep, uint64_t tag, uint64_t badge)
+{
+    struct rpc_request req = {
+        .badge = badge,
+        .opcode = (unsigned)FERRY_TAG_PROTO(tag),
+        .words = FERRY_TAG_WORDS(tag),
+        .caps = FERRY_TAG_CAPS(tag),
+        .mr = rpc_mr(),
+    };
+    window_collect(req.caps, req.cap_slot, req.cap_badge, req.cap_type);
+
+    struct rpc_object *obj = rpc_pool_find(ep->pool, badge);
+    long err = obj ? rpc_check(obj->iface, &req, tag) : FERRY_E_BADOBJ;
+    if (err == FERRY_OK)
+        err = obj->iface->dispatch(obj->self, &req);
+    ep->served++;
+
+    for (unsigned i = 0; i < req.caps && i < FERRY_MSG_CAPS; i++) {
+        if (!req.cap_slot[i])
+            continue;
+        if (req.cap_kept[i])
+            window_take(i);
+        else
+            sys_task_unmap(rpc_task, req.cap_slot[i]); /* stays in the window */
+    }
+    if (err == RPC_NO_REPLY)
+        return ~0ull;
+    if (err != FERRY_OK)
+        return FERRY_TAG(0, 0, (uint64_t)err);
+    return FERRY_TAG(req.reply_words, req.reply_caps, 0);
+}
+
+void rpc_ep_serve(struct rpc_ep *ep)
+{
+    uint64_t tag, badge, reply = ~0ull;
+    for (;;) {
+        window_prepare();
+        long err = reply == ~0ull ? sys_ipc_wait(FERRY_TIMEOUT_NEVER, &tag, &badge)
+                                  : sys_ipc_reply_wait(reply, FERRY_TIMEOUT_NEVER, &tag, &badge);
+        /* a failed reply (caller gone) still received nothing: wait afresh */
+        reply = err ? ~0ull : rpc_ep_handle(ep, tag, badge);
+    }
+}

@@ -1,0 +1,141 @@
+/*
+ * RPC clients and servers over Ferry IPC (conventions: include/ferry/rpc.h).
+ *
+ * Client: put arguments into the calling thread's UTCB (rpc_mr(), snd_cap
+ * via rpc_send_cap) and call rpc_call(). Capabilities in the reply land in
+ * fresh slots of the caller's capability space, reported with their badges in
+ * struct rpc_result; the caller owns them from then on.
+ *
+ * Server: an entrypoint thread runs rpc_ep_serve(). Objects are registered in
+ * an object pool under their badge (the label of the gate clients call
+ * through); each names its interface: a signature table (checked before the
+ * operation runs) and a dispatch function.
+ *
+ * Capability slots come from one struct slot_alloc per task, given to
+ * rpc_init() once, before any other call here.
+ */
+#ifndef FERRY_BASE_RPC_H
+#define FERRY_BASE_RPC_H
+
+#include "avl.h"
+#include "slot.h"
+#include "sys.h"
+#include <ferry/rpc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Tells the slot allocator and the task (to unmap capabilities not kept). */
+void rpc_init(struct slot_alloc *slots, uint64_t own_task_sel);
+
+uint32_t rpc_slot_alloc(void);
+/* Unmaps whatever the slot holds and returns it to the allocator. */
+void rpc_slot_release(uint32_t slot);
+
+static inline uint64_t *rpc_mr(void)
+{
+    return sys_utcb()->mr;
+}
+
+/* Sets capability argument i of the next message. */
+static inline void rpc_send_cap(unsigned i, uint64_t slot, uint64_t rights)
+{
+    sys_utcb()->snd_cap[i] = FERRY_CAPDESC(slot, rights);
+}
+
+/* Copies a string into `words` message words (NUL padded, always terminated). */
+void rpc_put_string(uint64_t *mr, unsigned words, const char *s);
+/* Reads such a field into out[words * 8] (terminated even if the sender did not). */
+void rpc_get_string(const uint64_t *mr, unsigned words, char *out);
+
+struct rpc_result {
+    unsigned words;                      /* result words in rpc_mr() */
+    unsigned caps;                       /* capabilities received */
+    uint32_t cap_slot[FERRY_MSG_CAPS];   /* where each landed (0: could not be received) */
+    uint64_t cap_badge[FERRY_MSG_CAPS];  /* label of the gate / IRQ */
+    uint64_t cap_type[FERRY_MSG_CAPS];   /* enum ferry_obj_type */
+};
+
+/*
+ * Calls `gate` with `words` arguments and `caps` capability arguments already
+ * in the UTCB. Returns the kernel's error if the IPC failed, else the
+ * server's error code. `res` may be NULL if no result is needed; received
+ * capabilities are released then.
+ */
+long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+              struct rpc_result *res);
+/* The same with a bound on the wait for the server to take the call (not on
+ * the reply): E_TIMEOUT if its entrypoint stays busy that long. */
+long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                      uint64_t timeout_us, struct rpc_result *res);
+
+/* ---- servers ---- */
+
+struct rpc_request;
+
+struct rpc_iface {
+    const char *name;
+    const struct ferry_rpc_sig *sigs;
+    unsigned sig_count;
+    /* Runs the operation. Reads arguments from req->mr, writes results to the
+     * same words (read every argument first), adds reply capabilities with
+     * rpc_reply_cap, returns an error code or RPC_NO_REPLY. */
+    long (*dispatch)(void *object, struct rpc_request *req);
+};
+
+/* dispatch's "do not answer this call now" (the caller stays blocked until the
+ * kernel cancels its wait when the entrypoint receives the next message). */
+#define RPC_NO_REPLY (-1l)
+
+struct rpc_object {
+    uint64_t badge;
+    const struct rpc_iface *iface;
+    void *self; /* passed to dispatch */
+};
+
+struct rpc_request {
+    uint64_t badge;
+    unsigned opcode, words, caps;
+    uint64_t *mr;
+    uint32_t cap_slot[FERRY_MSG_CAPS];
+    uint64_t cap_badge[FERRY_MSG_CAPS];
+    uint64_t cap_type[FERRY_MSG_CAPS];
+    bool cap_kept[FERRY_MSG_CAPS];
+    unsigned reply_words, reply_caps;
+};
+
+/* Keeps received capability i (else it is unmapped after dispatch); returns its slot. */
+uint32_t rpc_keep_cap(struct rpc_request *req, unsigned i);
+/* Adds a capability to the reply. */
+void rpc_reply_cap(struct rpc_request *req, uint64_t slot, uint64_t rights);
+
+/* The object pool: badge -> object, in an AVL tree over caller storage. */
+struct rpc_pool_entry {
+    struct avl_link link; /* key = badge */
+    struct rpc_object *object;
+};
+
+struct rpc_pool {
+    struct avl_tree tree;
+    struct rpc_pool_entry *entries;
+    uint32_t capacity;
+    uint32_t free_head; /* free entries chained through link.left */
+};
+
+void rpc_pool_init(struct rpc_pool *pool, struct rpc_pool_entry *storage, uint32_t capacity);
+/* 0, or -1 if the pool is full or the badge is registered already. */
+int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object);
+void rpc_pool_remove(struct rpc_pool *pool, uint64_t badge);
+struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge);
+
+struct rpc_ep {
+    struct rpc_pool *pool;
+    uint64_t served; /* requests handled: for statistics */
+};
+
+/* Serves requests forever. */
+void rpc_ep_serve(struct rpc_ep *ep) __attribute__((noreturn));
+/* Handles one received request (exposed for tests and for entrypoints that
+ * multiplex); returns the reply tag, or ~0 for no reply. */
+uint64_t rpc_ep_handle(struct rpc_ep *ep, uint64_t tag, uint64_t badge);
+
+#endif

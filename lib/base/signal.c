@@ -1,0 +1,61 @@
+/*
+ * Signal handlers: a signal is a software IRQ object from the PD session.
+ * A helper thread per handler waits on it and, for each trigger, calls the
+ * handler's RPC object on the entrypoint, where fn runs (env.h).
+ */
+#include "env.h"
+#include <ferry/iface/pd.h>
+
+#define SIGNAL_DISPATCH 1
+#define SIGNAL_THREAD_PRIO 120
+
+static long signal_dispatch(void *self, struct rpc_request *req)
+{
+    (void)req;
+    struct signal_handler *h = self;
+    h->count++;
+    h->fn(h->arg);
+    return FERRY_OK;
+}
+
+static const struct ferry_rpc_sig signal_sigs[] = {{SIGNAL_DISPATCH, 0, 0}};
+static const struct rpc_iface signal_iface = {"signal", signal_sigs, 1, signal_dispatch};
+
+static void signal_thread(void *arg)
+{
+    struct signal_handler *h = arg;
+    for (;;) {
+        if (sys_irq_wait(h->signal, FERRY_TIMEOUT_NEVER) != FERRY_OK)
+            sys_sleep(FERRY_TIMEOUT_NEVER); /* signal gone: nothing will come */
+        rpc_call(h->gate, SIGNAL_DISPATCH, 0, 0, NULL);
+    }
+}
+
+long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge)
+{
+    struct rpc_result res;
+    long err = rpc_call(env->pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, &res);
+    if (err)
+        return err;
+    *signal = env_import_result(&res);
+    *badge = res.cap_badge[0];
+    return *signal ? FERRY_OK : FERRY_E_INVAL;
+}
+
+long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *),
+                        void *arg)
+{
+    long err = env_signal_alloc(env, &h->signal, &h->badge);
+    if (err)
+        return err;
+    h->fn = fn;
+    h->arg = arg;
+    h->count = 0;
+    h->obj.iface = &signal_iface;
+    h->obj.self = h;
+    h->gate = env_rpc_register(env, &h->obj, &err);
+    if (!h->gate)
+        return err;
+    return env_thread_spawn(env, "signal", SIGNAL_THREAD_PRIO, signal_thread, h, &err) ? FERRY_OK
+                                                                                      : err;
+}
