@@ -91,5 +91,9 @@ void component_construct(struct env *env)
     bad_sessions(env);
     dead_object(env);
     printf("%u answers as expected, still running\n", answered);
+    /* last, garbage in its own memory: the parent inspecting the capability
+     * map at exit must say what is wrong instead of trusting it */
+    env_capmap->root = 0xfffffff0u;
+    printf("scribbled over the capability map's root\n");
     env_exit(env, 0);
 }

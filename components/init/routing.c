@@ -196,9 +196,33 @@ static void child_teardown(struct init_child_state *c)
     routing_check_all_ended(c->state);
 }
 
+/*
+ * What a checkpointer will do, done at a child's exit while its memory is
+ * still there: find its capability map through the PD, validate it and check
+ * each entry against the kernel's view of the slot.
+ */
+static void inspect_capmap(struct init_child_state *c)
+{
+    struct child_capmap_info info;
+    long err = child_capmap_inspect(c->state->env, &c->child, &info);
+    if (err)
+        printf("capability map of '%s': not readable: %s\n", c->cfg->name,
+               ferry_error_name(err));
+    else if (info.layout != CAPMAP_OK)
+        printf("capability map of '%s': corrupt: %s\n", c->cfg->name,
+               capmap_error_name(info.layout));
+    else
+        printf("capability map of '%s': %u entries, layout valid, %u of them match the kernel's "
+               "slots\n",
+               c->cfg->name, info.entries, info.confirmed);
+}
+
 static long do_exit(struct init_child_state *c, struct rpc_request *req)
 {
-    printf("child '%s' exited with code %ld\n", c->cfg->name, (long)req->mr[0]);
+    uint64_t code = req->mr[0];
+    if (c->state->config->verbose)
+        inspect_capmap(c);
+    printf("child '%s' exited with code %ld\n", c->cfg->name, (long)code);
     child_teardown(c);
     return RPC_NO_REPLY;
 }

@@ -75,7 +75,7 @@ static long child_region(struct env *env, struct child *child, uint64_t at, uint
                          uint64_t *addr)
 {
     uint32_t ds;
-    uint64_t local;
+    uint64_t local, where = at;
     long err = alloc_ram(child->pd, size, &ds);
     if (err)
         return err;
@@ -83,9 +83,15 @@ static long child_region(struct env *env, struct child *child, uint64_t at, uint
     if (err == FERRY_OK) {
         fill((uint8_t *)local, ctx);
         env_detach(env, local);
-        err = attach_to(child->rm, ds, at, size, flags, addr);
+        err = attach_to(child->rm, ds, at, size, flags, &where);
     }
-    env_cap_release(env_cap_badge(ds)); /* the child's PD owns it now */
+    if (err == FERRY_OK && child->region_count < CHILD_MAX_REGIONS) {
+        child->regions[child->region_count++] = (struct child_region){ds, where, size};
+    } else {
+        env_cap_release(env_cap_badge(ds)); /* the child's PD owns it */
+    }
+    if (addr)
+        *addr = where;
     return err;
 }
 
@@ -295,6 +301,9 @@ long child_start(struct env *env, const struct child_config *cfg, struct child *
 
 void child_destroy(struct env *env, struct child *child)
 {
+    for (unsigned i = 0; i < child->region_count; i++)
+        env_cap_release(env_cap_badge(child->regions[i].ds));
+    child->region_count = 0;
     if (child->parent_gate)
         env_rpc_unregister(env, &child->parent_obj, child->parent_gate);
     uint32_t *sessions[] = {&child->cpu, &child->log, &child->pd};
@@ -310,4 +319,62 @@ void child_destroy(struct env *env, struct child *child)
     child->parent_gate = child->thread = child->rm = child->npd = 0;
     child->cpu = child->log = child->pd = 0;
     child->started = false;
+}
+
+/* ---- looking into a child ---- */
+
+static long read_capmap_report(struct env *env, struct child *child,
+                               struct ferry_capmap_report *report)
+{
+    uint32_t ds;
+    uint64_t addr;
+    long err = get_cap(child->npd, FERRY_NPD_CAPMAP_REPORT, &ds);
+    if (err)
+        return err;
+    err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
+    if (err == FERRY_OK) {
+        memcpy(report, (const void *)addr, sizeof(*report));
+        env_detach(env, addr);
+    }
+    env_cap_release(env_cap_badge(ds));
+    if (err == FERRY_OK && report->magic != FERRY_CAPMAP_REPORT_MAGIC)
+        err = FERRY_E_NOENT;
+    return err;
+}
+
+/* Does the kernel agree that `slot` of the child holds a gate labelled `badge`? */
+static bool slot_holds(struct child *child, uint32_t slot, uint64_t badge)
+{
+    rpc_mr()[0] = slot;
+    return rpc_call(child->npd, FERRY_NPD_CAP_INFO, 1, 0, NULL) == FERRY_OK &&
+           rpc_mr()[2] == badge;
+}
+
+long child_capmap_inspect(struct env *env, struct child *child, struct child_capmap_info *info)
+{
+    struct ferry_capmap_report report;
+    long err = read_capmap_report(env, child, &report);
+    if (err)
+        return err;
+    const struct child_region *region = NULL;
+    for (unsigned i = 0; i < child->region_count; i++) {
+        const struct child_region *r = &child->regions[i];
+        if (report.vaddr >= r->vaddr && report.size <= r->size &&
+            report.vaddr - r->vaddr <= r->size - report.size)
+            region = r;
+    }
+    if (!region)
+        return FERRY_E_RANGE; /* not in memory the parent gave the child */
+    uint64_t addr;
+    if ((err = env_attach(env, region->ds, FERRY_RM_ANY, 0, 0, 0, &addr)))
+        return err;
+    struct capmap *map = (struct capmap *)(addr + (report.vaddr - region->vaddr));
+    *info = (struct child_capmap_info){.layout = capmap_validate(map, report.size)};
+    if (info->layout == CAPMAP_OK)
+        for (struct capmap_entry *e = capmap_first(map); e; e = capmap_next(map, e)) {
+            info->entries++;
+            info->confirmed += slot_holds(child, e->slot, e->link.key);
+        }
+    env_detach(env, addr);
+    return FERRY_OK;
 }

@@ -33,8 +33,19 @@ struct child_config {
     const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];
 };
 
+#define CHILD_MAX_REGIONS 8
+
+/* A dataspace the child's ELF or stack lives in, kept so that the parent can
+ * read the child's memory (its capability map: child_capmap_inspect). */
+struct child_region {
+    uint32_t ds;
+    uint64_t vaddr, size;
+};
+
 struct child {
     char name[32];
+    struct child_region regions[CHILD_MAX_REGIONS];
+    unsigned region_count;
     uint32_t pd, npd, cpu, log, rm, thread; /* the caller's slots */
     uint32_t parent_gate;                  /* slot of the child's parent capability */
     struct rpc_object parent_obj;          /* caller sets iface and self before child_start */
@@ -47,6 +58,22 @@ struct child {
  */
 long child_start(struct env *env, const struct child_config *cfg, struct child *child,
                  const char **what);
+/* What the parent found in a child's capability map. */
+struct child_capmap_info {
+    int layout;          /* capmap_validate's verdict (CAPMAP_OK or CAPMAP_E_*) */
+    unsigned entries;    /* used entries */
+    unsigned confirmed;  /* entries whose slot holds a gate with exactly that badge */
+};
+
+/*
+ * Reads the child's capability map from outside, as a checkpointer does:
+ * finds it through the PD's capmap report (NPD_CAPMAP_REPORT), maps the
+ * child's memory that holds it, validates the layout and checks every entry
+ * against the kernel's view of the slot (NPD_CAP_INFO). E_NOENT if the child
+ * has not reported a map (yet).
+ */
+long child_capmap_inspect(struct env *env, struct child *child, struct child_capmap_info *info);
+
 /* Closes the child's sessions (threads stop, memory returns to the payer). */
 void child_destroy(struct env *env, struct child *child);
 
