@@ -54,52 +54,12 @@ static long quota(uint32_t pd, uint64_t *ram_used, uint64_t *caps_used)
     return err;
 }
 
-static long alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
-{
-    struct rpc_result res;
-    rpc_mr()[0] = bytes;
-    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
-    if (!err)
-        *ds = env_import_result(&res);
-    return err;
-}
-
 static long free_ram(uint32_t pd, uint32_t ds)
 {
     uint64_t badge = env_cap_badge(ds);
     rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
     long err = rpc_call(pd, FERRY_PD_FREE_RAM, 0, 1, NULL);
     env_cap_release(badge);
-    return err;
-}
-
-static long attach_at(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
-                      unsigned flags, uint64_t *addr)
-{
-    uint64_t *mr = rpc_mr();
-    mr[0] = at;
-    mr[1] = size;
-    mr[2] = offset;
-    mr[3] = flags;
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(rm, FERRY_RM_ATTACH, 4, 1, NULL);
-    if (!err && addr)
-        *addr = rpc_mr()[0];
-    return err;
-}
-
-static long detach_at(uint32_t rm, uint64_t addr)
-{
-    rpc_mr()[0] = addr;
-    return rpc_call(rm, FERRY_RM_DETACH, 1, 0, NULL);
-}
-
-static long get_cap(uint32_t obj, unsigned op, uint32_t *cap)
-{
-    struct rpc_result res;
-    long err = rpc_call(obj, op, 0, 0, &res);
-    if (!err)
-        *cap = env_import_result(&res);
     return err;
 }
 
@@ -110,7 +70,7 @@ static void test_ram(void)
     uint64_t used0, used1, used2, addr, addr2;
     uint32_t ds;
     quota(E->pd, &used0, NULL);
-    check_err(alloc_ram(E->pd, 3 * 4096 + 1, &ds), FERRY_OK, "PD_ALLOC_RAM 3 pages + 1 byte");
+    check_err(pd_alloc_ram(E->pd, 3 * 4096 + 1, &ds), FERRY_OK, "PD_ALLOC_RAM 3 pages + 1 byte");
     quota(E->pd, &used1, NULL);
     check(used1 - used0 == 4 * 4096, "RAM charged: 4 pages");
     rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
@@ -139,12 +99,12 @@ static void test_ram(void)
     w[2 * 1024] = 0xc0ffee;
     check(r[0] == 0xc0ffee, "the two attachments share memory");
     check(w[0] == 0, "fresh RAM is zeroed");
-    check_err(detach_at(E->rm, addr2 + 100), FERRY_OK, "detach by an address inside");
-    check_err(detach_at(E->rm, addr2), FERRY_E_NOENT, "detach it again");
+    check_err(rm_detach(E->rm, addr2 + 100), FERRY_OK, "detach by an address inside");
+    check_err(rm_detach(E->rm, addr2), FERRY_E_NOENT, "detach it again");
     check_err(free_ram(E->pd, ds), FERRY_OK, "PD_FREE_RAM while attached");
     quota(E->pd, &used2, NULL);
     check(used2 == used0, "RAM quota back after the free");
-    check_err(detach_at(E->rm, addr), FERRY_E_NOENT, "freeing detached it everywhere");
+    check_err(rm_detach(E->rm, addr), FERRY_E_NOENT, "freeing detached it everywhere");
 }
 
 /* ---- ROM ---- */
@@ -234,7 +194,7 @@ static void test_threads(void)
     sys_sleep(20000);
     check(spin_count > 0, "it runs");
     uint32_t ds;
-    alloc_ram(E->pd, 4096, &ds);
+    pd_alloc_ram(E->pd, 4096, &ds);
     rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
     check_err(rpc_call(t, FERRY_THREAD_STATE_GET, 0, 1, NULL), FERRY_E_BUSY,
               "STATE_GET of a running thread");
@@ -332,12 +292,12 @@ static void test_managed(void)
     err = rpc_call(rms, FERRY_RM_CREATE, 1, 0, &res);
     map = err ? 0 : env_import_result(&res);
     check_err(err, FERRY_OK, "RM_CREATE 64 KiB");
-    check_err(get_cap(map, FERRY_RM_DATASPACE, &mds), FERRY_OK, "RM_DATASPACE");
+    check_err(rpc_get_cap(map, FERRY_RM_DATASPACE, &mds), FERRY_OK, "RM_DATASPACE");
     rpc_call(mds, FERRY_DS_INFO, 0, 0, NULL);
     check(rpc_mr()[0] == 0x10000 && (rpc_mr()[1] & FERRY_DS_MANAGED), "DS_INFO: managed, 64 KiB");
-    check_err(get_cap(E->rm, FERRY_RM_DATASPACE, &ram), FERRY_E_INVAL,
+    check_err(rpc_get_cap(E->rm, FERRY_RM_DATASPACE, &ram), FERRY_E_INVAL,
               "RM_DATASPACE of an address space");
-    check_err(attach_at(map, mds, FERRY_RM_ANY, 0, 0, 0, &at), FERRY_E_INVAL,
+    check_err(rm_attach(map, mds, FERRY_RM_ANY, 0, 0, 0, &at), FERRY_E_INVAL,
               "a managed dataspace inside a managed map");
     env_signal_alloc(E, &signal, &badge);
     rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
@@ -350,11 +310,11 @@ static void test_managed(void)
     rpc_call(map, FERRY_RM_STATE, 0, 0, NULL);
     check(rpc_mr()[0] == FERRY_RM_FAULT_READ && rpc_mr()[1] == 0x2000,
           "RM_STATE: read at offset 0x2000");
-    alloc_ram(E->pd, 4096, &ram);
+    pd_alloc_ram(E->pd, 4096, &ram);
     uint64_t local;
     env_attach(E, ram, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &local);
     ((volatile uint64_t *)local)[1] = 0x5eed;
-    check_err(attach_at(map, ram, 0x2000, 0, 0, FERRY_RM_WRITE, &at), FERRY_OK,
+    check_err(rm_attach(map, ram, 0x2000, 0, 0, FERRY_RM_WRITE, &at), FERRY_OK,
               "attach RAM into the map at 0x2000");
     sys_sleep(20000);
     check(managed_value == 0x5eed, "the waiting thread resumed and read through the map");
@@ -362,7 +322,7 @@ static void test_managed(void)
     check(rpc_mr()[0] == FERRY_RM_FAULT_NONE, "no fault pending");
     managed_base[0x2000 / 8 + 2] = 7;
     check(((volatile uint64_t *)local)[2] == 7, "writes through the map reach the RAM");
-    check_err(detach_at(map, 0x2000), FERRY_OK, "detach from the map");
+    check_err(rm_detach(map, 0x2000), FERRY_OK, "detach from the map");
     rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
     rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
     t = env_thread_spawn(E, "reader2", HELPER_PRIO, managed_reader, NULL, &err);
@@ -398,8 +358,8 @@ static void test_pd(void)
     check_err(env_session_upgrade(E, pd, 4096, 1), FERRY_OK, "upgrade it");
     rpc_call(pd, FERRY_PD_QUOTA, 0, 0, NULL);
     check(rpc_mr()[0] == 68 * 1024 && rpc_mr()[2] == 17, "its quota grew");
-    check_err(get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_OK, "PD_NATIVE");
-    check_err(get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_E_DENIED, "PD_NATIVE twice");
+    check_err(rpc_get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_OK, "PD_NATIVE");
+    check_err(rpc_get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_E_DENIED, "PD_NATIVE twice");
     uint64_t *mr = rpc_mr();
     mr[0] = 1;
     rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL);
@@ -442,7 +402,7 @@ static void test_devices(void)
               FERRY_E_DENIED, "IO_MEM past a device window");
     check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x1000", 8192, 2, &io),
               FERRY_OK, "IO_MEM of virtio-mmio slot 0");
-    check_err(get_cap(io, FERRY_IO_MEM_DATASPACE, &ds), FERRY_OK, "IO_MEM_DATASPACE");
+    check_err(rpc_get_cap(io, FERRY_IO_MEM_DATASPACE, &ds), FERRY_OK, "IO_MEM_DATASPACE");
     check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_EXEC, &addr), FERRY_E_NORIGHTS,
               "device memory is never executable");
     check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,

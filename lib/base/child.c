@@ -11,64 +11,6 @@
 /* the startup block sits at the top of the stack; sp starts at it, 16-byte aligned */
 #define CHILD_STARTUP_OFFSET ((CHILD_STACK - sizeof(struct ferry_startup)) & ~15ul)
 
-static long open_session(struct env *env, const char *service, const char *label,
-                         const char *args, uint64_t ram, uint64_t caps, uint32_t payer,
-                         uint32_t *session)
-{
-    if (!payer)
-        return env_session(env, service, label, args, ram, caps, session);
-    struct rpc_result res;
-    uint64_t *mr = rpc_mr();
-    mr[FERRY_SESSION_W_RAM] = ram;
-    mr[FERRY_SESSION_W_CAPS] = caps;
-    rpc_put_string(mr + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, service);
-    rpc_put_string(mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, label);
-    rpc_put_string(mr + FERRY_SESSION_W_ARGS, FERRY_ARGS_WORDS, args);
-    rpc_send_cap(0, payer, FERRY_RIGHTS_ALL);
-    long err = rpc_call(env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
-    if (err)
-        return err;
-    *session = env_import_result(&res);
-    return *session ? FERRY_OK : FERRY_E_INVAL;
-}
-
-/* An RPC with no arguments whose result is one capability. */
-static long get_cap(uint32_t obj, unsigned opcode, uint32_t *cap)
-{
-    struct rpc_result res;
-    long err = rpc_call(obj, opcode, 0, 0, &res);
-    if (err)
-        return err;
-    *cap = env_import_result(&res);
-    return *cap ? FERRY_OK : FERRY_E_INVAL;
-}
-
-static long alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
-{
-    struct rpc_result res;
-    rpc_mr()[0] = bytes;
-    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
-    if (err)
-        return err;
-    *ds = env_import_result(&res);
-    return *ds ? FERRY_OK : FERRY_E_INVAL;
-}
-
-static long attach_to(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, unsigned flags,
-                      uint64_t *addr)
-{
-    uint64_t *mr = rpc_mr();
-    mr[0] = at;
-    mr[1] = size;
-    mr[2] = 0;
-    mr[3] = flags;
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(rm, FERRY_RM_ATTACH, 4, 1, NULL);
-    if (err == FERRY_OK && addr)
-        *addr = rpc_mr()[0];
-    return err;
-}
-
 /* A RAM dataspace of the child holding `fill`'s output, attached in the child at `at`. */
 static long child_region(struct env *env, struct child *child, uint64_t at, uint64_t size,
                          unsigned flags, void (*fill)(uint8_t *, const void *), const void *ctx,
@@ -76,14 +18,14 @@ static long child_region(struct env *env, struct child *child, uint64_t at, uint
 {
     uint32_t ds;
     uint64_t local, where = at;
-    long err = alloc_ram(child->pd, size, &ds);
+    long err = pd_alloc_ram(child->pd, size, &ds);
     if (err)
         return err;
     err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &local);
     if (err == FERRY_OK) {
         fill((uint8_t *)local, ctx);
         env_detach(env, local);
-        err = attach_to(child->rm, ds, at, size, flags, &where);
+        err = rm_attach(child->rm, ds, at, size, 0, flags, &where);
     }
     if (err == FERRY_OK && child->region_count < CHILD_MAX_REGIONS) {
         child->regions[child->region_count++] = (struct child_region){ds, where, size};
@@ -216,44 +158,30 @@ static long map_initial_caps(struct child *child)
     return FERRY_OK;
 }
 
-static long create_thread(struct child *child)
-{
-    struct rpc_result res;
-    uint64_t *mr = rpc_mr();
-    mr[0] = CHILD_PRIO;
-    rpc_put_string(&mr[1], FERRY_NAME_WORDS, "main");
-    rpc_send_cap(0, child->pd, FERRY_RIGHTS_ALL);
-    long err = rpc_call(child->cpu, FERRY_CPU_CREATE_THREAD, 1 + FERRY_NAME_WORDS, 1, &res);
-    if (err)
-        return err;
-    child->thread = env_import_result(&res);
-    return child->thread ? FERRY_OK : FERRY_E_INVAL;
-}
-
 /* Sessions and objects, in the order child_destroy undoes them. */
 static long open_environment(struct env *env, const struct child_config *cfg,
                              struct child *child, const char **what)
 {
     long err;
     *what = "PD session";
-    if ((err = open_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, 0, &child->pd)))
+    if ((err = env_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, &child->pd)))
         return err;
     *what = "native PD";
-    if ((err = get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
+    if ((err = rpc_get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
         return err;
     *what = "CPU session";
-    if ((err = open_session(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
-                            &child->cpu)))
+    if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS,
+                                child->pd, &child->cpu)))
         return err;
     *what = "LOG session";
-    if ((err = open_session(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS, child->pd,
-                            &child->log)))
+    if ((err = env_session_paid(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS,
+                                child->pd, &child->log)))
         return err;
     *what = "address space";
-    if ((err = get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
+    if ((err = rpc_get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
         return err;
     *what = "main thread";
-    if ((err = create_thread(child)))
+    if ((err = cpu_create_thread(child->cpu, child->pd, "main", CHILD_PRIO, &child->thread)))
         return err;
     *what = "parent capability";
     child->parent_gate = env_rpc_register(env, &child->parent_obj, &err);
@@ -328,7 +256,7 @@ static long read_capmap_report(struct env *env, struct child *child,
 {
     uint32_t ds;
     uint64_t addr;
-    long err = get_cap(child->npd, FERRY_NPD_CAPMAP_REPORT, &ds);
+    long err = rpc_get_cap(child->npd, FERRY_NPD_CAPMAP_REPORT, &ds);
     if (err)
         return err;
     err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);

@@ -97,6 +97,12 @@ void env_capmap_dump(const char *who)
                e->refcount);
 }
 
+long env_import_cap(struct rpc_result *res, uint32_t *cap)
+{
+    *cap = res->caps ? env_import_result(res) : 0;
+    return *cap ? FERRY_OK : FERRY_E_INVAL;
+}
+
 /* ---- sessions ---- */
 
 static void put_session_request(const char *service, const char *label, const char *args,
@@ -130,10 +136,24 @@ long env_session(struct env *env, const char *service, const char *label, const 
             break;
         sys_sleep(ENV_SESSION_RETRY_US);
     }
-    if (err)
-        return err;
-    *session = env_import_result(&res);
-    return *session ? FERRY_OK : FERRY_E_INVAL;
+    return err ? err : env_import_cap(&res, session);
+}
+
+long env_session_paid(struct env *env, const char *service, const char *label, const char *args,
+                      uint64_t ram, uint64_t caps, uint32_t payer, uint32_t *session)
+{
+    struct rpc_result res;
+    put_session_request(service, label, args, ram, caps);
+    rpc_send_cap(0, payer, FERRY_RIGHTS_ALL);
+    long err = rpc_call(env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
+    return err ? err : env_import_cap(&res, session);
+}
+
+long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap)
+{
+    struct rpc_result res;
+    long err = rpc_call(object, opcode, 0, 0, &res);
+    return err ? err : env_import_cap(&res, cap);
 }
 
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps)

@@ -46,6 +46,10 @@ void env_exit(struct env *env, int code) __attribute__((noreturn));
  * the session capability's slot in *session. */
 long env_session(struct env *env, const char *service, const char *label, const char *args,
                  uint64_t ram, uint64_t caps, uint32_t *session);
+/* A session paid by the PD session `payer` (PARENT_SESSION_PAID): only core
+ * serves it, for the parent of the PD's component. */
+long env_session_paid(struct env *env, const char *service, const char *label, const char *args,
+                      uint64_t ram, uint64_t caps, uint32_t payer, uint32_t *session);
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps);
 long env_session_close(struct env *env, uint32_t session);
 /* Offers a service to the parent: clients' session requests come to root. */
@@ -76,6 +80,9 @@ void env_capmap_dump(const char *who);
 
 /* Imports every capability of an RPC result; returns cap 0's slot (0 if none). */
 uint32_t env_import_result(struct rpc_result *res);
+/* The same for a result that must carry a capability: E_INVAL if it did not
+ * (or it could not be received or entered into the map). */
+long env_import_cap(struct rpc_result *res, uint32_t *cap);
 
 /* ---- RPC objects served by this component ---- */
 
@@ -92,6 +99,13 @@ void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *er
 long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
                 unsigned flags, uint64_t *addr);
 long env_detach(struct env *env, uint64_t addr);
+/* The same on any region map and PD session (a child's, for its parent). */
+long rm_attach(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
+               unsigned flags, uint64_t *addr);
+long rm_detach(uint32_t rm, uint64_t addr);
+long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds);
+/* An RPC without arguments whose result is one capability, imported. */
+long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
 
 /* ---- threads and signals ---- */
 
@@ -102,6 +116,10 @@ uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio,
 
 /* A bare signal: wait for it with sys_irq_wait(*signal, timeout) yourself. */
 long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge);
+
+/* A thread of `pd` in CPU session `cpu`, not started (THREAD_START). */
+long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio,
+                       uint32_t *thread);
 
 /*
  * A signal handler: a signal (software IRQ) whose triggers run fn(arg) on the

@@ -24,8 +24,8 @@ static struct lock heap_lock = LOCK_INIT;
 static uint64_t heap_brk = BASE_HEAP_START;    /* first byte past the heap */
 static uint64_t heap_mapped = BASE_HEAP_START; /* first byte past the attachments */
 
-long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
-                unsigned flags, uint64_t *addr)
+long rm_attach(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
+               unsigned flags, uint64_t *addr)
 {
     uint64_t *mr = rpc_mr();
     mr[0] = at;
@@ -33,33 +33,41 @@ long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64
     mr[2] = offset;
     mr[3] = flags;
     rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(env->rm, FERRY_RM_ATTACH, 4, 1, NULL);
+    long err = rpc_call(rm, FERRY_RM_ATTACH, 4, 1, NULL);
     if (err == FERRY_OK && addr)
         *addr = rpc_mr()[0];
     return err;
 }
 
-long env_detach(struct env *env, uint64_t addr)
+long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
+                unsigned flags, uint64_t *addr)
 {
-    rpc_mr()[0] = addr;
-    return rpc_call(env->rm, FERRY_RM_DETACH, 1, 0, NULL);
+    return rm_attach(env->rm, ds, at, size, offset, flags, addr);
 }
 
-static long alloc_ram(struct env *env, uint64_t bytes, uint32_t *ds)
+long rm_detach(uint32_t rm, uint64_t addr)
+{
+    rpc_mr()[0] = addr;
+    return rpc_call(rm, FERRY_RM_DETACH, 1, 0, NULL);
+}
+
+long env_detach(struct env *env, uint64_t addr)
+{
+    return rm_detach(env->rm, addr);
+}
+
+long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
 {
     struct rpc_result res;
     rpc_mr()[0] = bytes;
-    long err = rpc_call(env->pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
-    if (err)
-        return err;
-    *ds = env_import_result(&res);
-    return *ds ? FERRY_OK : FERRY_E_INVAL;
+    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
+    return err ? err : env_import_cap(&res, ds);
 }
 
 void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *err)
 {
     uint64_t addr;
-    *err = alloc_ram(env, bytes, ds);
+    *err = pd_alloc_ram(env->pd, bytes, ds);
     if (*err)
         return NULL;
     *err = env_attach(env, *ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr);
@@ -73,7 +81,7 @@ static int heap_grow(uint64_t end)
         uint64_t chunk = end - heap_mapped;
         chunk = chunk < BASE_HEAP_CHUNK ? BASE_HEAP_CHUNK : (chunk + 4095) & ~4095ul;
         uint32_t ds;
-        if (heap_mapped + chunk > BASE_HEAP_END || alloc_ram(heap_env, chunk, &ds))
+        if (heap_mapped + chunk > BASE_HEAP_END || pd_alloc_ram(heap_env->pd, chunk, &ds))
             return -1;
         if (env_attach(heap_env, ds, heap_mapped, chunk, 0, FERRY_RM_WRITE, NULL))
             return -1;

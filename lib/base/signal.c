@@ -37,9 +37,8 @@ long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge)
     long err = rpc_call(env->pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, &res);
     if (err)
         return err;
-    *signal = env_import_result(&res);
     *badge = res.cap_badge[0];
-    return *signal ? FERRY_OK : FERRY_E_INVAL;
+    return env_import_cap(&res, signal);
 }
 
 long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *),

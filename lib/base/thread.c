@@ -33,18 +33,16 @@ void base_thread_start(struct ferry_utcb *utcb, struct base_spawn *spawn)
         sys_sleep(FERRY_TIMEOUT_NEVER);
 }
 
-static long thread_create(struct env *env, const char *name, unsigned prio, uint32_t *thread)
+long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio,
+                       uint32_t *thread)
 {
     struct rpc_result res;
     uint64_t *mr = rpc_mr();
     mr[0] = prio;
     rpc_put_string(&mr[1], FERRY_NAME_WORDS, name);
-    rpc_send_cap(0, env->pd, FERRY_RIGHTS_ALL);
-    long err = rpc_call(env->cpu, FERRY_CPU_CREATE_THREAD, 1 + FERRY_NAME_WORDS, 1, &res);
-    if (err)
-        return err;
-    *thread = env_import_result(&res);
-    return *thread ? FERRY_OK : FERRY_E_INVAL;
+    rpc_send_cap(0, pd, FERRY_RIGHTS_ALL);
+    long err = rpc_call(cpu, FERRY_CPU_CREATE_THREAD, 1 + FERRY_NAME_WORDS, 1, &res);
+    return err ? err : env_import_cap(&res, thread);
 }
 
 uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio,
@@ -64,7 +62,7 @@ uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio,
     spawn->arg = arg;
     memcpy(spawn->tls, __tls_base, (uint64_t)__tdata_size); /* .tbss: the page is zeroed */
 
-    *err = thread_create(env, name, prio, &thread);
+    *err = cpu_create_thread(env->cpu, env->pd, name, prio, &thread);
     if (*err)
         return 0;
     uint64_t *mr = rpc_mr();
