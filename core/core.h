@@ -21,6 +21,7 @@
 #ifndef FERRY_CORE_H
 #define FERRY_CORE_H
 
+#include "args.h"
 #include "rpc.h"
 #include <ferry/bootinfo.h>
 #include <ferry/component.h>
@@ -222,10 +223,6 @@ struct session *session_of(void *object); /* dispatch's object -> session */
 struct session *session_from_cap(const struct rpc_request *req, unsigned i,
                                  enum core_service service);
 
-/* Session arguments "key=value,key=value": copies the value of key into out[size]. */
-bool args_get(const char *args, const char *key, char *out, size_t size);
-/* The same for a number (decimal or 0x hex). */
-bool args_get_u64(const char *args, const char *key, uint64_t *out);
 
 /* Services: open (session fields zeroed, label set; E_* on failure, having undone
  * what it did) and close (free everything the session owns). */
