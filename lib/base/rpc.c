@@ -224,6 +224,12 @@ uint64_t rpc_ep_handle(struct rpc_ep *ep, uint64_t tag, uint64_t badge)
         .mr = rpc_mr(),
     };
     window_collect(req.caps, req.cap_slot, req.cap_badge, req.cap_type);
+    /* The request's capabilities leave the window before the operation runs:
+     * an operation that calls out (a nested rpc_call) then gets a fresh window
+     * instead of one whose slots are still occupied. */
+    for (unsigned i = 0; i < req.caps && i < FERRY_MSG_CAPS; i++)
+        if (req.cap_slot[i])
+            window_take(i);
 
     struct rpc_object *obj = rpc_pool_find(ep->pool, badge);
     long err = obj ? rpc_check(obj->iface, &req, tag) : FERRY_E_BADOBJ;
@@ -231,14 +237,9 @@ uint64_t rpc_ep_handle(struct rpc_ep *ep, uint64_t tag, uint64_t badge)
         err = obj->iface->dispatch(obj->self, &req);
     ep->served++;
 
-    for (unsigned i = 0; i < req.caps && i < FERRY_MSG_CAPS; i++) {
-        if (!req.cap_slot[i])
-            continue;
-        if (req.cap_kept[i])
-            window_take(i);
-        else
-            sys_task_unmap(rpc_task, req.cap_slot[i]); /* stays in the window */
-    }
+    for (unsigned i = 0; i < req.caps && i < FERRY_MSG_CAPS; i++)
+        if (req.cap_slot[i] && !req.cap_kept[i])
+            rpc_slot_release(req.cap_slot[i]);
     if (err == RPC_NO_REPLY)
         return ~0ull;
     if (err != FERRY_OK)

@@ -103,7 +103,8 @@ struct rpc_request {
     unsigned reply_words, reply_caps;
 };
 
-/* Keeps received capability i (else it is unmapped after dispatch); returns its slot. */
+/* Keeps received capability i (else it is unmapped and its slot freed after
+ * dispatch); returns its slot. */
 uint32_t rpc_keep_cap(struct rpc_request *req, unsigned i);
 /* Adds a capability to the reply. */
 void rpc_reply_cap(struct rpc_request *req, uint64_t slot, uint64_t rights);
