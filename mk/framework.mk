@@ -6,7 +6,7 @@
 # Components link the whole base library with its own start code.
 
 CORE_ELF := $(BUILD)/core/core.elf
-BASE_RPC_SRCS := lib/base/rpc.c lib/base/slot.c lib/base/avl.c lib/base/args.c
+BASE_RPC_SRCS := lib/base/rpc.c lib/base/rpc_pool.c lib/base/slot.c lib/base/avl.c lib/base/args.c
 CORE_SRCS := $(wildcard core/*.c) $(BASE_RPC_SRCS) lib/elf/elf.c
 CORE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(CORE_SRCS))
 

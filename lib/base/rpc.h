@@ -17,7 +17,7 @@
 #ifndef FERRY_BASE_RPC_H
 #define FERRY_BASE_RPC_H
 
-#include "avl.h"
+#include "rpc_pool.h"
 #include "slot.h"
 #include "sys.h"
 #include <ferry/rpc.h>
@@ -86,11 +86,6 @@ struct rpc_iface {
  * kernel cancels its wait when the entrypoint receives the next message). */
 #define RPC_NO_REPLY (-1l)
 
-struct rpc_object {
-    uint64_t badge;
-    const struct rpc_iface *iface;
-    void *self; /* passed to dispatch */
-};
 
 struct rpc_request {
     uint64_t badge;
@@ -108,25 +103,6 @@ struct rpc_request {
 uint32_t rpc_keep_cap(struct rpc_request *req, unsigned i);
 /* Adds a capability to the reply. */
 void rpc_reply_cap(struct rpc_request *req, uint64_t slot, uint64_t rights);
-
-/* The object pool: badge -> object, in an AVL tree over caller storage. */
-struct rpc_pool_entry {
-    struct avl_link link; /* key = badge */
-    struct rpc_object *object;
-};
-
-struct rpc_pool {
-    struct avl_tree tree;
-    struct rpc_pool_entry *entries;
-    uint32_t capacity;
-    uint32_t free_head; /* free entries chained through link.left */
-};
-
-void rpc_pool_init(struct rpc_pool *pool, struct rpc_pool_entry *storage, uint32_t capacity);
-/* 0, or -1 if the pool is full or the badge is registered already. */
-int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object);
-void rpc_pool_remove(struct rpc_pool *pool, uint64_t badge);
-struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge);
 
 struct rpc_ep {
     struct rpc_pool *pool;
