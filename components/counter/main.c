@@ -56,8 +56,8 @@ void component_construct(struct env *env)
     unsigned ordered = 1;
     for (unsigned i = 1; i < ticks; i++)
         ordered &= history[i] - history[i - 1] >= COUNTER_PERIOD_US / 2;
-    printf("%u ticks on the stack, %u spaced timestamps on the heap: %s\n", ticks,
-           ticks, ordered ? "consistent" : "INCONSISTENT");
+    printf("%u ticks on the stack, %u spaced timestamps on the heap: %s\n", ticks, ticks,
+           ordered ? "consistent" : "INCONSISTENT");
 
     if ((err = timer_call(timer, FERRY_TIMER_ONESHOT, 5000)))
         fail(env, "TIMER_ONESHOT", err);

@@ -16,8 +16,7 @@ static unsigned answered;
 
 static void report(const char *what, long err, long expected)
 {
-    printf("%s: %s%s\n", what, ferry_error_name(err),
-           err == expected ? "" : " (UNEXPECTED)");
+    printf("%s: %s%s\n", what, ferry_error_name(err), err == expected ? "" : " (UNEXPECTED)");
     answered += err == expected;
 }
 
@@ -53,8 +52,7 @@ static void bad_arguments(struct env *env)
     rpc_mr()[2] = 0;
     rpc_mr()[3] = 0;
     report("RM_ATTACH of a LOG session", call(env->rm, FERRY_RM_ATTACH, 4, 1), FERRY_E_INVAL);
-    report("PD_NATIVE by the child itself", call(env->pd, FERRY_PD_NATIVE, 0, 0),
-           FERRY_E_DENIED);
+    report("PD_NATIVE by the child itself", call(env->pd, FERRY_PD_NATIVE, 0, 0), FERRY_E_DENIED);
 }
 
 static void bad_sessions(struct env *env)

@@ -25,8 +25,7 @@ void component_construct(struct env *env)
     uint64_t badge;
     while ((err = env_signal_alloc(env, &signal, &badge)) == FERRY_OK)
         signals++;
-    printf("capability quota exhausted after %lu signals: %s\n", signals,
-           ferry_error_name(err));
+    printf("capability quota exhausted after %lu signals: %s\n", signals, ferry_error_name(err));
     printf("still alive\n");
     env_exit(env, 0);
 }

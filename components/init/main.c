@@ -34,8 +34,7 @@ static int read_config(struct env *env)
     uint32_t rom;
     long err = env_session(env, "ROM", "config", "name=" INIT_CONFIG_MODULE, 64 * 1024, 4, &rom);
     if (err) {
-        printf("no configuration: ROM '%s': %s\n", INIT_CONFIG_MODULE,
-               ferry_error_name(err));
+        printf("no configuration: ROM '%s': %s\n", INIT_CONFIG_MODULE, ferry_error_name(err));
         return 0;
     }
     struct rpc_result res;
@@ -49,8 +48,7 @@ static int read_config(struct env *env)
         printf("cannot read '%s': %s\n", INIT_CONFIG_MODULE, ferry_error_name(err));
         return 0;
     }
-    config_parse(&config, INIT_CONFIG_MODULE, (const char *)addr, size, report_config_error,
-                 NULL);
+    config_parse(&config, INIT_CONFIG_MODULE, (const char *)addr, size, report_config_error, NULL);
     env_detach(env, addr);
     env_cap_release(res.cap_badge[0]);
     env_session_close(env, rom);

@@ -53,8 +53,7 @@ static struct init_service *service_of(struct init_child_state *c, const char *n
 static long forward_to_parent(struct init_child_state *c, struct rpc_result *res)
 {
     rpc_send_cap(0, c->child.pd, FERRY_RIGHTS_ALL);
-    return rpc_call(c->state->env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1,
-                    res);
+    return rpc_call(c->state->env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, res);
 }
 
 static long forward_to_child(struct init_child_state *server, const char *service,
@@ -206,8 +205,7 @@ static void inspect_capmap(struct init_child_state *c)
     struct child_capmap_info info;
     long err = child_capmap_inspect(c->state->env, &c->child, &info);
     if (err)
-        printf("capability map of '%s': not readable: %s\n", c->cfg->name,
-               ferry_error_name(err));
+        printf("capability map of '%s': not readable: %s\n", c->cfg->name, ferry_error_name(err));
     else if (info.layout != CAPMAP_OK)
         printf("capability map of '%s': corrupt: %s\n", c->cfg->name,
                capmap_error_name(info.layout));
@@ -233,18 +231,23 @@ static long parent_dispatch(void *self, struct rpc_request *req)
     if (!c->alive)
         return FERRY_E_BADOBJ;
     switch (req->opcode) {
-    case FERRY_PARENT_SESSION: return do_session(c, req);
-    case FERRY_PARENT_UPGRADE: return do_upgrade(c, req);
-    case FERRY_PARENT_CLOSE: return do_close(c, req);
-    case FERRY_PARENT_ANNOUNCE: return do_announce(c, req);
-    case FERRY_PARENT_EXIT: return do_exit(c, req);
-    default: return FERRY_E_BADOP; /* PARENT_SESSION_PAID: only core serves it */
+    case FERRY_PARENT_SESSION:
+        return do_session(c, req);
+    case FERRY_PARENT_UPGRADE:
+        return do_upgrade(c, req);
+    case FERRY_PARENT_CLOSE:
+        return do_close(c, req);
+    case FERRY_PARENT_ANNOUNCE:
+        return do_announce(c, req);
+    case FERRY_PARENT_EXIT:
+        return do_exit(c, req);
+    default:
+        return FERRY_E_BADOP; /* PARENT_SESSION_PAID: only core serves it */
     }
 }
 
-static const struct rpc_iface parent_iface = {"parent", parent_sigs,
-                                              sizeof(parent_sigs) / sizeof(parent_sigs[0]),
-                                              parent_dispatch};
+static const struct rpc_iface parent_iface = {
+    "parent", parent_sigs, sizeof(parent_sigs) / sizeof(parent_sigs[0]), parent_dispatch};
 
 /* ---- faults ---- */
 
@@ -257,8 +260,8 @@ static void on_child_fault(void *arg)
     if (rpc_call(c->child.thread, FERRY_THREAD_INFO, 0, 0, NULL) == FERRY_OK &&
         mr[3] != FERRY_THREAD_FAULT_NONE)
         printf("child '%s' faulted: %s at 0x%lx (pc 0x%lx)\n", c->cfg->name,
-               mr[3] == FERRY_THREAD_FAULT_PAGE ? "page fault" : "exception",
-               (unsigned long)mr[4], (unsigned long)mr[5]);
+               mr[3] == FERRY_THREAD_FAULT_PAGE ? "page fault" : "exception", (unsigned long)mr[4],
+               (unsigned long)mr[5]);
     else
         printf("child '%s' faulted\n", c->cfg->name);
     child_teardown(c);
@@ -274,8 +277,11 @@ void routing_init(struct init_state *state, const struct init_config *config)
 
 static void child_config(const struct init_child *cfg, struct child_config *out)
 {
-    *out = (struct child_config){.name = cfg->name, .binary = cfg->binary, .ram = cfg->ram,
-                                 .caps = cfg->caps, .arg_count = cfg->arg_count};
+    *out = (struct child_config){.name = cfg->name,
+                                 .binary = cfg->binary,
+                                 .ram = cfg->ram,
+                                 .caps = cfg->caps,
+                                 .arg_count = cfg->arg_count};
     for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
         out->arg_key[i] = cfg->args[i].key;
         out->arg_value[i] = cfg->args[i].value;

@@ -8,23 +8,23 @@
 #include "config.h"
 #include <child.h>
 
-#define INIT_RESERVE_RAM     (512ul * 1024) /* init's own needs: never given to children */
-#define INIT_CHILD_SESSIONS  16
-#define INIT_CHILD_SERVICES  4
-#define INIT_SERVER_TIMEOUT  (1000ul * 1000) /* a sibling server must take a call within 1 s */
-#define INIT_PARENT_NONE     (-1)
+#define INIT_RESERVE_RAM    (512ul * 1024) /* init's own needs: never given to children */
+#define INIT_CHILD_SESSIONS 16
+#define INIT_CHILD_SERVICES 4
+#define INIT_SERVER_TIMEOUT (1000ul * 1000) /* a sibling server must take a call within 1 s */
+#define INIT_PARENT_NONE    (-1)
 
 struct init_session {
     bool used;
-    uint32_t slot;   /* init's reference */
+    uint32_t slot; /* init's reference */
     uint64_t badge;
-    int server;      /* index of the serving child, INIT_PARENT_NONE for init's parent */
+    int server; /* index of the serving child, INIT_PARENT_NONE for init's parent */
 };
 
 struct init_service {
     bool used;
     char name[32];
-    uint32_t root;   /* the server's root capability */
+    uint32_t root; /* the server's root capability */
 };
 
 struct init_child_state {

@@ -12,7 +12,7 @@ static struct env *env;
 #define FAIL_IF(err, what)                                                                         \
     do {                                                                                           \
         if (err) {                                                                                 \
-            printf("%s failed: %s\n", what, ferry_error_name(err));                  \
+            printf("%s failed: %s\n", what, ferry_error_name(err));                                \
             env_exit(env, 1);                                                                      \
         }                                                                                          \
     } while (0)
@@ -50,8 +50,7 @@ static void shared_memory(uint32_t store)
     rpc_mr()[0] = 16;
     err = rpc_call(store, STORE_SUM, 1, 0, NULL);
     FAIL_IF(err, "STORE_SUM");
-    printf("server sums the shared words 1..16 to %lu\n",
-           (unsigned long)rpc_mr()[0]);
+    printf("server sums the shared words 1..16 to %lu\n", (unsigned long)rpc_mr()[0]);
 }
 
 static void relay(uint32_t obj)
@@ -77,16 +76,15 @@ void component_construct(struct env *e)
     FAIL_IF(err, "Store session");
     uint32_t a = create_object(store, 10, &badge_a);
     uint32_t b = create_object(store, 20, &badge_b);
-    printf("object A = %lu, object B = %lu\n",
-           (unsigned long)object_call(a, OBJECT_ADD, 5), (unsigned long)object_call(b, OBJECT_GET, 0));
+    printf("object A = %lu, object B = %lu\n", (unsigned long)object_call(a, OBJECT_ADD, 5),
+           (unsigned long)object_call(b, OBJECT_GET, 0));
 
     struct rpc_result res;
     rpc_mr()[0] = badge_a;
     err = rpc_call(store, STORE_LOOKUP, 1, 0, &res);
     FAIL_IF(err, "STORE_LOOKUP");
     uint32_t again = env_import_result(&res);
-    printf("A received again: %s (refs %u)\n",
-           again == a ? "same slot" : "NEW SLOT",
+    printf("A received again: %s (refs %u)\n", again == a ? "same slot" : "NEW SLOT",
            capmap_find(env_capmap, badge_a)->refcount);
 
     shared_memory(store);

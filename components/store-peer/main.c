@@ -22,8 +22,8 @@ static long relay_give(struct rpc_request *req)
         return err;
     uint64_t value = rpc_mr()[0];
     struct capmap_entry *e = capmap_find(env_capmap, badge);
-    printf("object badge %lu in slot %u (refs %u) has value %lu\n",
-           (unsigned long)badge, slot, e ? e->refcount : 0, (unsigned long)value);
+    printf("object badge %lu in slot %u (refs %u) has value %lu\n", (unsigned long)badge, slot,
+           e ? e->refcount : 0, (unsigned long)value);
     req->mr[0] = value;
     req->reply_words = 1;
     return FERRY_OK;
@@ -38,8 +38,8 @@ static long relay_dispatch(void *self, struct rpc_request *req)
 static const struct rpc_iface relay_iface = {"relay", relay_sigs, 1, relay_dispatch};
 static struct rpc_object relay_session = {.iface = &relay_iface};
 
-static long relay_open(struct service_root *root, const char *label, const char *args,
-                       uint64_t ram, uint64_t caps, struct rpc_object **session)
+static long relay_open(struct service_root *root, const char *label, const char *args, uint64_t ram,
+                       uint64_t caps, struct rpc_object **session)
 {
     (void)root, (void)args, (void)ram, (void)caps;
     if (relay_session.badge)

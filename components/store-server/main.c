@@ -89,18 +89,24 @@ static long store_dispatch(void *self, struct rpc_request *req)
 {
     struct store_session *s = self;
     switch (req->opcode) {
-    case STORE_CREATE: return store_create(s, req);
-    case STORE_SHARED: rpc_reply_cap(req, s->shared_ds, FERRY_RIGHTS_ALL); return FERRY_OK;
-    case STORE_SUM: return store_sum(s, req);
-    case STORE_LOOKUP: return store_lookup(s, req);
-    default: return FERRY_E_BADOP;
+    case STORE_CREATE:
+        return store_create(s, req);
+    case STORE_SHARED:
+        rpc_reply_cap(req, s->shared_ds, FERRY_RIGHTS_ALL);
+        return FERRY_OK;
+    case STORE_SUM:
+        return store_sum(s, req);
+    case STORE_LOOKUP:
+        return store_lookup(s, req);
+    default:
+        return FERRY_E_BADOP;
     }
 }
 
 static const struct rpc_iface store_iface = {"store", store_sigs, 4, store_dispatch};
 
-static long store_open(struct service_root *root, const char *label, const char *args,
-                       uint64_t ram, uint64_t caps, struct rpc_object **session)
+static long store_open(struct service_root *root, const char *label, const char *args, uint64_t ram,
+                       uint64_t caps, struct rpc_object **session)
 {
     (void)root;
     (void)args;

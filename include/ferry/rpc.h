@@ -30,9 +30,12 @@ struct ferry_rpc_sig {
 };
 
 #define FERRY_RPC_ENUM_ENTRY(name, op, words, caps) name = op,
-#define FERRY_RPC_SIG_ENTRY(name, op, words, caps) {op, words, caps},
-#define FERRY_RPC_ENUM(list) enum { list(FERRY_RPC_ENUM_ENTRY) }
-#define FERRY_RPC_SIGS(list) {list(FERRY_RPC_SIG_ENTRY)}
+#define FERRY_RPC_SIG_ENTRY(name, op, words, caps)  {op, words, caps},
+#define FERRY_RPC_ENUM(list)                        enum { list(FERRY_RPC_ENUM_ENTRY) }
+#define FERRY_RPC_SIGS(list)                                                                       \
+    {                                                                                              \
+        list(FERRY_RPC_SIG_ENTRY)                                                                  \
+    }
 
 /* Strings travel in message words as fixed-size NUL-padded fields. */
 #define FERRY_NAME_WORDS  4  /* service, thread and module names: 31 chars + NUL */

@@ -74,8 +74,8 @@ static long load_elf(struct env *env, struct child *child, const struct elf_imag
     return FERRY_OK;
 }
 
-static long load_binary(struct env *env, struct child *child, const char *binary,
-                        uint64_t *entry, const char **what)
+static long load_binary(struct env *env, struct child *child, const char *binary, uint64_t *entry,
+                        const char **what)
 {
     char args[FERRY_ARGS_MAX] = "name=";
     strncat(args, binary, sizeof(args) - 6);
@@ -116,8 +116,7 @@ struct startup_fill {
 static void fill_stack(uint8_t *dst, const void *ctx)
 {
     const struct startup_fill *f = ctx;
-    memcpy(dst + CHILD_STARTUP_OFFSET, f->startup,
-           sizeof(struct ferry_startup));
+    memcpy(dst + CHILD_STARTUP_OFFSET, f->startup, sizeof(struct ferry_startup));
 }
 
 static void build_startup(const struct child_config *cfg, const struct child *child,
@@ -143,9 +142,12 @@ static long map_initial_caps(struct child *child)
     const struct {
         uint32_t slot, cap;
     } caps[] = {
-        {FERRY_COMP_SEL_PARENT, child->parent_gate}, {FERRY_COMP_SEL_PD, child->pd},
-        {FERRY_COMP_SEL_CPU, child->cpu},            {FERRY_COMP_SEL_LOG, child->log},
-        {FERRY_COMP_SEL_RM, child->rm},              {FERRY_COMP_SEL_THREAD, child->thread},
+        {FERRY_COMP_SEL_PARENT, child->parent_gate},
+        {FERRY_COMP_SEL_PD, child->pd},
+        {FERRY_COMP_SEL_CPU, child->cpu},
+        {FERRY_COMP_SEL_LOG, child->log},
+        {FERRY_COMP_SEL_RM, child->rm},
+        {FERRY_COMP_SEL_THREAD, child->thread},
     };
     for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
         rpc_mr()[0] = caps[i].slot;
@@ -159,8 +161,8 @@ static long map_initial_caps(struct child *child)
 }
 
 /* Sessions and objects, in the order child_destroy undoes them. */
-static long open_environment(struct env *env, const struct child_config *cfg,
-                             struct child *child, const char **what)
+static long open_environment(struct env *env, const struct child_config *cfg, struct child *child,
+                             const char **what)
 {
     long err;
     *what = "PD session";
@@ -170,12 +172,12 @@ static long open_environment(struct env *env, const struct child_config *cfg,
     if ((err = rpc_get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
         return err;
     *what = "CPU session";
-    if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS,
-                                child->pd, &child->cpu)))
+    if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
+                                &child->cpu)))
         return err;
     *what = "LOG session";
-    if ((err = env_session_paid(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS,
-                                child->pd, &child->log)))
+    if ((err = env_session_paid(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS, child->pd,
+                                &child->log)))
         return err;
     *what = "address space";
     if ((err = rpc_get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
@@ -274,8 +276,7 @@ static long read_capmap_report(struct env *env, struct child *child,
 static bool slot_holds(struct child *child, uint32_t slot, uint64_t badge)
 {
     rpc_mr()[0] = slot;
-    return rpc_call(child->npd, FERRY_NPD_CAP_INFO, 1, 0, NULL) == FERRY_OK &&
-           rpc_mr()[2] == badge;
+    return rpc_call(child->npd, FERRY_NPD_CAP_INFO, 1, 0, NULL) == FERRY_OK && rpc_mr()[2] == badge;
 }
 
 long child_capmap_inspect(struct env *env, struct child *child, struct child_capmap_info *info)

@@ -25,9 +25,9 @@
 #define CHILD_PRIO     100
 
 struct child_config {
-    const char *name;   /* label of its sessions */
-    const char *binary; /* boot module with its ELF */
-    uint64_t ram, caps; /* quota of its PD session */
+    const char *name;      /* label of its sessions */
+    const char *binary;    /* boot module with its ELF */
+    uint64_t ram, caps;    /* quota of its PD session */
     uint32_t fault_signal; /* if not 0: CPU_EXCEPTION_SIGH of its CPU session, before it runs */
     unsigned arg_count;
     const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];
@@ -47,8 +47,8 @@ struct child {
     struct child_region regions[CHILD_MAX_REGIONS];
     unsigned region_count;
     uint32_t pd, npd, cpu, log, rm, thread; /* the caller's slots */
-    uint32_t parent_gate;                  /* slot of the child's parent capability */
-    struct rpc_object parent_obj;          /* caller sets iface and self before child_start */
+    uint32_t parent_gate;                   /* slot of the child's parent capability */
+    struct rpc_object parent_obj;           /* caller sets iface and self before child_start */
     bool started;
 };
 
@@ -60,9 +60,9 @@ long child_start(struct env *env, const struct child_config *cfg, struct child *
                  const char **what);
 /* What the parent found in a child's capability map. */
 struct child_capmap_info {
-    int layout;          /* capmap_validate's verdict (CAPMAP_OK or CAPMAP_E_*) */
-    unsigned entries;    /* used entries */
-    unsigned confirmed;  /* entries whose slot holds a gate with exactly that badge */
+    int layout;         /* capmap_validate's verdict (CAPMAP_OK or CAPMAP_E_*) */
+    unsigned entries;   /* used entries */
+    unsigned confirmed; /* entries whose slot holds a gate with exactly that badge */
 };
 
 /*

@@ -28,7 +28,7 @@ struct env {
     /* initial capabilities: slots, see include/ferry/component.h */
     uint32_t parent, pd, cpu, log, rm, main_thread, task;
     const struct ferry_startup *startup; /* name, arguments, initial badges */
-    struct rpc_ep ep;                     /* the entrypoint (the first thread) */
+    struct rpc_ep ep;                    /* the entrypoint (the first thread) */
 };
 
 void component_construct(struct env *env);
@@ -111,8 +111,8 @@ long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
 
 /* Starts fn(arg) on a new thread with its own stack (and TLS) at priority prio.
  * Returns the thread capability's slot, or 0 with *err. */
-uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio,
-                          void (*fn)(void *), void *arg, long *err);
+uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void (*fn)(void *),
+                          void *arg, long *err);
 
 /* A bare signal: wait for it with sys_irq_wait(*signal, timeout) yourself. */
 long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge);
@@ -131,12 +131,11 @@ struct signal_handler {
     struct rpc_object obj; /* the entrypoint-side object the helper calls */
     void (*fn)(void *arg);
     void *arg;
-    uint32_t signal;  /* slot of the signal capability (give it to a source) */
-    uint64_t badge;   /* the signal's badge */
-    uint32_t gate;    /* the helper's way into the entrypoint */
-    uint64_t count;   /* triggers delivered */
+    uint32_t signal; /* slot of the signal capability (give it to a source) */
+    uint64_t badge;  /* the signal's badge */
+    uint32_t gate;   /* the helper's way into the entrypoint */
+    uint64_t count;  /* triggers delivered */
 };
-long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *),
-                        void *arg);
+long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *), void *arg);
 
 #endif

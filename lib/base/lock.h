@@ -13,7 +13,10 @@ struct lock {
     int taken;
 };
 
-#define LOCK_INIT {0}
+#define LOCK_INIT                                                                                  \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 static inline void lock_acquire(struct lock *l)
 {

@@ -37,15 +37,17 @@ static long root_dispatch(void *self, struct rpc_request *req)
 {
     struct service_root *root = self;
     switch (req->opcode) {
-    case FERRY_ROOT_SESSION: return root_session(root, req);
-    case FERRY_ROOT_CLOSE: return root_close(root, req);
-    default: return FERRY_E_DENIED; /* ROOT_UPGRADE: sessions here have fixed quota */
+    case FERRY_ROOT_SESSION:
+        return root_session(root, req);
+    case FERRY_ROOT_CLOSE:
+        return root_close(root, req);
+    default:
+        return FERRY_E_DENIED; /* ROOT_UPGRADE: sessions here have fixed quota */
     }
 }
 
-static const struct rpc_iface root_iface = {"root", root_sigs,
-                                            sizeof(root_sigs) / sizeof(root_sigs[0]),
-                                            root_dispatch};
+static const struct rpc_iface root_iface = {
+    "root", root_sigs, sizeof(root_sigs) / sizeof(root_sigs[0]), root_dispatch};
 
 long env_serve(struct env *env, const char *service, struct service_root *root)
 {

@@ -103,8 +103,7 @@ void rpc_get_string(const uint64_t *mr, unsigned words, char *out)
     out[words * 8u - 1] = 0;
 }
 
-long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-              struct rpc_result *res)
+long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps, struct rpc_result *res)
 {
     return rpc_call_timeout(gate, opcode, words, caps, FERRY_TIMEOUT_NEVER, res);
 }
@@ -149,8 +148,7 @@ void rpc_reply_cap(struct rpc_request *req, uint64_t slot, uint64_t rights)
 }
 
 /* The signature check: the decode step every request passes before dispatch. */
-static long rpc_check(const struct rpc_iface *iface, const struct rpc_request *req,
-                      uint64_t tag)
+static long rpc_check(const struct rpc_iface *iface, const struct rpc_request *req, uint64_t tag)
 {
     for (unsigned i = 0; i < iface->sig_count; i++) {
         const struct ferry_rpc_sig *sig = &iface->sigs[i];

@@ -48,11 +48,11 @@ void rpc_put_string(uint64_t *mr, unsigned words, const char *s);
 void rpc_get_string(const uint64_t *mr, unsigned words, char *out);
 
 struct rpc_result {
-    unsigned words;                      /* result words in rpc_mr() */
-    unsigned caps;                       /* capabilities received */
-    uint32_t cap_slot[FERRY_MSG_CAPS];   /* where each landed (0: could not be received) */
-    uint64_t cap_badge[FERRY_MSG_CAPS];  /* label of the gate / IRQ */
-    uint64_t cap_type[FERRY_MSG_CAPS];   /* enum ferry_obj_type */
+    unsigned words;                     /* result words in rpc_mr() */
+    unsigned caps;                      /* capabilities received */
+    uint32_t cap_slot[FERRY_MSG_CAPS];  /* where each landed (0: could not be received) */
+    uint64_t cap_badge[FERRY_MSG_CAPS]; /* label of the gate / IRQ */
+    uint64_t cap_type[FERRY_MSG_CAPS];  /* enum ferry_obj_type */
 };
 
 /*
@@ -85,7 +85,6 @@ struct rpc_iface {
 /* dispatch's "do not answer this call now" (the caller stays blocked until the
  * kernel cancels its wait when the entrypoint receives the next message). */
 #define RPC_NO_REPLY (-1l)
-
 
 struct rpc_request {
     uint64_t badge;

@@ -6,7 +6,7 @@
 #include "env.h"
 #include <ferry/iface/pd.h>
 
-#define SIGNAL_DISPATCH 1
+#define SIGNAL_DISPATCH    1
 #define SIGNAL_THREAD_PRIO 120
 
 static long signal_dispatch(void *self, struct rpc_request *req)
@@ -41,8 +41,7 @@ long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge)
     return env_import_cap(&res, signal);
 }
 
-long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *),
-                        void *arg)
+long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *), void *arg)
 {
     long err = env_signal_alloc(env, &h->signal, &h->badge);
     if (err)
@@ -56,5 +55,5 @@ long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(vo
     if (!h->gate)
         return err;
     return env_thread_spawn(env, "signal", SIGNAL_THREAD_PRIO, signal_thread, h, &err) ? FERRY_OK
-                                                                                      : err;
+                                                                                       : err;
 }

@@ -13,9 +13,9 @@
 
 struct slot_alloc {
     uint32_t first, limit;
-    uint32_t hint;                 /* search for single slots starts here */
-    uint32_t used;                 /* slots allocated */
-    uint64_t bits[SLOT_MAX / 64];  /* bit set = slot allocated (or outside [first, limit)) */
+    uint32_t hint;                /* search for single slots starts here */
+    uint32_t used;                /* slots allocated */
+    uint64_t bits[SLOT_MAX / 64]; /* bit set = slot allocated (or outside [first, limit)) */
 };
 
 void slot_alloc_init(struct slot_alloc *a, uint32_t first, uint32_t limit);

@@ -33,8 +33,7 @@ void base_thread_start(struct ferry_utcb *utcb, struct base_spawn *spawn)
         sys_sleep(FERRY_TIMEOUT_NEVER);
 }
 
-long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio,
-                       uint32_t *thread)
+long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio, uint32_t *thread)
 {
     struct rpc_result res;
     uint64_t *mr = rpc_mr();
@@ -45,8 +44,8 @@ long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned pri
     return err ? err : env_import_cap(&res, thread);
 }
 
-uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio,
-                          void (*fn)(void *), void *arg, long *err)
+uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void (*fn)(void *),
+                          void *arg, long *err)
 {
     uint64_t tls_size = (uint64_t)__tdata_size + (uint64_t)__tbss_size;
     if (sizeof(struct base_spawn) + tls_size > FERRY_PAGE_SIZE) {
