@@ -56,12 +56,19 @@ static long forward_to_parent(struct init_child_state *c, struct rpc_result *res
     return rpc_call(c->state->env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, res);
 }
 
+/* Every child is started before init serves requests: a server that is not
+ * alive now has ended (or never started) and will not come. */
 static long forward_to_child(struct init_child_state *server, const char *service,
-                             struct rpc_result *res)
+                             struct rpc_result *res, uint64_t *root_badge)
 {
-    struct init_service *svc = server->alive ? service_of(server, service) : NULL;
+    if (!server->alive) {
+        printf("%s: server '%s' is not running\n", service, server->cfg->name);
+        return FERRY_E_DENIED;
+    }
+    struct init_service *svc = service_of(server, service);
     if (!svc)
-        return FERRY_E_BUSY; /* not announced (yet): the client may retry */
+        return FERRY_E_BUSY; /* not announced yet: the client may retry */
+    *root_badge = env_cap_badge(svc->root);
     return rpc_call_timeout(svc->root, FERRY_ROOT_SESSION, FERRY_SESSION_WORDS, 0,
                             INIT_SERVER_TIMEOUT, res);
 }
@@ -87,12 +94,13 @@ static long do_session(struct init_child_state *c, struct rpc_request *req)
 
     struct rpc_result res;
     struct init_child_state *server = NULL;
+    uint64_t root_badge = 0;
     long err;
     if (route->target == ROUTE_PARENT) {
         err = forward_to_parent(c, &res);
     } else {
         server = child_by_name(c->state, route->child);
-        err = server ? forward_to_child(server, service, &res) : FERRY_E_DENIED;
+        err = server ? forward_to_child(server, service, &res, &root_badge) : FERRY_E_DENIED;
     }
     if (err)
         return err;
@@ -100,7 +108,8 @@ static long do_session(struct init_child_state *c, struct rpc_request *req)
     if (!cap)
         return FERRY_E_INVAL;
     *slot = (struct init_session){true, cap, res.cap_badge[0],
-                                  server ? (int)(server - c->state->children) : INIT_PARENT_NONE};
+                                  server ? (int)(server - c->state->children) : INIT_PARENT_NONE,
+                                  root_badge};
     rpc_reply_cap(req, cap, FERRY_RIGHTS_ALL);
     return FERRY_OK;
 }
@@ -113,16 +122,12 @@ static long session_close(struct init_child_state *c, struct init_session *s)
     if (s->server == INIT_PARENT_NONE) {
         err = env_session_close(env, s->slot);
     } else {
-        struct init_child_state *server = &c->state->children[s->server];
-        struct init_service *svc = server->alive ? server->services : NULL;
+        uint32_t root = env_cap_lookup(s->root_badge); /* 0: the server has ended */
         err = FERRY_OK;
-        for (unsigned i = 0; svc && i < INIT_CHILD_SERVICES; i++)
-            if (svc[i].used) {
-                rpc_send_cap(0, s->slot, FERRY_RIGHTS_ALL);
-                err = rpc_call_timeout(svc[i].root, FERRY_ROOT_CLOSE, 0, 1, INIT_SERVER_TIMEOUT,
-                                       NULL);
-                break;
-            }
+        if (root) {
+            rpc_send_cap(0, s->slot, FERRY_RIGHTS_ALL);
+            err = rpc_call_timeout(root, FERRY_ROOT_CLOSE, 0, 1, INIT_SERVER_TIMEOUT, NULL);
+        }
         env_cap_release(s->badge);
     }
     s->used = false;
