@@ -1,6 +1,11 @@
-# Kernel micro-benchmarks: `make bench` boots every bench/*.scn (root task
-# tests/kernel/bench, QEMU with -icount shift=0, so guest instruction counts
-# are exact and repeatable) and prints the `bench:` lines of their logs.
+# Micro-benchmarks: `make bench` boots every bench/*.scn (QEMU with -icount
+# shift=0, so guest instruction counts are exact and repeatable) and prints
+# the `bench:` lines of their logs (tools/bench):
+#   bench/kernel.scn     the kernel's hot paths (root task tests/kernel/bench)
+#   bench/framework.scn  RPC and sessions of the component framework next to
+#                        bare IPC (component components/bench-rpc under init;
+#                        its lines arrive through LOG, tools/bench strips the
+#                        "[init -> bench-rpc] " prefix)
 # Not part of `make test`: bench/ is not scenarios/.
 
 .PHONY: bench

@@ -68,7 +68,7 @@ static long forward_to_child(struct init_child_state *server, const char *servic
     struct init_service *svc = service_of(server, service);
     if (!svc)
         return FERRY_E_BUSY; /* not announced yet: the client may retry */
-    *root_badge = env_cap_badge(svc->root);
+    *root_badge = svc->root_badge;
     return rpc_call_timeout(svc->root, FERRY_ROOT_SESSION, FERRY_SESSION_WORDS, 0,
                             INIT_SERVER_TIMEOUT, res);
 }
@@ -162,7 +162,8 @@ static long do_announce(struct init_child_state *c, struct rpc_request *req)
         struct init_service *svc = &c->services[i];
         if (svc->used)
             continue;
-        svc->root = env_cap_import(rpc_keep_cap(req, 0), req->cap_badge[0]);
+        svc->root_badge = req->cap_badge[0];
+        svc->root = env_cap_import(rpc_keep_cap(req, 0), svc->root_badge);
         if (!svc->root)
             return FERRY_E_INVAL;
         svc->used = true;
@@ -192,7 +193,7 @@ static void child_teardown(struct init_child_state *c)
             session_close(c, &c->sessions[i]);
     for (unsigned i = 0; i < INIT_CHILD_SERVICES; i++)
         if (c->services[i].used) {
-            env_cap_release(env_cap_badge(c->services[i].root));
+            env_cap_release(c->services[i].root_badge);
             c->services[i].used = false;
         }
     child_destroy(c->state->env, &c->child);

@@ -26,6 +26,7 @@ struct init_service {
     bool used;
     char name[32];
     uint32_t root; /* the server's root capability */
+    uint64_t root_badge;
 };
 
 struct init_child_state {

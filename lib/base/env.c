@@ -66,15 +66,10 @@ uint32_t env_cap_lookup(uint64_t badge)
 
 uint64_t env_cap_badge(uint32_t slot)
 {
-    uint64_t badge = 0;
-    lock_acquire(&cap_lock);
-    for (struct capmap_entry *e = capmap_first(env_capmap); e; e = capmap_next(env_capmap, e))
-        if (e->slot == slot) {
-            badge = e->link.key;
-            break;
-        }
-    lock_release(&cap_lock);
-    return badge;
+    struct sys_cap_info info;
+    if (!slot || sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) != FERRY_OK)
+        return 0;
+    return info.label;
 }
 
 uint32_t env_import_result(struct rpc_result *res)

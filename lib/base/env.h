@@ -72,7 +72,8 @@ uint32_t env_cap_import(uint32_t slot, uint64_t badge);
 void env_cap_release(uint64_t badge);
 /* The slot holding the object with this badge, 0 if none. */
 uint32_t env_cap_lookup(uint64_t badge);
-/* The badge of the capability in `slot`, 0 if the map has no such slot. */
+/* The badge (gate or IRQ label, as the kernel reports it) of the capability in
+ * `slot`; 0 for an empty slot or an object without a label. */
 uint64_t env_cap_badge(uint32_t slot);
 
 /* Prints the capability map: one line per entry, "badge -> slot (refs)". */

@@ -87,20 +87,30 @@ static uint32_t window_take(unsigned i)
     return (uint32_t)u->user[RPC_U_WINDOW] + i;
 }
 
+/*
+ * Strings are packed word by word (the target and the host are little-endian:
+ * byte i of the field is byte i of the words in memory). picolibc's memset and
+ * memcpy go byte by byte, which made these fields a visible part of every
+ * session request.
+ */
 void rpc_put_string(uint64_t *mr, unsigned words, const char *s)
 {
-    char *dst = (char *)mr;
-    size_t len = s ? strlen(s) : 0;
-    if (len > words * 8u - 1)
-        len = words * 8u - 1;
-    memcpy(dst, s, len);
-    memset(dst + len, 0, words * 8u - len);
+    unsigned i = 0, limit = words * 8u - 1;
+    for (unsigned w = 0; w < words; w++) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < 8 && s && i < limit && s[i]; b++, i++)
+            v |= (uint64_t)(uint8_t)s[i] << (8 * b);
+        mr[w] = v;
+    }
 }
 
 void rpc_get_string(const uint64_t *mr, unsigned words, char *out)
 {
-    memcpy(out, mr, words * 8u);
-    out[words * 8u - 1] = 0;
+    const char *in = (const char *)mr;
+    unsigned i = 0;
+    for (; i < words * 8u - 1 && in[i]; i++)
+        out[i] = in[i];
+    out[i] = 0;
 }
 
 long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps, struct rpc_result *res)
@@ -165,13 +175,18 @@ static long rpc_check(const struct rpc_iface *iface, const struct rpc_request *r
 
 uint64_t rpc_ep_handle(struct rpc_ep *ep, uint64_t tag, uint64_t badge)
 {
-    struct rpc_request req = {
-        .badge = badge,
-        .opcode = (unsigned)FERRY_TAG_PROTO(tag),
-        .words = FERRY_TAG_WORDS(tag),
-        .caps = FERRY_TAG_CAPS(tag),
-        .mr = rpc_mr(),
-    };
+    /* Only the fields below and the first `caps` capability entries are
+     * defined (users read no further); a zeroing initialiser would cost a
+     * byte-wise memset of the whole struct on every request. */
+    struct rpc_request req;
+    req.badge = badge;
+    req.opcode = (unsigned)FERRY_TAG_PROTO(tag);
+    req.words = FERRY_TAG_WORDS(tag);
+    req.caps = FERRY_TAG_CAPS(tag);
+    req.mr = rpc_mr();
+    req.reply_words = req.reply_caps = 0;
+    for (unsigned i = 0; i < req.caps && i < FERRY_MSG_CAPS; i++)
+        req.cap_kept[i] = false;
     window_collect(req.caps, req.cap_slot, req.cap_badge, req.cap_type);
     /* The request's capabilities leave the window before the operation runs:
      * an operation that calls out (a nested rpc_call) then gets a fresh window

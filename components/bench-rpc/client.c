@@ -1,0 +1,300 @@
+/*
+ * bench-rpc, role client: the framework's costs in guest instructions, next
+ * to the bare kernel IPC they are built on, all from one run.
+ *
+ * The method is the kernel benchmark's (tests/kernel/bench): each operation
+ * runs BENCH_WARMUP times unmeasured, then BENCH_ITERATIONS times between two
+ * rdinstret reads, whose own cost (an empty measurement) is subtracted. Under
+ * QEMU -icount shift=0 the counter is exact and counts every instruction of
+ * every privilege level and every task an operation passes through (this
+ * component, init, the server, core, the kernel, OpenSBI). Results are
+ * printed only after all measurements, because printing is itself RPC (LOG).
+ *
+ *   ipc_raw_same_task        sys_ipc_call to a second thread of this task
+ *                            answering with sys_ipc_reply_wait
+ *   rpc_same_task            rpc_call to a second thread of this task running
+ *                            rpc_ep_serve, object pool of one object whose
+ *                            dispatch only returns one word
+ *   rpc_ep_handle_no_ipc     what the entrypoint does with such a request
+ *                            between receiving it and replying (lookup,
+ *                            signature check, dispatch), called directly
+ *   ipc_raw_cross_task       as ipc_raw_same_task, the thread in the server
+ *   rpc_cross_task           rpc_call of a Bench session object in the server
+ *   session_open_close_core  env_session + env_session_close of a LOG session:
+ *                            through init (PARENT) to core
+ *   session_open_close_sibling  the same for a Bench session: through init to
+ *                            the server's root (ROOT_SESSION, ROOT_CLOSE)
+ *
+ * Every server replies with one word, BENCH_REPLY_WORD, so the bare and the
+ * framework round trips move the same message.
+ */
+#include "bench.h"
+#include <ferry/iface/pd.h>
+#include <stdio.h>
+
+#define BENCH_WARMUP     100u
+#define BENCH_ITERATIONS 1000u
+#define BENCH_MAX        10
+
+/* donations of the sessions opened in the loop (a core session costs one
+ * page and one capability of its donation; the server takes none) */
+#define LOG_SESSION_RAM    8192u
+#define LOG_SESSION_CAPS   2u
+#define BENCH_SESSION_RAM  0u
+#define BENCH_SESSION_CAPS 0u
+
+/* What this component holds: an operation that opens and closes must not
+ * change it, however often it runs. */
+struct footprint {
+    uint64_t ram_used, caps_used; /* of the PD's account */
+    uint32_t capmap_entries;
+};
+
+struct result {
+    const char *name;
+    uint64_t avg, min;
+    unsigned failed; /* operations that did not return what they must */
+    bool leaked;     /* the footprint after the runs differs from before */
+    struct footprint before, after;
+};
+
+static struct result results[BENCH_MAX];
+static unsigned result_count;
+static uint64_t read_overhead; /* instructions of an empty measurement */
+static unsigned failures;      /* of the operation being measured */
+
+typedef void (*op_fn)(void);
+
+static uint64_t measure_once(op_fn op)
+{
+    uint64_t before = sys_instret();
+    op();
+    uint64_t after = sys_instret();
+    return after - before;
+}
+
+static struct env *env;
+
+static struct footprint footprint(void)
+{
+    struct footprint f = {0, 0, capmap_count(env_capmap)};
+    if (rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) == FERRY_OK) {
+        f.ram_used = rpc_mr()[1];
+        f.caps_used = rpc_mr()[3];
+    }
+    return f;
+}
+
+static void bench(const char *name, op_fn op)
+{
+    failures = 0;
+    struct footprint before = footprint();
+    for (unsigned i = 0; i < BENCH_WARMUP; i++)
+        op();
+    uint64_t sum = 0, min = UINT64_MAX;
+    for (unsigned i = 0; i < BENCH_ITERATIONS; i++) {
+        uint64_t n = measure_once(op) - read_overhead;
+        sum += n;
+        min = n < min ? n : min;
+    }
+    struct footprint after = footprint();
+    bool leaked = after.ram_used != before.ram_used || after.caps_used != before.caps_used ||
+                  after.capmap_entries != before.capmap_entries;
+    if (result_count < BENCH_MAX)
+        results[result_count++] =
+            (struct result){name, sum / BENCH_ITERATIONS, min, failures, leaked, before, after};
+}
+
+static uint64_t result_of(const char *name)
+{
+    for (unsigned i = 0; i < result_count; i++)
+        if (results[i].name == name)
+            return results[i].avg;
+    return 0;
+}
+
+/* ---- operations (their targets are set before each benchmark) ---- */
+
+static uint32_t call_gate;
+static const char *session_service;
+static uint64_t session_ram, session_caps;
+
+/* The second entrypoint of this task (local_rpc_thread) and its one object.
+ * op_ep_handle uses the same ep from the main thread while that thread
+ * waits for a call, so the two never touch it at the same time. */
+static struct rpc_pool_entry local_pool_storage[1];
+static struct rpc_pool local_pool;
+static struct rpc_ep local_ep = {.pool = &local_pool};
+static struct bench_object local_object = {.obj = {.iface = &bench_iface, .self = &local_object}};
+
+static void op_empty(void) {}
+
+static void op_ipc_raw(void)
+{
+    uint64_t rtag = 0;
+    if (sys_ipc_call(call_gate, FERRY_TAG(0, 0, 0), FERRY_TIMEOUT_NEVER, &rtag) ||
+        FERRY_TAG_WORDS(rtag) != 1 || rpc_mr()[0] != BENCH_REPLY_WORD)
+        failures++;
+}
+
+static void op_rpc(void)
+{
+    if (rpc_call(call_gate, BENCH_NOP, 0, 0, NULL) || rpc_mr()[0] != BENCH_REPLY_WORD)
+        failures++;
+}
+
+/* The server side's own work for one request, without any IPC: rpc_ep_handle
+ * on this thread, with the request rpc_call would have sent. */
+static void op_ep_handle(void)
+{
+    if (rpc_ep_handle(&local_ep, FERRY_TAG(0, 0, BENCH_NOP), local_object.obj.badge) !=
+            FERRY_TAG(1, 0, FERRY_OK) ||
+        rpc_mr()[0] != BENCH_REPLY_WORD)
+        failures++;
+}
+
+static void op_session_open_close(void)
+{
+    uint32_t session;
+    if (env_session(env, session_service, "bench", NULL, session_ram, session_caps, &session) ||
+        env_session_close(env, session))
+        failures++;
+}
+
+/* ---- setup ---- */
+
+static void local_rpc_thread(void *arg)
+{
+    rpc_ep_serve(arg);
+}
+
+static void fail(const char *what, long err)
+{
+    printf("setup failed: %s: %s\n", what, ferry_error_name(err));
+    env_exit(env, 1);
+}
+
+/* A second entrypoint in this task serving local_object alone. */
+static uint32_t local_rpc_server(void)
+{
+    long err;
+    uint64_t badge;
+    rpc_pool_init(&local_pool, local_pool_storage, 1);
+    uint32_t thread =
+        env_thread_spawn(env, "rpc", BENCH_SERVER_PRIO, local_rpc_thread, &local_ep, &err);
+    if (!thread)
+        fail("entrypoint thread", err);
+    uint32_t gate = bench_gate_to(env, thread, &badge, &err);
+    if (!gate)
+        fail("gate to the entrypoint thread", err);
+    local_object.obj.badge = badge;
+    if (rpc_pool_insert(&local_pool, &local_object.obj) < 0)
+        fail("object pool", FERRY_E_NOMEM);
+    return gate;
+}
+
+/* ---- results ---- */
+
+static void print_results(void)
+{
+    printf("bench: %u iterations per operation after %u warm-up; %lu instr of rdinstret "
+           "overhead subtracted\n",
+           BENCH_ITERATIONS, BENCH_WARMUP, (unsigned long)read_overhead);
+    for (unsigned i = 0; i < result_count; i++)
+        printf("bench: %-34s %6lu instr/op (min %lu)\n", results[i].name,
+               (unsigned long)results[i].avg, (unsigned long)results[i].min);
+}
+
+/* a / b with two decimals, without floating point */
+static void print_ratio(const char *what, uint64_t a, uint64_t b)
+{
+    uint64_t centi = b ? (a * 100 + b / 2) / b : 0;
+    printf("bench: ratio %s %lu.%02lu\n", what, (unsigned long)(centi / 100),
+           (unsigned long)(centi % 100));
+}
+
+/* Reports every benchmark whose operations did not all succeed or left
+ * something behind; returns how many. */
+static unsigned report_failures(void)
+{
+    unsigned bad = 0;
+    for (unsigned i = 0; i < result_count; i++) {
+        const struct result *r = &results[i];
+        if (r->failed)
+            printf("%s: %u of %u operations failed\n", r->name, r->failed,
+                   BENCH_WARMUP + BENCH_ITERATIONS);
+        if (r->leaked)
+            printf("%s failed to clean up: PD RAM used %lu -> %lu, caps used %lu -> %lu, "
+                   "capability map entries %u -> %u\n",
+                   r->name, (unsigned long)r->before.ram_used, (unsigned long)r->after.ram_used,
+                   (unsigned long)r->before.caps_used, (unsigned long)r->after.caps_used,
+                   r->before.capmap_entries, r->after.capmap_entries);
+        bad += r->failed || r->leaked;
+    }
+    return bad;
+}
+
+static const char *const IPC_SAME = "ipc_raw_same_task";
+static const char *const RPC_SAME = "rpc_same_task";
+static const char *const EP_HANDLE = "rpc_ep_handle_no_ipc";
+static const char *const IPC_CROSS = "ipc_raw_cross_task";
+static const char *const RPC_CROSS = "rpc_cross_task";
+static const char *const SESSION_CORE = "session_open_close_core";
+static const char *const SESSION_SIBLING = "session_open_close_sibling";
+
+void bench_client(struct env *e)
+{
+    env = e;
+    read_overhead = UINT64_MAX;
+    for (unsigned i = 0; i < BENCH_WARMUP; i++) {
+        uint64_t n = measure_once(op_empty);
+        read_overhead = n < read_overhead ? n : read_overhead;
+    }
+
+    /* every thread, gate and session exists before the first measurement */
+    long err;
+    uint32_t raw_same = bench_raw_server(env, &err);
+    if (!raw_same)
+        fail("bare IPC thread", err);
+    uint32_t rpc_same = local_rpc_server();
+    uint32_t bench_session; /* waits until the server has announced Bench */
+    if ((err = env_session(env, "Bench", "", NULL, BENCH_SESSION_RAM, BENCH_SESSION_CAPS,
+                           &bench_session)))
+        fail("Bench session", err);
+    struct rpc_result res;
+    if ((err = rpc_call(bench_session, BENCH_RAW_GATE, 0, 0, &res)))
+        fail("BENCH_RAW_GATE", err);
+    uint32_t raw_cross = env_import_result(&res);
+    if (!raw_cross)
+        fail("BENCH_RAW_GATE", FERRY_E_INVAL);
+
+    call_gate = raw_same;
+    bench(IPC_SAME, op_ipc_raw);
+    call_gate = rpc_same;
+    bench(RPC_SAME, op_rpc);
+    bench(EP_HANDLE, op_ep_handle);
+    call_gate = raw_cross;
+    bench(IPC_CROSS, op_ipc_raw);
+    call_gate = bench_session;
+    bench(RPC_CROSS, op_rpc);
+    session_service = "LOG";
+    session_ram = LOG_SESSION_RAM;
+    session_caps = LOG_SESSION_CAPS;
+    bench(SESSION_CORE, op_session_open_close);
+    session_service = "Bench";
+    session_ram = BENCH_SESSION_RAM;
+    session_caps = BENCH_SESSION_CAPS;
+    bench(SESSION_SIBLING, op_session_open_close);
+
+    print_results();
+    print_ratio("rpc_same_task/ipc_raw_same_task", result_of(RPC_SAME), result_of(IPC_SAME));
+    print_ratio("rpc_cross_task/ipc_raw_cross_task", result_of(RPC_CROSS), result_of(IPC_CROSS));
+    print_ratio("rpc_cross_task/rpc_same_task", result_of(RPC_CROSS), result_of(RPC_SAME));
+    print_ratio("session_open_close_core/ipc_raw_same_task", result_of(SESSION_CORE),
+                result_of(IPC_SAME));
+    print_ratio("session_open_close_sibling/ipc_raw_same_task", result_of(SESSION_SIBLING),
+                result_of(IPC_SAME));
+    unsigned bad = report_failures();
+    printf("bench: done\n");
+    env_exit(env, bad ? 1 : 0);
+}
