@@ -18,7 +18,7 @@ struct init_session {
     bool used;
     uint32_t slot; /* init's reference */
     uint64_t badge;
-    int server; /* index of the serving child, INIT_PARENT_NONE for init's parent */
+    int server;          /* index of the serving child, INIT_PARENT_NONE for init's parent */
     uint64_t root_badge; /* the serving child's root; init drops it when that child ends */
 };
 
