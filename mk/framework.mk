@@ -24,9 +24,11 @@ COMPONENT_LDFLAGS := $(USER_ARCH) -specs=picolibc.specs -nostartfiles -T lib/sys
 
 COMPONENTS := $(notdir $(patsubst %/,%,$(wildcard components/*/)))
 
+# The directory is a prerequisite too: removing a source file changes its
+# mtime, so the program is relinked without it.
 define component
 $(BUILD)/components/$(1).elf: $(patsubst %,$(BUILD)/user/obj/%.o,$(wildcard components/$(1)/*.c)) \
-                              $(BASE_OBJS) lib/sys/user.ld
+                              $(BASE_OBJS) lib/sys/user.ld components/$(1)
 	@mkdir -p $$(@D)
 	$$(TCC) $$(COMPONENT_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lc -lgcc
 ALL_TARGETS += $(BUILD)/components/$(1).elf
