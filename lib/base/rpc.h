@@ -77,8 +77,10 @@ struct rpc_iface {
     const struct ferry_rpc_sig *sigs;
     unsigned sig_count;
     /* Runs the operation. Reads arguments from req->mr, writes results to the
-     * same words (read every argument first), adds reply capabilities with
-     * rpc_reply_cap, returns an error code or RPC_NO_REPLY. */
+     * same words, adds reply capabilities with rpc_reply_cap, returns an error
+     * code or RPC_NO_REPLY. req->mr is the thread's UTCB: any RPC the
+     * operation makes itself, printf to LOG included, overwrites it, so read
+     * every argument first and write results last. */
     long (*dispatch)(void *object, struct rpc_request *req);
 };
 
