@@ -10,10 +10,13 @@
  * tables (no client can make core allocate); a full table is E_NOMEM, but the
  * quota checks come first, so a client normally runs out of quota long before.
  *
- * Kernel objects are never destroyed (docs/kernel.md, "Limits"): freeing an
- * object here removes its badge from the pool, so calls through any remaining
- * capability fail with E_BADOBJ, and unmaps core's copy; the kernel object
- * itself stays allocated in the kernel pool.
+ * Freeing an RPC object removes its badge from the pool, so calls through any
+ * remaining capability fail with E_BADOBJ, and unmaps core's copy of its gate
+ * (obj_retire): the kernel frees the gate with its last capability
+ * (docs/kernel.md, "Object lifetime"). Kernel objects that stand for a
+ * component's resources (its task, threads, pager gate, signals and RPC gates)
+ * are destroyed instead (obj_destroy, core_destroy_kernel_object): they stop
+ * at once, whoever still holds a capability, and their kernel memory is freed.
  *
  * Threads: everything runs on the entrypoint, except the timer thread
  * (timer.c), which shares only the timer table with it, under timer_lock.
@@ -129,8 +132,15 @@ long obj_publish_gate(struct core_obj *o, enum obj_kind kind, const struct rpc_i
 /* New badge, a software IRQ (source 0) or hardware IRQ labelled with it, entry in the pool. */
 long obj_publish_irq(struct core_obj *o, enum obj_kind kind, const struct rpc_iface *iface,
                      uint64_t source);
-/* Removes the object from the pool (its badge is dead from now on) and unmaps core's copy. */
+/* Removes the object from the pool (its badge is dead from now on) and unmaps core's copy;
+ * the kernel frees the gate once no capability to it is left. */
 void obj_retire(struct core_obj *o);
+/* The same, but the kernel gate or IRQ is destroyed first: every capability to it is
+ * dead (E_DEAD), blocked senders or waiters are woken with E_DEAD. */
+void obj_destroy(struct core_obj *o);
+/* Destroys the kernel object in core's slot `sel` (TASK_UNMAP with FERRY_UNMAP_DESTROY)
+ * and gives the slot back; 0: nothing. */
+void core_destroy_kernel_object(uint32_t sel);
 /* The live object with this badge and kind, or NULL. */
 struct core_obj *obj_find(uint64_t badge, enum obj_kind kind);
 /* The object behind capability argument i of a request (its badge as received), or NULL. */
@@ -163,8 +173,9 @@ struct pd_state {
     struct core_obj native;          /* OBJ_FREE until PD_NATIVE hands it out */
     bool native_given;               /* PD_NATIVE answers only once */
     struct dataspace *capmap_report; /* one page, PD_CAPMAP_REPORT */
-    uint64_t utcb_next;              /* next UTCB address: UTCBs are never reused (a kernel
-                                        thread is never destroyed, its UTCB stays mapped) */
+    uint64_t utcb_next;              /* next UTCB address: UTCB addresses are not reused
+                                        (a destroyed thread's page is free, but core does not
+                                        track which: documented limit) */
 };
 
 struct session {

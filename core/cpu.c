@@ -96,9 +96,10 @@ void cpu_thread_kill(struct thread *t)
 {
     if (t->obj.kind != OBJ_THREAD)
         return;
-    /* the kernel thread stays (never destroyed), suspended for good */
-    sys_thread_suspend(t->ksel);
-    rpc_slot_release(t->ksel);
+    /* destroyed in the kernel: its UTCB goes back to the kernel pool, a fault it
+     * had pending at core's pager is withdrawn, RPC gates bound to it die */
+    core_destroy_kernel_object(t->ksel);
+    t->ksel = 0;
     account_release(&t->cpu->account, CORE_THREAD_COST_RAM, 1);
     obj_retire(&t->obj);
 }

@@ -2,10 +2,10 @@
  * IRQ and IO_MEM sessions: device access for user-level drivers, limited to
  * the devices the kernel found in the device tree (bootinfo devices[]).
  *
- * IRQ: one kernel IRQ object per PLIC source, created by the first session
- * and kept by core; one session at a time holds it (E_EXISTS). Kernel objects
- * are never destroyed, so a closed session's client may still hold a
- * capability to the IRQ object (documented limit).
+ * IRQ: one session per PLIC source at a time (E_EXISTS). Each session gets a
+ * kernel IRQ object of its own, created at open and destroyed at close, so a
+ * closed session's client keeps only a dead capability (E_DEAD) and the next
+ * session starts without signals left over.
  * IO_MEM: a device dataspace over part of one device's window, never
  * executable (rm.c refuses FERRY_RM_EXEC on it, the kernel too).
  */
@@ -15,7 +15,7 @@
 
 struct irq_source {
     uint32_t source;        /* PLIC source number, nonzero */
-    uint32_t sel;           /* core's slot of the kernel IRQ object, 0 until first used */
+    uint32_t sel;           /* core's slot of the holder's kernel IRQ object; 0 without holder */
     struct session *holder; /* the session that has it, or NULL */
 };
 
@@ -54,17 +54,16 @@ long irq_open(struct session *s, const char *args)
     struct irq_source *irq = &irqs[i];
     if (irq->holder)
         return FERRY_E_EXISTS;
-    if (!irq->sel) { /* once per source, for all sessions to come: not charged */
-        uint32_t sel = rpc_slot_alloc();
-        long err =
-            sel ? sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_IRQ, sel, irq->source, badge_alloc())
-                : FERRY_E_NOMEM;
-        if (err) {
-            rpc_slot_release(sel);
-            return err;
-        }
-        irq->sel = sel;
+    /* not charged: the session's own cost covers it */
+    uint32_t sel = rpc_slot_alloc();
+    long err =
+        sel ? sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_IRQ, sel, irq->source, badge_alloc())
+            : FERRY_E_NOMEM;
+    if (err) {
+        rpc_slot_release(sel);
+        return err;
     }
+    irq->sel = sel;
     irq->holder = s;
     s->irq.source = i;
     return FERRY_OK;
@@ -72,7 +71,11 @@ long irq_open(struct session *s, const char *args)
 
 void irq_close(struct session *s)
 {
-    irqs[s->irq.source].holder = NULL;
+    struct irq_source *irq = &irqs[s->irq.source];
+    /* its waiter gets E_DEAD; the PLIC source is free for the next session's object */
+    core_destroy_kernel_object(irq->sel);
+    irq->sel = 0;
+    irq->holder = NULL;
 }
 
 static long irq_dispatch(void *object, struct rpc_request *req)

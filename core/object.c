@@ -69,12 +69,30 @@ long obj_publish_irq(struct core_obj *o, enum obj_kind kind, const struct rpc_if
     return obj_publish(o, kind, iface, FERRY_OBJ_IRQ, source);
 }
 
+void core_destroy_kernel_object(uint32_t sel)
+{
+    if (!sel)
+        return;
+    sys_task_unmap_flags(FERRY_ROOT_SEL_TASK, sel, FERRY_UNMAP_DESTROY);
+    rpc_slot_release(sel); /* the slot is empty now: this only frees it */
+}
+
 void obj_retire(struct core_obj *o)
 {
     if (o->kind == OBJ_FREE)
         return;
     rpc_pool_remove(&pool, o->rpc.badge);
     rpc_slot_release(o->sel);
+    o->kind = OBJ_FREE;
+    o->sel = 0;
+}
+
+void obj_destroy(struct core_obj *o)
+{
+    if (o->kind == OBJ_FREE)
+        return;
+    rpc_pool_remove(&pool, o->rpc.badge);
+    core_destroy_kernel_object(o->sel);
     o->kind = OBJ_FREE;
     o->sel = 0;
 }

@@ -2,6 +2,8 @@
  * PD sessions: a kernel task, its address space, its accounts, the signals and
  * RPC gates its component allocates, and the native PD (the capability space
  * of the task, for the session's owner: init, later the checkpointer).
+ * Closing destroys the task, the threads, the pager gate, the signals and the
+ * RPC gates in the kernel (their memory goes back to the kernel pool).
  *
  * A PD session costs, from its donation: the session (CORE_SESSION_COST_RAM +
  * 1 cap), the address space (1 cap), the pager gate (1 cap) and the capmap
@@ -66,12 +68,13 @@ static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiv
     return FERRY_OK;
 }
 
+/* Destroys the kernel object: waiters on a signal, callers of an RPC gate get E_DEAD. */
 static void pd_cap_free(struct pd_cap *c)
 {
     if (c->obj.kind == OBJ_SIGNAL)
         timer_forget_signal(c->obj.sel);
     account_release(&c->pd->account, 0, 1);
-    obj_retire(&c->obj);
+    obj_destroy(&c->obj);
 }
 
 void signal_trigger(uint64_t badge)
@@ -134,10 +137,11 @@ void pd_close(struct session *s)
     }
     if (pd->pager.kind != OBJ_FREE) {
         account_release(&s->account, 0, 1);
-        obj_retire(&pd->pager);
+        obj_destroy(&pd->pager);
     }
-    /* the kernel task stays (never destroyed): without threads and memory it is inert */
-    rpc_slot_release(pd->task_sel);
+    /* the task goes with its capability space, page tables and whatever threads a
+     * holder of the native PD may have put into it behind core's back */
+    core_destroy_kernel_object(pd->task_sel);
     pd->task_sel = 0;
 }
 

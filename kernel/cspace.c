@@ -28,6 +28,10 @@ struct cap *cspace_lookup(struct task *task, uint64_t sel, enum ferry_obj_type t
         *err = FERRY_E_NORIGHTS;
         return NULL;
     }
+    if (cap->obj->dead) {
+        *err = FERRY_E_DEAD;
+        return NULL;
+    }
     return cap;
 }
 
@@ -56,10 +60,25 @@ long cspace_remove(struct task *task, uint64_t sel)
     struct cap *cap = cspace_slot(task, sel);
     if (!cap || !cap->obj)
         return -FERRY_E_BADSEL;
-    cap->obj->refs--;
+    struct kobj *obj = cap->obj;
     cap->obj = NULL;
     cap->rights = 0;
+    obj->refs--;
+    kobj_maybe_free(obj); /* the slot is empty first: freeing may look at capability spaces */
     return 0;
+}
+
+void cspace_destroy(struct task *task)
+{
+    for (unsigned leaf = 0; leaf < CSPACE_LEAVES; leaf++) {
+        if (!task->cspace[leaf])
+            continue;
+        for (unsigned i = 0; i < CSPACE_LEAF_SLOTS; i++)
+            if (task->cspace[leaf][i].obj)
+                cspace_remove(task, (uint64_t)leaf * CSPACE_LEAF_SLOTS + i);
+        frame_free(task->cspace[leaf]);
+        task->cspace[leaf] = NULL;
+    }
 }
 
 int64_t cspace_next(struct task *task, uint64_t sel)

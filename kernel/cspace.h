@@ -6,7 +6,7 @@
  *   task->cspace[sel / 256] --> leaf page: struct cap[256] (16 bytes each)
  *
  * Leaf pages are allocated when a slot in them is first filled and are kept
- * until the task goes away. Slot 0 is never filled: selector 0 means "none".
+ * until the task is destroyed. Slot 0 is never filled: selector 0 means "none".
  */
 #ifndef KERNEL_CSPACE_H
 #define KERNEL_CSPACE_H
@@ -23,16 +23,21 @@ struct task;
 /* The slot for sel, or NULL if sel is out of range or its leaf is absent. */
 struct cap *cspace_slot(struct task *task, uint64_t sel);
 
-/* The capability at sel if the slot holds one of `type` (or any type if
- * type == FERRY_OBJ_NONE) with all of `rights`; else NULL and *err set. */
+/* The capability at sel if the slot holds a live object of `type` (or any
+ * type if type == FERRY_OBJ_NONE) with all of `rights`; else NULL and *err
+ * set: E_BADSEL, E_BADTYPE, E_NORIGHTS or, for a destroyed object, E_DEAD. */
 struct cap *cspace_lookup(struct task *task, uint64_t sel, enum ferry_obj_type type,
                           uint64_t rights, long *err);
 
 /* Puts obj into an empty slot. 0, -E_RANGE, -E_OCCUPIED or -E_NOMEM. */
 long cspace_insert(struct task *task, uint64_t sel, struct kobj *obj, uint64_t rights);
 
-/* Empties a slot. 0 or -E_BADSEL (out of range or already empty). */
+/* Empties a slot; the object is freed if that was its last reference
+ * (object.h). 0 or -E_BADSEL (out of range or already empty). */
 long cspace_remove(struct task *task, uint64_t sel);
+
+/* Empties every slot and frees the leaf pages (task destruction). */
+void cspace_destroy(struct task *task);
 
 /* First occupied selector >= sel, or -1. */
 int64_t cspace_next(struct task *task, uint64_t sel);

@@ -9,22 +9,41 @@
  * Each receiving thread has one queue of blocked senders, FIFO across all of
  * its gates, and owes at most one reply: receiving a new call while a reply is
  * still owed cancels the older caller with E_CANCELED.
+ *
+ * A gate dies when it is destroyed or its receiver is: threads queued sending
+ * through it fail with E_DEAD (a fault in delivery reruns its instruction and
+ * finds no handler), later sends fail with E_DEAD through the capability check.
  */
 #ifndef KERNEL_GATE_H
 #define KERNEL_GATE_H
 
+#include "list.h"
 #include "object.h"
 #include <stdint.h>
 
 struct thread;
 
+/*
+ * Holds on a gate (object.h): one per thread that has it as pager or exception
+ * handler (thread.pager, thread.exc_handler), one per thread blocked sending
+ * through it (thread.send_gate).
+ */
 struct gate {
     struct kobj obj;
+    /* live gate: a live thread, and receiver_link is on its `gates` list;
+     * dead gate: NULL (a gate never keeps its receiver's memory) */
     struct thread *receiver;
+    struct list receiver_link;
     uint64_t label;
 };
 
+/* receiver must be live. */
 struct gate *gate_create(struct thread *receiver, uint64_t label);
+void gate_destroy(struct gate *gate);
+
+/* Thread t is being destroyed: its gates die (their queued senders fail) and
+ * the caller waiting for t's reply fails with E_DEAD (a fault reruns). */
+void ipc_release_thread(struct thread *t);
 
 /* These return an error code to complete the caller's syscall with, or
  * SYSCALL_DEFERRED if it blocked or was already completed. */

@@ -12,10 +12,52 @@ struct gate *gate_create(struct thread *receiver, uint64_t label)
     struct gate *gate = kmem_alloc(sizeof(*gate));
     if (!gate)
         return NULL;
+    KASSERT(!receiver->obj.dead);
     kobj_init(&gate->obj, FERRY_OBJ_GATE);
     gate->receiver = receiver;
     gate->label = label;
+    list_push_back(&receiver->gates, &gate->receiver_link);
     return gate;
+}
+
+/* t's partner went away for good (gate or thread destroyed): a call fails with
+ * E_DEAD, a fault in delivery reruns its instruction (the restart rule). */
+static void fail_waiter(struct thread *t)
+{
+    if (t->fault.kind) {
+        thread_cancel_block(t);
+        thread_make_runnable(t);
+    } else {
+        thread_complete(t, FERRY_E_DEAD);
+    }
+}
+
+void gate_destroy(struct gate *gate)
+{
+    gate->obj.dead = true;
+    struct list *queue = &gate->receiver->send_queue;
+    for (struct list *pos = queue->next; pos != queue;) {
+        struct thread *sender = container_of(pos, struct thread, wait_link);
+        pos = pos->next; /* fail_waiter takes sender off the queue */
+        if (sender->send_gate == gate)
+            fail_waiter(sender);
+    }
+    list_remove(&gate->receiver_link);
+    gate->receiver = NULL;
+}
+
+void ipc_release_thread(struct thread *t)
+{
+    /* each gate fails its own queued senders: together, all of t's queue */
+    while (!list_empty(&t->gates))
+        kobj_destroy(&container_of(t->gates.next, struct gate, receiver_link)->obj);
+    KASSERT(list_empty(&t->send_queue));
+    struct thread *caller = t->reply_to;
+    if (caller) {
+        caller->reply_from = NULL;
+        t->reply_to = NULL;
+        fail_waiter(caller);
+    }
 }
 
 long ipc_check_message(struct thread *sender, uint64_t tag)
@@ -112,6 +154,7 @@ static bool sender_wants_reply(const struct thread *sender)
 
 long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int is_call)
 {
+    KASSERT(!gate->obj.dead); /* callers look it up, or check a fault handler */
     struct thread *receiver = gate->receiver;
     if (receiver->state == TS_RECV) {
         deliver(sender, receiver, gate->label);
@@ -126,6 +169,7 @@ long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int
     if (timeout_us == FERRY_TIMEOUT_POLL)
         return FERRY_E_TIMEOUT;
     sender->send_gate = gate;
+    kobj_hold(&gate->obj); /* dropped by thread_unlink_waits */
     list_push_back(&receiver->send_queue, &sender->wait_link);
     thread_block(sender, TS_SEND, timeout_us);
     return SYSCALL_DEFERRED;

@@ -40,6 +40,12 @@ static void plic_enable(uint32_t src)
     *plic_reg(0x2000 + 0x80ul * plic_ctx + 4 * (src / 32)) |= 1u << (src % 32);
 }
 
+static void plic_disable(uint32_t src)
+{
+    *plic_reg(0x2000 + 0x80ul * plic_ctx + 4 * (src / 32)) &= ~(1u << (src % 32));
+    *plic_reg(4ul * src) = 0;
+}
+
 static void plic_complete(uint32_t src)
 {
     *plic_reg(0x200004 + 0x1000ul * plic_ctx) = src;
@@ -100,6 +106,7 @@ long irq_wait(struct thread *t, struct irq *irq, uint64_t timeout_us)
         return FERRY_E_TIMEOUT;
     irq->waiter = t;
     t->waiting_irq = irq;
+    kobj_hold(&irq->obj); /* dropped by thread_unlink_waits */
     thread_block(t, TS_IRQ_WAIT, timeout_us);
     return SYSCALL_DEFERRED;
 }
@@ -124,4 +131,21 @@ long irq_ack(struct irq *irq)
         plic_complete(irq->hwirq);
     }
     return FERRY_OK;
+}
+
+void irq_destroy(struct irq *irq)
+{
+    irq->obj.dead = true;
+    if (irq->waiter)
+        thread_complete(irq->waiter, FERRY_E_DEAD); /* also clears irq->waiter */
+    irq->count = 0;
+    if (irq->hwirq) {
+        /* complete first: the PLIC ignores completions of disabled sources, and
+         * a claim left open would keep the source from its next IRQ object */
+        if (irq->awaiting_ack)
+            plic_complete(irq->hwirq);
+        plic_disable(irq->hwirq);
+        irq->awaiting_ack = false;
+        hw_irq[irq->hwirq] = NULL;
+    }
 }

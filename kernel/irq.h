@@ -13,16 +13,24 @@
 
 struct thread;
 
+/*
+ * Holds on an IRQ (object.h): its waiter's (thread.waiting_irq). A hardware
+ * IRQ is also in the PLIC table (hw_irq[hwirq]), which is no hold: destroying
+ * the IRQ (explicitly, or when its last capability goes and nobody waits)
+ * masks the source, completes a claim still pending and frees the table entry
+ * for a new IRQ object. Destroying it wakes the waiter with E_DEAD.
+ */
 struct irq {
     struct kobj obj;
     uint64_t label;
-    uint32_t hwirq;        /* 0: software */
     uint64_t count;        /* signals not yet consumed */
-    struct thread *waiter; /* at most one thread waits */
+    struct thread *waiter; /* at most one thread waits; NULL once dead */
+    uint32_t hwirq;        /* 0: software */
     bool awaiting_ack;     /* hardware: claimed, not yet completed */
 };
 
 struct irq *irq_create(uint32_t hwirq, uint64_t label, long *err);
+void irq_destroy(struct irq *irq);
 long irq_wait(struct thread *t, struct irq *irq, uint64_t timeout_us);
 void irq_signal(struct irq *irq);
 long irq_ack(struct irq *irq);

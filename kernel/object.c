@@ -1,8 +1,11 @@
 #include "object.h"
 #include "gate.h"
 #include "irq.h"
+#include "klib.h"
 #include "list.h"
 #include "pmem.h"
+#include "task.h"
+#include "thread.h"
 
 static uint64_t next_object_id = 1;
 
@@ -11,6 +14,8 @@ void kobj_init(struct kobj *obj, enum ferry_obj_type type)
     obj->type = type;
     obj->id = next_object_id++;
     obj->refs = 0;
+    obj->holds = 0;
+    obj->dead = false;
 }
 
 uint64_t kobj_label(const struct kobj *obj)
@@ -23,6 +28,106 @@ uint64_t kobj_label(const struct kobj *obj)
     default:
         return 0;
     }
+}
+
+bool kobj_destroyable(const struct kobj *obj)
+{
+    return obj->type == FERRY_OBJ_TASK || obj->type == FERRY_OBJ_THREAD ||
+           obj->type == FERRY_OBJ_GATE || obj->type == FERRY_OBJ_IRQ;
+}
+
+/* The type's own teardown; obj is live, destroyable and held by the caller. */
+static void destroy_by_type(struct kobj *obj)
+{
+    switch (obj->type) {
+    case FERRY_OBJ_TASK:
+        task_destroy(container_of(obj, struct task, obj));
+        break;
+    case FERRY_OBJ_THREAD:
+        thread_destroy(container_of(obj, struct thread, obj));
+        break;
+    case FERRY_OBJ_GATE:
+        gate_destroy(container_of(obj, struct gate, obj));
+        break;
+    case FERRY_OBJ_IRQ:
+        irq_destroy(container_of(obj, struct irq, obj));
+        break;
+    default:
+        panic("destroying object %lu of type %u", obj->id, obj->type);
+    }
+    KASSERT(obj->dead);
+}
+
+void kobj_destroy(struct kobj *obj)
+{
+    if (obj->dead || !kobj_destroyable(obj))
+        return;
+    /* held while it tears down: waking a thread or emptying a capability
+     * space can drop the last other reference to it */
+    kobj_hold(obj);
+    destroy_by_type(obj);
+    kobj_unhold(obj);
+}
+
+/* Which objects go back to the pool once nothing refers to them (object.h). */
+static bool kobj_freeable(const struct kobj *obj)
+{
+    switch (obj->type) {
+    case FERRY_OBJ_GATE:
+    case FERRY_OBJ_IRQ:
+        return true;
+    case FERRY_OBJ_TASK:
+    case FERRY_OBJ_THREAD:
+        return obj->dead;
+    default:
+        return false;
+    }
+}
+
+static void kobj_free(struct kobj *obj)
+{
+    if (!obj->dead) {
+        /* an unreachable gate or IRQ: releases its receiver link or PLIC source */
+        obj->holds++;
+        destroy_by_type(obj);
+        obj->holds--;
+        KASSERT(obj->refs == 0 && obj->holds == 0);
+    }
+    switch (obj->type) {
+    case FERRY_OBJ_TASK:
+        task_free(container_of(obj, struct task, obj));
+        break;
+    case FERRY_OBJ_THREAD:
+        thread_free(container_of(obj, struct thread, obj));
+        break;
+    case FERRY_OBJ_GATE:
+        kmem_free(container_of(obj, struct gate, obj), sizeof(struct gate));
+        break;
+    case FERRY_OBJ_IRQ:
+        kmem_free(container_of(obj, struct irq, obj), sizeof(struct irq));
+        break;
+    default:
+        panic("freeing object %lu of type %u", obj->id, obj->type);
+    }
+}
+
+void kobj_maybe_free(struct kobj *obj)
+{
+    if (obj->refs == 0 && obj->holds == 0 && kobj_freeable(obj))
+        kobj_free(obj);
+}
+
+void kobj_hold(struct kobj *obj)
+{
+    KASSERT(obj->holds != UINT32_MAX);
+    obj->holds++;
+}
+
+void kobj_unhold(struct kobj *obj)
+{
+    KASSERT(obj->holds > 0);
+    obj->holds--;
+    kobj_maybe_free(obj);
 }
 
 struct memory *memory_create(uint64_t paddr, uint64_t size, int device)

@@ -133,8 +133,10 @@ static long sys_factory_create(struct thread *t)
     long err = create_object(t, ARG(t, 1), &obj);
     if (err)
         return err;
-    /* the object is not freed if this fails: objects are never destroyed yet */
-    return -cspace_insert(t->task, dest, obj, FERRY_RIGHTS_ALL);
+    err = -cspace_insert(t->task, dest, obj, FERRY_RIGHTS_ALL);
+    if (err)
+        kobj_destroy(obj); /* unreferenced: this frees it again */
+    return err;
 }
 
 /* ---- capability spaces ---- */
@@ -142,15 +144,49 @@ static long sys_factory_create(struct thread *t)
 static long sys_task_map(struct thread *t)
 {
     LOOKUP(task, t, ARG(t, 0), FERRY_OBJ_TASK, FERRY_RIGHT_W);
-    LOOKUP(src, t, ARG(t, 1), FERRY_OBJ_NONE, 0);
+    /* any capability, a dead one too: the copy is as dead (object.h) */
+    struct cap *src = cspace_slot(t->task, ARG(t, 1));
+    if (!src || !src->obj)
+        return FERRY_E_BADSEL;
     return -cspace_insert(OBJ(task, struct task), ARG(t, 2), src->obj, src->rights & ARG(t, 3));
+}
+
+/*
+ * TASK_UNMAP with FERRY_UNMAP_DESTROY: destroys the object in the slot, then
+ * empties the slot. The caller itself may die here (it destroyed itself or
+ * its own task): then its call is not completed and it never runs again.
+ */
+static long unmap_destroy(struct thread *t, struct task *task, uint64_t sel)
+{
+    struct cap *cap = cspace_slot(task, sel);
+    if (!cap || !cap->obj)
+        return FERRY_E_BADSEL;
+    if (!(cap->rights & FERRY_RIGHT_W))
+        return FERRY_E_NORIGHTS;
+    if (!kobj_destroyable(cap->obj))
+        return FERRY_E_INVAL; /* memory and the factory live for good */
+    /* held across the destroy: the object may be the caller, its task, or a
+     * task whose capability space holds their last capabilities */
+    kobj_hold(&t->obj);
+    kobj_hold(&task->obj);
+    kobj_destroy(cap->obj);
+    /* a dead task has no slots left; a live one's slot was not touched */
+    if (!task->obj.dead)
+        cspace_remove(task, sel);
+    bool caller_died = t->obj.dead;
+    kobj_unhold(&task->obj);
+    kobj_unhold(&t->obj); /* frees the caller if it died and nothing names it */
+    return caller_died ? SYSCALL_DEFERRED : FERRY_OK;
 }
 
 static long sys_task_unmap(struct thread *t)
 {
     LOOKUP(task, t, ARG(t, 0), FERRY_OBJ_TASK, FERRY_RIGHT_W);
-    if (ARG(t, 2) != 0)
-        return FERRY_E_INVAL; /* FERRY_UNMAP_DESTROY is reserved */
+    uint64_t flags = ARG(t, 2);
+    if (flags & ~(uint64_t)FERRY_UNMAP_DESTROY)
+        return FERRY_E_INVAL;
+    if (flags & FERRY_UNMAP_DESTROY)
+        return unmap_destroy(t, OBJ(task, struct task), ARG(t, 1));
     return -cspace_remove(OBJ(task, struct task), ARG(t, 1));
 }
 
@@ -167,7 +203,7 @@ static long sys_task_cap_info(struct thread *t)
         RESULT(t, 3, 0);
         return FERRY_OK;
     }
-    RESULT(t, 1, cap->obj->type | cap->rights << 8);
+    RESULT(t, 1, cap->obj->type | cap->rights << 8 | (cap->obj->dead ? FERRY_CAP_DEAD : 0));
     RESULT(t, 2, kobj_label(cap->obj));
     RESULT(t, 3, cap->obj->id);
     return FERRY_OK;
@@ -357,8 +393,7 @@ static long sys_thread_configure(struct thread *t)
         return FERRY_E_RANGE;
 
     struct thread *target = OBJ(cap, struct thread);
-    target->pager = pager;
-    target->exc_handler = exc;
+    thread_set_handlers(target, pager, exc);
     target->slice_ticks = timer_us_to_ticks(slice_us);
     bool queued = list_linked(&target->ready_link);
     sched_remove(target);

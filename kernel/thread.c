@@ -6,6 +6,7 @@
 #include "pmem.h"
 #include "task.h"
 #include "timer.h"
+#include "trap.h"
 #include <ferry/error.h>
 #include <ferry/syscall.h>
 
@@ -48,7 +49,10 @@ struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err)
     list_init(&t->wait_link);
     list_init(&t->send_queue);
     list_init(&t->timeout_link);
-    task->obj.refs++; /* the thread keeps its task */
+    list_init(&t->gates);
+    KASSERT(!task->obj.dead);
+    list_push_back(&task->threads, &t->task_link);
+    kobj_hold(&task->obj); /* the thread keeps its task */
     return t;
 nomem:
     if (utcb)
@@ -63,7 +67,7 @@ nomem:
 
 void sched_make_ready(struct thread *t, bool front)
 {
-    KASSERT(t->state == TS_READY && !t->suspended);
+    KASSERT(t->state == TS_READY && !t->suspended && !t->obj.dead);
     if (list_linked(&t->ready_link))
         return;
     if (front)
@@ -124,21 +128,42 @@ void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us
     }
 }
 
-/* Takes t off every wait structure; leaves registers alone. */
-void thread_unlink_waits(struct thread *t)
+/* The rare parts of thread_unlink_waits, out of the path every system call takes. */
+static void __attribute__((noinline)) unlink_irq(struct thread *t)
+{
+    struct irq *irq = t->waiting_irq;
+    irq->waiter = NULL;
+    t->waiting_irq = NULL;
+    kobj_unhold(&irq->obj); /* may free it: t is off it already */
+}
+
+static void __attribute__((noinline)) unlink_send_gate(struct thread *t)
+{
+    struct gate *gate = t->send_gate;
+    t->send_gate = NULL;
+    kobj_unhold(&gate->obj); /* may free it: t is off its receiver's queue already */
+}
+
+/* Takes t off every wait structure; leaves registers alone. Inlined into
+ * thread_complete, which every system call ends in. */
+static inline __attribute__((always_inline)) void unlink_waits(struct thread *t)
 {
     timeout_remove(t);
     if (list_linked(&t->wait_link))
         list_remove(&t->wait_link);
-    if (t->state == TS_IRQ_WAIT && t->waiting_irq) {
-        t->waiting_irq->waiter = NULL;
-        t->waiting_irq = NULL;
-    }
     if (t->state == TS_REPLY_WAIT && t->reply_from) {
         t->reply_from->reply_to = NULL;
         t->reply_from = NULL;
     }
-    t->send_gate = NULL;
+    if (t->waiting_irq)
+        unlink_irq(t);
+    if (t->send_gate)
+        unlink_send_gate(t);
+}
+
+void thread_unlink_waits(struct thread *t)
+{
+    unlink_waits(t);
 }
 
 void thread_make_runnable(struct thread *t)
@@ -150,7 +175,7 @@ void thread_make_runnable(struct thread *t)
 
 void thread_complete(struct thread *t, long err)
 {
-    thread_unlink_waits(t);
+    unlink_waits(t);
     t->frame.x[REG_A0] = (uint64_t)err;
     t->frame.pc += 4;
     thread_make_runnable(t);
@@ -189,6 +214,7 @@ long thread_suspend(struct thread *t)
         break;
     case TS_INACTIVE:
     case TS_FAULTED:
+    case TS_DEAD:
         break;
     }
     return FERRY_OK;
@@ -303,4 +329,62 @@ void fpu_release(struct thread *t)
         return;
     fpu_save_owner();
     fpu_owner = NULL;
+}
+
+/* t is being destroyed: its FP registers are garbage now, nothing to save. */
+static void fpu_forget(struct thread *t)
+{
+    if (fpu_owner == t)
+        fpu_owner = NULL;
+}
+
+/* ---- handlers and destruction ---- */
+
+void thread_set_handlers(struct thread *t, struct gate *pager, struct gate *exc_handler)
+{
+    struct gate *old_pager = t->pager, *old_exc = t->exc_handler;
+    if (pager)
+        kobj_hold(&pager->obj);
+    if (exc_handler)
+        kobj_hold(&exc_handler->obj);
+    t->pager = pager;
+    t->exc_handler = exc_handler;
+    if (old_pager)
+        kobj_unhold(&old_pager->obj);
+    if (old_exc)
+        kobj_unhold(&old_exc->obj);
+}
+
+/* Unmaps the UTCB from the task (unless a MEM_MAP replaced it there) and frees it. */
+static void utcb_release(struct thread *t)
+{
+    pte_t *pte = vm_lookup(t->task->root, t->utcb_va);
+    if (pte && PTE_TO_PA(*pte) == (uint64_t)t->utcb)
+        vm_unmap_page(t->task->root, t->utcb_va);
+    frame_free(t->utcb);
+    t->utcb = NULL;
+}
+
+void thread_destroy(struct thread *t)
+{
+    t->obj.dead = true;
+    sched_remove(t);
+    thread_unlink_waits(t); /* off a send queue, timeouts, an IRQ, a reply wait */
+    t->state = TS_DEAD;
+    t->fault.kind = 0;
+    ipc_release_thread(t); /* its gates die, its caller fails */
+    thread_set_handlers(t, NULL, NULL);
+    fpu_forget(t);
+    trap_forget_thread(t);
+    utcb_release(t);
+    struct task *task = t->task;
+    list_remove(&t->task_link);
+    t->task = NULL;
+    kobj_unhold(&task->obj);
+}
+
+void thread_free(struct thread *t)
+{
+    KASSERT(t->obj.dead && !t->utcb && !t->task);
+    kmem_free(t, sizeof(*t));
 }

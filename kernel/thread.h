@@ -12,6 +12,7 @@
  *   SLEEP       blocked in THREAD_SLEEP until `deadline`
  *   FAULTED     fault or exception with no handler: halted until its state is
  *               rewritten and it is resumed
+ *   DEAD        destroyed: on no queue, in no task, owns no UTCB; never runs again
  *
  * Restart rule: in SEND, RECV, IRQ_WAIT and SLEEP the thread's pc still points
  * at its ecall and a0..a7 hold the call's arguments. Cancelling such a block
@@ -50,6 +51,7 @@ enum thread_state {
     TS_IRQ_WAIT,
     TS_SLEEP,
     TS_FAULTED,
+    TS_DEAD,
 };
 
 /* Register numbers of the syscall ABI */
@@ -70,6 +72,23 @@ struct fault_record {
 struct gate;
 struct irq;
 
+/*
+ * Every pointer to another object below is either a hold on it (object.h) or
+ * cleared before that object can be freed; a destroyed thread gives up all of
+ * them (thread_destroy). Holds a thread has:
+ *   task                      on its task, while the thread is live
+ *   pager, exc_handler        on those gates, until reconfigured or destroyed
+ *   send_gate                 on that gate, while in SEND
+ *   waiting_irq               on that IRQ, while in IRQ_WAIT
+ * Pointers that are not holds, and who clears them:
+ *   reply_to / reply_from     paired; both cleared by whichever side goes first
+ *   gates (list)              gates bound to this thread; they die with it
+ *   send_queue                senders of those gates; they fail when the gates die
+ * No other object holds a thread: its memory is freed as soon as it is dead and
+ * no capability names it. Pointers to a thread from elsewhere (irq.waiter,
+ * gate.receiver, ready and timeout queues, fpu_owner, current, the dispatcher's
+ * last thread) are all cleared when it dies.
+ */
 struct thread {
     struct trap_frame frame; /* must be first: sscratch points here */
     uint64_t fpr[32];
@@ -77,8 +96,9 @@ struct thread {
     bool fp_used;
 
     struct kobj obj;
-    struct task *task;
-    struct ferry_utcb *utcb; /* kernel pointer to the UTCB page */
+    struct task *task;       /* NULL once dead */
+    struct list task_link;   /* on task->threads while live */
+    struct ferry_utcb *utcb; /* kernel pointer to the UTCB page; NULL once dead */
     uint64_t utcb_va;        /* where the task sees it */
 
     struct gate *pager, *exc_handler;
@@ -92,6 +112,7 @@ struct thread {
     struct list ready_link; /* ready queue */
     struct list wait_link;  /* a receiver's send queue while in SEND */
     struct list send_queue; /* senders waiting for this thread to receive */
+    struct list gates;      /* gates bound to this thread: gate.receiver_link */
     struct list timeout_link;
     uint64_t deadline;      /* ticks; valid while timeout_link is linked */
 
@@ -102,7 +123,11 @@ struct thread {
     struct fault_record fault;
 };
 
+/* task must be live. */
 struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err);
+/* See the field comments above; thread_free only once it is dead and unreferenced. */
+void thread_destroy(struct thread *t);
+void thread_free(struct thread *t);
 
 /* The thread running on this hart (the one whose trap is being handled). */
 extern struct thread *current;
@@ -133,5 +158,8 @@ long thread_write_state(struct thread *t, const struct ferry_thread_state *in);
 /* FPU ownership: FP registers hold the state of `fpu_owner` while it is set. */
 void fpu_switch_to(struct thread *next);
 void fpu_release(struct thread *t);
+
+/* Replaces a thread's pager and exception handler (NULL: none; live gates). */
+void thread_set_handlers(struct thread *t, struct gate *pager, struct gate *exc_handler);
 
 #endif

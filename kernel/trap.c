@@ -14,13 +14,33 @@
 #include "thread.h"
 #include "timer.h"
 #include "trap.h"
+#include "vm.h"
 #include <ferry/syscall.h>
 
 void trap_return(struct trap_frame *frame) __attribute__((noreturn));
 
+/* Both compared by address only; cleared by trap_forget_* before the object
+ * they point at can be freed. active_task: whose root table satp holds (NULL:
+ * the kernel's own). */
 static struct task *active_task;
 static struct thread *last_dispatched;
 static uint64_t slice_end;
+
+void trap_forget_thread(struct thread *t)
+{
+    if (current == t)
+        current = NULL; /* destroyed by its own call: the next dispatch picks another */
+    if (last_dispatched == t)
+        last_dispatched = NULL;
+}
+
+void trap_forget_task(struct task *task)
+{
+    if (active_task != task)
+        return;
+    vm_activate_kernel();
+    active_task = NULL;
+}
 
 void kernel_trap_panic(uint64_t scause, uint64_t sepc, uint64_t stval)
 {
@@ -75,12 +95,13 @@ static void handle_exception(struct thread *t, uint64_t cause, uint64_t stval)
                                                       : FERRY_RIGHT_R;
     t->fault.pc = t->frame.pc;
     t->fault.cause = cause;
-    if (handler) {
+    if (handler && !handler->obj.dead) {
         ipc_send_fault(t, handler);
         return;
     }
-    kprintf("[kernel] thread %lu (task %lu): %s at 0x%lx, pc 0x%lx, no %s: halted\n", t->obj.id,
-            t->task->obj.id, exception_name(cause), stval, t->frame.pc,
+    /* a destroyed handler (or its receiving thread) is as good as none */
+    kprintf("[kernel] thread %lu (task %lu): %s at 0x%lx, pc 0x%lx, %s %s: halted\n", t->obj.id,
+            t->task->obj.id, exception_name(cause), stval, t->frame.pc, handler ? "dead" : "no",
             page_fault ? "pager" : "exception handler");
     sched_remove(t);
     t->state = TS_FAULTED;

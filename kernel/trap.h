@@ -4,4 +4,13 @@
 /* Picks the next thread and enters user mode. Never returns. */
 void return_to_user(void) __attribute__((noreturn));
 
+struct task;
+struct thread;
+/* A thread or task is being destroyed: the dispatcher forgets it (`current`,
+ * the last dispatched thread, the active address space, which is left for the
+ * kernel's own table), so a later object at the same address is not mistaken
+ * for it and no freed page table stays in use. */
+void trap_forget_thread(struct thread *t);
+void trap_forget_task(struct task *task);
+
 #endif

@@ -34,6 +34,20 @@ pte_t *vm_create_root(void)
     return root;
 }
 
+void vm_destroy_root(pte_t *root)
+{
+    for (unsigned i = 0; i < KERNEL_FIRST_VPN2; i++) {
+        if (!(root[i] & PTE_V))
+            continue;
+        pte_t *mid = (pte_t *)PTE_TO_PA(root[i]);
+        for (unsigned j = 0; j < 512; j++)
+            if (mid[j] & PTE_V)
+                frame_free((void *)PTE_TO_PA(mid[j])); /* a level-0 table, never a page */
+        frame_free(mid);
+    }
+    frame_free(root);
+}
+
 /* Walks to the level-0 entry for va, creating tables on the way if asked. */
 static pte_t *walk(pte_t *root, uint64_t va, bool create)
 {
@@ -88,4 +102,9 @@ void vm_activate(pte_t *root)
 {
     csr_write(satp, SATP_SV39 | ((uint64_t)root >> 12));
     sfence_vma_all();
+}
+
+void vm_activate_kernel(void)
+{
+    vm_activate(kernel_root);
 }

@@ -58,6 +58,9 @@ void vm_init(uint64_t ram_start, uint64_t ram_end);
 
 /* A new root table holding only the kernel entries, or NULL (out of memory). */
 pte_t *vm_create_root(void);
+/* Frees the root table and every user page table under it; the pages mapped
+ * there are not touched. The hart must not be running on it (vm_activate_kernel). */
+void vm_destroy_root(pte_t *root);
 
 /* Map one user page; replaces an existing mapping. 0 or -FERRY_E_NOMEM. */
 int vm_map_page(pte_t *root, uint64_t va, uint64_t pa, uint64_t pte_flags);
@@ -66,5 +69,7 @@ void vm_unmap_page(pte_t *root, uint64_t va);
 pte_t *vm_lookup(pte_t *root, uint64_t va);
 
 void vm_activate(pte_t *root);
+/* Switches to the kernel's own table (no user part). */
+void vm_activate_kernel(void);
 
 #endif

@@ -24,8 +24,9 @@ enum ferry_syscall {
 
     /* capability space of a task (own or other) */
     FERRY_SYS_TASK_MAP = 20,      /* a0 task, a1 own src slot, a2 dest slot, a3 rights mask */
-    FERRY_SYS_TASK_UNMAP = 21,    /* a0 task, a1 slot */
-    FERRY_SYS_TASK_CAP_INFO = 22, /* a0 task, a1 slot -> a1 type|rights<<8, a2 label, a3 object id */
+    FERRY_SYS_TASK_UNMAP = 21,    /* a0 task, a1 slot, a2 flags (FERRY_UNMAP_*) */
+    FERRY_SYS_TASK_CAP_INFO = 22, /* a0 task, a1 slot -> a1 type|rights<<8|FERRY_CAP_*, a2 label,
+                                     a3 object id */
     FERRY_SYS_TASK_CAP_NEXT = 23, /* a0 task, a1 slot -> a1 first occupied slot >= a1 */
 
     /* memory of a task */
@@ -100,7 +101,10 @@ enum ferry_syscall {
 #define FERRY_MEMQ_ACCESSED 0x400u
 
 /* TASK_UNMAP flags (a2) */
-#define FERRY_UNMAP_DESTROY 0x1u /* reserved: destroy the object (not yet implemented) */
+#define FERRY_UNMAP_DESTROY 0x1u /* destroy the object first (needs W on the capability too) */
+
+/* TASK_CAP_INFO result flags (a1, above the rights byte) */
+#define FERRY_CAP_DEAD 0x10000u /* the object was destroyed: every operation gives E_DEAD */
 
 /* Scheduling */
 #define FERRY_PRIO_MAX         255u

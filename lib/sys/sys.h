@@ -89,18 +89,25 @@ static inline long sys_task_map(uint64_t task, uint64_t src, uint64_t dest, uint
 {
     return sys_call6(FERRY_SYS_TASK_MAP, task, src, dest, rights, 0, 0).err;
 }
+/* flags: 0 or FERRY_UNMAP_DESTROY (destroy the object, then unmap the slot) */
+static inline long sys_task_unmap_flags(uint64_t task, uint64_t sel, uint64_t flags)
+{
+    return sys_call6(FERRY_SYS_TASK_UNMAP, task, sel, flags, 0, 0, 0).err;
+}
 static inline long sys_task_unmap(uint64_t task, uint64_t sel)
 {
-    return sys_call6(FERRY_SYS_TASK_UNMAP, task, sel, 0, 0, 0, 0).err;
+    return sys_task_unmap_flags(task, sel, 0);
 }
 struct sys_cap_info {
     uint64_t type, rights, label, id;
+    uint64_t flags; /* FERRY_CAP_DEAD */
 };
 static inline long sys_task_cap_info(uint64_t task, uint64_t sel, struct sys_cap_info *info)
 {
     struct sys_result r = sys_call6(FERRY_SYS_TASK_CAP_INFO, task, sel, 0, 0, 0, 0);
     if (info)
-        *info = (struct sys_cap_info){r.r1 & 0xff, r.r1 >> 8, r.r2, r.r3};
+        *info = (struct sys_cap_info){r.r1 & 0xff, (r.r1 >> 8) & 0xff, r.r2, r.r3,
+                                      r.r1 & ~(uint64_t)0xffff};
     return r.err;
 }
 static inline long sys_task_cap_next(uint64_t task, uint64_t sel, uint64_t *next)

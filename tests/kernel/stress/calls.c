@@ -12,6 +12,8 @@
  *  - the root's own address space is touched only in the scratch range
  *    (MEM_*, UTCBs of new threads), never made executable there;
  *  - the root's slots 1, 2, 3, 5, its RAM and the infrastructure are never unmapped;
+ *    the root task and the protected threads are never destroyed (TASK_UNMAP's
+ *    FERRY_UNMAP_DESTROY), whichever slot names them; victims may be;
  *  - the root thread, the echo server and the watchdog are never suspended
  *    or reconfigured; other threads keep priorities below the root's;
  *  - threads running in the root's address space are never pointed at its
@@ -285,7 +287,8 @@ static void make_args(struct call *c)
         a[0] = rand_task_sel(), a[1] = rand_sel(), a[2] = rand_sel(), a[3] = rand_rights();
         break;
     case FERRY_SYS_TASK_UNMAP:
-        a[0] = rand_task_sel(), a[1] = rand_sel(), a[2] = chance(90) ? 0 : rand_arg();
+        a[0] = rand_task_sel(), a[1] = rand_sel();
+        a[2] = chance(85) ? 0 : chance(30) ? FERRY_UNMAP_DESTROY : rand_arg();
         break;
     case FERRY_SYS_TASK_CAP_INFO:
     case FERRY_SYS_TASK_CAP_NEXT:
@@ -423,6 +426,14 @@ static bool protected_slot(uint64_t sel)
            sel == runtime_bootinfo->ram[0].sel || (sel >= INFRA_FIRST && sel < 16384);
 }
 
+bool destroy_allowed(uint64_t task, uint64_t sel)
+{
+    struct sys_cap_info info;
+    if (sys_task_cap_info(task, sel, &info) != FERRY_OK)
+        return false;
+    return info.id != reg_root_task_id() && !reg_is_protected_thread(info.id);
+}
+
 static void defuse_mem_map(struct call *c)
 {
     uint64_t *a = c->a;
@@ -491,6 +502,8 @@ static bool defuse(struct call *c)
         defuse_task_map(c);
         return true;
     case FERRY_SYS_TASK_UNMAP:
+        if ((a[2] & FERRY_UNMAP_DESTROY) && !destroy_allowed(a[0], a[1]))
+            a[2] &= ~(uint64_t)FERRY_UNMAP_DESTROY;
         return !(is_root_task(a[0]) && protected_slot(a[1]));
     case FERRY_SYS_MEM_MAP:
         defuse_mem_map(c);
@@ -610,6 +623,8 @@ static void record(const struct call *c, long err)
         CHECK(err != FERRY_E_NOSYS, "valid syscall %lu returned E_NOSYS", (unsigned long)c->nr);
     if (c->nr == FERRY_SYS_FACTORY_CREATE && err == FERRY_OK)
         stats.created++;
+    if (c->nr == FERRY_SYS_TASK_UNMAP && (c->a[2] & FERRY_UNMAP_DESTROY) && err == FERRY_OK)
+        stats.destroyed++;
 }
 
 void stress_one(void)

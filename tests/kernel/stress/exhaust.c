@@ -1,9 +1,9 @@
 /*
- * Kernel pool exhaustion: objects are never freed in this kernel version, so
- * a task that creates without end empties the pool. That must end in E_NOMEM
- * for the creator and nothing worse for anyone: afterwards the random calls go
- * on (now also failing inside the kernel: page tables, capability leaves, UTCB
- * frames) and existing objects keep working.
+ * Kernel pool exhaustion: a task that creates without destroying empties the
+ * pool. That must end in E_NOMEM for the creator and nothing worse for
+ * anyone: afterwards the random calls go on (now also failing inside the
+ * kernel: page tables, capability leaves, UTCB frames) and existing objects
+ * keep working. Destroying what was created gives the memory back.
  */
 #include "stress.h"
 
@@ -23,6 +23,7 @@ static unsigned create_until_nomem(uint64_t *sel, uint64_t type, uint64_t a3, ui
         if (err == FERRY_E_OCCUPIED)
             continue; /* random calls put a capability here */
         CHECK_ERR(err, FERRY_OK);
+        reg_created(type, *sel, type == FERRY_OBJ_THREAD ? sel_id(a3) : 0, 0);
         last_created = *sel;
         n++;
         if (a4)
@@ -45,5 +46,16 @@ unsigned exhaust_kernel_pool(void)
     n += create_until_nomem(&sel, FERRY_OBJ_TASK, 0, 0);
     n += create_until_nomem(&sel, FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, 0);
     CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, sel, 0, 0), FERRY_E_NOMEM);
+    return n;
+}
+
+unsigned exhaust_release(void)
+{
+    unsigned n = 0;
+    /* random calls may have moved other capabilities into these slots */
+    for (uint64_t sel = EXHAUST_FIRST; sel <= last_created; sel++)
+        if (destroy_allowed(FERRY_ROOT_SEL_TASK, sel) &&
+            sys_task_unmap_flags(FERRY_ROOT_SEL_TASK, sel, FERRY_UNMAP_DESTROY) == FERRY_OK)
+            n++;
     return n;
 }

@@ -27,9 +27,10 @@ static void storm(void)
             printf("stress: %u calls\n", i);
     }
     stress_running = false;
-    printf("stress: %u random calls done (%lu defused, %lu objects created, %u victim caps "
-           "restored)\n",
-           STRESS_CALLS, (unsigned long)stats.defused, (unsigned long)stats.created, restored);
+    printf("stress: %u random calls done (%lu defused, %lu objects created, %lu destroyed, %u "
+           "victim caps restored)\n",
+           STRESS_CALLS, (unsigned long)stats.defused, (unsigned long)stats.created,
+           (unsigned long)stats.destroyed, restored);
 }
 
 static void print_histogram(void)
@@ -157,7 +158,7 @@ int root_main(const struct ferry_bootinfo *bi)
     check_sleep();
     printf("stress: system still working after %u calls\n", STRESS_CALLS);
 
-    /* objects are never freed: exhausting the pool must come last */
+    /* exhausting the pool comes last: later calls meet E_NOMEM everywhere */
     unsigned objects = exhaust_kernel_pool();
     printf("stress: kernel pool exhausted after %u more objects\n", objects);
     for (unsigned i = 0; i < EXHAUSTED_CALLS; i++)
@@ -168,6 +169,18 @@ int root_main(const struct ferry_bootinfo *bi)
     printf("stress: IPC and sleep still work after %u calls with the pool exhausted "
            "(%lu E_NOMEM in all)\n",
            EXHAUSTED_CALLS, (unsigned long)stats.result[FERRY_E_NOMEM]);
+
+    /* every victim, in whatever state the storm left it, and the pool filler */
+    unsigned victims = victims_destroy(), released = exhaust_release();
+    uint64_t task = runtime_alloc_sel();
+    CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, task, 0, 0), FERRY_OK);
+    CHECK_ERR(sys_task_unmap_flags(FERRY_ROOT_SEL_TASK, task, FERRY_UNMAP_DESTROY), FERRY_OK);
+    check_own_slots();
+    check_ipc_round_trip(gate);
+    check_sleep();
+    printf("stress: %u victims and %u pool-filling objects destroyed: the pool serves again, "
+           "IPC and sleep work\n",
+           victims, released);
     printf("stress: all tests passed\n");
     return 0;
 }

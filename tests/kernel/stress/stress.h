@@ -113,9 +113,15 @@ extern volatile uint64_t stress_progress;
 extern volatile bool stress_running;
 extern volatile uint64_t stress_last_call[7];
 
+/* Destroys every victim (through the master copies) that is still alive;
+ * returns how many were destroyed. */
+unsigned victims_destroy(void);
+
 /* ---- exhaust.c ---- */
 /* Creates objects until the kernel pool is empty; returns how many. */
 unsigned exhaust_kernel_pool(void);
+/* Destroys what exhaust_kernel_pool created; returns how many. */
+unsigned exhaust_release(void);
 
 /* ---- calls.c ---- */
 struct stress_stats {
@@ -125,9 +131,13 @@ struct stress_stats {
     uint64_t per_call_ok[64];               /* ... of which succeeded */
     uint64_t defused;                       /* calls changed by the safety rules */
     uint64_t created;                       /* objects created by random calls */
+    uint64_t destroyed;                     /* objects destroyed by random calls */
     uint64_t states_read[5];                /* successful THREAD_READs per run state */
 };
 extern struct stress_stats stats;
+/* May TASK_UNMAP(task, sel, FERRY_UNMAP_DESTROY) be issued? Not if the slot
+ * names the root task or a thread the test depends on (or cannot be read). */
+bool destroy_allowed(uint64_t task, uint64_t sel);
 /* Issues one random call (sometimes mutating the root's UTCB first). */
 void stress_one(void);
 /* Re-reads which object type each of the root's slots 0..SLOT_CACHE-1 holds. */

@@ -209,6 +209,22 @@ unsigned victims_restore(void)
     return restored;
 }
 
+unsigned victims_destroy(void)
+{
+    unsigned destroyed = 0;
+    for (uint64_t sel = MASTER_FIRST + VICTIM_FIRST; sel <= MASTER_FIRST + victims_last; sel++) {
+        struct sys_cap_info info;
+        if (sys_task_cap_info(FERRY_ROOT_SEL_TASK, sel, &info) != FERRY_OK ||
+            (info.flags & FERRY_CAP_DEAD) || !destroy_allowed(FERRY_ROOT_SEL_TASK, sel))
+            continue;
+        long err = sys_task_unmap_flags(FERRY_ROOT_SEL_TASK, sel, FERRY_UNMAP_DESTROY);
+        CHECK(err == FERRY_OK || err == FERRY_E_INVAL, "destroying victim master %lu: %s",
+              (unsigned long)sel, ferry_error_name(err));
+        destroyed += err == FERRY_OK;
+    }
+    return destroyed;
+}
+
 static uint64_t spawn(void (*fn)(void *), uint64_t arg, unsigned prio, bool protect)
 {
     uint64_t sel = runtime_thread_spawn(fn, (void *)arg, prio);
