@@ -166,6 +166,8 @@ enum core_service {
 struct dataspace;
 struct rm;
 
+#define CORE_UTCB_PAGES ((FERRY_COMP_UTCB_END - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE)
+
 struct pd_state {
     uint32_t task_sel;               /* core's slot of the kernel task (R|W|...) */
     struct rm *space;                /* the address space (PD_ADDRESS_SPACE) */
@@ -173,9 +175,11 @@ struct pd_state {
     struct core_obj native;          /* OBJ_FREE until PD_NATIVE hands it out */
     bool native_given;               /* PD_NATIVE answers only once */
     struct dataspace *capmap_report; /* one page, PD_CAPMAP_REPORT */
-    uint64_t utcb_next;              /* next UTCB address: UTCB addresses are not reused
-                                        (a destroyed thread's page is free, but core does not
-                                        track which: documented limit) */
+    /* UTCB pages in [FERRY_COMP_UTCB_BASE, FERRY_COMP_UTCB_END): bit i set = page i
+     * belongs to a live thread. A killed thread's kernel object (and so its
+     * UTCB mapping) is destroyed before its bit is cleared, so a new thread
+     * may get the address at once. */
+    uint64_t utcb_used[CORE_UTCB_PAGES / 64];
 };
 
 struct session {

@@ -34,22 +34,54 @@ static struct thread *thread_slot_free(void)
     return NULL;
 }
 
+/* A free UTCB address of the PD (marked used), or 0 when all are taken. */
+static uint64_t utcb_alloc(struct pd_state *pd)
+{
+    for (uint64_t i = 0; i < CORE_UTCB_PAGES; i++)
+        if (!(pd->utcb_used[i / 64] & (1ull << (i % 64)))) {
+            pd->utcb_used[i / 64] |= 1ull << (i % 64);
+            return FERRY_COMP_UTCB_BASE + i * FERRY_PAGE_SIZE;
+        }
+    return 0;
+}
+
+/* Caller must have destroyed the kernel thread that used the page. */
+static void utcb_free(struct pd_state *pd, uint64_t utcb)
+{
+    uint64_t i = (utcb - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE;
+    if (utcb >= FERRY_COMP_UTCB_BASE && i < CORE_UTCB_PAGES)
+        pd->utcb_used[i / 64] &= ~(1ull << (i % 64));
+}
+
+/*
+ * Destroyed in the kernel: its UTCB goes back to the kernel pool, a fault it
+ * had pending at core's pager is withdrawn, RPC gates bound to it die; then
+ * its UTCB address is free for the PD's next thread.
+ */
+static void thread_kernel_destroy(struct thread *t, struct session *pd)
+{
+    core_destroy_kernel_object(t->ksel);
+    t->ksel = 0;
+    utcb_free(&pd->pd, t->utcb);
+    t->utcb = 0;
+}
+
 /* The kernel thread: created in the PD's task, configured; fills ksel, utcb, kobj_id. */
 static long thread_kernel_create(struct thread *t, struct session *pd, uint64_t prio)
 {
-    if (pd->pd.utcb_next >= FERRY_COMP_UTCB_END)
+    uint64_t utcb = utcb_alloc(&pd->pd);
+    if (!utcb)
         return FERRY_E_NOMEM;
     t->ksel = rpc_slot_alloc();
-    if (!t->ksel)
-        return FERRY_E_NOMEM;
-    long err = sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_THREAD, t->ksel, pd->pd.task_sel,
-                          pd->pd.utcb_next);
+    long err = t->ksel ? sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_THREAD, t->ksel,
+                                    pd->pd.task_sel, utcb)
+                       : FERRY_E_NOMEM;
     if (err) {
         rpc_slot_release(t->ksel);
+        utcb_free(&pd->pd, utcb);
         return err == FERRY_E_OCCUPIED ? err : FERRY_E_NOMEM;
     }
-    t->utcb = pd->pd.utcb_next;
-    pd->pd.utcb_next += FERRY_PAGE_SIZE; /* taken for good, even if the rest fails */
+    t->utcb = utcb;
     struct sys_cap_info info;
     if (prio > FERRY_CPU_PRIO_MAX)
         prio = FERRY_CPU_PRIO_MAX;
@@ -57,7 +89,7 @@ static long thread_kernel_create(struct thread *t, struct session *pd, uint64_t 
     if (!err)
         err = sys_thread_configure(t->ksel, pd->pd.pager.sel, pd->pd.pager.sel, prio, 0);
     if (err) {
-        rpc_slot_release(t->ksel);
+        thread_kernel_destroy(t, pd);
         return err;
     }
     t->kobj_id = info.id;
@@ -79,7 +111,7 @@ long cpu_thread_create(struct session *cpu, struct session *pd, uint64_t prio, c
     if (!err) {
         err = obj_publish_gate(&t->obj, OBJ_THREAD, &thread_iface, FERRY_ROOT_SEL_THREAD);
         if (err)
-            rpc_slot_release(t->ksel);
+            thread_kernel_destroy(t, pd);
     }
     if (err) {
         account_release(&cpu->account, CORE_THREAD_COST_RAM, 1);
@@ -96,10 +128,7 @@ void cpu_thread_kill(struct thread *t)
 {
     if (t->obj.kind != OBJ_THREAD)
         return;
-    /* destroyed in the kernel: its UTCB goes back to the kernel pool, a fault it
-     * had pending at core's pager is withdrawn, RPC gates bound to it die */
-    core_destroy_kernel_object(t->ksel);
-    t->ksel = 0;
+    thread_kernel_destroy(t, t->pd);
     account_release(&t->cpu->account, CORE_THREAD_COST_RAM, 1);
     obj_retire(&t->obj);
 }

@@ -96,7 +96,6 @@ long pd_open(struct session *s, const char *args)
 {
     (void)args;
     struct pd_state *pd = &s->pd;
-    pd->utcb_next = FERRY_COMP_UTCB_BASE;
     pd->task_sel = rpc_slot_alloc();
     long err = pd->task_sel ? FERRY_OK : FERRY_E_NOMEM;
     if (!err && sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, pd->task_sel, 0, 0)) {

@@ -244,6 +244,35 @@ static void test_threads(void)
     free_ram(E->pd, ds);
 }
 
+/* More threads than a PD has UTCB pages, one after the other: a killed
+ * thread's UTCB address goes to the next thread. */
+#define THREAD_CHURN (CORE_TEST_UTCB_PAGES + 52)
+#define CORE_TEST_UTCB_PAGES ((FERRY_COMP_UTCB_END - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE)
+
+static void test_thread_churn(void)
+{
+    unsigned ok = 0, same_utcb = 0;
+    uint64_t first_utcb = 0;
+    for (unsigned i = 0; i < THREAD_CHURN; i++) {
+        uint32_t t;
+        if (cpu_create_thread(E->cpu, E->pd, "churn", HELPER_PRIO, &t) != FERRY_OK)
+            break;
+        uint64_t badge = env_cap_badge(t);
+        if (rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL) == FERRY_OK) {
+            if (i == 0)
+                first_utcb = rpc_mr()[0];
+            same_utcb += rpc_mr()[0] == first_utcb;
+        }
+        rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
+        if (rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL) == FERRY_OK)
+            ok++;
+        env_cap_release(badge);
+    }
+    check(ok == THREAD_CHURN, "threads created and killed one after the other, more than a PD "
+                              "has UTCB pages");
+    check(same_utcb == THREAD_CHURN, "each got the UTCB address its predecessor gave back");
+}
+
 /* ---- faults ---- */
 
 static void wild_write(void *arg)
@@ -588,6 +617,7 @@ void component_construct(struct env *env)
     test_rom();
     test_timer();
     test_threads();
+    test_thread_churn();
     test_faults();
     test_managed();
     test_pd();
