@@ -238,7 +238,6 @@ struct session *session_of(void *object); /* dispatch's object -> session */
 struct session *session_from_cap(const struct rpc_request *req, unsigned i,
                                  enum core_service service);
 
-
 /* Services: open (session fields zeroed, label set; E_* on failure, having undone
  * what it did) and close (free everything the session owns). */
 extern const struct rpc_iface pd_iface, npd_iface, cpu_iface, thread_iface, rm_session_iface,

@@ -68,15 +68,6 @@ static long quota(uint32_t pd, uint64_t *ram_used, uint64_t *caps_used)
     return err;
 }
 
-static long free_ram(uint32_t pd, uint32_t ds)
-{
-    uint64_t badge = env_cap_badge(ds);
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(pd, FERRY_PD_FREE_RAM, 0, 1, NULL);
-    env_cap_release(badge);
-    return err;
-}
-
 /* ---- RAM, attach, quota ---- */
 
 static void test_ram(void)
@@ -115,7 +106,7 @@ static void test_ram(void)
     check(w[0] == 0, "fresh RAM is zeroed");
     check_err(rm_detach(E->rm, addr2 + 100), FERRY_OK, "detach by an address inside");
     check_err(rm_detach(E->rm, addr2), FERRY_E_NOENT, "detach it again");
-    check_err(free_ram(E->pd, ds), FERRY_OK, "PD_FREE_RAM while attached");
+    check_err(pd_free_ram(E->pd, ds), FERRY_OK, "PD_FREE_RAM while attached");
     quota(E->pd, &used2, NULL);
     check(used2 == used0, "RAM quota back after the free");
     check_err(rm_detach(E->rm, addr), FERRY_E_NOENT, "freeing detached it everywhere");
@@ -241,12 +232,12 @@ static void test_threads(void)
     check_err(rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL), FERRY_OK, "CPU_KILL_THREAD");
     check_err(rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL), FERRY_E_BADOBJ, "killed thread is dead");
     env_detach(E, addr);
-    free_ram(E->pd, ds);
+    pd_free_ram(E->pd, ds);
 }
 
 /* More threads than a PD has UTCB pages, one after the other: a killed
  * thread's UTCB address goes to the next thread. */
-#define THREAD_CHURN (CORE_TEST_UTCB_PAGES + 52)
+#define THREAD_CHURN         (CORE_TEST_UTCB_PAGES + 52)
 #define CORE_TEST_UTCB_PAGES ((FERRY_COMP_UTCB_END - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE)
 
 static void test_thread_churn(void)
@@ -381,7 +372,7 @@ static void test_managed(void)
     rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
     env_detach(E, addr);
     env_detach(E, local);
-    free_ram(E->pd, ram);
+    pd_free_ram(E->pd, ram);
     rpc_send_cap(0, map, FERRY_RIGHTS_ALL);
     check_err(rpc_call(rms, FERRY_RM_DESTROY, 0, 1, NULL), FERRY_OK, "RM_DESTROY");
     check_err(rpc_call(mds, FERRY_DS_INFO, 0, 0, NULL), FERRY_E_BADOBJ,
@@ -450,8 +441,8 @@ static void test_devices(void)
               FERRY_E_DENIED, "IO_MEM of the UART (not handed out)");
     check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x2000", 8192, 2, &io),
               FERRY_E_DENIED, "IO_MEM past a device window");
-    check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x1000", 8192, 2, &io),
-              FERRY_OK, "IO_MEM of virtio-mmio slot 0");
+    check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x1000", 8192, 2, &io), FERRY_OK,
+              "IO_MEM of virtio-mmio slot 0");
     check_err(rpc_get_cap(io, FERRY_IO_MEM_DATASPACE, &ds), FERRY_OK, "IO_MEM_DATASPACE");
     check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_EXEC, &addr), FERRY_E_NORIGHTS,
               "device memory is never executable");
@@ -603,7 +594,8 @@ static void test_log(void)
     uint64_t *mr = rpc_mr();
     mr[0] = 5;
     memcpy(&mr[1], "a\001b\n", 5);
-    check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_OK, "LOG_WRITE with a control byte");
+    check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_OK,
+              "LOG_WRITE with a control byte");
     mr[0] = 9;
     check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_E_INVAL,
               "LOG_WRITE longer than the words sent");

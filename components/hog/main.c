@@ -9,8 +9,35 @@
 
 #define HOG_CHUNK (64ul * 1024)
 
+static void idle(void *arg)
+{
+    (void)arg;
+    for (;;)
+        sys_sleep(FERRY_TIMEOUT_NEVER);
+}
+
+static uint64_t ram_used(struct env *env)
+{
+    return rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) ? 0 : rpc_mr()[1];
+}
+
+/* Threads until the CPU session's quota is used up; the failed attempt must
+ * give back the stack it had already allocated. */
+static void threads(struct env *env)
+{
+    unsigned long count = 0;
+    long err;
+    while (env_thread_spawn(env, "idle", 100, idle, NULL, &err))
+        count++;
+    uint64_t before = ram_used(env);
+    uint32_t none = env_thread_spawn(env, "idle", 100, idle, NULL, &err);
+    printf("threads: %lu, then %s; the failed spawn left %s\n", count, ferry_error_name(err),
+           !none && ram_used(env) == before ? "nothing behind" : "MEMORY CHARGED");
+}
+
 void component_construct(struct env *env)
 {
+    threads(env);
     unsigned long chunks = 0;
     while (malloc(HOG_CHUNK))
         chunks++;

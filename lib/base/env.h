@@ -97,6 +97,8 @@ void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate);
 /* A fresh RAM dataspace of `bytes` attached at FERRY_RM_ANY (read-write);
  * returns its address or NULL (err says why), the dataspace in *ds. */
 void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *err);
+/* Detaches and frees what env_alloc_attached returned. */
+void env_free_attached(struct env *env, void *addr, uint32_t ds);
 long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
                 unsigned flags, uint64_t *addr);
 long env_detach(struct env *env, uint64_t addr);
@@ -105,6 +107,8 @@ long rm_attach(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t of
                unsigned flags, uint64_t *addr);
 long rm_detach(uint32_t rm, uint64_t addr);
 long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds);
+/* PD_FREE_RAM, and the dataspace's capability dropped. */
+long pd_free_ram(uint32_t pd, uint32_t ds);
 /* An RPC without arguments whose result is one capability, imported. */
 long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
 

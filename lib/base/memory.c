@@ -64,6 +64,15 @@ long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
     return err ? err : env_import_cap(&res, ds);
 }
 
+long pd_free_ram(uint32_t pd, uint32_t ds)
+{
+    uint64_t badge = env_cap_badge(ds);
+    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
+    long err = rpc_call(pd, FERRY_PD_FREE_RAM, 0, 1, NULL);
+    env_cap_release(badge);
+    return err;
+}
+
 void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *err)
 {
     uint64_t addr;
@@ -71,7 +80,17 @@ void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *er
     if (*err)
         return NULL;
     *err = env_attach(env, *ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr);
-    return *err ? NULL : (void *)addr;
+    if (*err) {
+        pd_free_ram(env->pd, *ds); /* nothing half-made stays charged */
+        return NULL;
+    }
+    return (void *)addr;
+}
+
+void env_free_attached(struct env *env, void *addr, uint32_t ds)
+{
+    env_detach(env, (uint64_t)addr);
+    pd_free_ram(env->pd, ds);
 }
 
 /* Extends the attached part of the heap to cover `end`. Caller holds heap_lock. */
@@ -83,8 +102,10 @@ static int heap_grow(uint64_t end)
         uint32_t ds;
         if (heap_mapped + chunk > BASE_HEAP_END || pd_alloc_ram(heap_env->pd, chunk, &ds))
             return -1;
-        if (env_attach(heap_env, ds, heap_mapped, chunk, 0, FERRY_RM_WRITE, NULL))
+        if (env_attach(heap_env, ds, heap_mapped, chunk, 0, FERRY_RM_WRITE, NULL)) {
+            pd_free_ram(heap_env->pd, ds);
             return -1;
+        }
         heap_mapped += chunk;
     }
     return 0;

@@ -62,11 +62,21 @@ uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void
     memcpy(spawn->tls, __tls_base, (uint64_t)__tdata_size); /* .tbss: the page is zeroed */
 
     *err = cpu_create_thread(env->cpu, env->pd, name, prio, &thread);
-    if (*err)
+    if (*err) {
+        env_free_attached(env, stack, ds);
         return 0;
+    }
     uint64_t *mr = rpc_mr();
     mr[0] = (uint64_t)base_thread_entry;
     mr[1] = (uint64_t)spawn;
     *err = rpc_call(thread, FERRY_THREAD_START, 2, 0, NULL);
-    return *err ? 0 : thread;
+    if (*err) {
+        uint64_t badge = env_cap_badge(thread);
+        rpc_send_cap(0, thread, FERRY_RIGHTS_ALL);
+        rpc_call(env->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+        env_cap_release(badge);
+        env_free_attached(env, stack, ds);
+        return 0;
+    }
+    return thread;
 }
