@@ -28,13 +28,10 @@
  * Every server replies with one word, BENCH_REPLY_WORD, so the bare and the
  * framework round trips move the same message.
  */
-#include "bench.h"
+#include "bench_rpc.h"
+#include <bench.h>
 #include <ferry/iface/pd.h>
 #include <stdio.h>
-
-#define BENCH_WARMUP     100u
-#define BENCH_ITERATIONS 1000u
-#define BENCH_MAX        10
 
 /* donations of the sessions opened in the loop (a core session costs one
  * page and one capability of its donation; the server takes none) */
@@ -50,28 +47,16 @@ struct footprint {
     uint32_t capmap_entries;
 };
 
-struct result {
-    const char *name;
-    uint64_t avg, min;
+/* The framework's checks beside each measurement. */
+struct check {
     unsigned failed; /* operations that did not return what they must */
     bool leaked;     /* the footprint after the runs differs from before */
     struct footprint before, after;
 };
 
-static struct result results[BENCH_MAX];
-static unsigned result_count;
-static uint64_t read_overhead; /* instructions of an empty measurement */
-static unsigned failures;      /* of the operation being measured */
-
-typedef void (*op_fn)(void);
-
-static uint64_t measure_once(op_fn op)
-{
-    uint64_t before = sys_instret();
-    op();
-    uint64_t after = sys_instret();
-    return after - before;
-}
+static struct bench_table table;
+static struct check checks[BENCH_MAX];
+static unsigned failures; /* of the operation being measured */
 
 static struct env *env;
 
@@ -85,32 +70,17 @@ static struct footprint footprint(void)
     return f;
 }
 
-static void bench(const char *name, op_fn op)
+static void bench(const char *name, bench_op op)
 {
     failures = 0;
     struct footprint before = footprint();
-    for (unsigned i = 0; i < BENCH_WARMUP; i++)
-        op();
-    uint64_t sum = 0, min = UINT64_MAX;
-    for (unsigned i = 0; i < BENCH_ITERATIONS; i++) {
-        uint64_t n = measure_once(op) - read_overhead;
-        sum += n;
-        min = n < min ? n : min;
-    }
+    unsigned i = table.count;
+    if (!bench_run(&table, name, op, NULL))
+        return;
     struct footprint after = footprint();
     bool leaked = after.ram_used != before.ram_used || after.caps_used != before.caps_used ||
                   after.capmap_entries != before.capmap_entries;
-    if (result_count < BENCH_MAX)
-        results[result_count++] =
-            (struct result){name, sum / BENCH_ITERATIONS, min, failures, leaked, before, after};
-}
-
-static uint64_t result_of(const char *name)
-{
-    for (unsigned i = 0; i < result_count; i++)
-        if (results[i].name == name)
-            return results[i].avg;
-    return 0;
+    checks[i] = (struct check){failures, leaked, before, after};
 }
 
 /* ---- operations (their targets are set before each benchmark) ---- */
@@ -127,7 +97,6 @@ static struct rpc_pool local_pool;
 static struct rpc_ep local_ep = {.pool = &local_pool};
 static struct bench_object local_object = {.obj = {.iface = &bench_iface, .self = &local_object}};
 
-static void op_empty(void) {}
 
 static void op_ipc_raw(void)
 {
@@ -195,38 +164,21 @@ static uint32_t local_rpc_server(void)
 
 /* ---- results ---- */
 
-static void print_results(void)
-{
-    printf("bench: %u iterations per operation after %u warm-up; %lu instr of rdinstret "
-           "overhead subtracted\n",
-           BENCH_ITERATIONS, BENCH_WARMUP, (unsigned long)read_overhead);
-    for (unsigned i = 0; i < result_count; i++)
-        printf("bench: %-34s %6lu instr/op (min %lu)\n", results[i].name,
-               (unsigned long)results[i].avg, (unsigned long)results[i].min);
-}
-
-/* a / b with two decimals, without floating point */
-static void print_ratio(const char *what, uint64_t a, uint64_t b)
-{
-    uint64_t centi = b ? (a * 100 + b / 2) / b : 0;
-    printf("bench: ratio %s %lu.%02lu\n", what, (unsigned long)(centi / 100),
-           (unsigned long)(centi % 100));
-}
-
 /* Reports every benchmark whose operations did not all succeed or left
  * something behind; returns how many. */
 static unsigned report_failures(void)
 {
     unsigned bad = 0;
-    for (unsigned i = 0; i < result_count; i++) {
-        const struct result *r = &results[i];
+    for (unsigned i = 0; i < table.count; i++) {
+        const struct check *r = &checks[i];
+        const char *name = table.results[i].name;
         if (r->failed)
-            printf("%s: %u of %u operations failed\n", r->name, r->failed,
+            printf("%s: %u of %u operations failed\n", name, r->failed,
                    BENCH_WARMUP + BENCH_ITERATIONS);
         if (r->leaked)
             printf("%s failed to clean up: PD RAM used %lu -> %lu, caps used %lu -> %lu, "
                    "capability map entries %u -> %u\n",
-                   r->name, (unsigned long)r->before.ram_used, (unsigned long)r->after.ram_used,
+                   name, (unsigned long)r->before.ram_used, (unsigned long)r->after.ram_used,
                    (unsigned long)r->before.caps_used, (unsigned long)r->after.caps_used,
                    r->before.capmap_entries, r->after.capmap_entries);
         bad += r->failed || r->leaked;
@@ -245,11 +197,7 @@ static const char *const SESSION_SIBLING = "session_open_close_sibling";
 void bench_client(struct env *e)
 {
     env = e;
-    read_overhead = UINT64_MAX;
-    for (unsigned i = 0; i < BENCH_WARMUP; i++) {
-        uint64_t n = measure_once(op_empty);
-        read_overhead = n < read_overhead ? n : read_overhead;
-    }
+    bench_calibrate(&table);
 
     /* every thread, gate and session exists before the first measurement */
     long err;
@@ -286,14 +234,14 @@ void bench_client(struct env *e)
     session_caps = BENCH_SESSION_CAPS;
     bench(SESSION_SIBLING, op_session_open_close);
 
-    print_results();
-    print_ratio("rpc_same_task/ipc_raw_same_task", result_of(RPC_SAME), result_of(IPC_SAME));
-    print_ratio("rpc_cross_task/ipc_raw_cross_task", result_of(RPC_CROSS), result_of(IPC_CROSS));
-    print_ratio("rpc_cross_task/rpc_same_task", result_of(RPC_CROSS), result_of(RPC_SAME));
-    print_ratio("session_open_close_core/ipc_raw_same_task", result_of(SESSION_CORE),
-                result_of(IPC_SAME));
-    print_ratio("session_open_close_sibling/ipc_raw_same_task", result_of(SESSION_SIBLING),
-                result_of(IPC_SAME));
+    bench_print(&table);
+    bench_print_ratio("rpc_same_task/ipc_raw_same_task", bench_result_of(&table, RPC_SAME), bench_result_of(&table, IPC_SAME));
+    bench_print_ratio("rpc_cross_task/ipc_raw_cross_task", bench_result_of(&table, RPC_CROSS), bench_result_of(&table, IPC_CROSS));
+    bench_print_ratio("rpc_cross_task/rpc_same_task", bench_result_of(&table, RPC_CROSS), bench_result_of(&table, RPC_SAME));
+    bench_print_ratio("session_open_close_core/ipc_raw_same_task", bench_result_of(&table, SESSION_CORE),
+                bench_result_of(&table, IPC_SAME));
+    bench_print_ratio("session_open_close_sibling/ipc_raw_same_task", bench_result_of(&table, SESSION_SIBLING),
+                bench_result_of(&table, IPC_SAME));
     unsigned bad = report_failures();
     printf("bench: done\n");
     env_exit(env, bad ? 1 : 0);

@@ -3,7 +3,7 @@
  * dispatch, gates to threads, the bare-IPC server thread, and the choice of
  * role.
  */
-#include "bench.h"
+#include "bench_rpc.h"
 #include <ferry/iface/pd.h>
 #include <stdio.h>
 #include <string.h>

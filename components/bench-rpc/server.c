@@ -4,7 +4,7 @@
  * framework's path (init, the ROOT interface, a gate from core) and no
  * allocator. Every session hands out the same bare-IPC gate.
  */
-#include "bench.h"
+#include "bench_rpc.h"
 #include <root.h>
 #include <stdio.h>
 

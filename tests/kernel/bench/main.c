@@ -1,62 +1,22 @@
 /*
- * Kernel micro-benchmarks in guest instructions (`make bench`).
- *
- * Each operation runs BENCH_WARMUP times unmeasured, then BENCH_ITERATIONS
- * times between two rdinstret reads. Under QEMU -icount shift=0 the counter
- * is exact and counts every instruction of every privilege level (user,
- * kernel, OpenSBI), which is the real cost of an operation; the cost of the
- * two reads themselves is measured first and subtracted. Results are printed
- * only after all measurements, so console output cannot shift anything.
+ * Kernel micro-benchmarks in guest instructions (`make bench`); the method is
+ * lib/sys/bench.h's.
  */
+#include <bench.h>
 #include <runtime.h>
 #include <stdio.h>
-
-#define BENCH_WARMUP     100u
-#define BENCH_ITERATIONS 1000u
-#define BENCH_MAX        10
 
 #define SERVER_PRIO 150u /* above the root (100): a server is always back in its wait */
 #define VICTIM_PRIO 50u
 #define FAULT_VA    0x58000000ul /* never mapped except by the pager */
 #define OTHER_UTCB  0x00900000ul
 
-struct result {
-    const char *name;
-    uint64_t avg, min;
-};
+typedef bench_op op_fn;
+static struct bench_table table;
 
-static struct result results[BENCH_MAX];
-static unsigned result_count;
-static uint64_t read_overhead; /* instructions of an empty measurement */
-
-typedef void (*op_fn)(void);
-
-static uint64_t measure_once(op_fn op)
-{
-    uint64_t before = sys_instret();
-    op();
-    uint64_t after = sys_instret();
-    return after - before;
-}
-
-/* Measures op; reset (if any) runs unmeasured after each op. */
 static void bench_reset(const char *name, op_fn op, op_fn reset)
 {
-    for (unsigned i = 0; i < BENCH_WARMUP; i++) {
-        op();
-        if (reset)
-            reset();
-    }
-    uint64_t sum = 0, min = UINT64_MAX;
-    for (unsigned i = 0; i < BENCH_ITERATIONS; i++) {
-        uint64_t n = measure_once(op) - read_overhead;
-        if (reset)
-            reset();
-        sum += n;
-        min = n < min ? n : min;
-    }
-    CHECK(result_count < BENCH_MAX, "too many benchmarks");
-    results[result_count++] = (struct result){name, sum / BENCH_ITERATIONS, min};
+    CHECK(bench_run(&table, name, op, reset), "too many benchmarks");
 }
 
 static void bench(const char *name, op_fn op)
@@ -64,19 +24,7 @@ static void bench(const char *name, op_fn op)
     bench_reset(name, op, 0);
 }
 
-static uint64_t result_of(const char *name)
-{
-    for (unsigned i = 0; i < result_count; i++)
-        if (results[i].name == name)
-            return results[i].avg;
-    return 0;
-}
-
 /* ---- operations ---- */
-
-static void op_empty(void)
-{
-}
 
 static void op_null_syscall(void)
 {
@@ -224,25 +172,6 @@ static uint64_t other_task_server(const struct ferry_bootinfo *bi)
     return thread;
 }
 
-static void print_results(void)
-{
-    printf("bench: %u iterations per operation after %u warm-up; %lu instr of rdinstret "
-           "overhead subtracted\n",
-           BENCH_ITERATIONS, BENCH_WARMUP, (unsigned long)read_overhead);
-    for (unsigned i = 0; i < result_count; i++)
-        printf("bench: %-34s %6lu instr/op (min %lu)\n", results[i].name,
-               (unsigned long)results[i].avg, (unsigned long)results[i].min);
-}
-
-/* a / b with two decimals, without floating point */
-static void print_ratio(const char *what, uint64_t a, uint64_t b)
-{
-    CHECK(b, "ratio %s: divisor is 0", what);
-    uint64_t centi = (a * 100 + b / 2) / b;
-    printf("bench: ratio %s %lu.%02lu\n", what, (unsigned long)(centi / 100),
-           (unsigned long)(centi % 100));
-}
-
 static const char *const NULL_SYSCALL = "null_syscall";
 static const char *const IPC_SAME = "ipc_call_reply_same_task";
 static const char *const IPC_CROSS = "ipc_call_reply_cross_task";
@@ -251,11 +180,7 @@ int root_main(const struct ferry_bootinfo *bi)
 {
     uint64_t a = sys_instret(), b = sys_instret();
     CHECK(b > a, "rdinstret does not count (%lu, %lu)", (unsigned long)a, (unsigned long)b);
-    read_overhead = UINT64_MAX;
-    for (unsigned i = 0; i < BENCH_WARMUP; i++) {
-        uint64_t n = measure_once(op_empty);
-        read_overhead = n < read_overhead ? n : read_overhead;
-    }
+    bench_calibrate(&table);
 
     /* every thread and object exists before the first measurement */
     uint64_t *fault_page = runtime_alloc_pages(1);
@@ -286,11 +211,11 @@ int root_main(const struct ferry_bootinfo *bi)
           faults_resolved);
     bench("thread_read_write_suspended", op_thread_read_write);
 
-    print_results();
-    print_ratio("ipc_call_reply_same_task/null_syscall", result_of(IPC_SAME),
-                result_of(NULL_SYSCALL));
-    print_ratio("ipc_call_reply_cross_task/ipc_call_reply_same_task", result_of(IPC_CROSS),
-                result_of(IPC_SAME));
+    bench_print(&table);
+    bench_print_ratio("ipc_call_reply_same_task/null_syscall", bench_result_of(&table, IPC_SAME),
+                bench_result_of(&table, NULL_SYSCALL));
+    bench_print_ratio("ipc_call_reply_cross_task/ipc_call_reply_same_task", bench_result_of(&table, IPC_CROSS),
+                bench_result_of(&table, IPC_SAME));
     printf("bench: done\n");
     return 0;
 }
