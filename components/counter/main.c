@@ -4,18 +4,11 @@
  * must agree at the end. Argument "ticks" (default 5).
  */
 #include <ferry/iface/timer.h>
-#include <env.h>
+#include <client.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define COUNTER_PERIOD_US 20000ul
-
-static long timer_call(uint32_t timer, unsigned op, uint64_t arg)
-{
-    rpc_mr()[0] = arg;
-    return rpc_call(timer, op, op == FERRY_TIMER_ONESHOT || op == FERRY_TIMER_PERIODIC ? 1 : 0, 0,
-                    NULL);
-}
 
 static void fail(struct env *env, const char *what, long err)
 {
@@ -34,24 +27,23 @@ void component_construct(struct env *env)
         fail(env, "Timer session", err);
     if ((err = env_signal_alloc(env, &signal, &badge)))
         fail(env, "signal", err);
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    if ((err = rpc_call(timer, FERRY_TIMER_SIGH, 0, 1, NULL)))
+    if ((err = timer_sigh(timer, signal)))
         fail(env, "TIMER_SIGH", err);
 
     uint64_t *history = malloc(want * sizeof(uint64_t)); /* heap state */
     if (!history)
         fail(env, "malloc", FERRY_E_QUOTA);
-    if ((err = timer_call(timer, FERRY_TIMER_PERIODIC, COUNTER_PERIOD_US)))
+    if ((err = timer_periodic(timer, COUNTER_PERIOD_US)))
         fail(env, "TIMER_PERIODIC", err);
     unsigned ticks = 0; /* stack state */
     while (ticks < want) {
         if ((err = sys_irq_wait(signal, FERRY_TIMEOUT_NEVER)))
             fail(env, "waiting for the signal", err);
-        timer_call(timer, FERRY_TIMER_ELAPSED, 0);
-        history[ticks++] = rpc_mr()[0];
+        if ((err = timer_elapsed_us(timer, &history[ticks++])))
+            fail(env, "TIMER_ELAPSED", err);
         printf("tick %u\n", ticks);
     }
-    timer_call(timer, FERRY_TIMER_STOP, 0);
+    timer_stop(timer);
 
     unsigned ordered = 1;
     for (unsigned i = 1; i < ticks; i++)
@@ -59,7 +51,7 @@ void component_construct(struct env *env)
     printf("%u ticks on the stack, %u spaced timestamps on the heap: %s\n", ticks, ticks,
            ordered ? "consistent" : "INCONSISTENT");
 
-    if ((err = timer_call(timer, FERRY_TIMER_ONESHOT, 5000)))
+    if ((err = timer_oneshot(timer, 5000)))
         fail(env, "TIMER_ONESHOT", err);
     if ((err = sys_irq_wait(signal, 1000 * 1000)))
         fail(env, "one-shot timeout", err);

@@ -9,9 +9,9 @@
 #include "config.h"
 #include "routing.h"
 #include <child.h>
+#include <client.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/pd.h>
-#include <ferry/iface/rom.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,26 +32,14 @@ static void report_config_error(void *ctx, const char *file, unsigned line, cons
 static int read_config(struct env *env)
 {
     uint32_t rom;
-    long err = env_session(env, "ROM", "config", "name=" INIT_CONFIG_MODULE, 64 * 1024, 4, &rom);
+    uint64_t addr, size;
+    long err = rom_attach(env, INIT_CONFIG_MODULE, 64 * 1024, &rom, &addr, &size);
     if (err) {
         printf("no configuration: ROM '%s': %s\n", INIT_CONFIG_MODULE, ferry_error_name(err));
         return 0;
     }
-    struct rpc_result res;
-    uint64_t addr = 0;
-    err = rpc_call(rom, FERRY_ROM_DATASPACE, 0, 0, &res);
-    uint64_t size = err ? 0 : rpc_mr()[0];
-    uint32_t ds = err ? 0 : env_import_result(&res);
-    if (!err)
-        err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
-    if (err) {
-        printf("cannot read '%s': %s\n", INIT_CONFIG_MODULE, ferry_error_name(err));
-        return 0;
-    }
     config_parse(&config, INIT_CONFIG_MODULE, (const char *)addr, size, report_config_error, NULL);
-    env_detach(env, addr);
-    env_cap_release(res.cap_badge[0]);
-    env_session_close(env, rom);
+    rom_detach(env, rom, addr);
     return 1;
 }
 

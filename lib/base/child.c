@@ -1,4 +1,5 @@
 #include "child.h"
+#include "client.h"
 #include <elf/elf.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/parent.h>
@@ -77,35 +78,22 @@ static long load_elf(struct env *env, struct child *child, const struct elf_imag
 static long load_binary(struct env *env, struct child *child, const char *binary, uint64_t *entry,
                         const char **what)
 {
-    char args[FERRY_ARGS_MAX] = "name=";
-    strncat(args, binary, sizeof(args) - 6);
-    uint32_t rom, ds;
-    uint64_t addr;
+    uint32_t rom;
+    uint64_t addr, size;
     *what = "ROM session";
-    long err = env_session(env, "ROM", child->name, args, CHILD_ROM_RAM, CHILD_ROM_CAPS, &rom);
+    long err = rom_attach(env, binary, CHILD_ROM_RAM, &rom, &addr, &size);
     if (err)
         return err;
-    struct rpc_result res;
-    err = rpc_call(rom, FERRY_ROM_DATASPACE, 0, 0, &res);
-    ds = err ? 0 : env_import_result(&res);
-    uint64_t size = rpc_mr()[0];
-    if (!err)
-        err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
-    if (!err) {
-        struct elf_image img;
-        int r = elf_open(&img, (const void *)addr, size);
-        if (r < 0) {
-            *what = elf_error_name(r);
-            err = FERRY_E_INVAL;
-        } else {
-            *entry = img.entry;
-            err = load_elf(env, child, &img, what);
-        }
-        env_detach(env, addr);
+    struct elf_image img;
+    int r = elf_open(&img, (const void *)addr, size);
+    if (r < 0) {
+        *what = elf_error_name(r);
+        err = FERRY_E_INVAL;
+    } else {
+        *entry = img.entry;
+        err = load_elf(env, child, &img, what);
     }
-    if (ds)
-        env_cap_release(env_cap_badge(ds));
-    env_session_close(env, rom);
+    rom_detach(env, rom, addr);
     return err;
 }
 

@@ -21,7 +21,6 @@
 #define CHILD_LOG_CAPS 2
 #define CHILD_STACK    (64ul * 1024)
 #define CHILD_ROM_RAM  (4ul << 20) /* quota lent to the ROM session while loading */
-#define CHILD_ROM_CAPS 4
 #define CHILD_PRIO     100
 
 struct child_config {
