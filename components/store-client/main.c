@@ -64,6 +64,10 @@ static void relay(uint32_t obj)
         FAIL_IF(err, "RELAY_GIVE");
         printf("peer read %lu\n", (unsigned long)rpc_mr()[0]);
     }
+    /* a capability without a badge (our own task) is refused, not mistaken for another */
+    rpc_send_cap(0, FERRY_COMP_SEL_TASK, FERRY_RIGHT_R);
+    printf("peer given a capability without a badge: %s\n",
+           ferry_error_name(rpc_call(peer, RELAY_GIVE, 0, 1, NULL)));
     FAIL_IF(env_session_close(env, peer), "closing Relay");
 }
 

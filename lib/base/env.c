@@ -34,6 +34,10 @@ uint32_t env_cap_import(uint32_t slot, uint64_t badge)
     uint32_t held = 0;
     if (!slot)
         return 0;
+    if (!badge) { /* no badge, no identity: it could not be told from others */
+        rpc_slot_release(slot);
+        return 0;
+    }
     lock_acquire(&cap_lock);
     int r = capmap_adopt(env_capmap, badge, slot, &held);
     lock_release(&cap_lock);

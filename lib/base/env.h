@@ -64,7 +64,8 @@ extern struct capmap *env_capmap;
  * Takes ownership of a capability that arrived in `slot` with `badge`. If the
  * badge is known, the new slot is freed and the existing one returned with one
  * more reference; otherwise the capability is entered into the map. Returns
- * the slot that now stands for the object (0 if the map is full: the
+ * the slot that now stands for the object (0 if the map is full, or the
+ * capability has no badge, i.e. is not a gate or signal from core: the
  * capability is dropped).
  */
 uint32_t env_cap_import(uint32_t slot, uint64_t badge);
