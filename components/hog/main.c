@@ -21,6 +21,11 @@ static uint64_t ram_used(struct env *env)
     return rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) ? 0 : rpc_mr()[1];
 }
 
+static uint64_t caps_used(struct env *env)
+{
+    return rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) ? 0 : rpc_mr()[3];
+}
+
 /* Threads until the CPU session's quota is used up; the failed attempt must
  * give back the stack it had already allocated. */
 static void threads(struct env *env)
@@ -33,6 +38,13 @@ static void threads(struct env *env)
     uint32_t none = env_thread_spawn(env, "idle", 100, idle, NULL, &err);
     printf("threads: %lu, then %s; the failed spawn left %s\n", count, ferry_error_name(err),
            !none && ram_used(env) == before ? "nothing behind" : "MEMORY CHARGED");
+
+    /* a signal handler needs a thread too: its signal and gate must be given back */
+    static struct signal_handler handler;
+    uint64_t caps = caps_used(env), ram = ram_used(env);
+    err = env_signal_handler(env, &handler, idle, NULL);
+    printf("signal handler without a thread: %s; it left %s\n", ferry_error_name(err),
+           caps_used(env) == caps && ram_used(env) == ram ? "nothing behind" : "MEMORY CHARGED");
 }
 
 void component_construct(struct env *env)

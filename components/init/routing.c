@@ -73,21 +73,11 @@ static long forward_to_child(struct init_child_state *server, const char *servic
                             INIT_SERVER_TIMEOUT, res);
 }
 
-static void words_copy(uint64_t *dst, const uint64_t *src, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        dst[i] = src[i];
-}
-
 static long do_session(struct init_child_state *c, struct rpc_request *req)
 {
     char service[FERRY_NAME_MAX], label[FERRY_LABEL_MAX], full[FERRY_LABEL_MAX];
-    /* Kept aside: any RPC made before forwarding (a log line is one) reuses
-     * the UTCB's message words. */
-    uint64_t request[FERRY_SESSION_WORDS];
-    words_copy(request, req->mr, FERRY_SESSION_WORDS);
-    rpc_get_string(request + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, service);
-    rpc_get_string(request + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, label);
+    rpc_get_string(req->mr + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, service);
+    rpc_get_string(req->mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, label);
     const struct init_route *route = config_route(c->cfg, service);
     struct init_session *slot = session_free_entry(c);
     if (route->target == ROUTE_DENIED) {
@@ -104,8 +94,7 @@ static long do_session(struct init_child_state *c, struct rpc_request *req)
         snprintf(full, sizeof(full), "%s -> %s", c->cfg->name, label);
     else
         snprintf(full, sizeof(full), "%s", c->cfg->name);
-    rpc_put_string(request + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, full);
-    words_copy(req->mr, request, FERRY_SESSION_WORDS);
+    rpc_put_string(req->mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, full);
 
     struct rpc_result res;
     struct init_child_state *server = NULL;

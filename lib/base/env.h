@@ -140,7 +140,6 @@ struct signal_handler {
     uint32_t signal; /* slot of the signal capability (give it to a source) */
     uint64_t badge;  /* the signal's badge */
     uint32_t gate;   /* the helper's way into the entrypoint */
-    uint64_t count;  /* triggers delivered */
 };
 long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *), void *arg);
 

@@ -1,8 +1,9 @@
 /*
  * A lock for threads of one task. One hart and preemptive scheduling: a
- * thread that finds the lock taken yields, so the holder can run and release
- * it (the holder may have a lower priority: yielding then only helps after
- * its time slice, which is why critical sections here stay a few lines long).
+ * thread that finds the lock taken sleeps briefly, so the holder can run and
+ * release it even if its priority is lower (a plain yield would only hand
+ * the hart to threads of the same priority). Critical sections stay a few
+ * lines long.
  */
 #ifndef FERRY_BASE_LOCK_H
 #define FERRY_BASE_LOCK_H

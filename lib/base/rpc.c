@@ -199,7 +199,6 @@ uint64_t rpc_ep_handle(struct rpc_ep *ep, uint64_t tag, uint64_t badge)
     long err = obj ? rpc_check(obj->iface, &req, tag) : FERRY_E_BADOBJ;
     if (err == FERRY_OK)
         err = obj->iface->dispatch(obj->self, &req);
-    ep->served++;
 
     for (unsigned i = 0; i < req.caps && i < FERRY_MSG_CAPS; i++)
         if (req.cap_slot[i] && !req.cap_kept[i])

@@ -79,8 +79,8 @@ struct rpc_iface {
     /* Runs the operation. Reads arguments from req->mr, writes results to the
      * same words, adds reply capabilities with rpc_reply_cap, returns an error
      * code or RPC_NO_REPLY. req->mr is the thread's UTCB: any RPC the
-     * operation makes itself, printf to LOG included, overwrites it, so read
-     * every argument first and write results last. */
+     * operation makes itself overwrites it, so read every argument first and
+     * write results last (printf is the exception: it restores the words). */
     long (*dispatch)(void *object, struct rpc_request *req);
 };
 
@@ -107,7 +107,6 @@ void rpc_reply_cap(struct rpc_request *req, uint64_t slot, uint64_t rights);
 
 struct rpc_ep {
     struct rpc_pool *pool;
-    uint64_t served; /* requests handled: for statistics */
 };
 
 /* Serves requests forever. */

@@ -13,7 +13,6 @@ static long signal_dispatch(void *self, struct rpc_request *req)
 {
     (void)req;
     struct signal_handler *h = self;
-    h->count++;
     h->fn(h->arg);
     return FERRY_OK;
 }
@@ -48,12 +47,16 @@ long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(vo
         return err;
     h->fn = fn;
     h->arg = arg;
-    h->count = 0;
     h->obj.iface = &signal_iface;
     h->obj.self = h;
     h->gate = env_rpc_register(env, &h->obj, &err);
-    if (!h->gate)
-        return err;
-    return env_thread_spawn(env, "signal", SIGNAL_THREAD_PRIO, signal_thread, h, &err) ? FERRY_OK
-                                                                                       : err;
+    if (h->gate && env_thread_spawn(env, "signal", SIGNAL_THREAD_PRIO, signal_thread, h, &err))
+        return FERRY_OK;
+    /* nothing half-made stays charged */
+    if (h->gate)
+        env_rpc_unregister(env, &h->obj, h->gate);
+    rpc_send_cap(0, h->signal, FERRY_RIGHTS_ALL);
+    rpc_call(env->pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL);
+    env_cap_release(h->badge);
+    return err;
 }

@@ -2,6 +2,10 @@
  * picolibc's stdout and stderr on the component's LOG session: each thread
  * collects a line in its own buffer (thread-local, so threads never mix
  * their output) and sends it with one LOG_WRITE.
+ *
+ * Logging leaves the thread's message words as it found them, so an RPC
+ * operation may print between reading its arguments and writing its results
+ * (and a parent may print before forwarding a request it received).
  */
 #include "env.h"
 #include <ferry/iface/log.h>
@@ -17,12 +21,16 @@ static void line_flush(void)
 {
     if (!line_len || !log_session)
         return;
-    uint64_t *mr = rpc_mr();
+    uint64_t *mr = rpc_mr(), saved[FERRY_MSG_WORDS];
+    unsigned words = 1 + (line_len + 7) / 8;
+    for (unsigned i = 0; i < words; i++)
+        saved[i] = mr[i];
     mr[0] = line_len;
     memcpy(&mr[1], line, line_len);
-    unsigned words = 1 + (line_len + 7) / 8;
     line_len = 0;
-    rpc_call(log_session, FERRY_LOG_WRITE, words, 0, NULL);
+    rpc_call(log_session, FERRY_LOG_WRITE, words, 0, NULL); /* the reply carries no words */
+    for (unsigned i = 0; i < words; i++)
+        mr[i] = saved[i];
 }
 
 static int log_putc(char c, FILE *f)
