@@ -30,13 +30,12 @@
 #include <ferry/component.h>
 #include <ferry/error.h>
 #include <ferry/iface/cpu.h>
+#include <ferry/macros.h>
 #include <ferry/rpc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-#define ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
 #define PAGE_ROUND_UP(x)                (((x) + FERRY_PAGE_SIZE - 1) & ~(FERRY_PAGE_SIZE - 1))
 #define PAGE_ALIGNED(x)                 (((x) & (FERRY_PAGE_SIZE - 1)) == 0)
 

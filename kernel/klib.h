@@ -3,6 +3,7 @@
 #define KERNEL_KLIB_H
 
 #include <stdarg.h>
+#include <ferry/macros.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,5 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
             panic("assertion '%s' failed at %s:%d", #cond, __FILE__, __LINE__);                   \
     } while (0)
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -4,12 +4,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <ferry/macros.h>
 
 struct list {
     struct list *prev, *next;
 };
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void list_init(struct list *head)
 {

@@ -3,7 +3,7 @@
 # the `bench:` lines of their logs (tools/bench):
 #   bench/kernel.scn     the kernel's hot paths (root task tests/kernel/bench)
 #   bench/framework.scn  RPC and sessions of the component framework next to
-#                        bare IPC (component components/bench-rpc under init;
+#                        bare IPC (component tests/components/bench-rpc under init;
 #                        its lines arrive through LOG, tools/bench strips the
 #                        "[init -> bench-rpc] " prefix)
 # Not part of `make test`: bench/ is not scenarios/.

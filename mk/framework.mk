@@ -1,5 +1,5 @@
 # The component framework: core (the root task, core/), the base library
-# (lib/base/) and the components (components/NAME/ -> NAME.elf).
+# (lib/base/) and the components (components/NAME/ and tests/components/NAME/ -> NAME.elf).
 #
 # Core is a root task: it links the kernel-test runtime (lib/sys) for its
 # start, console and page allocator, plus the RPC part of the base library.
@@ -22,15 +22,17 @@ BASE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(BASE_SRCS))
 COMPONENT_LDFLAGS := $(USER_ARCH) -specs=picolibc.specs -nostartfiles -T lib/sys/user.ld \
                      -Wl,--gc-sections -Wl,-z,max-page-size=4096
 
-COMPONENTS := $(notdir $(patsubst %/,%,$(wildcard components/*/)))
+# Components live in components/NAME/, test components in tests/components/NAME/;
+# both build into $(BUILD)/components/NAME.elf, so a name exists only once.
+COMPONENT_DIRS := $(patsubst %/,%,$(wildcard components/*/ tests/components/*/))
 
 # The directory is a prerequisite too: removing a source file changes its
 # mtime, so the program is relinked without it.
 define component
-$(BUILD)/components/$(1).elf: $(patsubst %,$(BUILD)/user/obj/%.o,$(wildcard components/$(1)/*.c)) \
-                              $(BASE_OBJS) lib/sys/user.ld components/$(1)
+$(BUILD)/components/$(notdir $(1)).elf: $(patsubst %,$(BUILD)/user/obj/%.o,$(wildcard $(1)/*.c)) \
+                              $(BASE_OBJS) lib/sys/user.ld $(1)
 	@mkdir -p $$(@D)
 	$$(TCC) $$(COMPONENT_LDFLAGS) -o $$@ $$(filter %.o,$$^) -lc -lgcc
-ALL_TARGETS += $(BUILD)/components/$(1).elf
+ALL_TARGETS += $(BUILD)/components/$(notdir $(1)).elf
 endef
-$(foreach c,$(COMPONENTS),$(eval $(call component,$(c))))
+$(foreach c,$(COMPONENT_DIRS),$(eval $(call component,$(c))))

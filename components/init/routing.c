@@ -7,6 +7,7 @@
  * init keeps a reference to every session it hands out, so it can close them
  * when the child exits or faults.
  */
+#include <ferry/macros.h>
 #include "routing.h"
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/root.h>
@@ -257,7 +258,7 @@ static long parent_dispatch(void *self, struct rpc_request *req)
 }
 
 static const struct rpc_iface parent_iface = {
-    "parent", parent_sigs, sizeof(parent_sigs) / sizeof(parent_sigs[0]), parent_dispatch};
+    "parent", parent_sigs, ARRAY_SIZE(parent_sigs), parent_dispatch};
 
 /* ---- faults ---- */
 

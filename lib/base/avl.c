@@ -5,6 +5,7 @@
  * returns the (possibly new) root of its subtree after rebalancing, so no
  * parent links are needed.
  */
+#include <ferry/macros.h>
 #include "avl.h"
 
 #include <stdbool.h>
@@ -313,7 +314,7 @@ const char *avl_error_name(int err)
         [-AVL_E_COUNT] = "AVL_E_COUNT",
         [-AVL_E_VISIT] = "AVL_E_VISIT",
     };
-    if (err > 0 || err <= -(int)(sizeof(names) / sizeof(names[0])))
+    if (err > 0 || err <= -(int)(ARRAY_SIZE(names)))
         return "AVL_E_UNKNOWN";
     return names[-err];
 }

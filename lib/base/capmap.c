@@ -5,6 +5,7 @@
  * struct avl_tree view over the entry array, works on it and stores root and
  * count back (store_tree), so the region never holds a pointer.
  */
+#include <ferry/macros.h>
 #include "capmap.h"
 
 #include <stdbool.h>
@@ -391,7 +392,7 @@ const char *capmap_error_name(int err)
         [-CAPMAP_E_FREE_CYCLE] = "CAPMAP_E_FREE_CYCLE",
         [-CAPMAP_E_SLOT_DUP] = "CAPMAP_E_SLOT_DUP",
     };
-    if (err > 0 || err <= -(int)(sizeof(names) / sizeof(names[0])))
+    if (err > 0 || err <= -(int)(ARRAY_SIZE(names)))
         return "CAPMAP_E_UNKNOWN";
     return names[-err];
 }

@@ -1,3 +1,4 @@
+#include <ferry/macros.h>
 #include "child.h"
 #include "client.h"
 #include <elf/elf.h>
@@ -137,7 +138,7 @@ static long map_initial_caps(struct child *child)
         {FERRY_COMP_SEL_RM, child->rm},
         {FERRY_COMP_SEL_THREAD, child->thread},
     };
-    for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(caps); i++) {
         rpc_mr()[0] = caps[i].slot;
         rpc_mr()[1] = FERRY_RIGHTS_ALL;
         rpc_send_cap(0, caps[i].cap, FERRY_RIGHTS_ALL);

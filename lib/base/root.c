@@ -1,3 +1,4 @@
+#include <ferry/macros.h>
 #include "root.h"
 #include <ferry/iface/root.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static long root_dispatch(void *self, struct rpc_request *req)
 }
 
 static const struct rpc_iface root_iface = {
-    "root", root_sigs, sizeof(root_sigs) / sizeof(root_sigs[0]), root_dispatch};
+    "root", root_sigs, ARRAY_SIZE(root_sigs), root_dispatch};
 
 long env_serve(struct env *env, const char *service, struct service_root *root)
 {

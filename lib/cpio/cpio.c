@@ -1,6 +1,7 @@
 /*
  * cpio newc reader (see cpio.h for the format and the safety rules).
  */
+#include <ferry/macros.h>
 #include "common/bytes.h"
 #include "cpio.h"
 
@@ -141,7 +142,7 @@ const char *cpio_error_name(int err)
         [-CPIO_E_NAME_NUL] = "CPIO_E_NAME_NUL",
         [-CPIO_E_DATA_PAST_END] = "CPIO_E_DATA_PAST_END",
     };
-    if (err > 0 || err <= -(int)(sizeof(names) / sizeof(names[0])))
+    if (err > 0 || err <= -(int)(ARRAY_SIZE(names)))
         return "CPIO_E_UNKNOWN";
     return names[-err];
 }

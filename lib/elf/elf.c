@@ -1,6 +1,7 @@
 /*
  * ELF64 executable reader (see elf.h).
  */
+#include <ferry/macros.h>
 #include "elf.h"
 
 static uint16_t le16(const uint8_t *p)
@@ -97,7 +98,7 @@ const char *elf_error_name(int err)
         [-ELF_E_INDEX] = "ELF_E_INDEX",
         [-ELF_E_SEGMENT] = "ELF_E_SEGMENT",
     };
-    if (err > 0 || err <= -(int)(sizeof(names) / sizeof(names[0])))
+    if (err > 0 || err <= -(int)(ARRAY_SIZE(names)))
         return "ELF_E_UNKNOWN";
     return names[-err];
 }

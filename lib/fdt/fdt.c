@@ -8,6 +8,7 @@
  *   END_NODE | NOP | END
  * Properties come before the subnodes of a node.
  */
+#include <ferry/macros.h>
 #include "common/bytes.h"
 #include "fdt.h"
 
@@ -404,7 +405,7 @@ const char *fdt_error_name(int err)
         [-FDT_E_NO_MEMORY] = "FDT_E_NO_MEMORY",
         [-FDT_E_NO_TIMEBASE] = "FDT_E_NO_TIMEBASE",
     };
-    if (err > 0 || err <= -(int)(sizeof(names) / sizeof(names[0])))
+    if (err > 0 || err <= -(int)(ARRAY_SIZE(names)))
         return "FDT_E_UNKNOWN";
     return names[-err];
 }

@@ -5,6 +5,7 @@
  * corrupted trees must be reported with the documented error, never crash.
  */
 // host-sources: lib/base/avl.c
+#include <ferry/macros.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -108,7 +109,7 @@ static void test_insert_find_remove(void **state)
 {
     (void)state;
     static const uint64_t keys[] = {50, 20, 70, 10, 30, 60, 80, 25, 35, 5};
-    const uint32_t n = sizeof(keys) / sizeof(keys[0]);
+    const uint32_t n = ARRAY_SIZE(keys);
     struct avl_tree t;
     struct item *items = new_items(16, &t);
     for (uint32_t i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
  * Built with ASan/UBSan; archives are copied into exact-size buffers so any
  * read past the end is caught.
  */
+#include <ferry/macros.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -139,7 +140,7 @@ static void test_real_archive_listing(void **state)
     };
     struct cpio_entry e;
 
-    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(expected); i++) {
         size_t before = offset;
         assert_int_equal(cpio_next(archive, size, &offset, &e), 1);
         assert_true(offset > before);
@@ -246,7 +247,7 @@ static void test_dot_slash(void **state)
         {"./init", "init"}, {".", "."},       {"./", "./"},       {"./a/./b", "a/./b"},
         {"..", ".."},       {"/abs", "/abs"}, {"plain", "plain"}, {".hidden", ".hidden"},
     };
-    const size_t n = sizeof(names) / sizeof(names[0]);
+    const size_t n = ARRAY_SIZE(names);
     a.size = 0;
     for (size_t i = 0; i < n; i++)
         put_entry(&a, names[i][0], MODE_FILE, "x", 1);

@@ -4,6 +4,7 @@
  * truncated copies of both. Built with ASan/UBSan: buffers are allocated at
  * their exact size so any read past the end is caught.
  */
+#include <ferry/macros.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -282,7 +283,7 @@ static void test_bad_handles(void **state)
     const int bad[] = {
         -1, FDT_E_NOT_FOUND, 1, 2, 3, 4, (int)f.size_struct, (int)f.size_struct - 4, 0x7fffffff};
 
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         assert_fdt_err(fdt_first_child(&f, bad[i]), FDT_E_BADNODE);
         assert_fdt_err(fdt_next_sibling(&f, bad[i]), FDT_E_BADNODE);
         assert_null(fdt_node_name(&f, bad[i]));

@@ -5,6 +5,7 @@
  * robustness against truncated and corrupted input. Every text is copied into an exact-size heap
  * buffer without a NUL, so ASan catches any read past the end.
  */
+#include <ferry/macros.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -374,12 +375,12 @@ static void test_sizes(void **state)
     char text[256];
     struct collected errors;
 
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
         snprintf(text, sizeof(text), "child a\n ram %s\n caps 1\nend\n", good[i].ram);
         assert_int_equal(parse(text, &errors), 0);
         assert_int_equal(cfg.children[0].ram, good[i].value);
     }
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         snprintf(text, sizeof(text), "child a\n ram %s\n caps 1\nend\n", bad[i].ram);
         assert_int_equal(parse(text, &errors), 1);
         const struct expected_error want[] = {{2, bad[i].msg}, {0, NULL}};
@@ -620,7 +621,7 @@ static void test_each_error(void **state)
 {
     (void)state;
     struct collected errors;
-    for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
         const struct error_case *c = &error_cases[i];
         unsigned want = 0;
         while (want < 4 && c->errors[want].msg != NULL)

@@ -5,6 +5,7 @@
  * so with a real capability in place of the bad one each call would succeed
  * (or at least fail differently).
  */
+#include <ferry/macros.h>
 #include "caps.h"
 
 #define SPARE_VA 0x50000000ul /* unmapped in the root task */
@@ -172,10 +173,10 @@ void test_empty_slot_everywhere(void)
     /* an empty slot in the first leaf, one in a leaf never allocated, the
      * last slot, then selectors that name no slot at all */
     const uint64_t bad[] = {empty, 5000, SLOTS - 1, 0, SLOTS, 1ul << 32, ~0ul};
-    for (unsigned b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+    for (unsigned b = 0; b < ARRAY_SIZE(bad); b++) {
         if (bad[b] < SLOTS && bad[b] != 0)
             check_empty(OWN, bad[b]);
-        for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        for (unsigned i = 0; i < ARRAY_SIZE(ops); i++) {
             if (bad[b] == 0 && ops[i].zero_is_none)
                 continue;
             long err = ops[i].fn(bad[b]);

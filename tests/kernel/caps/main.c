@@ -4,6 +4,7 @@
  * object ids and FACTORY_CREATE errors; badsel.c uses an empty slot with
  * every call that takes a selector.
  */
+#include <ferry/macros.h>
 #include "caps.h"
 #include <stdio.h>
 
@@ -97,7 +98,7 @@ static void test_ranges(void)
 {
     const uint64_t bad[] = {0, SLOTS, SLOTS + 1, 1ul << 32, ~0ul};
     struct sys_cap_info info;
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         CHECK_ERR(sys_task_map(OWN, gate, bad[i], FERRY_RIGHTS_ALL), FERRY_E_RANGE);
         CHECK_ERR(sys_task_map(other, gate, bad[i], FERRY_RIGHTS_ALL), FERRY_E_RANGE);
         CHECK_ERR(sys_task_cap_info(OWN, bad[i], &info), FERRY_E_RANGE);
@@ -248,7 +249,7 @@ static void test_object_ids(void)
         runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL), /* same label, another gate */
         runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL), runtime_create(FERRY_OBJ_TASK, 0, 0),
     };
-    enum { N = sizeof(sels) / sizeof(sels[0]) };
+    enum { N = ARRAY_SIZE(sels) };
     uint64_t ids[N];
     for (unsigned i = 0; i < N; i++) {
         ids[i] = runtime_cap_info(OWN, sels[i]).id;
@@ -277,7 +278,7 @@ static void test_factory_errors(void)
     uint64_t dest = runtime_alloc_sel();
     const uint64_t bad_types[] = {FERRY_OBJ_NONE, FERRY_OBJ_FACTORY, FERRY_OBJ_MEMORY,
                                   FERRY_OBJ_TYPE_COUNT, 99, ~0ul};
-    for (unsigned i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad_types); i++) {
         CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, bad_types[i], dest, 0, 0), FERRY_E_INVAL);
         check_empty(OWN, dest);
     }

@@ -4,6 +4,7 @@
  * the reference counting rules (object.h): what a plain unmap of the last
  * capability frees and what it leaves alone.
  */
+#include <ferry/macros.h>
 #include "destroy.h"
 
 #define FAULT_ADDR 0x7e000000ul
@@ -240,7 +241,7 @@ void test_tasks(void)
               FERRY_E_DEAD);
     check_empty(slot);
     const uint64_t dead[] = {task_copy, server, sleeper, inactive, gate};
-    for (unsigned i = 0; i < sizeof(dead) / sizeof(dead[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(dead); i++) {
         CHECK_ERR(sys_task_unmap(OWN, dead[i]), FERRY_OK);
         check_empty(dead[i]);
     }

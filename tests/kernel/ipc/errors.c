@@ -3,6 +3,7 @@
  * and unknown system call numbers. Each is aimed at the live echo server, so
  * a check that wrongly passed would show up as a delivered message.
  */
+#include <ferry/macros.h>
 #include "ipc.h"
 
 static void test_bad_gates(void)
@@ -11,7 +12,7 @@ static void test_bad_gates(void)
     uint64_t tag = FERRY_TAG(1, 0, 0);
     sys_utcb()->mr[0] = 0;
     const uint64_t bad[] = {empty, 0, 16384, ~0ul};
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         CHECK_ERR(sys_ipc_call(bad[i], tag, FERRY_TIMEOUT_NEVER, 0), FERRY_E_BADSEL);
         CHECK_ERR(sys_ipc_send(bad[i], tag, FERRY_TIMEOUT_NEVER), FERRY_E_BADSEL);
     }
@@ -34,7 +35,7 @@ static void test_bad_tags(void)
     uint64_t gate = echo_gate(), served = echo_served();
     const uint64_t bad[] = {FERRY_TAG(65, 0, 0), FERRY_TAG(FERRY_TAG_WORDS_MASK, 0, 0),
                             FERRY_TAG(0, 9, 0), FERRY_TAG(1, FERRY_TAG_CAPS_MASK, 0)};
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         CHECK_ERR(sys_ipc_call(gate, bad[i], FERRY_TIMEOUT_NEVER, 0), FERRY_E_INVAL);
         CHECK_ERR(sys_ipc_send(gate, bad[i], FERRY_TIMEOUT_NEVER), FERRY_E_INVAL);
         /* a malformed reply is refused before looking for a caller */
@@ -51,7 +52,7 @@ static void test_bad_tags(void)
 static void test_unknown_syscalls(void)
 {
     const uint64_t numbers[] = {999, 0, 6, 9, 63, 1ul << 32, ~0ul};
-    for (unsigned i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(numbers); i++) {
         struct sys_result r = sys_call6(numbers[i], 1, 2, 3, 4, 5, 6);
         CHECK(r.err == FERRY_E_NOSYS, "syscall %lx returned %s", (unsigned long)numbers[i],
               ferry_error_name(r.err));

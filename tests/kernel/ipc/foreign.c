@@ -13,6 +13,7 @@
  * TASK_CAP_INFO on F's own task says about the slot. mr[0] == CMD_SET_WINDOW
  * first sets the window to mr[1] (for this report and later messages).
  */
+#include <ferry/macros.h>
 #include "ipc.h"
 
 #define F_UTCB_VA 0x70000000ul
@@ -312,7 +313,7 @@ static void test_bad_sender_slot(void)
     struct ferry_utcb *u = sys_utcb();
     uint64_t served = ctx->served, empty = runtime_alloc_sel();
     const uint64_t bad[] = {empty, 0, 16384, 0x80000000ul};
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         u->snd_cap[0] = FERRY_CAPDESC(bad[i], FERRY_RIGHTS_ALL);
         CHECK_ERR(foreign_call(f_gate, CMD_REPORT, 5, 1), FERRY_E_BADSEL);
     }

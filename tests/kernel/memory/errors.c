@@ -3,6 +3,7 @@
  * address, and the address is checked to be still unmapped afterwards, so a
  * call that wrongly succeeded is caught even if it returned the right code.
  */
+#include <ferry/macros.h>
 #include "memory.h"
 
 #define FREE_VA ALIAS_VA(200) /* never mapped by this test */
@@ -31,7 +32,7 @@ static void test_align(void)
     uint64_t *page = fresh_pages(1);
     uint64_t off = runtime_ram_offset(page);
     const uint64_t bad_va[] = {FREE_VA + 1, FREE_VA + 8, FREE_VA + 0x800, FREE_VA + 0xfff};
-    for (unsigned i = 0; i < sizeof(bad_va) / sizeof(bad_va[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad_va); i++) {
         CHECK_ERR(sys_mem_map(ROOT, ram_sel(), off, bad_va[i], 1, RW), FERRY_E_ALIGN);
         CHECK_ERR(sys_mem_unmap(ROOT, bad_va[i], 1), FERRY_E_ALIGN);
         CHECK_ERR(sys_mem_protect(ROOT, bad_va[i], 1, FERRY_RIGHT_R), FERRY_E_ALIGN);
@@ -60,7 +61,7 @@ static void test_range(void)
         {FREE_VA, ~0ul},
         {FERRY_PAGE_SIZE, (USER_END >> 12)},
     };
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         CHECK_ERR(sys_mem_map(ROOT, ram_sel(), off, bad[i].va, bad[i].pages, RW), FERRY_E_RANGE);
         CHECK_ERR(sys_mem_unmap(ROOT, bad[i].va, bad[i].pages), FERRY_E_RANGE);
         CHECK_ERR(sys_mem_protect(ROOT, bad[i].va, bad[i].pages, FERRY_RIGHT_R), FERRY_E_RANGE);
@@ -94,7 +95,7 @@ static void test_object_range(const struct ferry_bootinfo *bi)
         {~0ul & ~(FERRY_PAGE_SIZE - 1), 1},
         {1ul << 63, 1},
     };
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
         CHECK_ERR(sys_mem_map(ROOT, ram_sel(), bad[i].offset, FREE_VA, bad[i].pages, RW),
                   FERRY_E_RANGE);
     CHECK_ERR(sys_mem_map(ROOT, FERRY_ROOT_SEL_IMAGE, bi->image_size, FREE_VA, 1, RW),
@@ -126,7 +127,7 @@ static void test_rights(void)
                             FERRY_RIGHT_R | (1ul << 32),
                             ~0ul};
     map_ram(ROOT, page, ALIAS_VA(201), 1, RWX);
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         CHECK_ERR(sys_mem_map(ROOT, ram_sel(), off, FREE_VA, 1, bad[i]), FERRY_E_INVAL);
         CHECK_ERR(sys_mem_protect(ROOT, ALIAS_VA(201), 1, bad[i]), FERRY_E_INVAL);
     }
@@ -175,7 +176,7 @@ static void test_caps(void)
     uint64_t off = runtime_ram_offset(page);
     const uint64_t not_memory[] = {FERRY_ROOT_SEL_TASK, FERRY_ROOT_SEL_THREAD,
                                    FERRY_ROOT_SEL_FACTORY};
-    for (unsigned i = 0; i < sizeof(not_memory) / sizeof(not_memory[0]); i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(not_memory); i++)
         CHECK_ERR(sys_mem_map(ROOT, not_memory[i], 0, FREE_VA, 1, FERRY_RIGHT_R),
                   FERRY_E_BADTYPE);
     CHECK_ERR(sys_mem_map(ROOT, runtime_alloc_sel(), 0, FREE_VA, 1, FERRY_RIGHT_R),

@@ -11,6 +11,7 @@
  * slices away from the spinners (without it, a descheduled QEMU loses many
  * slice ends at once and the switch counts drop).
  */
+#include <ferry/macros.h>
 #include <runtime.h>
 #include <stdio.h>
 
@@ -291,7 +292,7 @@ static void test_irq_errors(const struct ferry_bootinfo *bi)
 
     uint64_t sel = runtime_alloc_sel();
     const uint64_t beyond[] = {1023, 1024, 4096, ~0ul};
-    for (unsigned i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(beyond); i++)
         CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_IRQ, sel, beyond[i], 0),
                   FERRY_E_RANGE);
     test_ok("hardware IRQ beyond the PLIC's sources: E_RANGE");

@@ -6,6 +6,7 @@
  * (the only receiver the root ever makes blocking calls to, since a reply is
  * awaited forever) and a watchdog that reports a stalled storm.
  */
+#include <ferry/macros.h>
 #include "stress.h"
 #include <stdio.h>
 
@@ -75,7 +76,7 @@ static const uint64_t raw_entries[] = {
     (uint64_t)raw_irq_waiter, (uint64_t)raw_irq_trigger, (uint64_t)raw_spin,
     (uint64_t)raw_yield,      (uint64_t)raw_fault,
 };
-static const unsigned raw_entry_count = sizeof(raw_entries) / sizeof(raw_entries[0]);
+static const unsigned raw_entry_count = ARRAY_SIZE(raw_entries);
 
 uint64_t victim_random_pc(void)
 {

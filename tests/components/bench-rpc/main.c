@@ -3,6 +3,7 @@
  * dispatch, gates to threads, the bare-IPC server thread, and the choice of
  * role.
  */
+#include <ferry/macros.h>
 #include "bench_rpc.h"
 #include <ferry/iface/pd.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static long bench_dispatch(void *self, struct rpc_request *req)
 }
 
 const struct rpc_iface bench_iface = {"bench", bench_sigs,
-                                      sizeof(bench_sigs) / sizeof(bench_sigs[0]), bench_dispatch};
+                                      ARRAY_SIZE(bench_sigs), bench_dispatch};
 
 uint32_t bench_gate_to(struct env *env, uint32_t thread, uint64_t *badge, long *err)
 {
