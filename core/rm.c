@@ -330,16 +330,17 @@ enum rm_resolution rm_resolve(struct rm *space, uint64_t addr, unsigned access, 
 
 static long rm_op_attach(struct rm *rm, struct rpc_request *req)
 {
-    struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
+    struct core_obj *o = obj_from_cap(req, FERRY_RM_ATTACH_CAP_DS, OBJ_DATASPACE);
     if (!o)
-        return obj_cap_error(req, 0);
+        return obj_cap_error(req, FERRY_RM_ATTACH_CAP_DS);
     struct dataspace *ds = container_of(o, struct dataspace, obj);
+    const struct ferry_rm_attach_in *in = FERRY_RPC_MSG(ferry_rm_attach_in, req->mr);
     uint64_t addr;
-    long err = rm_attach(rm, ds, req->mr[0], req->mr[1], req->mr[2], (unsigned)req->mr[3], &addr);
+    long err = rm_attach(rm, ds, in->at, in->size, in->offset, (unsigned)in->flags, &addr);
     if (err)
         return err;
-    req->mr[0] = addr;
-    req->reply_words = 1;
+    FERRY_RPC_MSG(ferry_rm_attach_out, req->mr)->at = addr;
+    req->reply_words = FERRY_RPC_WORDS(ferry_rm_attach_out);
     return FERRY_OK;
 }
 

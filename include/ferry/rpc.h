@@ -17,10 +17,25 @@
  * list of RPC(NAME, OPCODE, IN_WORDS, IN_CAPS). FERRY_RPC_ENUM turns the list
  * into opcode constants, FERRY_RPC_SIGS into the signature table the server's
  * dispatcher checks; client stubs and servers both include the same header.
+ *
+ * Message layouts are declared there too, once per operation, so that no code
+ * outside an interface's client stub and its server's dispatch ever indexes
+ * message words by number:
+ *   - the words of a request are `struct ferry_IFACE_OP_in`, those of a reply
+ *     `struct ferry_IFACE_OP_out` (only where the operation has words), each
+ *     a sequence of uint64_t (or char arrays of whole words) overlaid on the
+ *     UTCB's message words with FERRY_RPC_MSG; FERRY_RPC_LAYOUT checks that it
+ *     fits, and the list's IN_WORDS is FERRY_RPC_WORDS(the _in structure);
+ *   - capability arguments and results are named by their index:
+ *     enum { FERRY_IFACE_OP_CAP_WHAT = 0, ... }.
+ * A forwarder (a parent virtualising a service) needs none of this: the
+ * signature table and the reply tag's word and capability counts are enough
+ * to pass an operation on unchanged.
  */
 #ifndef FERRY_RPC_H
 #define FERRY_RPC_H
 
+#include <ferry/utcb.h>
 #include <stdint.h>
 
 struct ferry_rpc_sig {
@@ -36,6 +51,15 @@ struct ferry_rpc_sig {
     {                                                                                              \
         list(FERRY_RPC_SIG_ENTRY)                                                                  \
     }
+
+/* The message structure `type` (without `struct`) over the words at `mr`. */
+#define FERRY_RPC_MSG(type, mr) ((struct type *)(void *)(mr))
+/* Its size in message words. */
+#define FERRY_RPC_WORDS(type) (sizeof(struct type) / 8)
+/* Checks that `type` is whole words and fits a message. */
+#define FERRY_RPC_LAYOUT(type)                                                                     \
+    _Static_assert(sizeof(struct type) % 8 == 0 && sizeof(struct type) <= FERRY_MSG_WORDS * 8,     \
+                   #type " is not a whole number of message words that fits a message")
 
 /* Strings travel in message words as fixed-size NUL-padded fields. */
 #define FERRY_NAME_WORDS  4  /* service, thread and module names: 31 chars + NUL */

@@ -27,15 +27,12 @@ static uint64_t heap_mapped = BASE_HEAP_START; /* first byte past the attachment
 long rm_attach(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
                unsigned flags, uint64_t *addr)
 {
-    uint64_t *mr = rpc_mr();
-    mr[0] = at;
-    mr[1] = size;
-    mr[2] = offset;
-    mr[3] = flags;
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(rm, FERRY_RM_ATTACH, 4, 1, NULL);
+    struct ferry_rm_attach_in *in = FERRY_RPC_MSG(ferry_rm_attach_in, rpc_mr());
+    *in = (struct ferry_rm_attach_in){at, size, offset, flags};
+    rpc_send_cap(FERRY_RM_ATTACH_CAP_DS, ds, FERRY_RIGHTS_ALL);
+    long err = rpc_call(rm, FERRY_RM_ATTACH, FERRY_RPC_WORDS(ferry_rm_attach_in), 1, NULL);
     if (err == FERRY_OK && addr)
-        *addr = rpc_mr()[0];
+        *addr = FERRY_RPC_MSG(ferry_rm_attach_out, rpc_mr())->at;
     return err;
 }
 

@@ -36,8 +36,22 @@
     RPC(FERRY_RM_DESTROY, 2, 0, 1)
 FERRY_RPC_ENUM(FERRY_RM_SESSION_RPCS);
 
+/* RM_ATTACH: the example of the layout convention (include/ferry/rpc.h) */
+struct ferry_rm_attach_in {
+    uint64_t at;     /* address, or FERRY_RM_ANY */
+    uint64_t size;   /* 0: the rest of the dataspace */
+    uint64_t offset; /* into the dataspace */
+    uint64_t flags;  /* FERRY_RM_* */
+};
+struct ferry_rm_attach_out {
+    uint64_t at; /* where it was attached */
+};
+FERRY_RPC_LAYOUT(ferry_rm_attach_in);
+FERRY_RPC_LAYOUT(ferry_rm_attach_out);
+enum { FERRY_RM_ATTACH_CAP_DS = 0 };
+
 #define FERRY_RM_RPCS(RPC)                                                                         \
-    RPC(FERRY_RM_ATTACH, 1, 4, 1)                                                                  \
+    RPC(FERRY_RM_ATTACH, 1, FERRY_RPC_WORDS(ferry_rm_attach_in), 1)                                                                  \
     RPC(FERRY_RM_DETACH, 2, 1, 0)                                                                  \
     RPC(FERRY_RM_FAULT_HANDLER, 3, 0, 1)                                                           \
     RPC(FERRY_RM_STATE, 4, 0, 0)                                                                   \
