@@ -3,6 +3,10 @@
  * device memory, or a managed dataspace backed by a region map).
  *
  * DS_INFO: out mr[0] size in bytes, mr[1] FERRY_DS_* flags
+ * DS_PHYS: out struct ferry_ds_phys_out: the physical address of a writable
+ *          RAM dataspace (physically contiguous: size bytes from there), for
+ *          drivers that hand it to a device for DMA; E_INVAL for any other
+ *          dataspace (ROM copy, device window, managed)
  */
 #ifndef FERRY_IFACE_DATASPACE_H
 #define FERRY_IFACE_DATASPACE_H
@@ -13,7 +17,14 @@
 #define FERRY_DS_DEVICE   0x2u
 #define FERRY_DS_MANAGED  0x4u
 
-#define FERRY_DS_RPCS(RPC) RPC(FERRY_DS_INFO, 1, 0, 0)
+struct ferry_ds_phys_out {
+    uint64_t paddr; /* physical address of the first byte */
+};
+FERRY_RPC_LAYOUT(ferry_ds_phys_out);
+
+#define FERRY_DS_RPCS(RPC)                                                                         \
+    RPC(FERRY_DS_INFO, 1, 0, 0)                                                                    \
+    RPC(FERRY_DS_PHYS, 2, 0, 0)
 FERRY_RPC_ENUM(FERRY_DS_RPCS);
 
 #endif
