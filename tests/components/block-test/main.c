@@ -8,10 +8,13 @@
  *   write-persist  writes the persistence pattern (seeded by arg seed), syncs
  *   read-persist   reads it back and compares (another boot on the same disk)
  *   read-only      on a read-only disk: reads work, writes get E_NORIGHTS
+ *   bench          guest instructions of a 4 KiB read and write, next to a
+ *                  BLOCK_INFO round trip and a 4 KiB memcpy (bench/block.scn)
  *
  * Every check prints one line; a failure says "CHECK FAILED" and the
  * component exits with code 1.
  */
+#include <bench.h>
 #include <block.h>
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
@@ -220,6 +223,56 @@ static void mode_read_only(void)
     check_err(io(true, 0, 1, 0), FERRY_E_NORIGHTS, "write to the read-only disk");
 }
 
+static struct bench_table table;
+static uint8_t copy_to[4096];
+
+static void op_read_4k(void)
+{
+    io(false, 64, 8, 0);
+}
+
+static void op_write_4k(void)
+{
+    io(true, 64, 8, 0);
+}
+
+static void op_info(void)
+{
+    struct ferry_block_info_out info;
+    block_info(blk.session, &info);
+}
+
+static void op_memcpy_4k(void)
+{
+    memcpy(copy_to, blk.buf, sizeof(copy_to));
+    __asm__ volatile("" ::: "memory");
+}
+
+static const char B_READ[] = "block_read_4k", B_WRITE[] = "block_write_4k",
+                  B_INFO[] = "block_info_rpc", B_COPY[] = "memcpy_4k";
+
+static void mode_bench(void)
+{
+    struct ferry_block_info_out before, after;
+    block_info(blk.session, &before);
+    bench_calibrate(&table);
+    bench_run(&table, B_INFO, op_info, NULL);
+    bench_run(&table, B_COPY, op_memcpy_4k, NULL);
+    bench_run(&table, B_WRITE, op_write_4k, NULL);
+    bench_run(&table, B_READ, op_read_4k, NULL);
+    block_info(blk.session, &after);
+    check(ios == 2 * (BENCH_WARMUP + BENCH_ITERATIONS), "every measured request succeeded");
+    bench_print(&table);
+    printf("bench: %llu requests, %llu device interrupts\n",
+           (unsigned long long)(after.requests - before.requests),
+           (unsigned long long)(after.interrupts - before.interrupts));
+    bench_print_ratio("block_read_4k/block_info_rpc", bench_result_of(&table, B_READ),
+                      bench_result_of(&table, B_INFO));
+    bench_print_ratio("block_read_4k/memcpy_4k", bench_result_of(&table, B_READ),
+                      bench_result_of(&table, B_COPY));
+    printf("bench: done\n");
+}
+
 void component_construct(struct env *e)
 {
     env = e;
@@ -244,6 +297,8 @@ void component_construct(struct env *e)
         mode_read_persist(seed);
     else if (strcmp(mode, "read-only") == 0)
         mode_read_only();
+    else if (strcmp(mode, "bench") == 0)
+        mode_bench();
     else
         check(false, "known mode");
     block_close(env, &blk);
