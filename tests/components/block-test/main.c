@@ -8,6 +8,8 @@
  *   write-persist  writes the persistence pattern (seeded by arg seed), syncs
  *   read-persist   reads it back and compares (another boot on the same disk)
  *   read-only      on a read-only disk: reads work, writes get E_NORIGHTS
+ *   device-error   on a disk whose reads of sector 100 fail (QEMU blkdebug):
+ *                  E_CANCELED for them, the driver keeps serving
  *   bench          guest instructions of a 4 KiB read and write, next to a
  *                  BLOCK_INFO round trip and a 4 KiB memcpy (bench/block.scn)
  *
@@ -223,6 +225,15 @@ static void mode_read_only(void)
     check_err(io(true, 0, 1, 0), FERRY_E_NORIGHTS, "write to the read-only disk");
 }
 
+static void mode_device_error(void)
+{
+    check_err(io(false, 0, 8, 0), FERRY_OK, "read of LBA 0..7");
+    check_err(io(false, 96, 8, 0), FERRY_E_CANCELED, "read of LBA 96..103 (100 fails)");
+    check_err(io(false, 100, 1, 0), FERRY_E_CANCELED, "read of LBA 100");
+    check_err(io(true, 200, 8, 0), FERRY_OK, "write of LBA 200..207");
+    check_err(io(false, 101, 8, 0), FERRY_OK, "read of LBA 101..108 after the errors");
+}
+
 static struct bench_table table;
 static uint8_t copy_to[4096];
 
@@ -297,6 +308,8 @@ void component_construct(struct env *e)
         mode_read_persist(seed);
     else if (strcmp(mode, "read-only") == 0)
         mode_read_only();
+    else if (strcmp(mode, "device-error") == 0)
+        mode_device_error();
     else if (strcmp(mode, "bench") == 0)
         mode_bench();
     else
