@@ -34,6 +34,7 @@
 #define KERNEL_OBJECT_H
 
 #include <ferry/object.h>
+#include <ferry/objinfo.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,6 +56,11 @@ void kobj_init(struct kobj *obj, enum ferry_obj_type type);
 
 /* Type-specific label: a gate's or IRQ's label, 0 for other objects. */
 uint64_t kobj_label(const struct kobj *obj);
+
+/* Fills *out (struct ferry_obj_info, objinfo.h) with what the object is and,
+ * for a live one, its type's state; obj NULL: an empty slot. Changes nothing.
+ * The caller sets out->rights. */
+void kobj_info(const struct kobj *obj, struct ferry_obj_info *out);
 
 /* Takes and drops a hold; dropping the last one may free the object. */
 void kobj_hold(struct kobj *obj);
