@@ -18,18 +18,7 @@ void kobj_init(struct kobj *obj, enum ferry_obj_type type)
     obj->refs = 0;
     obj->holds = 0;
     obj->dead = false;
-}
-
-uint64_t kobj_label(const struct kobj *obj)
-{
-    switch (obj->type) {
-    case FERRY_OBJ_GATE:
-        return container_of(obj, const struct gate, obj)->label;
-    case FERRY_OBJ_IRQ:
-        return container_of(obj, const struct irq, obj)->label;
-    default:
-        return 0;
-    }
+    obj->label = 0;
 }
 
 static void gate_info(const struct gate *gate, struct ferry_gate_info *out)

@@ -40,6 +40,7 @@
 
 struct kobj {
     uint64_t id;
+    uint64_t label; /* gates and IRQs: fixed at creation (kobj_label); 0 for others */
     uint32_t refs;  /* capability slots holding the object */
     uint32_t holds; /* kernel pointers keeping its memory (see above) */
     uint8_t type;   /* enum ferry_obj_type */
@@ -55,7 +56,10 @@ struct cap {
 void kobj_init(struct kobj *obj, enum ferry_obj_type type);
 
 /* Type-specific label: a gate's or IRQ's label, 0 for other objects. */
-uint64_t kobj_label(const struct kobj *obj);
+static inline uint64_t kobj_label(const struct kobj *obj)
+{
+    return obj->label;
+}
 
 /* Fills *out (struct ferry_obj_info, objinfo.h) with what the object is and,
  * for a live one, its type's state; obj NULL: an empty slot. Changes nothing.

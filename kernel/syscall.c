@@ -190,28 +190,35 @@ static long sys_task_unmap(struct thread *t)
     return -cspace_remove(OBJ(task, struct task), ARG(t, 1));
 }
 
-/*
- * TASK_CAP_INFO: type, rights, label and object id of a slot; with
- * FERRY_CAP_INFO_OBJECT also struct ferry_obj_info (the object's state) in the
- * caller's UTCB buf. Reads only.
- */
+/* TASK_CAP_INFO with flags (a2): FERRY_CAP_INFO_OBJECT also writes struct
+ * ferry_obj_info about the slot's object into the caller's UTCB buf. */
+static long __attribute__((noinline))
+cap_info_flags(struct thread *t, struct task *task, uint64_t sel, uint64_t flags)
+{
+    if (flags & ~(uint64_t)FERRY_CAP_INFO_OBJECT)
+        return FERRY_E_INVAL;
+    struct cap *cap = cspace_slot(task, sel);
+    struct ferry_obj_info *info = (struct ferry_obj_info *)t->utcb->buf;
+    kobj_info(cap ? cap->obj : NULL, info);
+    info->rights = cap && cap->obj ? cap->rights : 0;
+    return FERRY_OK;
+}
+
+/* TASK_CAP_INFO: type, rights, label and object id of a slot (a2 flags: see
+ * cap_info_flags). Reads only. */
 static long sys_task_cap_info(struct thread *t)
 {
     LOOKUP(task, t, ARG(t, 0), FERRY_OBJ_TASK, FERRY_RIGHT_R);
-    uint64_t sel = ARG(t, 1), flags = ARG(t, 2);
+    uint64_t sel = ARG(t, 1);
     if (sel == 0 || sel >= CSPACE_SLOTS)
         return FERRY_E_RANGE;
-    if (flags & ~(uint64_t)FERRY_CAP_INFO_OBJECT)
-        return FERRY_E_INVAL;
-    struct cap *cap = cspace_slot(OBJ(task, struct task), sel);
-    if (cap && !cap->obj)
-        cap = NULL;
-    if (flags & FERRY_CAP_INFO_OBJECT) {
-        struct ferry_obj_info *info = (struct ferry_obj_info *)t->utcb->buf;
-        kobj_info(cap ? cap->obj : NULL, info);
-        info->rights = cap ? cap->rights : 0;
+    if (ARG(t, 2)) {
+        long err = cap_info_flags(t, OBJ(task, struct task), sel, ARG(t, 2));
+        if (err)
+            return err;
     }
-    if (!cap) {
+    struct cap *cap = cspace_slot(OBJ(task, struct task), sel);
+    if (!cap || !cap->obj) {
         RESULT(t, 1, FERRY_OBJ_NONE);
         RESULT(t, 2, 0);
         RESULT(t, 3, 0);

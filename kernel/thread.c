@@ -335,14 +335,14 @@ long thread_read_state(struct thread *t, struct ferry_thread_state *out)
     fpu_release(t);
     out->magic = FERRY_THREAD_STATE_MAGIC;
     out->version = FERRY_THREAD_STATE_VERSION;
-    memcpy(out->x, t->frame.x, sizeof(out->x));
+    copy_words(out->x, t->frame.x, ARRAY_SIZE(out->x));
     out->x[0] = 0;
     out->pc = t->frame.pc;
-    memcpy(out->f, t->fpr, sizeof(out->f));
+    copy_words(out->f, t->fpr, ARRAY_SIZE(out->f));
     out->fcsr = t->fcsr;
     out->fp_used = t->fp_used;
     thread_run_info(t, &out->run);
-    memcpy(out->utcb, t->utcb, FERRY_UTCB_STATE);
+    copy_words((uint64_t *)out->utcb, (const uint64_t *)t->utcb, FERRY_UTCB_STATE / 8);
     return FERRY_OK;
 }
 
@@ -354,16 +354,16 @@ long thread_write_state(struct thread *t, const struct ferry_thread_state *in)
         return FERRY_E_BUSY;
     KASSERT(t->frame.magic == TRAP_FRAME_MAGIC && t->frame.version == TRAP_FRAME_VERSION);
     fpu_release(t);
-    memcpy(&t->frame.x[1], &in->x[1], sizeof(in->x) - sizeof(in->x[0]));
+    copy_words(&t->frame.x[1], &in->x[1], ARRAY_SIZE(in->x) - 1);
     t->frame.pc = in->pc;
-    memcpy(t->fpr, in->f, sizeof(t->fpr));
+    copy_words(t->fpr, in->f, ARRAY_SIZE(t->fpr));
     t->fcsr = in->fcsr;
     /* FP state moves with the thread: a thread that had used the FPU keeps
      * its registers live from its first instruction on. */
     t->fp_used = in->fp_used || in->fcsr;
     /* in->run is read only: what t was doing stays as it was */
     t->fault.kind = 0;
-    memcpy(t->utcb, in->utcb, FERRY_UTCB_STATE);
+    copy_words((uint64_t *)t->utcb, (const uint64_t *)in->utcb, FERRY_UTCB_STATE / 8);
     return FERRY_OK;
 }
 

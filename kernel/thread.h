@@ -48,7 +48,7 @@
  *   0x118  version    TRAP_FRAME_VERSION: bumped with any layout change
  *   0x120  (size)
  */
-#define TRAP_FRAME_MAGIC   0x4654524150465246ull /* "FTRAPFRF" */
+#define TRAP_FRAME_MAGIC   0x46524654u /* "TFRF": 32 bits, cheap to set at thread creation */
 #define TRAP_FRAME_VERSION 1u
 
 struct trap_frame {
