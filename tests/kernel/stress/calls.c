@@ -600,6 +600,12 @@ static void mutate_utcb(void)
 /* New register state for a thread outside the root's address space. */
 static void mutate_state(struct ferry_thread_state *s, bool read_ok)
 {
+    if (!read_ok) { /* the buffer holds whatever: mostly a valid header */
+        s->magic = FERRY_THREAD_STATE_MAGIC;
+        s->version = FERRY_THREAD_STATE_VERSION;
+    }
+    if (chance(5)) /* a state of another kernel version: E_INVAL */
+        *(chance(50) ? &s->magic : &s->version) ^= 1ull << rnd_below(64);
     if (!read_ok || chance(10))
         for (unsigned i = 1; i < 32; i++)
             s->x[i] = rand_arg();
