@@ -30,7 +30,7 @@ static void gate_info(const struct gate *gate, struct ferry_gate_info *out)
         const struct thread *sender = container_of(pos, const struct thread, wait_link);
         if (sender->send_gate != gate)
             continue;
-        if (out->senders < FERRY_OBJ_INFO_SENDERS)
+        if (out->senders < FERRY_OBJ_INFO_IDS)
             out->sender[out->senders] = sender->obj.id;
         out->senders++;
     }
@@ -58,8 +58,11 @@ static void thread_info(const struct thread *t, struct ferry_thread_info *out)
 
 static void task_info(const struct task *task, struct ferry_task_info *out)
 {
-    for (const struct list *pos = task->threads.next; pos != &task->threads; pos = pos->next)
+    for (const struct list *pos = task->threads.next; pos != &task->threads; pos = pos->next) {
+        if (out->threads < FERRY_OBJ_INFO_IDS)
+            out->thread[out->threads] = container_of(pos, const struct thread, task_link)->obj.id;
         out->threads++;
+    }
 }
 
 void kobj_info(const struct kobj *obj, struct ferry_obj_info *out)

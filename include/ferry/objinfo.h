@@ -31,14 +31,14 @@
 
 #define FERRY_OBJ_INFO_MAGIC      0x464f424a494e464full /* "FOBJINFO" */
 #define FERRY_OBJ_INFO_VERSION    1u
-#define FERRY_OBJ_INFO_SENDERS    32 /* sender ids reported per gate */
-#define FERRY_OBJ_INFO_TYPE_WORDS (2 + FERRY_OBJ_INFO_SENDERS)
+#define FERRY_OBJ_INFO_IDS        32 /* object ids listed: a gate's senders, a task's threads */
+#define FERRY_OBJ_INFO_TYPE_WORDS (2 + FERRY_OBJ_INFO_IDS)
 
 /* GATE, at 0x38 */
 struct ferry_gate_info {
     uint64_t receiver; /* 0x38 the receiving thread */
     uint64_t senders;  /* 0x40 threads queued to send through this gate (faults included) */
-    uint64_t sender[FERRY_OBJ_INFO_SENDERS]; /* 0x48 the first of them, in FIFO order */
+    uint64_t sender[FERRY_OBJ_INFO_IDS]; /* 0x48 the first of them, in FIFO order */
 };
 
 /* IRQ, at 0x38 */
@@ -62,9 +62,10 @@ struct ferry_thread_info {
     struct ferry_thread_run run; /* 0x70 .. 0xa0 */
 };
 
-/* TASK, at 0x38 */
+/* TASK, at 0x38: its threads, also those no capability names any more */
 struct ferry_task_info {
-    uint64_t threads; /* 0x38 live threads in it */
+    uint64_t threads;                    /* 0x38 live threads in it */
+    uint64_t thread[FERRY_OBJ_INFO_IDS]; /* 0x40 the first of them, oldest first */
 };
 
 /* MEMORY, at 0x38 */
@@ -118,6 +119,7 @@ FERRY_OI_OFFSET(thread.slice_us, 0x60);
 FERRY_OI_OFFSET(thread.reply_to, 0x68);
 FERRY_OI_OFFSET(thread.run, 0x70);
 FERRY_OI_OFFSET(task.threads, 0x38);
+FERRY_OI_OFFSET(task.thread, 0x40);
 FERRY_OI_OFFSET(memory.paddr, 0x38);
 FERRY_OI_OFFSET(memory.size, 0x40);
 FERRY_OI_OFFSET(memory.device, 0x48);

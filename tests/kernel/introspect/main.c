@@ -164,7 +164,7 @@ static void test_gate(void)
                   (unsigned long)info.gate.sender[k], (unsigned long)id_of(thread[i]));
             k++;
         }
-        for (unsigned k = SENDERS; k < FERRY_OBJ_INFO_SENDERS; k++)
+        for (unsigned k = SENDERS; k < FERRY_OBJ_INFO_IDS; k++)
             CHECK(info.gate.sender[k] == 0, "gate A: sender word %u set", k);
         info = info_of(OWN, gate_b);
         CHECK(info.gate.senders == 1 && info.gate.sender[0] == id_of(thread[2]),
@@ -205,9 +205,14 @@ static void test_thread_task_memory(const struct ferry_bootinfo *bi)
     uint64_t utcb_va = 0x200000;
     uint64_t thread = runtime_create(FERRY_OBJ_THREAD, task, utcb_va);
     uint64_t second = runtime_create(FERRY_OBJ_THREAD, task, utcb_va + FERRY_PAGE_SIZE);
-    (void)second;
-    CHECK(info_of(OWN, task).task.threads == 2, "task: %lu threads",
-          (unsigned long)info_of(OWN, task).task.threads);
+    uint64_t second_id = id_of(second);
+    /* a thread no capability names any more is still listed */
+    CHECK_ERR(sys_task_unmap(OWN, second), FERRY_OK);
+    struct ferry_obj_info k = info_of(OWN, task);
+    CHECK(k.task.threads == 2 && k.task.thread[0] == id_of(thread) &&
+              k.task.thread[1] == second_id && k.task.thread[2] == 0,
+          "task: %lu threads: %lu %lu", (unsigned long)k.task.threads,
+          (unsigned long)k.task.thread[0], (unsigned long)k.task.thread[1]);
 
     uint64_t pager = runtime_create(FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, 1);
     uint64_t exc = runtime_create(FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, 2);
