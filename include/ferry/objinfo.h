@@ -8,7 +8,7 @@
  *
  * The structure has a magic and a version (a layout change bumps
  * FERRY_OBJ_INFO_VERSION) and is at most FERRY_MSG_WORDS words, so core can
- * pass it on unchanged in an RPC reply (NPD_OBJ_INFO, include/ferry/iface/pd.h).
+ * pass it on unchanged in an RPC reply (NPD_CAP_INFO, include/ferry/iface/pd.h).
  * Object ids are kernel object ids (TASK_CAP_INFO's a3), 0 for "none". A
  * dead object (FERRY_CAP_DEAD) or an empty slot (type NONE) has every
  * type-specific word 0.
