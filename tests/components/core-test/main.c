@@ -382,6 +382,41 @@ static void test_managed(void)
 
 /* ---- PD sessions of our own: quota, native PD ---- */
 
+/* NPD_CAP_INFO passes the kernel's object introspection on (objinfo.h): the
+ * pending count of a signal in the PD's slot, read twice without consuming it. */
+static void test_npd_cap_info(uint32_t npd)
+{
+    uint32_t signal;
+    uint64_t badge;
+    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "a signal to introspect");
+    uint64_t *mr = rpc_mr();
+    mr[0] = 21;
+    mr[1] = FERRY_RIGHT_R | FERRY_RIGHT_W;
+    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(npd, FERRY_NPD_MAP, 2, 1, NULL), FERRY_OK, "NPD_MAP the signal to slot 21");
+    sys_irq_trigger(signal);
+    sys_irq_trigger(signal);
+    const struct ferry_npd_cap_info_out *out = FERRY_RPC_MSG(ferry_npd_cap_info_out, mr);
+    for (uint64_t want = 2; want >= 1; want--) {
+        for (int read = 0; read < 2; read++) {
+            FERRY_RPC_MSG(ferry_npd_cap_info_in, mr)->slot = 21;
+            rpc_call(npd, FERRY_NPD_CAP_INFO, FERRY_RPC_WORDS(ferry_npd_cap_info_in), 0, NULL);
+            check(out->type == FERRY_OBJ_IRQ && out->label == badge &&
+                      out->obj.magic == FERRY_OBJ_INFO_MAGIC &&
+                      out->obj.version == FERRY_OBJ_INFO_VERSION && out->obj.id == out->id &&
+                      out->obj.irq.pending == want,
+                  want == 2 ? "NPD_CAP_INFO: the signal's pending count 2, read without consuming"
+                            : "NPD_CAP_INFO: pending count 1 after one IRQ_WAIT");
+        }
+        sys_irq_wait(signal, FERRY_TIMEOUT_POLL);
+    }
+    mr[0] = 21;
+    check_err(rpc_call(npd, FERRY_NPD_UNMAP, 1, 0, NULL), FERRY_OK, "NPD_UNMAP the signal");
+    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
+    check_err(rpc_call(E->pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL), FERRY_OK, "free the signal");
+    env_cap_release(badge);
+}
+
 static void test_pd(void)
 {
     uint64_t used0, used1, caps0, caps1;
@@ -424,6 +459,7 @@ static void test_pd(void)
     check(mr[0] == FERRY_OBJ_NONE, "slot 20 empty");
     mr[0] = 8;
     check_err(rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL), FERRY_E_NOENT, "NPD_CAP_NEXT at end");
+    test_npd_cap_info(npd);
     check_err(env_session_close(E, pd), FERRY_OK, "close the PD session");
     quota(E->pd, &used1, &caps1);
     check(used1 == used0 && caps1 == caps0, "its whole quota came back");
