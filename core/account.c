@@ -6,13 +6,29 @@
  * RAM core has for dataspaces.
  */
 #include "core.h"
+#include <stdio.h>
+
+/* One line per session and exhaustion, so a client that keeps trying does not flood the log. */
+static long account_exhausted(struct account *a, long err)
+{
+    if (a->reported || !a->label)
+        return err;
+    a->reported = true;
+    if (err == FERRY_E_QUOTA)
+        printf("core: [%s] RAM quota exhausted: %lu of %lu bytes used\n", a->label, a->ram_used,
+               a->ram_quota);
+    else
+        printf("core: [%s] capability quota exhausted: %lu of %lu used\n", a->label, a->cap_used,
+               a->cap_quota);
+    return err;
+}
 
 long account_charge(struct account *a, uint64_t ram, uint64_t caps)
 {
     if (ram > a->ram_quota - a->ram_used)
-        return FERRY_E_QUOTA;
+        return account_exhausted(a, FERRY_E_QUOTA);
     if (caps > a->cap_quota - a->cap_used)
-        return FERRY_E_CAPQUOTA;
+        return account_exhausted(a, FERRY_E_CAPQUOTA);
     a->ram_used += ram;
     a->cap_used += caps;
     return FERRY_OK;

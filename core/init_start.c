@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define INIT_STACK_PAGES 16
-#define INIT_CPU_RAM     (CORE_SESSION_COST_RAM + 16 * CORE_THREAD_COST_RAM) /* 16 threads */
+#define INIT_CPU_RAM     CORE_CPU_SESSION_RAM(16) /* 16 threads */
 #define INIT_CPU_CAPS    (CORE_SESSION_COST_CAPS + 16)
 #define INIT_LOG_RAM     CORE_SESSION_COST_RAM
 #define INIT_LOG_CAPS    CORE_SESSION_COST_CAPS

@@ -1,0 +1,99 @@
+/*
+ * Core's structs of the objects clients create (dataspaces, threads, region
+ * maps, attachments, signals, RPC gates) live in slices of 4 KiB pages of
+ * core's RAM, each page charged to the account of one session: Genode's
+ * sliced heap. A session pays for every byte core keeps for it, and core has
+ * no table that several clients share, so a client within its quota always
+ * gets its objects, whatever the others do; running out of its own quota
+ * gives it E_QUOTA, never E_NOMEM.
+ *
+ * Invariant: every page of core's RAM in use is charged to exactly one
+ * account (a dataspace's pages, a session's own page, a page of slices), and
+ * all quota comes from init's, which is the RAM core had at boot: so
+ * ram_alloc of one page cannot fail after a successful charge.
+ *
+ * A page: struct meta_page at its start (CORE_SLICE_HEADER bytes), then
+ * CORE_SLICES_PER_PAGE slices. It goes back to core, and its charge to the
+ * account, when its last slice is freed.
+ */
+#include "core.h"
+#include <stdio.h>
+#include <string.h>
+
+struct meta_page {
+    struct list link;      /* in the account's meta_pages */
+    struct ram_extent ram; /* the page itself, to give back */
+    uint64_t free;         /* bit i set: slice i is free */
+    uint64_t reserved;
+};
+_Static_assert(sizeof(struct meta_page) <= CORE_SLICE_HEADER, "header fits");
+_Static_assert(CORE_SLICES_PER_PAGE <= 64, "one bit per slice");
+
+#define ALL_FREE ((1ull << CORE_SLICES_PER_PAGE) - 1)
+
+static struct meta_page *page_of(void *p)
+{
+    return (struct meta_page *)((uintptr_t)p & ~(uintptr_t)(FERRY_PAGE_SIZE - 1));
+}
+
+static void *slice_at(struct meta_page *page, unsigned i)
+{
+    return (uint8_t *)page + CORE_SLICE_HEADER + (size_t)i * CORE_SLICE_SIZE;
+}
+
+/* A new page of slices, charged to `a`, linked first in its list. */
+static long page_new(struct account *a, struct meta_page **out)
+{
+    long err = account_charge(a, FERRY_PAGE_SIZE, 0);
+    if (err)
+        return err;
+    struct ram_extent ram;
+    err = ram_alloc(1, &ram);
+    if (err) {
+        /* breaks the invariant above: say so, but the client only gets an error */
+        printf("core: no page for a charged slice: %s\n", ferry_error_name(err));
+        account_release(a, FERRY_PAGE_SIZE, 0);
+        return err;
+    }
+    struct meta_page *page = (struct meta_page *)ram.core_addr;
+    page->ram = ram;
+    page->free = ALL_FREE;
+    list_push_front(&a->meta_pages, &page->link);
+    *out = page;
+    return FERRY_OK;
+}
+
+long meta_alloc(struct account *a, size_t size, void **out)
+{
+    if (size > CORE_SLICE_SIZE)
+        return FERRY_E_INVAL; /* a struct grew past its slice: core's bug */
+    struct meta_page *page = NULL;
+    for (struct list *l = a->meta_pages.next; l != &a->meta_pages && !page; l = l->next)
+        if (container_of(l, struct meta_page, link)->free)
+            page = container_of(l, struct meta_page, link);
+    if (!page) {
+        long err = page_new(a, &page);
+        if (err)
+            return err;
+    }
+    unsigned i = (unsigned)__builtin_ctzll(page->free);
+    page->free &= ~(1ull << i);
+    *out = slice_at(page, i);
+    memset(*out, 0, CORE_SLICE_SIZE);
+    return FERRY_OK;
+}
+
+void meta_free(struct account *a, void *p)
+{
+    if (!p)
+        return;
+    struct meta_page *page = page_of(p);
+    unsigned i = (unsigned)(((uint8_t *)p - (uint8_t *)slice_at(page, 0)) / CORE_SLICE_SIZE);
+    page->free |= 1ull << i;
+    if (page->free != ALL_FREE)
+        return;
+    list_remove(&page->link);
+    struct ram_extent ram = page->ram;
+    ram_free(&ram);
+    account_release(a, FERRY_PAGE_SIZE, 0);
+}
