@@ -108,6 +108,11 @@ struct ram_extent {
 long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free);
 /* Zeroed contiguous pages; E_NOMEM if no region has such a run. */
 long ram_alloc(uint64_t pages, struct ram_extent *out);
+/* The same without zeroing: for core's own pages, whose users zero what they use. */
+long ram_alloc_dirty(uint64_t pages, struct ram_extent *out);
+/* Zeroes `bytes` (a multiple of 8) at the 8-byte aligned `p`, a word at a time
+ * (picolibc's memset stores one byte per iteration). */
+void zero_words(void *p, size_t bytes);
 void ram_free(const struct ram_extent *e);
 uint64_t ram_free_bytes(void);
 
@@ -130,7 +135,7 @@ void account_release(struct account *a, uint64_t ram, uint64_t caps);
 
 /* ---- core's structs of objects, in pages charged to accounts (meta.c) ---- */
 
-/* A zeroed slice (CORE_SLICE_SIZE bytes) for one object's struct, from a page
+/* A slice (CORE_SLICE_SIZE bytes, its first `size` zeroed) for one object's struct, from a page
  * charged to `a` (a new page costs FERRY_PAGE_SIZE of its RAM quota: E_QUOTA). */
 long meta_alloc(struct account *a, size_t size, void **out);
 /* Gives the slice back; its page (and the page's charge) when it was the last. */

@@ -18,27 +18,18 @@
  */
 #include "core.h"
 #include <stdio.h>
-#include <string.h>
 
 struct meta_page {
     struct list link;      /* in the account's meta_pages */
     struct ram_extent ram; /* the page itself, to give back */
-    uint64_t free;         /* bit i set: slice i is free */
-    uint64_t reserved;
+    void **free;           /* first free slice; each free slice's first word: the next */
+    uint64_t used;         /* slices handed out */
 };
 _Static_assert(sizeof(struct meta_page) <= CORE_SLICE_HEADER, "header fits");
-_Static_assert(CORE_SLICES_PER_PAGE <= 64, "one bit per slice");
-
-#define ALL_FREE ((1ull << CORE_SLICES_PER_PAGE) - 1)
 
 static struct meta_page *page_of(void *p)
 {
     return (struct meta_page *)((uintptr_t)p & ~(uintptr_t)(FERRY_PAGE_SIZE - 1));
-}
-
-static void *slice_at(struct meta_page *page, unsigned i)
-{
-    return (uint8_t *)page + CORE_SLICE_HEADER + (size_t)i * CORE_SLICE_SIZE;
 }
 
 /* A new page of slices, charged to `a`, linked first in its list. */
@@ -48,7 +39,7 @@ static long page_new(struct account *a, struct meta_page **out)
     if (err)
         return err;
     struct ram_extent ram;
-    err = ram_alloc(1, &ram);
+    err = ram_alloc_dirty(1, &ram); /* meta_alloc zeroes each slice it hands out */
     if (err) {
         /* breaks the invariant above: say so, but the client only gets an error */
         printf("core: no page for a charged slice: %s\n", ferry_error_name(err));
@@ -57,7 +48,13 @@ static long page_new(struct account *a, struct meta_page **out)
     }
     struct meta_page *page = (struct meta_page *)ram.core_addr;
     page->ram = ram;
-    page->free = ALL_FREE;
+    page->used = 0;
+    page->free = NULL;
+    for (unsigned i = CORE_SLICES_PER_PAGE; i-- > 0;) {
+        void **slice = (void **)((uint8_t *)page + CORE_SLICE_HEADER + i * CORE_SLICE_SIZE);
+        *slice = page->free;
+        page->free = slice;
+    }
     list_push_front(&a->meta_pages, &page->link);
     *out = page;
     return FERRY_OK;
@@ -76,10 +73,11 @@ long meta_alloc(struct account *a, size_t size, void **out)
         if (err)
             return err;
     }
-    unsigned i = (unsigned)__builtin_ctzll(page->free);
-    page->free &= ~(1ull << i);
-    *out = slice_at(page, i);
-    memset(*out, 0, CORE_SLICE_SIZE);
+    void **slice = page->free;
+    page->free = *slice;
+    page->used++;
+    *out = slice;
+    zero_words(*out, (size + 7) & ~(size_t)7); /* the rest of the slice is never read */
     return FERRY_OK;
 }
 
@@ -88,9 +86,9 @@ void meta_free(struct account *a, void *p)
     if (!p)
         return;
     struct meta_page *page = page_of(p);
-    unsigned i = (unsigned)(((uint8_t *)p - (uint8_t *)slice_at(page, 0)) / CORE_SLICE_SIZE);
-    page->free |= 1ull << i;
-    if (page->free != ALL_FREE)
+    *(void **)p = page->free;
+    page->free = p;
+    if (--page->used)
         return;
     list_remove(&page->link);
     struct ram_extent ram = page->ram;

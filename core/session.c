@@ -75,9 +75,10 @@ static long session_new(uint64_t ram_quota, uint64_t cap_quota, struct session *
     if (err)
         return err;
     struct ram_extent ram;
-    if ((err = ram_alloc(1, &ram)))
+    if ((err = ram_alloc_dirty(1, &ram)))
         return err; /* cannot happen while quotas cover core's RAM (meta.c) */
     struct session *s = (struct session *)ram.core_addr;
+    zero_words(s, sizeof(*s));
     s->ram = ram;
     s->account = account;
     s->account.label = s->label;
