@@ -471,5 +471,9 @@ long init_start(void);
 extern const struct ferry_bootinfo *core_bootinfo;
 /* Powers the machine off (init exited, or boot failed). */
 void core_poweroff(int failure) __attribute__((noreturn));
+/* An invariant of core is broken (core's bug, never a client's doing): prints
+ * "core: panic: <reason>" and powers off as a failure. Core has no assertions
+ * besides this; everything a client can cause is an error returned to it. */
+void core_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #endif

@@ -17,7 +17,6 @@
  * account, when its last slice is freed.
  */
 #include "core.h"
-#include <stdio.h>
 
 struct meta_page {
     struct list link;      /* in the account's meta_pages */
@@ -39,13 +38,8 @@ static long page_new(struct account *a, struct meta_page **out)
     if (err)
         return err;
     struct ram_extent ram;
-    err = ram_alloc_dirty(1, &ram); /* meta_alloc zeroes each slice it hands out */
-    if (err) {
-        /* breaks the invariant above: say so, but the client only gets an error */
-        printf("core: no page for a charged slice: %s\n", ferry_error_name(err));
-        account_release(a, FERRY_PAGE_SIZE, 0);
-        return err;
-    }
+    if (ram_alloc_dirty(1, &ram)) /* meta_alloc zeroes each slice it hands out */
+        core_panic("no page for a charged slice: quotas exceed core's RAM");
     struct meta_page *page = (struct meta_page *)ram.core_addr;
     page->ram = ram;
     page->used = 0;

@@ -5,7 +5,7 @@
  * at boot, read-write, so a dataspace is reachable at region window + offset
  * without further mapping: zeroing, loading ELF segments, copying modules and
  * thread states. Two windows of core's address space hold these mappings:
- *   ram[0]   at 0x40000000 (where lib/sys/runtime.c maps it) .. 0x60000000
+ *   ram[0]   at 0x40000000 (where lib/sys/roottask.c maps it) .. 0x60000000
  *   ram[1..] packed from 0x20000000 .. 0x40000000
  * Pages beyond a window are not used (documented limit: 1 GiB of RAM).
  *
@@ -15,7 +15,7 @@
 #include "core.h"
 
 #define RAM0_WINDOW     0x40000000ul
-#define RAM0_WINDOW_END 0x60000000ul /* lib/sys/runtime.c's thread UTCBs start here */
+#define RAM0_WINDOW_END 0x60000000ul /* lib/sys/roottask.c's thread UTCBs start here */
 #define RAMN_WINDOW     0x20000000ul
 #define RAMN_WINDOW_END 0x40000000ul
 #define MAX_PAGES       ((RAM0_WINDOW_END - RAM0_WINDOW + RAMN_WINDOW_END - RAMN_WINDOW) >> 12)

@@ -75,8 +75,8 @@ static long session_new(uint64_t ram_quota, uint64_t cap_quota, struct session *
     if (err)
         return err;
     struct ram_extent ram;
-    if ((err = ram_alloc_dirty(1, &ram)))
-        return err; /* cannot happen while quotas cover core's RAM (meta.c) */
+    if (ram_alloc_dirty(1, &ram)) /* charged above: see the invariant in meta.c */
+        core_panic("no page for a charged session: quotas exceed core's RAM");
     struct session *s = (struct session *)ram.core_addr;
     zero_words(s, sizeof(*s));
     s->ram = ram;
@@ -163,8 +163,10 @@ void session_close(struct session *s)
     while ((paid = session_paid_by(s)) != NULL)
         session_close(paid);
     services[s->service].close(s);
+    /* every object of the session is freed by now; a slice left would be an
+     * object still linked into core's lists, in a page about to be reused */
     if (!list_empty(&s->account.meta_pages))
-        printf("core: [%s] closed with slices left (a leak in core)\n", s->label);
+        core_panic("session [%s] closed with objects left", s->label);
     if (s->payer)
         account_release(&s->payer->account, s->account.ram_quota, s->account.cap_quota);
     list_remove(&s->link);

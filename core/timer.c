@@ -15,7 +15,7 @@
  */
 #include "core.h"
 #include "lock.h"
-#include "runtime.h"
+#include "roottask.h"
 #include <ferry/iface/timer.h>
 
 #define NO_DEADLINE UINT64_MAX
