@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 /* One line per session and exhaustion, so a client that keeps trying does not flood the log. */
-static long account_exhausted(struct account *a, long err)
+long account_exhausted(struct account *a, long err)
 {
     if (a->reported || !a->label)
         return err;
@@ -21,22 +21,4 @@ static long account_exhausted(struct account *a, long err)
         printf("core: [%s] capability quota exhausted: %lu of %lu used\n", a->label, a->cap_used,
                a->cap_quota);
     return err;
-}
-
-long account_charge(struct account *a, uint64_t ram, uint64_t caps)
-{
-    if (ram > a->ram_quota - a->ram_used)
-        return account_exhausted(a, FERRY_E_QUOTA);
-    if (caps > a->cap_quota - a->cap_used)
-        return account_exhausted(a, FERRY_E_CAPQUOTA);
-    a->ram_used += ram;
-    a->cap_used += caps;
-    return FERRY_OK;
-}
-
-void account_release(struct account *a, uint64_t ram, uint64_t caps)
-{
-    /* never below zero, even if a caller got the bookkeeping wrong */
-    a->ram_used -= ram < a->ram_used ? ram : a->ram_used;
-    a->cap_used -= caps < a->cap_used ? caps : a->cap_used;
 }

@@ -127,19 +127,40 @@ struct account {
     bool reported;          /* that message was printed (once until the next upgrade) */
 };
 
-/* Charges ram bytes and caps, all or nothing: E_QUOTA / E_CAPQUOTA if they do not fit
- * (the first time, core prints which quota of which session ran out). */
-long account_charge(struct account *a, uint64_t ram, uint64_t caps);
-/* Gives back what account_charge took. */
-void account_release(struct account *a, uint64_t ram, uint64_t caps);
+/* Returns err (E_QUOTA / E_CAPQUOTA); the first time for the account, prints
+ * which quota of which session ran out. */
+long account_exhausted(struct account *a, long err);
+
+/* Charges ram bytes and caps, all or nothing: E_QUOTA / E_CAPQUOTA if they do not fit.
+ * (Inline: it is on the path of every object core creates.) */
+static inline long account_charge(struct account *a, uint64_t ram, uint64_t caps)
+{
+    if (ram > a->ram_quota - a->ram_used)
+        return account_exhausted(a, FERRY_E_QUOTA);
+    if (caps > a->cap_quota - a->cap_used)
+        return account_exhausted(a, FERRY_E_CAPQUOTA);
+    a->ram_used += ram;
+    a->cap_used += caps;
+    return FERRY_OK;
+}
+
+/* Gives back what account_charge took (never below zero, even if a caller got
+ * the bookkeeping wrong). */
+static inline void account_release(struct account *a, uint64_t ram, uint64_t caps)
+{
+    a->ram_used -= ram < a->ram_used ? ram : a->ram_used;
+    a->cap_used -= caps < a->cap_used ? caps : a->cap_used;
+}
 
 /* ---- core's structs of objects, in pages charged to accounts (meta.c) ---- */
 
-/* A slice (CORE_SLICE_SIZE bytes, its first `size` zeroed) for one object's struct, from a page
- * charged to `a` (a new page costs FERRY_PAGE_SIZE of its RAM quota: E_QUOTA). */
-long meta_alloc(struct account *a, size_t size, void **out);
-/* Gives the slice back; its page (and the page's charge) when it was the last. */
-void meta_free(struct account *a, void *p);
+/* Charges an object's cost (`ram` bytes, `caps` capabilities) to `a` and takes a
+ * slice (CORE_SLICE_SIZE bytes, the first `size` zeroed) for its struct, from
+ * a page charged to `a` (a new page costs FERRY_PAGE_SIZE more RAM quota).
+ * All or nothing: E_QUOTA / E_CAPQUOTA if it does not fit. */
+long meta_alloc(struct account *a, uint64_t ram, uint64_t caps, size_t size, void **out);
+/* Gives back the cost and the slice; its page (and the page's charge) with the last slice. */
+void meta_free(struct account *a, uint64_t ram, uint64_t caps, void *p);
 
 /* ---- RPC objects (object.c) ---- */
 

@@ -96,25 +96,18 @@ static long cpu_thread_kernel_create(struct cpu_thread *t, struct session *pd, u
 long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
                                const char *name, struct cpu_thread **out)
 {
-    long err = account_charge(&cpu->account, CORE_THREAD_COST_RAM, 1);
+    struct cpu_thread *t;
+    long err = meta_alloc(&cpu->account, CORE_THREAD_COST_RAM, 1, sizeof(*t), (void **)&t);
     if (err)
         return err;
-    struct cpu_thread *t = NULL;
-    err = meta_alloc(&cpu->account, sizeof(*t), (void **)&t);
-    if (!err) {
-        err = cpu_thread_kernel_create(t, pd, prio);
-        if (err)
-            meta_free(&cpu->account, t);
-    }
+    err = cpu_thread_kernel_create(t, pd, prio);
     if (!err) {
         err = obj_publish_gate(&t->obj, OBJ_THREAD, &cpu_thread_iface, FERRY_ROOT_SEL_THREAD);
-        if (err) {
+        if (err)
             cpu_thread_kernel_destroy(t, pd);
-            meta_free(&cpu->account, t);
-        }
     }
     if (err) {
-        account_release(&cpu->account, CORE_THREAD_COST_RAM, 1);
+        meta_free(&cpu->account, CORE_THREAD_COST_RAM, 1, t);
         return err;
     }
     t->cpu = cpu;
@@ -130,9 +123,8 @@ void cpu_session_kill_thread(struct cpu_thread *t)
     struct session *cpu = t->cpu;
     cpu_thread_kernel_destroy(t, t->pd);
     list_remove(&t->link);
-    account_release(&cpu->account, CORE_THREAD_COST_RAM, 1);
     obj_retire(&t->obj);
-    meta_free(&cpu->account, t);
+    meta_free(&cpu->account, CORE_THREAD_COST_RAM, 1, t);
 }
 
 /* Kills every thread of the PD (pd != NULL) or of the CPU session (cpu != NULL). */

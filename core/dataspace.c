@@ -30,18 +30,12 @@ const struct rpc_iface ds_iface = {"dataspace", ds_sigs, ARRAY_SIZE(ds_sigs), ds
  * failure nothing is left charged. */
 static long ds_new(struct session *owner, uint64_t ram, uint64_t caps, struct dataspace **out)
 {
-    long err = account_charge(&owner->account, ram, caps);
+    struct dataspace *ds;
+    long err = meta_alloc(&owner->account, ram, caps, sizeof(*ds), (void **)&ds);
     if (err)
         return err;
-    struct dataspace *ds = NULL;
-    err = meta_alloc(&owner->account, sizeof(*ds), (void **)&ds);
-    if (!err) {
-        err = obj_publish_gate(&ds->obj, OBJ_DATASPACE, &ds_iface, FERRY_ROOT_SEL_THREAD);
-        if (err)
-            meta_free(&owner->account, ds);
-    }
-    if (err) {
-        account_release(&owner->account, ram, caps);
+    if ((err = obj_publish_gate(&ds->obj, OBJ_DATASPACE, &ds_iface, FERRY_ROOT_SEL_THREAD))) {
+        meta_free(&owner->account, ram, caps, ds);
         return err;
     }
     ds->owner = owner;
@@ -57,9 +51,8 @@ static void ds_delete(struct dataspace *ds)
 {
     struct session *owner = ds->owner;
     list_remove(&ds->link);
-    account_release(&owner->account, ds->charged_ram, ds->charged_caps);
     obj_retire(&ds->obj);
-    meta_free(&owner->account, ds);
+    meta_free(&owner->account, ds->charged_ram, ds->charged_caps, ds);
 }
 
 long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct dataspace **out)

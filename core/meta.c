@@ -21,8 +21,9 @@
 struct meta_page {
     struct list link;      /* in the account's meta_pages */
     struct ram_extent ram; /* the page itself, to give back */
-    void **free;           /* first free slice; each free slice's first word: the next */
-    uint64_t used;         /* slices handed out */
+    void **free;           /* first freed slice; each freed slice's first word: the next */
+    uint32_t fresh;        /* slices [0, fresh) were handed out at least once */
+    uint32_t used;         /* slices handed out now */
 };
 _Static_assert(sizeof(struct meta_page) <= CORE_SLICE_HEADER, "header fits");
 
@@ -42,50 +43,49 @@ static long page_new(struct account *a, struct meta_page **out)
         core_panic("no page for a charged slice: quotas exceed core's RAM");
     struct meta_page *page = (struct meta_page *)ram.core_addr;
     page->ram = ram;
-    page->used = 0;
     page->free = NULL;
-    for (unsigned i = CORE_SLICES_PER_PAGE; i-- > 0;) {
-        void **slice = (void **)((uint8_t *)page + CORE_SLICE_HEADER + i * CORE_SLICE_SIZE);
-        *slice = page->free;
-        page->free = slice;
-    }
+    page->fresh = page->used = 0;
     list_push_front(&a->meta_pages, &page->link);
     *out = page;
     return FERRY_OK;
 }
 
-long meta_alloc(struct account *a, size_t size, void **out)
+long meta_alloc(struct account *a, uint64_t ram, uint64_t caps, size_t size, void **out)
 {
     if (size > CORE_SLICE_SIZE)
-        return FERRY_E_INVAL; /* a struct grew past its slice: core's bug */
+        core_panic("a struct of %zu bytes does not fit a slice", size);
+    long err = account_charge(a, ram, caps);
+    if (err)
+        return err;
     struct meta_page *page = NULL;
     for (struct list *l = a->meta_pages.next; l != &a->meta_pages && !page; l = l->next)
-        if (container_of(l, struct meta_page, link)->free)
+        if (container_of(l, struct meta_page, link)->used < CORE_SLICES_PER_PAGE)
             page = container_of(l, struct meta_page, link);
-    if (!page) {
-        long err = page_new(a, &page);
-        if (err)
-            return err;
+    if (!page && (err = page_new(a, &page))) {
+        account_release(a, ram, caps);
+        return err;
     }
     void **slice = page->free;
-    page->free = *slice;
+    if (slice)
+        page->free = *slice;
+    else /* no freed slice: then one never used yet */
+        slice = (void **)((uint8_t *)page + CORE_SLICE_HEADER + page->fresh++ * CORE_SLICE_SIZE);
     page->used++;
     *out = slice;
     zero_words(*out, (size + 7) & ~(size_t)7); /* the rest of the slice is never read */
     return FERRY_OK;
 }
 
-void meta_free(struct account *a, void *p)
+void meta_free(struct account *a, uint64_t ram, uint64_t caps, void *p)
 {
-    if (!p)
-        return;
+    account_release(a, ram, caps);
     struct meta_page *page = page_of(p);
     *(void **)p = page->free;
     page->free = p;
     if (--page->used)
         return;
     list_remove(&page->link);
-    struct ram_extent ram = page->ram;
-    ram_free(&ram);
+    struct ram_extent extent = page->ram; /* the page is free once ram_free returns */
+    ram_free(&extent);
     account_release(a, FERRY_PAGE_SIZE, 0);
 }

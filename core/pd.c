@@ -42,21 +42,16 @@ static long never_dispatch(void *object, struct rpc_request *req)
 static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiver_sel,
                          struct pd_cap **out)
 {
-    long err = account_charge(&pd->account, 0, 1);
+    struct pd_cap *c;
+    long err = meta_alloc(&pd->account, 0, 1, sizeof(*c), (void **)&c);
     if (err)
         return err;
-    struct pd_cap *c = NULL;
-    err = meta_alloc(&pd->account, sizeof(*c), (void **)&c);
-    if (!err) {
-        if (kind == OBJ_SIGNAL)
-            err = obj_publish_irq(&c->obj, OBJ_SIGNAL, &signal_iface, 0);
-        else
-            err = obj_publish_gate(&c->obj, OBJ_RPC_CAP, &rpc_cap_iface, receiver_sel);
-        if (err)
-            meta_free(&pd->account, c);
-    }
+    if (kind == OBJ_SIGNAL)
+        err = obj_publish_irq(&c->obj, OBJ_SIGNAL, &signal_iface, 0);
+    else
+        err = obj_publish_gate(&c->obj, OBJ_RPC_CAP, &rpc_cap_iface, receiver_sel);
     if (err) {
-        account_release(&pd->account, 0, 1);
+        meta_free(&pd->account, 0, 1, c);
         return err;
     }
     c->pd = pd;
@@ -72,9 +67,8 @@ static void pd_cap_free(struct pd_cap *c)
     if (c->obj.kind == OBJ_SIGNAL)
         timer_forget_signal(c->obj.sel);
     list_remove(&c->link);
-    account_release(&pd->account, 0, 1);
     obj_destroy(&c->obj);
-    meta_free(&pd->account, c);
+    meta_free(&pd->account, 0, 1, c);
 }
 
 void signal_trigger(uint64_t badge)

@@ -37,18 +37,12 @@ const struct rpc_iface rm_session_iface = {"RM", rm_session_sigs, ARRAY_SIZE(rm_
 /* A published map charged to `owner`: 1 cap and its slice. */
 static long region_map_new(struct session *owner, struct region_map **out)
 {
-    long err = account_charge(&owner->account, 0, 1);
+    struct region_map *rm;
+    long err = meta_alloc(&owner->account, 0, 1, sizeof(*rm), (void **)&rm);
     if (err)
         return err;
-    struct region_map *rm = NULL;
-    err = meta_alloc(&owner->account, sizeof(*rm), (void **)&rm);
-    if (!err) {
-        err = obj_publish_gate(&rm->obj, OBJ_RM, &region_map_iface, FERRY_ROOT_SEL_THREAD);
-        if (err)
-            meta_free(&owner->account, rm);
-    }
-    if (err) {
-        account_release(&owner->account, 0, 1);
+    if ((err = obj_publish_gate(&rm->obj, OBJ_RM, &region_map_iface, FERRY_ROOT_SEL_THREAD))) {
+        meta_free(&owner->account, 0, 1, rm);
         return err;
     }
     rm->owner = owner;
@@ -62,9 +56,8 @@ static void region_map_delete(struct region_map *rm)
 {
     struct session *owner = rm->owner;
     list_remove(&rm->link);
-    account_release(&owner->account, 0, 1);
     obj_retire(&rm->obj);
-    meta_free(&owner->account, rm);
+    meta_free(&owner->account, 0, 1, rm);
 }
 
 long region_map_create_space(struct session *pd, struct region_map **out)
@@ -217,7 +210,7 @@ static void region_remove(struct region *r)
         managed_unmap(r->rm, r->start, r->size);
     region_unlink(r);
     list_remove(&r->link);
-    meta_free(&r->rm->owner->account, r);
+    meta_free(&r->rm->owner->account, 0, 0, r);
 }
 
 void region_map_detach_everywhere(struct dataspace *ds)
@@ -288,12 +281,12 @@ long region_map_attach(struct region_map *rm, struct dataspace *ds, uint64_t add
         return err;
 
     struct region *r = NULL;
-    if ((err = meta_alloc(&rm->owner->account, sizeof(*r), (void **)&r)))
+    if ((err = meta_alloc(&rm->owner->account, 0, 0, sizeof(*r), (void **)&r)))
         return err; /* charged to the map's owner: E_QUOTA when it has no RAM left */
     if (rm->pd && ds->kind != DS_MANAGED) {
         err = map_pages(rm, ds, offset, start, size / FERRY_PAGE_SIZE, rights);
         if (err) {
-            meta_free(&rm->owner->account, r);
+            meta_free(&rm->owner->account, 0, 0, r);
             return err;
         }
     }
