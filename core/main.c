@@ -6,7 +6,8 @@
  * start init, then serve on this thread forever.
  */
 #include "core.h"
-#include "runtime.h"
+#include "roottask.h"
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Core's slots: [CORE_FIRST_SLOT, limit); below are the root task's initial
@@ -25,6 +26,17 @@ void core_poweroff(int failure)
         ;
 }
 
+void core_panic(const char *fmt, ...)
+{
+    va_list ap;
+    printf("core: panic: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    core_poweroff(1);
+}
+
 static long boot(const struct ferry_bootinfo *bi)
 {
     long err = sys_thread_configure(FERRY_ROOT_SEL_THREAD, 0, 0, CORE_EP_PRIO, 0);
@@ -33,7 +45,7 @@ static long boot(const struct ferry_bootinfo *bi)
     slot_alloc_init(&core_slots, CORE_FIRST_SLOT, FERRY_COMP_SEL_LIMIT);
     rpc_init(&core_slots, FERRY_ROOT_SEL_TASK);
     obj_pool_init();
-    if ((err = timer_init()))
+    if ((err = timer_service_init()))
         return err;
     if (runtime_alloc_sel() >= CORE_FIRST_SLOT)
         return FERRY_E_RANGE; /* the runtime's slots ran into core's */

@@ -14,7 +14,7 @@
 #include <ferry/iface/pd.h>
 #include <string.h>
 
-static struct pd_cap pd_caps[CORE_MAX_PD_CAPS];
+static struct list pd_caps = {&pd_caps, &pd_caps}; /* every live signal and RPC gate */
 
 static long pd_dispatch(void *object, struct rpc_request *req);
 static long npd_dispatch(void *object, struct rpc_request *req);
@@ -37,33 +37,25 @@ static long never_dispatch(void *object, struct rpc_request *req)
 
 /* ---- signals and RPC gates ---- */
 
-static struct pd_cap *pd_cap_slot_free(void)
-{
-    for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
-        if (pd_caps[i].obj.kind == OBJ_FREE)
-            return &pd_caps[i];
-    return NULL;
-}
-
-/* A signal (software IRQ) or a gate to one of the PD's threads, charged 1 cap. */
+/* A signal (software IRQ) or a gate to one of the PD's threads, charged 1 cap
+ * and its slice. */
 static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiver_sel,
                          struct pd_cap **out)
 {
-    long err = account_charge(&pd->account, 0, 1);
+    struct pd_cap *c;
+    long err = meta_alloc(&pd->account, 0, 1, sizeof(*c), (void **)&c);
     if (err)
         return err;
-    struct pd_cap *c = pd_cap_slot_free();
-    if (!c)
-        err = FERRY_E_NOMEM;
-    else if (kind == OBJ_SIGNAL)
+    if (kind == OBJ_SIGNAL)
         err = obj_publish_irq(&c->obj, OBJ_SIGNAL, &signal_iface, 0);
     else
         err = obj_publish_gate(&c->obj, OBJ_RPC_CAP, &rpc_cap_iface, receiver_sel);
     if (err) {
-        account_release(&pd->account, 0, 1);
+        meta_free(&pd->account, 0, 1, c);
         return err;
     }
     c->pd = pd;
+    list_push_back(&pd_caps, &c->link);
     *out = c;
     return FERRY_OK;
 }
@@ -71,10 +63,12 @@ static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiv
 /* Destroys the kernel object: waiters on a signal, callers of an RPC gate get E_DEAD. */
 static void pd_cap_free(struct pd_cap *c)
 {
+    struct session *pd = c->pd;
     if (c->obj.kind == OBJ_SIGNAL)
         timer_forget_signal(c->obj.sel);
-    account_release(&c->pd->account, 0, 1);
+    list_remove(&c->link);
     obj_destroy(&c->obj);
+    meta_free(&pd->account, 0, 1, c);
 }
 
 void signal_trigger(uint64_t badge)
@@ -113,7 +107,7 @@ long pd_open(struct session *s, const char *args)
             account_release(&s->account, 0, 1);
     }
     if (!err)
-        err = rm_create_space(s, &pd->space);
+        err = region_map_create_space(s, &pd->space);
     if (!err)
         err = ds_alloc_ram(s, FERRY_PAGE_SIZE, FERRY_DS_WRITABLE, &pd->capmap_report);
     if (err)
@@ -125,10 +119,13 @@ void pd_close(struct session *s)
 {
     struct pd_state *pd = &s->pd;
     cpu_kill_threads_of_pd(s); /* nothing runs in the task while its memory goes */
-    for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
-        if (pd_caps[i].obj.kind != OBJ_FREE && pd_caps[i].pd == s)
-            pd_cap_free(&pd_caps[i]);
-    rm_destroy_owned_by(s); /* the address space: unmaps everything */
+    for (struct list *l = pd_caps.next, *next; l != &pd_caps; l = next) {
+        next = l->next; /* freeing one frees no other */
+        struct pd_cap *c = container_of(l, struct pd_cap, link);
+        if (c->pd == s)
+            pd_cap_free(c);
+    }
+    region_map_destroy_owned_by(s); /* the address space: unmaps everything */
     ds_free_owned_by(s);
     if (pd->native.kind != OBJ_FREE) {
         account_release(&s->account, 0, 1);
@@ -146,7 +143,7 @@ void pd_close(struct session *s)
 
 /* ---- RPC: PD ---- */
 
-static long pd_alloc_ram(struct session *s, struct rpc_request *req)
+static long pd_op_alloc_ram(struct session *s, struct rpc_request *req)
 {
     struct dataspace *ds;
     long err = ds_alloc_ram(s, req->mr[0], FERRY_DS_WRITABLE, &ds);
@@ -158,7 +155,7 @@ static long pd_alloc_ram(struct session *s, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long pd_free_ram(struct session *s, struct rpc_request *req)
+static long pd_op_free_ram(struct session *s, struct rpc_request *req)
 {
     struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
     struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
@@ -172,10 +169,10 @@ static long pd_free_ram(struct session *s, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long pd_alloc_rpc_cap(struct session *s, struct rpc_request *req)
+static long pd_op_alloc_rpc_cap(struct session *s, struct rpc_request *req)
 {
     struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
-    struct thread *t = o ? container_of(o, struct thread, obj) : NULL;
+    struct cpu_thread *t = o ? container_of(o, struct cpu_thread, obj) : NULL;
     if (!t)
         return obj_cap_error(req, 0);
     if (t->pd != s)
@@ -190,7 +187,7 @@ static long pd_alloc_rpc_cap(struct session *s, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long pd_alloc_signal(struct session *s, struct rpc_request *req)
+static long pd_op_alloc_signal(struct session *s, struct rpc_request *req)
 {
     struct pd_cap *c;
     long err = pd_cap_alloc(s, OBJ_SIGNAL, 0, &c);
@@ -203,7 +200,7 @@ static long pd_alloc_signal(struct session *s, struct rpc_request *req)
 }
 
 /* PD_FREE_RPC_CAP / PD_FREE_SIGNAL */
-static long pd_free_cap(struct session *s, struct rpc_request *req, enum obj_kind kind)
+static long pd_op_free_cap(struct session *s, struct rpc_request *req, enum obj_kind kind)
 {
     struct core_obj *o = obj_from_cap(req, 0, kind);
     struct pd_cap *c = o ? container_of(o, struct pd_cap, obj) : NULL;
@@ -215,7 +212,7 @@ static long pd_free_cap(struct session *s, struct rpc_request *req, enum obj_kin
     return FERRY_OK;
 }
 
-static long pd_native(struct session *s, struct rpc_request *req)
+static long pd_op_native(struct session *s, struct rpc_request *req)
 {
     if (s->pd.native_given)
         return FERRY_E_DENIED;
@@ -237,17 +234,17 @@ static long pd_dispatch(void *object, struct rpc_request *req)
     struct session *s = session_of(object);
     switch (req->opcode) {
     case FERRY_PD_ALLOC_RAM:
-        return pd_alloc_ram(s, req);
+        return pd_op_alloc_ram(s, req);
     case FERRY_PD_FREE_RAM:
-        return pd_free_ram(s, req);
+        return pd_op_free_ram(s, req);
     case FERRY_PD_ALLOC_RPC_CAP:
-        return pd_alloc_rpc_cap(s, req);
+        return pd_op_alloc_rpc_cap(s, req);
     case FERRY_PD_FREE_RPC_CAP:
-        return pd_free_cap(s, req, OBJ_RPC_CAP);
+        return pd_op_free_cap(s, req, OBJ_RPC_CAP);
     case FERRY_PD_ALLOC_SIGNAL:
-        return pd_alloc_signal(s, req);
+        return pd_op_alloc_signal(s, req);
     case FERRY_PD_FREE_SIGNAL:
-        return pd_free_cap(s, req, OBJ_SIGNAL);
+        return pd_op_free_cap(s, req, OBJ_SIGNAL);
     case FERRY_PD_QUOTA:
         req->mr[0] = s->account.ram_quota;
         req->mr[1] = s->account.ram_used;
@@ -262,7 +259,7 @@ static long pd_dispatch(void *object, struct rpc_request *req)
         rpc_reply_cap(req, s->pd.capmap_report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
     case FERRY_PD_NATIVE:
-        return pd_native(s, req);
+        return pd_op_native(s, req);
     }
     return FERRY_E_BADOP;
 }

@@ -5,7 +5,7 @@
  * at boot, read-write, so a dataspace is reachable at region window + offset
  * without further mapping: zeroing, loading ELF segments, copying modules and
  * thread states. Two windows of core's address space hold these mappings:
- *   ram[0]   at 0x40000000 (where lib/sys/runtime.c maps it) .. 0x60000000
+ *   ram[0]   at 0x40000000 (where lib/sys/roottask.c maps it) .. 0x60000000
  *   ram[1..] packed from 0x20000000 .. 0x40000000
  * Pages beyond a window are not used (documented limit: 1 GiB of RAM).
  *
@@ -13,10 +13,9 @@
  * is one MEM_MAP, so it must be physically contiguous).
  */
 #include "core.h"
-#include <string.h>
 
 #define RAM0_WINDOW     0x40000000ul
-#define RAM0_WINDOW_END 0x60000000ul /* lib/sys/runtime.c's thread UTCBs start here */
+#define RAM0_WINDOW_END 0x60000000ul /* lib/sys/roottask.c's thread UTCBs start here */
 #define RAMN_WINDOW     0x20000000ul
 #define RAMN_WINDOW_END 0x40000000ul
 #define MAX_PAGES       ((RAM0_WINDOW_END - RAM0_WINDOW + RAMN_WINDOW_END - RAMN_WINDOW) >> 12)
@@ -30,8 +29,8 @@ struct ram_region {
     uint64_t *bits;  /* bit set = page allocated; page i is offset first + i * 4096 */
 };
 
-static struct ram_region regions[FERRY_BOOT_MAX_RAM];
-static unsigned region_count;
+static struct ram_region ram_regions[FERRY_BOOT_MAX_RAM];
+static unsigned ram_region_count;
 static uint64_t bitmap[MAX_PAGES / 64];
 static uint64_t free_pages;
 
@@ -51,8 +50,8 @@ static void pages_mark(struct ram_region *r, uint64_t first, uint64_t count, boo
 }
 
 /* Adds one region: maps [first, first + pages) of `mem_sel` at window + first. */
-static long region_add(uint32_t mem_sel, uint64_t paddr, uint64_t first, uint64_t pages,
-                       uint8_t *window, uint64_t **bits_next)
+static long ram_region_add(uint32_t mem_sel, uint64_t paddr, uint64_t first, uint64_t pages,
+                           uint8_t *window, uint64_t **bits_next)
 {
     if (pages == 0)
         return FERRY_OK;
@@ -60,7 +59,7 @@ static long region_add(uint32_t mem_sel, uint64_t paddr, uint64_t first, uint64_
                            FERRY_RIGHT_R | FERRY_RIGHT_W);
     if (err)
         return err;
-    struct ram_region *r = &regions[region_count++];
+    struct ram_region *r = &ram_regions[ram_region_count++];
     r->mem_sel = mem_sel;
     r->first = first;
     r->pages = pages;
@@ -92,8 +91,8 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free)
             bytes = room;
         if (first >= bytes)
             continue;
-        long err = region_add((uint32_t)ram->sel, ram->paddr, first,
-                              (bytes - first) / FERRY_PAGE_SIZE, window, &bits_next);
+        long err = ram_region_add((uint32_t)ram->sel, ram->paddr, first,
+                                  (bytes - first) / FERRY_PAGE_SIZE, window, &bits_next);
         if (err)
             return err;
         if (i > 0)
@@ -102,9 +101,23 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free)
     return FERRY_OK;
 }
 
-/* First fit in one region; the index of the run's first page, or -1. */
-static int64_t region_find_run(const struct ram_region *r, uint64_t pages)
+/* The first free page of a region (a word at a time), or -1. */
+static int64_t ram_region_find_page(const struct ram_region *r)
 {
+    for (uint64_t w = 0; w * 64 < r->pages; w++) {
+        if (r->bits[w] == ~0ull)
+            continue;
+        uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(~r->bits[w]);
+        return i < r->pages ? (int64_t)i : -1;
+    }
+    return -1;
+}
+
+/* First fit in one region; the index of the run's first page, or -1. */
+static int64_t ram_region_find_run(const struct ram_region *r, uint64_t pages)
+{
+    if (pages == 1) /* core's own pages and small dataspaces: the common case */
+        return ram_region_find_page(r);
     uint64_t run = 0;
     for (uint64_t i = 0; i < r->pages; i++) {
         if (i % 64 == 0 && i + 64 <= r->pages && r->bits[i / 64] == ~0ull) {
@@ -119,13 +132,28 @@ static int64_t region_find_run(const struct ram_region *r, uint64_t pages)
     return -1;
 }
 
+/* Kept a loop: GCC would otherwise turn it into a call of memset. */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void zero_words(void *p, size_t bytes)
+{
+    for (uint64_t *w = p, *end = w + bytes / 8; w < end; w++)
+        *w = 0;
+}
+
 long ram_alloc(uint64_t pages, struct ram_extent *out)
+{
+    long err = ram_alloc_dirty(pages, out);
+    if (!err)
+        zero_words(out->core_addr, pages * FERRY_PAGE_SIZE);
+    return err;
+}
+
+long ram_alloc_dirty(uint64_t pages, struct ram_extent *out)
 {
     if (pages == 0 || pages > free_pages)
         return FERRY_E_NOMEM;
-    for (unsigned k = 0; k < region_count; k++) {
-        struct ram_region *r = &regions[k];
-        int64_t at = region_find_run(r, pages);
+    for (unsigned k = 0; k < ram_region_count; k++) {
+        struct ram_region *r = &ram_regions[k];
+        int64_t at = ram_region_find_run(r, pages);
         if (at < 0)
             continue;
         pages_mark(r, (uint64_t)at, pages, true);
@@ -135,7 +163,6 @@ long ram_alloc(uint64_t pages, struct ram_extent *out)
         out->offset = r->first + (uint64_t)at * FERRY_PAGE_SIZE;
         out->pages = pages;
         out->core_addr = r->window + out->offset;
-        memset(out->core_addr, 0, pages * FERRY_PAGE_SIZE);
         return FERRY_OK;
     }
     return FERRY_E_NOMEM;
@@ -143,16 +170,16 @@ long ram_alloc(uint64_t pages, struct ram_extent *out)
 
 void ram_free(const struct ram_extent *e)
 {
-    if (!e->pages || e->region >= region_count)
+    if (!e->pages || e->region >= ram_region_count)
         return;
-    struct ram_region *r = &regions[e->region];
+    struct ram_region *r = &ram_regions[e->region];
     pages_mark(r, (e->offset - r->first) / FERRY_PAGE_SIZE, e->pages, false);
     free_pages += e->pages;
 }
 
 uint64_t ram_paddr(const struct ram_extent *e)
 {
-    return regions[e->region].paddr + e->offset;
+    return ram_regions[e->region].paddr + e->offset;
 }
 
 uint64_t ram_free_bytes(void)

@@ -1,8 +1,9 @@
 # The component framework: core (the root task, core/), the base library
 # (lib/base/) and the components (components/NAME/ and tests/components/NAME/ -> NAME.elf).
 #
-# Core is a root task: it links the kernel-test runtime (lib/sys) for its
-# start, console and page allocator, plus the RPC part of the base library.
+# Core is a root task: it links the root-task runtime (lib/sys/roottask.c, not
+# the kernel tests' assertions in lib/sys/runtime.c) for its start, console
+# and page allocator, plus the RPC part of the base library.
 # Components link the whole base library with its own start code.
 
 CORE_ELF := $(BUILD)/core/core.elf
@@ -11,7 +12,7 @@ CORE_SRCS := $(wildcard core/*.c) $(BASE_RPC_SRCS) lib/elf/elf.c
 CORE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(CORE_SRCS))
 
 # (named explicitly: mk/user.mk, which defines USER_RUNTIME_OBJS, is read after this file)
-CORE_RUNTIME_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,lib/sys/crt0.S lib/sys/runtime.c)
+CORE_RUNTIME_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,lib/sys/crt0.S lib/sys/roottask.c)
 $(CORE_ELF): $(CORE_OBJS) $(CORE_RUNTIME_OBJS) lib/sys/user.ld
 	@mkdir -p $(@D)
 	$(TCC) $(COMPONENT_LDFLAGS) -o $@ $(filter %.o,$^) -lc -lgcc
