@@ -51,13 +51,13 @@ static void fill_segment(uint8_t *dst, const void *ctx)
 }
 
 static long load_elf(struct env *env, struct child *child, const struct elf_image *img,
-                     const char **what)
+                     struct child_failure *failure)
 {
     for (unsigned i = 0; i < img->phnum; i++) {
         struct elf_segment seg;
         int r = elf_load_segment(img, i, &seg);
         if (r < 0) {
-            *what = elf_error_name(r);
+            *failure = (struct child_failure){CHILD_STEP_ELF, r};
             return FERRY_E_INVAL;
         }
         if (r == 0 || seg.memsz == 0)
@@ -69,7 +69,7 @@ static long load_elf(struct env *env, struct child *child, const struct elf_imag
         struct segment_fill f = {img, &seg};
         long err = child_region(env, child, start, size, flags, fill_segment, &f, NULL);
         if (err) {
-            *what = "ELF segment";
+            *failure = (struct child_failure){CHILD_STEP_SEGMENT, 0};
             return err;
         }
     }
@@ -77,22 +77,22 @@ static long load_elf(struct env *env, struct child *child, const struct elf_imag
 }
 
 static long load_binary(struct env *env, struct child *child, const char *binary, uint64_t *entry,
-                        const char **what)
+                        struct child_failure *failure)
 {
     uint32_t rom;
     uint64_t addr, size;
-    *what = "ROM session";
+    *failure = (struct child_failure){CHILD_STEP_ROM, 0};
     long err = rom_attach(env, binary, CHILD_ROM_RAM, &rom, &addr, &size);
     if (err)
         return err;
     struct elf_image img;
     int r = elf_open(&img, (const void *)addr, size);
     if (r < 0) {
-        *what = elf_error_name(r);
+        *failure = (struct child_failure){CHILD_STEP_ELF, r};
         err = FERRY_E_INVAL;
     } else {
         *entry = img.entry;
-        err = load_elf(env, child, &img, what);
+        err = load_elf(env, child, &img, failure);
     }
     rom_detach(env, rom, addr);
     return err;
@@ -151,61 +151,90 @@ static long map_initial_caps(struct child *child)
 
 /* Sessions and objects, in the order child_destroy undoes them. */
 static long open_environment(struct env *env, const struct child_config *cfg, struct child *child,
-                             const char **what)
+                             struct child_failure *failure)
 {
     long err;
-    *what = "PD session";
+    *failure = (struct child_failure){CHILD_STEP_PD, 0};
     if ((err = env_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, &child->pd)))
         return err;
-    *what = "native PD";
+    *failure = (struct child_failure){CHILD_STEP_NATIVE_PD, 0};
     if ((err = rpc_get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
         return err;
-    *what = "CPU session";
+    *failure = (struct child_failure){CHILD_STEP_CPU, 0};
     if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
                                 &child->cpu)))
         return err;
-    *what = "LOG session";
+    *failure = (struct child_failure){CHILD_STEP_LOG, 0};
     if ((err = env_session_paid(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS, child->pd,
                                 &child->log)))
         return err;
-    *what = "address space";
+    *failure = (struct child_failure){CHILD_STEP_ADDRESS_SPACE, 0};
     if ((err = rpc_get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
         return err;
-    *what = "main thread";
+    *failure = (struct child_failure){CHILD_STEP_THREAD, 0};
     if ((err = cpu_create_thread(child->cpu, child->pd, "main", CHILD_PRIO, &child->thread)))
         return err;
-    *what = "parent capability";
+    *failure = (struct child_failure){CHILD_STEP_PARENT_CAP, 0};
     child->parent_gate = env_rpc_register(env, &child->parent_obj, &err);
     return err;
 }
 
+const char *child_step_name(enum child_step step)
+{
+    static const char *const names[CHILD_STEP_COUNT] = {
+        [CHILD_STEP_NONE] = "none",
+        [CHILD_STEP_SLOT] = "child table",
+        [CHILD_STEP_FAULT_SIGNAL] = "fault signal",
+        [CHILD_STEP_PD] = "PD session",
+        [CHILD_STEP_NATIVE_PD] = "native PD",
+        [CHILD_STEP_CPU] = "CPU session",
+        [CHILD_STEP_LOG] = "LOG session",
+        [CHILD_STEP_ADDRESS_SPACE] = "address space",
+        [CHILD_STEP_THREAD] = "main thread",
+        [CHILD_STEP_PARENT_CAP] = "parent capability",
+        [CHILD_STEP_ROM] = "ROM session",
+        [CHILD_STEP_ELF] = "ELF",
+        [CHILD_STEP_SEGMENT] = "ELF segment",
+        [CHILD_STEP_STACK] = "stack",
+        [CHILD_STEP_CAPS] = "initial capabilities",
+        [CHILD_STEP_EXCEPTION] = "exception handler",
+        [CHILD_STEP_START] = "start",
+    };
+    return step < CHILD_STEP_COUNT ? names[step] : "?";
+}
+
+const char *child_failure_name(const struct child_failure *f)
+{
+    return f->step == CHILD_STEP_ELF ? elf_error_name(f->elf) : child_step_name(f->step);
+}
+
 long child_start(struct env *env, const struct child_config *cfg, struct child *child,
-                 const char **what)
+                 struct child_failure *failure)
 {
     uint64_t entry = 0, stack;
     struct ferry_startup startup;
     strncpy(child->name, cfg->name, sizeof(child->name) - 1);
-    long err = open_environment(env, cfg, child, what);
+    long err = open_environment(env, cfg, child, failure);
     if (!err)
-        err = load_binary(env, child, cfg->binary, &entry, what);
+        err = load_binary(env, child, cfg->binary, &entry, failure);
     if (!err) {
-        *what = "stack";
+        *failure = (struct child_failure){CHILD_STEP_STACK, 0};
         build_startup(cfg, child, &startup);
         struct startup_fill f = {&startup};
         err = child_region(env, child, FERRY_RM_ANY, CHILD_STACK, FERRY_RM_WRITE, fill_stack, &f,
                            &stack);
     }
     if (!err) {
-        *what = "initial capabilities";
+        *failure = (struct child_failure){CHILD_STEP_CAPS, 0};
         err = map_initial_caps(child);
     }
     if (!err && cfg->fault_signal) {
-        *what = "exception handler";
+        *failure = (struct child_failure){CHILD_STEP_EXCEPTION, 0};
         rpc_send_cap(0, cfg->fault_signal, FERRY_RIGHTS_ALL);
         err = rpc_call(child->cpu, FERRY_CPU_EXCEPTION_SIGH, 0, 1, NULL);
     }
     if (!err) {
-        *what = "start";
+        *failure = (struct child_failure){CHILD_STEP_START, 0};
         rpc_mr()[0] = entry;
         rpc_mr()[1] = stack + CHILD_STARTUP_OFFSET;
         err = rpc_call(child->thread, FERRY_THREAD_START, 2, 0, NULL);

@@ -51,12 +51,47 @@ struct child {
     bool started;
 };
 
+/* The steps of child_start (and of a parent's own preparation of a child), in
+ * order: on failure, the one that failed. */
+enum child_step {
+    CHILD_STEP_NONE = 0,
+    CHILD_STEP_SLOT,          /* the parent has no room for another child */
+    CHILD_STEP_FAULT_SIGNAL,  /* the parent's fault handler for the child */
+    CHILD_STEP_PD,            /* PD session */
+    CHILD_STEP_NATIVE_PD,     /* its native PD capability */
+    CHILD_STEP_CPU,           /* CPU session */
+    CHILD_STEP_LOG,           /* LOG session */
+    CHILD_STEP_ADDRESS_SPACE, /* its address space */
+    CHILD_STEP_THREAD,        /* the main thread */
+    CHILD_STEP_PARENT_CAP,    /* the child's parent capability */
+    CHILD_STEP_ROM,           /* the ROM session of its binary: not a boot module */
+    CHILD_STEP_ELF,           /* the binary is no valid ELF (child_failure.elf says why) */
+    CHILD_STEP_SEGMENT,       /* an ELF segment's memory */
+    CHILD_STEP_STACK,         /* the stack with the startup block */
+    CHILD_STEP_CAPS,          /* the initial capabilities */
+    CHILD_STEP_EXCEPTION,     /* the exception handler */
+    CHILD_STEP_START,         /* the main thread's start */
+    CHILD_STEP_COUNT
+};
+
+/* "PD session", "stack", ...: for messages. */
+const char *child_step_name(enum child_step step);
+
+/* Where child_start failed. */
+struct child_failure {
+    enum child_step step;
+    int elf; /* CHILD_STEP_ELF: the ELF_E_* code */
+};
+
+/* "ELF_E_MAGIC" for an ELF failure, else child_step_name(step). */
+const char *child_failure_name(const struct child_failure *f);
+
 /*
- * Returns FERRY_OK or the error; on error *what names the step that failed
- * ("ELF: ELF_E_MAGIC", "PD session", ...) and nothing is left open.
+ * Returns FERRY_OK or the error; on error *failure names the step that failed
+ * and nothing is left open.
  */
 long child_start(struct env *env, const struct child_config *cfg, struct child *child,
-                 const char **what);
+                 struct child_failure *failure);
 /* What the parent found in a child's capability map. */
 struct child_capmap_info {
     int layout;         /* capmap_validate's verdict (CAPMAP_OK or CAPMAP_E_*) */
