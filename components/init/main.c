@@ -18,7 +18,9 @@
 #define INIT_CONFIG_MAX    (64ul * 1024)  /* RAM lent to the configuration's ROM session */
 #define INIT_RESERVE_RAM   (512ul * 1024) /* init's own needs: never given to children */
 
-_Static_assert(CONFIG_MAX_CHILDREN <= PS_MAX_CHILDREN, "every configured child fits the server");
+_Static_assert(CONFIG_MAX_CHILDREN <= PS_MAX_CHILDREN &&
+                   CONFIG_MAX_CHILDREN <= FERRY_INIT_MAX_CHILDREN,
+               "every configured child fits the parent server and init's CPU session");
 
 static struct init_config config;
 static struct parent_server ps;

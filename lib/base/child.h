@@ -14,12 +14,12 @@
 #define FERRY_BASE_CHILD_H
 
 #include "env.h"
+#include <child/child_image.h>
 
 #define CHILD_CPU_RAM  (64ul * 1024) /* CPU session quota: threads' UTCBs */
 #define CHILD_CPU_CAPS 16
 #define CHILD_LOG_RAM  (8ul * 1024)
 #define CHILD_LOG_CAPS 2
-#define CHILD_STACK    (64ul * 1024)
 #define CHILD_ROM_RAM  (4ul << 20) /* quota lent to the ROM session while loading */
 #define CHILD_PRIO     100
 
@@ -32,7 +32,7 @@ struct child_config {
     const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];
 };
 
-#define CHILD_MAX_REGIONS 8
+#define CHILD_MAX_REGIONS (CHILD_IMAGE_MAX_SEGMENTS + 1) /* segments and stack */
 
 /* A dataspace the child's ELF or stack lives in, kept so that the parent can
  * read the child's memory (its capability map: child_capmap_inspect). */
@@ -47,49 +47,23 @@ struct child {
     unsigned region_count;
     uint32_t pd, npd, cpu, log, rm, thread; /* the caller's slots */
     uint32_t parent_gate;                   /* slot of the child's parent capability */
+    struct child_image_start start;         /* where its main thread starts */
     struct rpc_object parent_obj;           /* caller sets iface and self before child_start */
     bool started;
 };
 
-/* The steps of child_start (and of a parent's own preparation of a child), in
- * order: on failure, the one that failed. */
-enum child_step {
-    CHILD_STEP_NONE = 0,
-    CHILD_STEP_SLOT,          /* the parent has no room for another child */
-    CHILD_STEP_FAULT_SIGNAL,  /* the parent's fault handler for the child */
-    CHILD_STEP_PD,            /* PD session */
-    CHILD_STEP_NATIVE_PD,     /* its native PD capability */
-    CHILD_STEP_CPU,           /* CPU session */
-    CHILD_STEP_LOG,           /* LOG session */
-    CHILD_STEP_ADDRESS_SPACE, /* its address space */
-    CHILD_STEP_THREAD,        /* the main thread */
-    CHILD_STEP_PARENT_CAP,    /* the child's parent capability */
-    CHILD_STEP_ROM,           /* the ROM session of its binary: not a boot module */
-    CHILD_STEP_ELF,           /* the binary is no valid ELF (child_failure.elf says why) */
-    CHILD_STEP_SEGMENT,       /* an ELF segment's memory */
-    CHILD_STEP_STACK,         /* the stack with the startup block */
-    CHILD_STEP_CAPS,          /* the initial capabilities */
-    CHILD_STEP_EXCEPTION,     /* the exception handler */
-    CHILD_STEP_START,         /* the main thread's start */
-    CHILD_STEP_COUNT
-};
-
-/* "PD session", "stack", ...: for messages. */
-const char *child_step_name(enum child_step step);
-
-/* Where child_start failed. */
-struct child_failure {
-    enum child_step step;
-    int elf; /* CHILD_STEP_ELF: the ELF_E_* code */
-};
-
-/* "ELF_E_MAGIC" for an ELF failure, else child_step_name(step). */
-const char *child_failure_name(const struct child_failure *f);
-
 /*
- * Returns FERRY_OK or the error; on error *failure names the step that failed
- * and nothing is left open.
+ * Constructs the child (sessions, ELF, stack with the startup block, initial
+ * capabilities, exception handler: lib/child/child_image.h does the layout)
+ * without starting it: a restore overwrites its state first. Returns FERRY_OK
+ * or the error with *failure naming the step; on error nothing is left open.
  */
+long child_construct(struct env *env, const struct child_config *cfg, struct child *child,
+                     struct child_failure *failure);
+/* Starts a constructed child's main thread at its entry point. On error the
+ * child is destroyed. */
+long child_run(struct env *env, struct child *child, struct child_failure *failure);
+/* child_construct, then child_run. */
 long child_start(struct env *env, const struct child_config *cfg, struct child *child,
                  struct child_failure *failure);
 /* What the parent found in a child's capability map. */
