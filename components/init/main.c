@@ -6,7 +6,7 @@
  * and faults) is the base library's parent server (lib/base/parent_server.h);
  * init is its policy: the configuration and its routes.
  */
-#include "config.h"
+#include <config/config.h>
 #include <client.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/pd.h>
@@ -17,6 +17,7 @@
 #define INIT_CONFIG_MODULE "init.cfg"
 #define INIT_CONFIG_MAX    (64ul * 1024)  /* RAM lent to the configuration's ROM session */
 #define INIT_RESERVE_RAM   (512ul * 1024) /* init's own needs: never given to children */
+#define INIT_RESERVE_CAPS  256ul
 
 _Static_assert(CONFIG_MAX_CHILDREN <= PS_MAX_CHILDREN &&
                    CONFIG_MAX_CHILDREN <= FERRY_INIT_MAX_CHILDREN,
@@ -54,14 +55,17 @@ static long read_config(struct env *env)
     return FERRY_OK;
 }
 
-/* RAM init can still give away: its PD's quota minus what it uses (0 if it
- * cannot tell). */
-static uint64_t ram_available(struct env *env)
+/* What init can still give away: its PD's quotas minus what it uses (nothing
+ * if it cannot tell). */
+static struct config_budget budget(struct env *env)
 {
+    struct config_budget b = {0, INIT_RESERVE_RAM, 0, INIT_RESERVE_CAPS};
     if (rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL))
-        return 0;
-    uint64_t *mr = rpc_mr();
-    return mr[0] > mr[1] ? mr[0] - mr[1] : 0;
+        return b;
+    const uint64_t *mr = rpc_mr(); /* ram quota, ram used, caps quota, caps used */
+    b.ram_avail = mr[0] > mr[1] ? mr[0] - mr[1] : 0;
+    b.caps_avail = mr[2] > mr[3] ? mr[2] - mr[3] : 0;
+    return b;
 }
 
 /* ---- the policy ---- */
@@ -147,13 +151,22 @@ static void child_config(const struct init_child *cfg, struct child_config *out)
 static bool start_child(struct env *env, const struct init_child *cfg)
 {
     char msg[CONFIG_MSG_MAX];
-    uint64_t avail = ram_available(env), need;
-    if (__builtin_add_overflow(cfg->ram, INIT_RESERVE_RAM, &need) || need > avail) {
+    struct config_budget b = budget(env);
+    uint64_t left;
+    switch (config_quota_check(cfg, &b, &left)) {
+    case CONFIG_QUOTA_RAM:
         snprintf(msg, sizeof(msg), "child '%s': RAM quota %lu exceeds the %lu bytes init has",
-                 cfg->name, (unsigned long)cfg->ram,
-                 (unsigned long)(avail > INIT_RESERVE_RAM ? avail - INIT_RESERVE_RAM : 0));
+                 cfg->name, (unsigned long)cfg->ram, (unsigned long)left);
         config_child_error(&config, cfg, msg);
         return false;
+    case CONFIG_QUOTA_CAPS:
+        snprintf(msg, sizeof(msg),
+                 "child '%s': capability quota %lu exceeds the %lu capabilities init has",
+                 cfg->name, (unsigned long)cfg->caps, (unsigned long)left);
+        config_child_error(&config, cfg, msg);
+        return false;
+    case CONFIG_QUOTA_OK:
+        break;
     }
     struct child_config cc;
     struct child_failure failure;

@@ -184,6 +184,16 @@ static long open_at_parent(struct ps_child *c, struct ps_session *s,
     return FERRY_OK;
 }
 
+/* The count of requests repeated while their server had not announced. */
+static void log_repeats(struct ps_child *c)
+{
+    if (c->waiting_repeats)
+        printf("'%s' asked %u more times for a %s session\n", c->child.name, c->waiting_repeats,
+               c->waiting_for);
+    c->waiting_repeats = 0;
+    c->waiting_for[0] = 0;
+}
+
 /* Verbose log of a routing decision: a request repeated while its server has
  * not announced the service is logged once, then counted. */
 static void log_route(struct ps_child *c, const char *service, const struct ps_route *route,
@@ -195,11 +205,9 @@ static void log_route(struct ps_child *c, const char *service, const struct ps_r
         c->waiting_repeats++;
         return;
     }
-    if (c->waiting_repeats)
-        printf("'%s' asked %u more times for a %s session\n", c->child.name, c->waiting_repeats,
-               c->waiting_for);
-    snprintf(c->waiting_for, sizeof(c->waiting_for), "%s", waiting ? service : "");
-    c->waiting_repeats = 0;
+    log_repeats(c);
+    if (waiting)
+        snprintf(c->waiting_for, sizeof(c->waiting_for), "%s", service);
     printf("'%s' requests a %s session: %s%s%s%s\n", c->child.name, service,
            route->kind == PS_ROUTE_PARENT ? "parent" : "child", server_name ? " " : "",
            server_name ? server_name : "", waiting ? " (not announced yet)" : "");
@@ -450,6 +458,8 @@ static void server_gone(struct ps_child *server)
 /* Ends a child: its sessions, its services, then its own PD, CPU and LOG. */
 static void child_teardown(struct ps_child *c)
 {
+    if (c->ps->verbose)
+        log_repeats(c);
     c->alive = false;
     for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
         if (c->sessions[i].state != PS_SESSION_FREE)

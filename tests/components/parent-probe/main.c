@@ -8,6 +8,7 @@
  *   nested  serves "Nested", whose open asks the parent for a LOG session
  *           first (a server calling its parent inside its own open); ends
  *           after `linger` ms
+ * (both announce their service only after `delay` ms)
  *   client  waits `delay` ms, asks for a session of `service`, prints the
  *           result and exits
  */
@@ -84,6 +85,7 @@ static void linger_then_exit(void *arg)
 
 static void serve(struct env *env, const char *service, struct service_root *root)
 {
+    sys_sleep(arg_ms("delay", 0) * 1000);
     long err = env_serve(env, service, root);
     if (!err && !env_thread_spawn(env, "linger", 100, linger_then_exit, NULL, &err))
         printf("linger thread: %s\n", ferry_error_name(err));
