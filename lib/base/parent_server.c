@@ -102,17 +102,23 @@ static void request_check_deadline(struct ps_child *client, struct ps_session *s
     request_fail(s, FERRY_E_TIMEOUT);
 }
 
-/* The oldest open request queued for `server`, after expiring the late ones. */
-static struct ps_session *request_oldest(struct parent_server *ps, struct ps_child *server)
+/* The oldest open request queued for `server`, after expiring the late ones;
+ * *queued counts all of them. */
+static struct ps_session *request_oldest(struct parent_server *ps, struct ps_child *server,
+                                         unsigned *queued)
 {
     struct ps_session *oldest = NULL;
+    *queued = 0;
     for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
         for (unsigned j = 0; j < PS_CHILD_SESSIONS; j++) {
             struct ps_session *s = &ps->children[i].sessions[j];
             if (s->server != server || s->state != PS_SESSION_QUEUED)
                 continue;
             request_check_deadline(&ps->children[i], s);
-            if (s->state == PS_SESSION_QUEUED && (!oldest || s->ticket < oldest->ticket))
+            if (s->state != PS_SESSION_QUEUED)
+                continue;
+            ++*queued;
+            if (!oldest || s->ticket < oldest->ticket)
                 oldest = s;
         }
     return oldest;
@@ -146,6 +152,15 @@ static void server_queue_close(struct ps_child *server, struct ps_session *s)
 
 /* ---- sessions ---- */
 
+/* Marks the entry free (what else it holds is meaningless from then on). */
+static void session_free(struct ps_session *s)
+{
+    s->state = PS_SESSION_FREE;
+    s->server = NULL;
+    s->slot = 0;
+    s->ticket = 0;
+}
+
 /* Ends session entry s of child c, whatever its state. */
 static void session_end(struct ps_child *c, struct ps_session *s)
 {
@@ -161,16 +176,14 @@ static void session_end(struct ps_child *c, struct ps_session *s)
     }
     /* QUEUED: never fetched; FETCHED: the server's late DELIVER gets E_NOENT
      * and it closes the session itself. */
-    memset(s, 0, sizeof(*s));
+    session_free(s);
 }
 
-/* The request in `in` (label already the parent's) opened at the parent's
- * parent, paid by the client's PD. */
-static long open_at_parent(struct ps_child *c, struct ps_session *s,
-                           const struct ferry_parent_session_in *in)
+/* The request in the message words (label already the parent's) opened at
+ * the parent's parent, paid by the client's PD. */
+static long open_at_parent(struct ps_child *c, struct ps_session *s)
 {
     struct rpc_result res;
-    *FERRY_RPC_MSG(ferry_parent_session_in, rpc_mr()) = *in;
     rpc_send_cap(FERRY_PARENT_SESSION_PAID_CAP_PAYER, c->child.pd, FERRY_RIGHTS_ALL);
     long err =
         rpc_call(c->ps->env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
@@ -179,8 +192,10 @@ static long open_at_parent(struct ps_child *c, struct ps_session *s,
     uint32_t cap;
     if ((err = env_import_cap(&res, &cap)))
         return err;
-    *s = (struct ps_session){.state = PS_SESSION_OPEN, .slot = cap, .badge = res.cap_badge[0]};
-    s->request = *in;
+    s->state = PS_SESSION_OPEN;
+    s->server = NULL;
+    s->slot = cap;
+    s->badge = res.cap_badge[0];
     return FERRY_OK;
 }
 
@@ -213,18 +228,27 @@ static void log_route(struct ps_child *c, const char *service, const struct ps_r
            server_name ? server_name : "", waiting ? " (not announced yet)" : "");
 }
 
+/*
+ * The request stays in the message words, where it came in, and is forwarded
+ * from there: only the label is rewritten ("CLIENT -> label"). So nothing on
+ * the way may make an RPC (the policy's route callback must not; printf
+ * restores the words it uses).
+ */
 static long do_session(struct ps_child *c, struct rpc_request *req)
 {
     struct parent_server *ps = c->ps;
-    struct ferry_parent_session_in in = *FERRY_RPC_MSG(ferry_parent_session_in, req->mr);
-    in.service[sizeof(in.service) - 1] = in.label[sizeof(in.label) - 1] = 0;
-    in.args[sizeof(in.args) - 1] = 0;
+    struct ferry_parent_session_in *in = FERRY_RPC_MSG(ferry_parent_session_in, req->mr);
+    in->service[sizeof(in->service) - 1] = in->label[sizeof(in->label) - 1] = 0;
+    in->args[sizeof(in->args) - 1] = 0;
+    char service[FERRY_NAME_MAX];
+    rpc_copy_words((uint64_t *)(void *)service, (const uint64_t *)(const void *)in->service,
+                   FERRY_NAME_WORDS);
 
     struct ps_route route = {PS_ROUTE_DENIED, NULL, NULL};
     if (ps->policy->route)
-        ps->policy->route(ps, c, in.service, &route);
+        ps->policy->route(ps, c, service, &route);
     if (route.kind == PS_ROUTE_DENIED) {
-        printf("'%s' requested a %s session: denied\n", c->child.name, in.service);
+        printf("'%s' requested a %s session: denied\n", c->child.name, service);
         return FERRY_E_DENIED;
     }
     struct ps_session *s = session_free_entry(c);
@@ -232,19 +256,19 @@ static long do_session(struct ps_child *c, struct rpc_request *req)
         return FERRY_E_CAPQUOTA;
 
     char label[FERRY_LABEL_MAX];
-    if (in.label[0])
-        snprintf(label, sizeof(label), "%s -> %s", c->child.name, in.label);
+    if (in->label[0])
+        snprintf(label, sizeof(label), "%s -> %s", c->child.name, in->label);
     else
         snprintf(label, sizeof(label), "%s", c->child.name);
-    memcpy(in.label, label, sizeof(in.label));
+    rpc_copy_words((uint64_t *)(void *)in->label, (const uint64_t *)(const void *)label,
+                   FERRY_LABEL_WORDS);
 
-    struct ferry_parent_session_out *out = FERRY_RPC_MSG(ferry_parent_session_out, req->mr);
     if (route.kind == PS_ROUTE_PARENT) {
-        log_route(c, in.service, &route, NULL, false);
-        long err = open_at_parent(c, s, &in);
+        log_route(c, service, &route, NULL, false);
+        long err = open_at_parent(c, s);
         if (err)
             return err;
-        out->ticket = 0;
+        FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = 0;
         req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
         rpc_reply_cap(req, s->slot, FERRY_RIGHTS_ALL);
         return FERRY_OK;
@@ -252,21 +276,22 @@ static long do_session(struct ps_child *c, struct rpc_request *req)
 
     struct ps_child *server = route.server;
     if (!server || !server->alive) {
-        printf("%s: server '%s' is not running\n", in.service, route.name ? route.name : "?");
+        printf("%s: server '%s' is not running\n", service, route.name ? route.name : "?");
         return FERRY_E_DENIED;
     }
-    if (!service_of(server, in.service)) {
-        log_route(c, in.service, &route, server->child.name, true);
+    if (!service_of(server, service)) {
+        log_route(c, service, &route, server->child.name, true);
         return FERRY_E_BUSY; /* not announced yet: the client may ask again */
     }
-    log_route(c, in.service, &route, server->child.name, false);
-    *s = (struct ps_session){.state = PS_SESSION_QUEUED,
-                             .ticket = ++ps->next_ticket,
-                             .deadline = sys_clock_us() + ps->server_bound_us,
-                             .server = server,
-                             .request = in};
+    log_route(c, service, &route, server->child.name, false);
+    s->state = PS_SESSION_QUEUED;
+    s->ticket = ++ps->next_ticket;
+    s->deadline = sys_clock_us() + ps->server_bound_us;
+    s->server = server;
+    s->slot = 0;
+    RPC_COPY_MSG(&s->request, in);
     server_notify(server);
-    out->ticket = s->ticket;
+    FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = s->ticket;
     req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
     return FERRY_OK;
 }
@@ -290,7 +315,7 @@ static long do_session_result(struct ps_child *c, struct rpc_request *req)
         return FERRY_OK;
     case PS_SESSION_FAILED: {
         long err = s->error;
-        memset(s, 0, sizeof(*s));
+        session_free(s);
         return err;
     }
     default: /* QUEUED, FETCHED */
@@ -360,29 +385,38 @@ static long do_request_next(struct ps_child *server, struct rpc_request *req)
 {
     struct ferry_parent_request_next_out *out =
         FERRY_RPC_MSG(ferry_parent_request_next_out, req->mr);
+    uint64_t *words = (uint64_t *)(void *)out;
+    req->reply_words = FERRY_RPC_WORDS(ferry_parent_request_next_out);
     if (server->close_count) {
         struct ps_close close = server->closes[0];
         memmove(&server->closes[0], &server->closes[1],
                 --server->close_count * sizeof(server->closes[0]));
-        memset(out, 0, sizeof(*out));
+        for (unsigned i = 0; i < req->reply_words; i++)
+            words[i] = 0; /* nothing of earlier messages leaks out */
         out->kind = FERRY_PARENT_REQUEST_CLOSE;
         out->session = close.badge;
-        memcpy(out->service, close.service, sizeof(out->service));
-        req->reply_words = FERRY_RPC_WORDS(ferry_parent_request_next_out);
+        unsigned queued;
+        request_oldest(server->ps, server, &queued);
+        out->more = queued + server->close_count;
+        rpc_copy_words((uint64_t *)(void *)out->service,
+                       (const uint64_t *)(const void *)close.service, FERRY_NAME_WORDS);
         return FERRY_OK;
     }
-    struct ps_session *s = request_oldest(server->ps, server);
+    unsigned queued;
+    struct ps_session *s = request_oldest(server->ps, server, &queued);
     if (!s)
         return FERRY_E_NOENT;
     s->state = PS_SESSION_FETCHED;
-    *out = (struct ferry_parent_request_next_out){.ticket = s->ticket,
-                                                  .kind = FERRY_PARENT_REQUEST_OPEN,
-                                                  .ram = s->request.ram,
-                                                  .caps = s->request.caps};
-    memcpy(out->service, s->request.service, sizeof(out->service));
-    memcpy(out->label, s->request.label, sizeof(out->label));
-    memcpy(out->args, s->request.args, sizeof(out->args));
-    req->reply_words = FERRY_RPC_WORDS(ferry_parent_request_next_out);
+    out->ticket = s->ticket;
+    out->kind = FERRY_PARENT_REQUEST_OPEN;
+    out->ram = s->request.ram;
+    out->caps = s->request.caps;
+    out->session = 0;
+    out->more = queued - 1 + server->close_count;
+    /* service, label and args: the same words in both layouts */
+    rpc_copy_words((uint64_t *)(void *)out->service,
+                   (const uint64_t *)(const void *)s->request.service,
+                   FERRY_NAME_WORDS + FERRY_LABEL_WORDS + FERRY_ARGS_WORDS);
     return FERRY_OK;
 }
 

@@ -56,7 +56,8 @@ struct ps_fault {
  * denies; other NULL callbacks do nothing.
  */
 struct ps_policy {
-    /* Where client's request for `service` goes. */
+    /* Where client's request for `service` goes. Must not make RPCs: the
+     * request waits in the message words to be forwarded. */
     void (*route)(struct parent_server *ps, struct ps_child *client, const char *service,
                   struct ps_route *out);
     /* The child ended (exit code, or a fault): called before its teardown,

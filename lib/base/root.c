@@ -84,14 +84,16 @@ static void serve_requests(void *arg)
             res.words < FERRY_RPC_WORDS(ferry_parent_request_next_out))
             return; /* E_NOENT: none left */
         /* a copy: the callbacks' own RPCs reuse the message words */
-        struct ferry_parent_request_next_out r =
-            *FERRY_RPC_MSG(ferry_parent_request_next_out, rpc_mr());
+        struct ferry_parent_request_next_out r;
+        RPC_COPY_MSG(&r, FERRY_RPC_MSG(ferry_parent_request_next_out, rpc_mr()));
         r.service[sizeof(r.service) - 1] = r.label[sizeof(r.label) - 1] = 0;
         r.args[sizeof(r.args) - 1] = 0;
         if (r.kind == FERRY_PARENT_REQUEST_OPEN)
             request_open(env, &r);
         else if (r.kind == FERRY_PARENT_REQUEST_CLOSE)
             request_close(env, &r);
+        if (!r.more)
+            return; /* the parent signals again when another one comes */
     }
 }
 

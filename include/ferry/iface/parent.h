@@ -21,7 +21,8 @@
  * PARENT_ANNOUNCE:       in  cap[0] signal the parent triggers when requests for
  *                            this component are pending, service name
  * PARENT_REQUEST_NEXT:   out struct ferry_parent_request_next_out (the oldest
- *                            pending request); E_NOENT when nothing is pending
+ *                            pending request, and how many more wait); E_NOENT
+ *                            when nothing is pending
  * PARENT_REQUEST_DELIVER: in ticket, cap[0] the session opened for it
  * PARENT_REQUEST_REFUSE: in  ticket, error        (the request failed)
  *
@@ -89,11 +90,18 @@ struct ferry_parent_request_next_out {
     uint64_t ram;    /* OPEN: the client's donation */
     uint64_t caps;
     uint64_t session; /* CLOSE: the badge of the session object (the server's own) */
+    uint64_t more;    /* requests still waiting after this one (0: stop fetching; the
+                         parent signals again when a new one comes) */
     char service[FERRY_NAME_MAX];
     char label[FERRY_LABEL_MAX]; /* OPEN: the client's label, prefixed by the parent */
     char args[FERRY_ARGS_MAX];   /* OPEN */
 };
 FERRY_RPC_LAYOUT(ferry_parent_request_next_out);
+_Static_assert(__builtin_offsetof(struct ferry_parent_request_next_out, args) -
+                       __builtin_offsetof(struct ferry_parent_request_next_out, service) ==
+                   __builtin_offsetof(struct ferry_parent_session_in, args) -
+                       __builtin_offsetof(struct ferry_parent_session_in, service),
+               "service, label and args are laid out alike in a request and its forwarding");
 
 struct ferry_parent_request_deliver_in {
     uint64_t ticket;
