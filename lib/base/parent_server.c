@@ -15,6 +15,7 @@
 #include "parent_server.h"
 #include <ferry/iface/cpu.h>
 #include <ferry/macros.h>
+#include <ferry/object.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -275,6 +276,10 @@ static long do_session(struct ps_child *c, struct rpc_request *req)
     }
 
     struct ps_child *server = route.server;
+    if (server == c) {
+        printf("'%s' requested a %s session: routed to itself, denied\n", c->child.name, service);
+        return FERRY_E_DENIED;
+    }
     if (!server || !server->alive) {
         printf("%s: server '%s' is not running\n", service, route.name ? route.name : "?");
         return FERRY_E_DENIED;
@@ -354,8 +359,8 @@ static long do_announce(struct ps_child *c, struct rpc_request *req)
     memcpy(name, FERRY_RPC_MSG(ferry_parent_announce_in, req->mr)->service, sizeof(name));
     name[sizeof(name) - 1] = 0;
     uint64_t badge = req->cap_badge[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL];
-    if (!name[0])
-        return FERRY_E_INVAL;
+    if (!name[0] || req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL] != FERRY_OBJ_IRQ)
+        return FERRY_E_INVAL; /* no name, or no signal to tell the server with */
     for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
         if (ps->children[i].alive && service_of(&ps->children[i], name))
             return FERRY_E_EXISTS;

@@ -11,8 +11,12 @@
  * (both announce their service only after `delay` ms)
  *   client  waits `delay` ms, asks for a session of `service`, prints the
  *           result and exits
+ *   rude    calls the server side of the protocol with what it never got
+ *           (unknown tickets, a gate instead of a signal, a refusal with OK)
+ *           and prints each answer
  */
 #include <env.h>
+#include <ferry/iface/parent.h>
 #include <root.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +116,37 @@ static void client(struct env *env)
     env_exit(env, 0);
 }
 
+/* One PARENT call with `words` words already set; its error, with the name. */
+static void rude_call(struct env *env, const char *what, unsigned op, unsigned words, unsigned caps)
+{
+    long err = rpc_call(env->parent, op, words, caps, NULL);
+    printf("%s: %s\n", what, ferry_error_name(err));
+}
+
+static void rude(struct env *env)
+{
+    FERRY_RPC_MSG(ferry_parent_session_result_in, rpc_mr())->ticket = 12345;
+    rude_call(env, "result of a ticket never given", FERRY_PARENT_SESSION_RESULT,
+              FERRY_RPC_WORDS(ferry_parent_session_result_in), 0);
+    rude_call(env, "next request without announcing", FERRY_PARENT_REQUEST_NEXT, 0, 0);
+    FERRY_RPC_MSG(ferry_parent_request_deliver_in, rpc_mr())->ticket = 1;
+    rpc_send_cap(FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION, env->log, FERRY_RIGHTS_ALL);
+    rude_call(env, "delivering a request never fetched", FERRY_PARENT_REQUEST_DELIVER,
+              FERRY_RPC_WORDS(ferry_parent_request_deliver_in), 1);
+    struct ferry_parent_request_refuse_in *refuse =
+        FERRY_RPC_MSG(ferry_parent_request_refuse_in, rpc_mr());
+    refuse->ticket = 1;
+    refuse->error = FERRY_OK;
+    rude_call(env, "refusing a request never fetched", FERRY_PARENT_REQUEST_REFUSE,
+              FERRY_RPC_WORDS(ferry_parent_request_refuse_in), 0);
+    rpc_put_string(rpc_mr(), FERRY_NAME_WORDS, "Rude");
+    rpc_send_cap(FERRY_PARENT_ANNOUNCE_CAP_SIGNAL, env->log, FERRY_RIGHTS_ALL);
+    rude_call(env, "announcing with a gate instead of a signal", FERRY_PARENT_ANNOUNCE,
+              FERRY_RPC_WORDS(ferry_parent_announce_in), 1);
+    rude_call(env, "session request with too few words", FERRY_PARENT_SESSION, 2, 0);
+    env_exit(env, 0);
+}
+
 void component_construct(struct env *env)
 {
     probe_env = env;
@@ -122,6 +157,8 @@ void component_construct(struct env *env)
         serve(env, "Nested", &nested_root);
     else if (role && !strcmp(role, "client"))
         client(env);
+    else if (role && !strcmp(role, "rude"))
+        rude(env);
     else {
         printf("unknown role '%s'\n", role ? role : "");
         env_exit(env, 1);
