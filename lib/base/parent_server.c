@@ -586,9 +586,18 @@ static struct ps_child *child_free_entry(struct parent_server *ps)
     return NULL;
 }
 
-long parent_server_start_child(struct parent_server *ps, const struct child_config *cfg,
-                               void *policy_data, struct ps_child **out,
-                               struct child_failure *failure)
+/* The entry of a child whose construction or start failed (child.c closed
+ * everything) is free again; its fault handler stays for the next one. */
+static void child_entry_release(struct ps_child *c)
+{
+    c->alive = false;
+    c->ps = NULL;
+    memset(&c->child, 0, sizeof(c->child));
+}
+
+long parent_server_construct_child(struct parent_server *ps, const struct child_config *cfg,
+                                   void *policy_data, struct ps_child **out,
+                                   struct child_failure *failure)
 {
     struct ps_child *c = child_free_entry(ps);
     *failure = (struct child_failure){CHILD_STEP_SLOT, 0};
@@ -607,11 +616,25 @@ long parent_server_start_child(struct parent_server *ps, const struct child_conf
     c->child.parent_obj.self = c;
     c->policy_data = policy_data;
     c->ps = ps;
-    c->alive = true; /* before the start: the child may call at once */
-    if ((err = child_start(ps->env, &cc, &c->child, failure))) {
-        c->alive = false;
-        c->ps = NULL;
-        memset(&c->child, 0, sizeof(c->child));
+    c->alive = true; /* before it runs: it may call at once */
+    if ((err = child_construct(ps->env, &cc, &c->child, failure))) {
+        child_entry_release(c);
+        return err;
+    }
+    *out = c;
+    return FERRY_OK;
+}
+
+long parent_server_start_child(struct parent_server *ps, const struct child_config *cfg,
+                               void *policy_data, struct ps_child **out,
+                               struct child_failure *failure)
+{
+    struct ps_child *c;
+    long err = parent_server_construct_child(ps, cfg, policy_data, &c, failure);
+    if (err)
+        return err;
+    if ((err = child_run(ps->env, &c->child, failure))) { /* child_run destroyed it */
+        child_entry_release(c);
         return err;
     }
     *out = c;

@@ -135,6 +135,16 @@ void parent_server_init(struct parent_server *ps, struct env *env, const struct 
                         void *policy_ctx);
 
 /*
+ * Constructs a child from cfg in a free entry (child_construct, with a fault
+ * handler and a parent object served here) without starting it: a restore
+ * overwrites its state, then resumes it. Returns FERRY_OK with *out, or the
+ * error with *failure (CHILD_STEP_SLOT: no free entry).
+ */
+long parent_server_construct_child(struct parent_server *ps, const struct child_config *cfg,
+                                   void *policy_data, struct ps_child **out,
+                                   struct child_failure *failure);
+
+/*
  * Starts a child from cfg in a free entry (child_start, with a fault handler
  * and a parent object served here). Returns FERRY_OK with *out, or the error
  * with *failure naming the step that failed (CHILD_STEP_SLOT: no free entry).
