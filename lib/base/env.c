@@ -132,7 +132,6 @@ static void put_session_request(const char *service, const char *label, const ch
 #define ENV_SESSION_POLL_YIELDS 4
 #define ENV_SESSION_POLL_MIN_US 100ul
 #define ENV_SESSION_POLL_MAX_US 10000ul
-#define ENV_SESSION_WAIT_US     (5ul * 1000 * 1000)
 
 /* Waits for the pending request `ticket`; its result (the session) in *res. */
 static long session_wait(struct env *env, uint64_t ticket, struct rpc_result *res)

@@ -48,6 +48,9 @@ void env_exit(struct env *env, int code) __attribute__((noreturn));
  * within the parent's bound). */
 long env_session(struct env *env, const char *service, const char *label, const char *args,
                  uint64_t ram, uint64_t caps, uint32_t *session);
+/* How long env_session waits for a pending request at most (a parent's own
+ * bound on its child servers must be shorter). */
+#define ENV_SESSION_WAIT_US (5ul * 1000 * 1000)
 /* A session paid by the PD session `payer` (PARENT_SESSION_PAID): only core
  * serves it, for the parent of the PD's component. */
 long env_session_paid(struct env *env, const char *service, const char *label, const char *args,

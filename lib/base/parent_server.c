@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 
+_Static_assert(PS_SERVER_BOUND_US < ENV_SESSION_WAIT_US,
+               "a request fails in the parent before its client stops waiting");
+
 static const struct ferry_rpc_sig parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
 
 /* ---- lookup ---- */

@@ -124,7 +124,8 @@ struct parent_server {
     const struct ps_policy *policy;
     void *policy_ctx;
     bool verbose;             /* log routing decisions and announcements */
-    uint64_t server_bound_us; /* PS_SERVER_BOUND_US unless the policy sets another */
+    uint64_t server_bound_us; /* PS_SERVER_BOUND_US unless the policy sets another
+                                 (below ENV_SESSION_WAIT_US) */
     uint64_t next_ticket;
     bool started; /* every child of the configuration was tried */
     struct ps_child children[PS_MAX_CHILDREN];
