@@ -74,10 +74,22 @@ struct field {
     uint8_t kind, count;
 };
 
-#define FLD(kind, wire, T, m)       {wire, offsetof(T, m), kind, 1}
-#define ARR(kind, wire, T, m, n)    {wire, offsetof(T, m), kind, n}
-#define STR(kind, wire, T, m)       {wire, offsetof(T, m), kind, sizeof(((T *)0)->m)}
-#define RSV(wire, n)                {wire, 0, F_RSV, n}
+#define FLD(kind, wire, T, m)                                                                      \
+    {                                                                                              \
+        wire, offsetof(T, m), kind, 1                                                              \
+    }
+#define ARR(kind, wire, T, m, n)                                                                   \
+    {                                                                                              \
+        wire, offsetof(T, m), kind, n                                                              \
+    }
+#define STR(kind, wire, T, m)                                                                      \
+    {                                                                                              \
+        wire, offsetof(T, m), kind, sizeof(((T *)0)->m)                                            \
+    }
+#define RSV(wire, n)                                                                               \
+    {                                                                                              \
+        wire, 0, F_RSV, n                                                                          \
+    }
 
 static const struct field component_fields[] = {
     FLD(F_U32, 0x00, struct image_component, id),
@@ -149,12 +161,9 @@ static const struct field attachment_fields[] = {
     FLD(F_U64, 0x20, struct image_attachment, offset),
 };
 static const struct field cap_fields[] = {
-    FLD(F_U32, 0x00, struct image_cap, component),
-    FLD(F_U32, 0x04, struct image_cap, slot),
-    FLD(F_U8, 0x08, struct image_cap, type),
-    FLD(F_U8, 0x09, struct image_cap, rights),
-    FLD(F_U8, 0x0a, struct image_cap, role),
-    FLD(F_U8, 0x0b, struct image_cap, flags),
+    FLD(F_U32, 0x00, struct image_cap, component), FLD(F_U32, 0x04, struct image_cap, slot),
+    FLD(F_U8, 0x08, struct image_cap, type),       FLD(F_U8, 0x09, struct image_cap, rights),
+    FLD(F_U8, 0x0a, struct image_cap, role),       FLD(F_U8, 0x0b, struct image_cap, flags),
     FLD(F_U32, 0x0c, struct image_cap, object),
 };
 static const struct field table_fields[] = {
@@ -205,8 +214,11 @@ struct layout {
     uint16_t extra_max; /* bytes that may follow the fixed part */
 };
 
-#define LAYOUT(n, f, len, T, extra) {n, f, ARRAY_LEN(f), len, sizeof(T), extra}
-#define ARRAY_LEN(a)                (sizeof(a) / sizeof((a)[0]))
+#define LAYOUT(n, f, len, T, extra)                                                                \
+    {                                                                                              \
+        n, f, ARRAY_LEN(f), len, sizeof(T), extra                                                  \
+    }
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct layout layouts[IMAGE_TYPE_COUNT] = {
     [IMAGE_COMPONENT] = LAYOUT("COMPONENT", component_fields, 0x38, struct image_component, 0),
@@ -457,10 +469,10 @@ const char *image_type_name(uint16_t type)
 const char *image_role_name(uint8_t role)
 {
     static const char *const names[IMAGE_ROLE_COUNT] = {
-        [IMAGE_ROLE_PARENT] = "parent",   [IMAGE_ROLE_SESSION] = "session",
+        [IMAGE_ROLE_PARENT] = "parent",       [IMAGE_ROLE_SESSION] = "session",
         [IMAGE_ROLE_DATASPACE] = "dataspace", [IMAGE_ROLE_REGION_MAP] = "region-map",
-        [IMAGE_ROLE_THREAD] = "thread",   [IMAGE_ROLE_GATE] = "gate",
-        [IMAGE_ROLE_SIGNAL] = "signal",   [IMAGE_ROLE_TASK] = "task",
+        [IMAGE_ROLE_THREAD] = "thread",       [IMAGE_ROLE_GATE] = "gate",
+        [IMAGE_ROLE_SIGNAL] = "signal",       [IMAGE_ROLE_TASK] = "task",
     };
     if (role == 0 || role >= IMAGE_ROLE_COUNT)
         return "?";
@@ -712,8 +724,7 @@ void image_iter_begin(struct image_iter *it, const struct image_view *view)
 }
 
 /* The record at `offset` of an image whose framing was checked. */
-static void record_at(const uint8_t *buf, uint64_t offset, uint32_t index,
-                      struct image_record *rec)
+static void record_at(const uint8_t *buf, uint64_t offset, uint32_t index, struct image_record *rec)
 {
     rec->type = (uint16_t)get_le(buf + offset, 2);
     rec->len = (uint32_t)get_le(buf + offset + 4, 4);
@@ -910,7 +921,8 @@ static long check_record(struct checker *c, uint16_t last_type, struct image_rec
     if (left - IMAGE_RECORD_HEADER < pad8(len))
         return fail(c, IMAGE_E_TRUNCATED);
     record_at(c->buf, c->offset, c->index, rec);
-    if (get_le(h + 8, 8) != XXH3_64bits_withSeed(rec->payload, len, record_seed(type, len, c->index)))
+    if (get_le(h + 8, 8) !=
+        XXH3_64bits_withSeed(rec->payload, len, record_seed(type, len, c->index)))
         return fail_at(c, IMAGE_E_CHECKSUM, c->offset + 8);
     if (!all_zero(rec->payload + len, pad8(len) - len))
         return fail_at(c, IMAGE_E_RESERVED, c->offset + IMAGE_RECORD_HEADER + len);
@@ -1012,8 +1024,9 @@ static long check_attachment(const struct image_view *v, const struct image_reco
     if ((err = resolve(v, a->rm, K(IMAGE_REGION_MAP), 0, false, &rm)))
         return err;
     /* managed region maps hold dataspaces only: no nesting, no cycles */
-    unsigned kinds = object_flags(&rm) & IMAGE_RM_MANAGED ? K(IMAGE_DATASPACE)
-                                                          : K(IMAGE_DATASPACE) | K(IMAGE_REGION_MAP);
+    unsigned kinds = object_flags(&rm) & IMAGE_RM_MANAGED
+                         ? K(IMAGE_DATASPACE)
+                         : K(IMAGE_DATASPACE) | K(IMAGE_REGION_MAP);
     if ((err = resolve(v, a->target, kinds, 0, false, &target)))
         return err;
     if (target.type == IMAGE_REGION_MAP && !(object_flags(&target) & IMAGE_RM_MANAGED))
@@ -1056,18 +1069,21 @@ static bool find_cap(const struct image_view *v, uint32_t component, uint32_t sl
 }
 
 static const unsigned role_kinds[IMAGE_ROLE_COUNT] = {
-    [IMAGE_ROLE_SESSION] = K(IMAGE_SESSION),       [IMAGE_ROLE_DATASPACE] = K(IMAGE_DATASPACE),
-    [IMAGE_ROLE_REGION_MAP] = K(IMAGE_REGION_MAP), [IMAGE_ROLE_THREAD] = K(IMAGE_THREAD),
-    [IMAGE_ROLE_GATE] = K(IMAGE_GATE),             [IMAGE_ROLE_SIGNAL] = K(IMAGE_SIGNAL),
+    [IMAGE_ROLE_SESSION] = K(IMAGE_SESSION),
+    [IMAGE_ROLE_DATASPACE] = K(IMAGE_DATASPACE),
+    [IMAGE_ROLE_REGION_MAP] = K(IMAGE_REGION_MAP),
+    [IMAGE_ROLE_THREAD] = K(IMAGE_THREAD),
+    [IMAGE_ROLE_GATE] = K(IMAGE_GATE),
+    [IMAGE_ROLE_SIGNAL] = K(IMAGE_SIGNAL),
     [IMAGE_ROLE_TASK] = K(IMAGE_COMPONENT),
 };
 
 /* Ordering state carried from one record to the next in pass 2. */
 struct order {
-    struct image_cap cap;            /* previous CAP */
-    struct image_table_entry table;  /* previous TABLE */
-    struct image_page page;          /* previous PAGE */
-    struct image_dataspace page_ds;  /* the dataspace of the previous PAGE */
+    struct image_cap cap;           /* previous CAP */
+    struct image_table_entry table; /* previous TABLE */
+    struct image_page page;         /* previous PAGE */
+    struct image_dataspace page_ds; /* the dataspace of the previous PAGE */
 };
 
 static int cmp3(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t b1, uint64_t b2, uint64_t b3)
@@ -1102,8 +1118,8 @@ static long check_table(const struct image_view *v, const struct image_record *r
     struct image_record found;
     struct image_cap cap;
     long err;
-    int c = cmp3(e->component, e->table, e->slot, o->table.component, o->table.table,
-                 o->table.slot);
+    int c =
+        cmp3(e->component, e->table, e->slot, o->table.component, o->table.table, o->table.slot);
     if (c <= 0)
         return c == 0 ? IMAGE_E_DUPLICATE_SLOT : IMAGE_E_ORDER;
     o->table = *e;

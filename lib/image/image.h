@@ -30,11 +30,11 @@
 
 /* ---- format constants ---- */
 
-#define IMAGE_MAGIC          "FERRYIMG" /* 8 bytes at offset 0, no NUL */
-#define IMAGE_VERSION        1u
-#define IMAGE_HEADER_SIZE    64u
-#define IMAGE_RECORD_HEADER  16u
-#define IMAGE_PAGE_SIZE      4096u
+#define IMAGE_MAGIC            "FERRYIMG" /* 8 bytes at offset 0, no NUL */
+#define IMAGE_VERSION          1u
+#define IMAGE_HEADER_SIZE      64u
+#define IMAGE_RECORD_HEADER    16u
+#define IMAGE_PAGE_SIZE        4096u
 #define IMAGE_FLAG_INCREMENTAL 0x1u /* header.flags: pages relative to the parent image */
 
 /* String fields: NUL-terminated, NUL-padded (the framework's message sizes). */
@@ -43,14 +43,14 @@
 #define IMAGE_ARGS_MAX  128u /* session arguments */
 
 /* Limits a valid image respects (hostile sizes beyond them are refused). */
-#define IMAGE_VA_LIMIT       (1ull << 38) /* Sv39 user half: region maps and attachments */
-#define IMAGE_SIZE_LIMIT     IMAGE_VA_LIMIT
-#define IMAGE_SLOT_LIMIT     16384u /* capability slots 1..16383 (docs/kernel.md) */
-#define IMAGE_THREAD_BLOB_MAX 4096u /* the kernel's struct ferry_thread_state fits */
-#define IMAGE_RIGHTS_ALL     0xfu   /* FERRY_RIGHT_R|W|X|G */
-#define IMAGE_MAP_RIGHTS     0x7u   /* attachment rights: R W X */
-#define IMAGE_OBJ_TYPE_COUNT 7u     /* enum ferry_obj_type: capability types 1..6 */
-#define IMAGE_RUN_STATE_COUNT 5u    /* enum ferry_run_state */
+#define IMAGE_VA_LIMIT        (1ull << 38) /* Sv39 user half: region maps and attachments */
+#define IMAGE_SIZE_LIMIT      IMAGE_VA_LIMIT
+#define IMAGE_SLOT_LIMIT      16384u /* capability slots 1..16383 (docs/kernel.md) */
+#define IMAGE_THREAD_BLOB_MAX 4096u  /* the kernel's struct ferry_thread_state fits */
+#define IMAGE_RIGHTS_ALL      0xfu   /* FERRY_RIGHT_R|W|X|G */
+#define IMAGE_MAP_RIGHTS      0x7u   /* attachment rights: R W X */
+#define IMAGE_OBJ_TYPE_COUNT  7u     /* enum ferry_obj_type: capability types 1..6 */
+#define IMAGE_RUN_STATE_COUNT 5u     /* enum ferry_run_state */
 
 /* Record types, in the order they must appear. */
 enum image_type {
@@ -96,9 +96,9 @@ enum image_role {
 
 /* Badge tables of the runtime, recorded by slot and object id. */
 enum image_table {
-    IMAGE_TABLE_CAPMAP = 1,  /* capability map: each object once */
+    IMAGE_TABLE_CAPMAP = 1,   /* capability map: each object once */
     IMAGE_TABLE_RPC_POOL = 2, /* RPC object pool */
-    IMAGE_TABLE_SIGNALS = 3, /* signal handler table */
+    IMAGE_TABLE_SIGNALS = 3,  /* signal handler table */
     IMAGE_TABLE_COUNT
 };
 
@@ -106,42 +106,42 @@ enum image_table {
 
 enum image_error {
     IMAGE_OK = 0,
-    IMAGE_E_TRUNCATED,       /* the image ends inside the header, a record or before END */
-    IMAGE_E_MAGIC,           /* not "FERRYIMG" */
-    IMAGE_E_VERSION,         /* a version this codec does not read */
-    IMAGE_E_HEADER_SIZE,     /* header_size is not 64 */
-    IMAGE_E_HEADER_CHECKSUM, /* header checksum mismatch */
-    IMAGE_E_FLAGS,           /* unknown flag bits set */
-    IMAGE_E_RESERVED,        /* a reserved field or padding byte is not zero */
-    IMAGE_E_PARENT,          /* parent digest differs from the parent given */
-    IMAGE_E_PARENT_MISSING,  /* incremental image, but no parent given */
-    IMAGE_E_NOT_INCREMENTAL, /* a parent was given for a full image */
-    IMAGE_E_TYPE,            /* unknown record type */
-    IMAGE_E_LENGTH,          /* record length wrong for its type */
-    IMAGE_E_CHECKSUM,        /* record checksum mismatch */
-    IMAGE_E_ORDER,           /* record type out of order, or a second STATS */
-    IMAGE_E_VALUE,           /* a field holds a value outside its range (role, type, ...) */
-    IMAGE_E_NAME,            /* string empty, unterminated or not NUL-padded */
-    IMAGE_E_SIZE,            /* size zero, not page aligned or beyond the limit */
-    IMAGE_E_ZERO_ID,         /* an object or reference id of 0 where one is required */
-    IMAGE_E_DUPLICATE_ID,    /* two objects with one id */
-    IMAGE_E_DANGLING_ID,     /* a reference to an id no object has */
-    IMAGE_E_WRONG_KIND,      /* a reference to an object of the wrong type */
-    IMAGE_E_FOREIGN,         /* a reference to an object of another component */
-    IMAGE_E_ADDRESS_SPACE,   /* a component without exactly one address-space region map */
-    IMAGE_E_RANGE,           /* attachment outside its region map or dataspace */
-    IMAGE_E_OVERLAP,         /* two attachments overlap in one region map */
-    IMAGE_E_DUPLICATE_SLOT,  /* one slot twice (capability space or one table) */
-    IMAGE_E_NO_SLOT,         /* a table entry names a slot without a capability record */
-    IMAGE_E_MISMATCH,        /* a table entry's object differs from its slot's capability */
+    IMAGE_E_TRUNCATED,        /* the image ends inside the header, a record or before END */
+    IMAGE_E_MAGIC,            /* not "FERRYIMG" */
+    IMAGE_E_VERSION,          /* a version this codec does not read */
+    IMAGE_E_HEADER_SIZE,      /* header_size is not 64 */
+    IMAGE_E_HEADER_CHECKSUM,  /* header checksum mismatch */
+    IMAGE_E_FLAGS,            /* unknown flag bits set */
+    IMAGE_E_RESERVED,         /* a reserved field or padding byte is not zero */
+    IMAGE_E_PARENT,           /* parent digest differs from the parent given */
+    IMAGE_E_PARENT_MISSING,   /* incremental image, but no parent given */
+    IMAGE_E_NOT_INCREMENTAL,  /* a parent was given for a full image */
+    IMAGE_E_TYPE,             /* unknown record type */
+    IMAGE_E_LENGTH,           /* record length wrong for its type */
+    IMAGE_E_CHECKSUM,         /* record checksum mismatch */
+    IMAGE_E_ORDER,            /* record type out of order, or a second STATS */
+    IMAGE_E_VALUE,            /* a field holds a value outside its range (role, type, ...) */
+    IMAGE_E_NAME,             /* string empty, unterminated or not NUL-padded */
+    IMAGE_E_SIZE,             /* size zero, not page aligned or beyond the limit */
+    IMAGE_E_ZERO_ID,          /* an object or reference id of 0 where one is required */
+    IMAGE_E_DUPLICATE_ID,     /* two objects with one id */
+    IMAGE_E_DANGLING_ID,      /* a reference to an id no object has */
+    IMAGE_E_WRONG_KIND,       /* a reference to an object of the wrong type */
+    IMAGE_E_FOREIGN,          /* a reference to an object of another component */
+    IMAGE_E_ADDRESS_SPACE,    /* a component without exactly one address-space region map */
+    IMAGE_E_RANGE,            /* attachment outside its region map or dataspace */
+    IMAGE_E_OVERLAP,          /* two attachments overlap in one region map */
+    IMAGE_E_DUPLICATE_SLOT,   /* one slot twice (capability space or one table) */
+    IMAGE_E_NO_SLOT,          /* a table entry names a slot without a capability record */
+    IMAGE_E_MISMATCH,         /* a table entry's object differs from its slot's capability */
     IMAGE_E_DUPLICATE_OBJECT, /* one object twice in a capability map */
-    IMAGE_E_PAGE_RANGE,      /* page index beyond its dataspace */
-    IMAGE_E_PAGE_ORDER,      /* pages not strictly ascending by (dataspace, index) */
-    IMAGE_E_COUNT,           /* END's record count differs from the records read */
-    IMAGE_E_DIGEST,          /* image digest mismatch */
-    IMAGE_E_TRAILING,        /* bytes after the END record */
-    IMAGE_E_SINK,            /* encoder: the sink refused the bytes */
-    IMAGE_E_FINISHED,        /* encoder: used after image_encode_end or a failure */
+    IMAGE_E_PAGE_RANGE,       /* page index beyond its dataspace */
+    IMAGE_E_PAGE_ORDER,       /* pages not strictly ascending by (dataspace, index) */
+    IMAGE_E_COUNT,            /* END's record count differs from the records read */
+    IMAGE_E_DIGEST,           /* image digest mismatch */
+    IMAGE_E_TRAILING,         /* bytes after the END record */
+    IMAGE_E_SINK,             /* encoder: the sink refused the bytes */
+    IMAGE_E_FINISHED,         /* encoder: used after image_encode_end or a failure */
     IMAGE_ERROR_COUNT
 };
 
@@ -297,8 +297,7 @@ long image_encode_page(struct image_encoder *enc, uint32_t dataspace, uint64_t i
                        const void *data);
 long image_encode_stats(struct image_encoder *enc, const struct image_stats *s);
 /* Any record from raw payload bytes (tests: unknown types, bad lengths). */
-long image_encode_raw(struct image_encoder *enc, uint16_t type, const void *payload,
-                      uint32_t len);
+long image_encode_raw(struct image_encoder *enc, uint16_t type, const void *payload, uint32_t len);
 /* Writes END; the image's digest goes to *digest (may be NULL). */
 long image_encode_end(struct image_encoder *enc, struct image_digest *digest);
 
