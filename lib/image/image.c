@@ -7,6 +7,7 @@
  * written down in exactly one place in the code.
  */
 #include "image.h"
+#include "le.h"
 
 #include <string.h>
 
@@ -18,33 +19,9 @@ _Static_assert(_Alignof(XXH3_state_t) <= _Alignof(struct image_hash_state), "has
 
 #define HASH(s) ((XXH3_state_t *)(void *)(s)->bytes)
 
-/* ---- little-endian bytes ---- */
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint64_t pad8(uint64_t n)
 {
     return (n + 7) & ~7ull;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != 0)
-            return false;
-    return true;
 }
 
 bool image_page_is_zero(const void *page)
@@ -354,11 +331,7 @@ static long check_fields(const struct layout *l, const uint8_t *wire, uint32_t *
             return IMAGE_E_RESERVED;
         if (f->kind != F_STR && f->kind != F_NAME)
             continue;
-        unsigned len = 0;
-        while (len < f->count && w[len] != 0)
-            len++;
-        if (len == f->count || (f->kind == F_NAME && len == 0) ||
-            !all_zero(w + len, f->count - len))
+        if (!string_field_ok(w, f->count, f->kind == F_NAME))
             return IMAGE_E_NAME;
     }
     return IMAGE_OK;
