@@ -540,6 +540,16 @@ long image_read_header(const void *buf, size_t len, struct image_header *header)
 
 /* ---- encoder ---- */
 
+long image_buffer_sink(void *ctx, const void *data, size_t len)
+{
+    struct image_buffer *b = ctx;
+    if (len > b->cap - b->len)
+        return -1;
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
 static long emit(struct image_encoder *enc, const void *data, size_t len)
 {
     if (len == 0)

@@ -257,6 +257,13 @@ struct image_stats {
 /* Receives the image's bytes in order; returns 0, or nonzero to abort. */
 typedef long (*image_sink_fn)(void *ctx, const void *data, size_t len);
 
+/* A sink into a caller's buffer: refuses (returns nonzero) what does not fit. */
+struct image_buffer {
+    uint8_t *data;
+    size_t cap, len;
+};
+long image_buffer_sink(void *ctx, const void *data, size_t len);
+
 /* Opaque hash state (XXH3), sized and aligned for xxhash's XXH3_state_t. */
 struct image_hash_state {
     _Alignas(64) uint8_t bytes[640];

@@ -201,6 +201,17 @@ static void encoder_sink_failure(void **state)
         assert_int_equal(sample_image_write(buf_sink, &b, NULL, NULL), IMAGE_E_SINK);
         buf_free(&b);
     }
+    /* the buffer sink: exactly the bytes of the growing one, or refused */
+    uint8_t *mem = malloc(full.len);
+    struct image_buffer ib = {.data = mem, .cap = full.len};
+    assert_int_equal(sample_image_write(image_buffer_sink, &ib, NULL, NULL), IMAGE_OK);
+    assert_int_equal(ib.len, full.len);
+    assert_memory_equal(mem, full.data, full.len);
+    ib = (struct image_buffer){.data = mem, .cap = full.len - 1};
+    assert_int_equal(sample_image_write(image_buffer_sink, &ib, NULL, NULL), IMAGE_E_SINK);
+    assert_true(ib.len < full.len);
+    free(mem);
+
     struct buf b = {0};
     struct image_encoder enc;
     struct image_header h = {0};
