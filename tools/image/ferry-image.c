@@ -121,7 +121,8 @@ static void digest_hex(const struct image_digest *d, char out[33])
     snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, d->hi, d->lo);
 }
 
-/* The bytes of `name` in the mounted store. */
+/* The bytes of `name` in the mounted store. Bytes that differ from those
+ * written make the image invalid (exit 1, like any other damage). */
 static uint8_t *store_bytes(const char *disk, const char *name, size_t *len)
 {
     const struct imgstore_entry *e = imgstore_find(&store, name);
@@ -129,6 +130,11 @@ static uint8_t *store_bytes(const char *disk, const char *name, size_t *len)
         die("%s: no image '%s'", disk, name);
     uint8_t *buf = malloc(e->bytes ? e->bytes : 1);
     long err = imgstore_read(&store, name, buf, e->bytes, len);
+    if (err == IMGSTORE_E_CORRUPT) {
+        printf("%s:%s: invalid: %s: %s\n", disk, name, imgstore_error_name(err),
+               imgstore_error_text(err));
+        exit(1);
+    }
     if (err)
         die("%s:%s: %s (%s)", disk, name, imgstore_error_text(err), imgstore_error_name(err));
     return buf;
