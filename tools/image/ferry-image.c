@@ -9,7 +9,8 @@
  *   ferry-image format DISK SECTORS       create a store in the file DISK
  *   ferry-image put DISK NAME FILE        write the image in FILE as NAME
  *   ferry-image delete DISK NAME          remove NAME
- *   ferry-image sample FILE [PARENT]      write the sample image (incremental on PARENT)
+ *   ferry-image sample FILE [PARENT]      write the sample image (incremental on PARENT;
+ *                                         an incremental PARENT needs --parent FILE)
  *
  * SRC is DISK:NAME (an image in a store) or FILE (an image file). An
  * incremental image file is checked against the image file given with
@@ -587,6 +588,7 @@ static void show_json(const struct image_view *v, size_t len)
 struct line {
     char key[64];
     char *text;
+    bool page;
 };
 
 static void record_key(const struct image_record *rec, char key[64])
@@ -638,6 +640,7 @@ static struct line *lines_of(const struct image_view *v, size_t *n)
         render(f, v, &rec, true);
         fclose(f);
         record_key(&rec, l[*n].key);
+        l[*n].page = rec.type == IMAGE_PAGE;
         (*n)++;
     }
     return l;
@@ -662,8 +665,18 @@ static void print_prefixed(char sign, const char *text)
     }
 }
 
+/* Whether `child` is an incremental image on `parent`: pages it lacks are
+ * the parent's, not differences. */
+static bool child_of(const struct image_view *child, const struct image_view *parent)
+{
+    return (child->header.flags & IMAGE_FLAG_INCREMENTAL) &&
+           child->header.parent.lo == parent->digest.lo &&
+           child->header.parent.hi == parent->digest.hi;
+}
+
 static int diff(const struct image_view *a, size_t alen, const struct image_view *b, size_t blen)
 {
+    bool b_inherits = child_of(b, a), a_inherits = child_of(a, b);
     size_t na, nb;
     struct line *la = lines_of(a, &na), *lb = lines_of(b, &nb);
     int changes = 0;
@@ -682,6 +695,8 @@ static int diff(const struct image_view *a, size_t alen, const struct image_view
     }
     for (size_t i = 0; i < na; i++) {
         const struct line *o = find_line(lb, nb, la[i].key);
+        if (!o && la[i].page && b_inherits)
+            continue;
         if (!o) {
             print_prefixed('-', la[i].text);
             changes++;
@@ -692,11 +707,12 @@ static int diff(const struct image_view *a, size_t alen, const struct image_view
         }
     }
     for (size_t i = 0; i < nb; i++)
-        if (!find_line(la, na, lb[i].key)) {
+        if (!find_line(la, na, lb[i].key) && !(lb[i].page && a_inherits)) {
             print_prefixed('+', lb[i].text);
             changes++;
         }
-    printf("%d difference%s\n", changes, changes == 1 ? "" : "s");
+    printf("%d difference%s%s\n", changes, changes == 1 ? "" : "s",
+           a_inherits || b_inherits ? " (pages the incremental image lacks are its parent's)" : "");
     for (size_t i = 0; i < na; i++)
         free(la[i].text);
     for (size_t i = 0; i < nb; i++)
@@ -856,13 +872,13 @@ static long file_sink(void *ctx, const void *data, size_t len)
     return fwrite(data, 1, len, ctx) == len ? 0 : -1;
 }
 
-static int cmd_sample(const char *out, const char *parent_file)
+static int cmd_sample(const char *out, const char *parent_file, const char *grandparent)
 {
     struct image_digest parent;
     if (parent_file) {
         struct source s;
         struct image_view v;
-        load(&s, parent_file, NULL);
+        load(&s, parent_file, grandparent);
         if (!check(&s, &v, stderr))
             return 1;
         parent = v.digest;
@@ -885,7 +901,7 @@ static void usage(void)
             "       %s verify [--parent FILE] SRC\n"
             "       %s diff [--parent FILE] SRC SRC\n"
             "       %s format DISK SECTORS | put DISK NAME FILE | delete DISK NAME\n"
-            "       %s sample FILE [PARENT_FILE]\n"
+            "       %s sample [--parent FILE] FILE [PARENT_FILE]\n"
             "SRC is DISK:NAME or an image FILE\n",
             prog, prog, prog, prog, prog, prog);
     exit(2);
@@ -925,6 +941,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "delete") == 0 && n == 2)
         return cmd_put_delete(args[0], args[1], NULL);
     if (strcmp(cmd, "sample") == 0 && (n == 1 || n == 2))
-        return cmd_sample(args[0], n == 2 ? args[1] : NULL);
+        return cmd_sample(args[0], n == 2 ? args[1] : NULL, parent);
     usage();
 }
