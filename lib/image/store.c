@@ -86,9 +86,10 @@ const char *imgstore_error_text(long err)
     return err >= 0 && err < IMGSTORE_ERROR_COUNT ? texts[err] : "unknown error";
 }
 
+/* Sectors holding `bytes` (no overflow for any value: directories are input). */
 static uint64_t sectors_for(uint64_t bytes)
 {
-    return (bytes + IMGSTORE_SECTOR - 1) / IMGSTORE_SECTOR;
+    return bytes / IMGSTORE_SECTOR + (bytes % IMGSTORE_SECTOR != 0);
 }
 
 static bool name_ok(const char *name)

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "image/store.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include "../../tools/image/sample.h"
 
 /* ---- a disk in memory ---- */
@@ -311,6 +314,58 @@ static void superblock_copies(void **state)
     free(d.data);
 }
 
+/* A superblock copy with a valid checksum but an insane directory is not
+ * taken: mounting falls back to the other copy. */
+static void superblock_with_valid_checksum_but_bad_entries(void **state)
+{
+    (void)state;
+    struct disk d = disk_new(64);
+    struct imgstore_dev dev = dev_of(&d);
+    uint8_t x[1000];
+    fill(x, sizeof(x), 1);
+    assert_int_equal(imgstore_format(&store, &dev), IMGSTORE_OK);
+    assert_int_equal(imgstore_write(&store, "one", x, sizeof(x)), IMGSTORE_OK);
+    assert_int_equal(imgstore_write(&store, "two", x, sizeof(x)), IMGSTORE_OK);
+    unsigned current = store.copy;
+    uint8_t *sb = d.data + current * IMGSTORE_SUPER_BYTES;
+    static uint8_t saved[IMGSTORE_SUPER_BYTES];
+    memcpy(saved, sb, sizeof(saved));
+    enum { E1 = 0x38 + 112 }; /* entry 1 (docs/image.md, "Store") */
+    struct {
+        unsigned offset, size;
+        uint64_t value;
+    } damage[] = {
+        {0x0c, 4, 33},            /* count beyond 32 */
+        {0x18, 8, 1000},          /* formatted for a larger device */
+        {E1 + 0x20, 8, 16},       /* entry 1 starts where entry 0 does: overlap */
+        {E1 + 0x20, 8, 4},        /* inside the superblocks */
+        {E1 + 0x20, 8, 63},       /* runs past the device */
+        {E1 + 0x28, 8, 0},        /* zero bytes */
+        {E1 + 0x28, 8, ~0ull},    /* huge: the sector count must not wrap */
+        {E1 + 0x00, 1, 0},        /* empty name */
+        {E1 + 0x00, 8, 0x656e6f}, /* the name "one" twice */
+        {E1 + 0x1f, 1, 'x'},      /* unterminated name */
+        {E1 + 0x04, 1, 'x'},      /* garbage after the name's NUL */
+        {E1 + 112, 1, 'z'},       /* a byte in the unused entries */
+    };
+    for (unsigned i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+        memcpy(sb, saved, sizeof(saved));
+        uint8_t *p = sb + damage[i].offset;
+        for (unsigned b = 0; b < damage[i].size; b++)
+            p[b] = (uint8_t)(damage[i].value >> (8 * b));
+        uint64_t sum = XXH3_64bits(sb, 0xff8);
+        memcpy(sb + 0xff8, &sum, 8);
+        assert_int_equal(imgstore_mount(&store, &dev), IMGSTORE_OK);
+        if (store.copy == current)
+            fail_msg("damage %u accepted", i);
+        assert_int_equal(store.count, 1); /* the previous directory */
+    }
+    memcpy(sb, saved, sizeof(saved));
+    assert_int_equal(imgstore_mount(&store, &dev), IMGSTORE_OK);
+    assert_int_equal(store.count, 2);
+    free(d.data);
+}
+
 static void chains_of_incremental_images(void **state)
 {
     (void)state;
@@ -390,6 +445,7 @@ int main(void)
         cmocka_unit_test(full_disk_and_full_directory),
         cmocka_unit_test(crash_at_every_sector_write),
         cmocka_unit_test(superblock_copies),
+        cmocka_unit_test(superblock_with_valid_checksum_but_bad_entries),
         cmocka_unit_test(chains_of_incremental_images),
         cmocka_unit_test(streaming_writer),
     };
