@@ -188,7 +188,7 @@ struct layout {
     uint8_t nfields;
     uint16_t fixed;
     uint16_t host_size;
-    uint16_t extra_max; /* bytes that may follow the fixed part */
+    uint16_t extra; /* bytes that follow the fields: THREAD's state, PAGE's contents */
 };
 
 #define LAYOUT(n, f, len, T, extra)                                                                \
@@ -209,12 +209,11 @@ static const struct layout layouts[IMAGE_TYPE_COUNT] = {
     [IMAGE_ATTACHMENT] = LAYOUT("ATTACHMENT", attachment_fields, 0x28, struct image_attachment, 0),
     [IMAGE_CAP] = LAYOUT("CAP", cap_fields, 0x10, struct image_cap, 0),
     [IMAGE_TABLE] = LAYOUT("TABLE", table_fields, 0x18, struct image_table_entry, 0),
-    [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, 0x10, struct image_page, 0),
+    [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, 0x10, struct image_page, IMAGE_PAGE_SIZE),
     [IMAGE_STATS] = LAYOUT("STATS", stats_fields, 0x40, struct image_stats, 0),
     [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct end, 0),
 };
-#define PAGE_RECORD_LEN (0x10u + IMAGE_PAGE_SIZE)
-#define MAX_FIXED       0x250u /* the largest fixed part (THREAD) */
+#define MAX_FIXED 0x250u /* the largest fields part (THREAD) */
 
 static const struct layout *layout_of(uint16_t type)
 {
@@ -223,12 +222,16 @@ static const struct layout *layout_of(uint16_t type)
     return &layouts[type];
 }
 
-/* Whether a payload of `len` bytes is well-formed for the type. */
-static bool length_ok(const struct layout *l, uint16_t type, uint32_t len)
+/* Every type has one payload length: records of a type form an array. */
+static uint32_t record_len(const struct layout *l)
 {
-    if (type == IMAGE_PAGE)
-        return len == PAGE_RECORD_LEN;
-    return len >= l->fixed && len - l->fixed <= l->extra_max;
+    return (uint32_t)l->fixed + l->extra;
+}
+
+/* Bytes from one record of a type to the next. */
+static uint64_t record_stride(uint16_t type)
+{
+    return IMAGE_RECORD_HEADER + pad8(record_len(&layouts[type]));
 }
 
 static unsigned kind_size(uint8_t kind)
@@ -375,6 +378,7 @@ static const char *const error_names[IMAGE_ERROR_COUNT] = {
     [IMAGE_E_COUNT] = "COUNT",
     [IMAGE_E_DIGEST] = "DIGEST",
     [IMAGE_E_TRAILING] = "TRAILING",
+    [IMAGE_E_TOO_MANY] = "TOO_MANY",
     [IMAGE_E_SINK] = "SINK",
     [IMAGE_E_FINISHED] = "FINISHED",
 };
@@ -415,6 +419,7 @@ static const char *const error_texts[IMAGE_ERROR_COUNT] = {
     [IMAGE_E_COUNT] = "record count in END does not match",
     [IMAGE_E_DIGEST] = "image digest mismatch",
     [IMAGE_E_TRAILING] = "bytes after the END record",
+    [IMAGE_E_TOO_MANY] = "more objects than an image may hold",
     [IMAGE_E_SINK] = "output refused the image bytes",
     [IMAGE_E_FINISHED] = "encoder already finished or failed",
 };
@@ -562,12 +567,26 @@ static long emit(struct image_encoder *enc, const void *data, size_t len)
     return IMAGE_OK;
 }
 
-/* One record from up to two payload parts. END's header stays out of the digest. */
-static long emit_record(struct image_encoder *enc, uint16_t type, const void *a, uint32_t alen,
-                        const void *b, uint32_t blen)
+static const uint8_t zeros[256];
+
+/* Writes `n` zero bytes. */
+static long emit_zeros(struct image_encoder *enc, uint64_t n)
 {
-    static const uint8_t zeros[8];
-    uint32_t len = alen + blen;
+    long err = IMAGE_OK;
+    while (n && !err) {
+        size_t k = n < sizeof(zeros) ? n : sizeof(zeros);
+        err = emit(enc, zeros, k);
+        n -= k;
+    }
+    return err;
+}
+
+/* One record: payload parts a and b, then `fill` zero bytes, then the
+ * padding. END's header stays out of the digest. */
+static long emit_record(struct image_encoder *enc, uint16_t type, const void *a, uint32_t alen,
+                        const void *b, uint32_t blen, uint32_t fill)
+{
+    uint32_t len = alen + blen + fill;
     uint8_t hdr[IMAGE_RECORD_HEADER] = {0};
     long err;
 
@@ -577,13 +596,16 @@ static long emit_record(struct image_encoder *enc, uint16_t type, const void *a,
     XXH3_64bits_update(HASH(&enc->record), a, alen);
     if (blen)
         XXH3_64bits_update(HASH(&enc->record), b, blen);
+    for (uint32_t k = 0; k < fill; k += sizeof(zeros))
+        XXH3_64bits_update(HASH(&enc->record), zeros,
+                           fill - k < sizeof(zeros) ? fill - k : sizeof(zeros));
     put_le(hdr, type, 2);
     put_le(hdr + 4, len, 4);
     put_le(hdr + 8, XXH3_64bits_digest(HASH(&enc->record)), 8);
     if (type != IMAGE_END)
         XXH3_128bits_update(HASH(&enc->digest), hdr, sizeof(hdr));
     if ((err = emit(enc, hdr, sizeof(hdr))) || (err = emit(enc, a, alen)) ||
-        (err = emit(enc, b, blen)) || (err = emit(enc, zeros, pad8(len) - len)))
+        (err = emit(enc, b, blen)) || (err = emit_zeros(enc, fill + pad8(len) - len)))
         return err;
     enc->records++;
     return IMAGE_OK;
@@ -607,14 +629,16 @@ long image_encode_begin(struct image_encoder *enc, image_sink_fn sink, void *ctx
     return emit(enc, w, sizeof(w));
 }
 
-/* A typed record: the fixed part packed from `host`, then `extra` bytes. */
+/* A typed record: the fields packed from `host`, then `extra` bytes,
+ * zero-filled to the type's length. */
 static long encode_typed(struct image_encoder *enc, uint16_t type, const void *host,
                          const void *extra, uint32_t extra_len)
 {
     uint8_t wire[MAX_FIXED];
     const struct layout *l = layout_of(type);
     pack(l, host, wire);
-    return emit_record(enc, type, wire, l->fixed, extra, extra_len);
+    return emit_record(enc, type, wire, l->fixed, extra, extra_len,
+                       extra_len < l->extra ? l->extra - extra_len : 0);
 }
 
 long image_encode_component(struct image_encoder *enc, const struct image_component *c)
@@ -681,7 +705,7 @@ long image_encode_stats(struct image_encoder *enc, const struct image_stats *s)
 
 long image_encode_raw(struct image_encoder *enc, uint16_t type, const void *payload, uint32_t len)
 {
-    return emit_record(enc, type, payload, len, NULL, 0);
+    return emit_record(enc, type, payload, len, NULL, 0, 0);
 }
 
 long image_encode_end(struct image_encoder *enc, struct image_digest *digest)
@@ -729,16 +753,13 @@ bool image_iter_next(struct image_iter *it, struct image_record *rec)
 long image_decode(const struct image_record *rec, uint16_t type, void *out, size_t size)
 {
     const struct layout *l = layout_of(type);
-    if (l == NULL || rec->type != type || size != l->host_size || !length_ok(l, type, rec->len))
+    if (l == NULL || rec->type != type || size != l->host_size || rec->len != record_len(l))
         return IMAGE_E_TYPE;
     unpack(l, rec->payload, out);
-    if (type == IMAGE_THREAD) {
-        struct image_thread *t = out;
-        t->blob = rec->payload + l->fixed;
-        t->blob_len = rec->len - l->fixed;
-    } else if (type == IMAGE_PAGE) {
+    if (type == IMAGE_THREAD)
+        ((struct image_thread *)out)->blob = rec->payload + l->fixed;
+    else if (type == IMAGE_PAGE)
         ((struct image_page *)out)->data = rec->payload + l->fixed;
-    }
     return IMAGE_OK;
 }
 
@@ -755,14 +776,70 @@ static uint32_t record_owner(const struct image_record *rec)
     return (uint32_t)get_le(rec->payload + (rec->type == IMAGE_COMPONENT ? 0 : 4), 4);
 }
 
+/* ---- lookups in a validated (or framed) image ----
+ *
+ * Records of one type are contiguous and all the same length, so each type's
+ * records form an array (view->blocks[type]); objects are sorted by id within
+ * their type, capabilities by (component, slot), which makes every lookup a
+ * binary search. */
+
+/* Record `pos` of a type's block. */
+static void block_record(const struct image_view *v, uint16_t type, uint32_t pos,
+                         struct image_record *rec)
+{
+    const struct image_block *b = &v->blocks[type];
+    record_at(v->buf, b->offset + pos * record_stride(type), b->first + pos, rec);
+}
+
+/* Binary search of a block by the u32 keys at payload offsets k1 and k2
+ * (k2 < 0: one key). True and *pos if found. */
+static bool block_search(const struct image_view *v, uint16_t type, int k1, uint32_t key1, int k2,
+                         uint32_t key2, uint32_t *pos)
+{
+    uint64_t want = (uint64_t)key1 << 32 | (k2 < 0 ? 0 : key2);
+    uint32_t lo = 0, hi = v->blocks[type].count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        struct image_record rec;
+        block_record(v, type, mid, &rec);
+        uint64_t have =
+            get_le(rec.payload + k1, 4) << 32 | (k2 < 0 ? 0 : get_le(rec.payload + k2, 4));
+        if (have == want) {
+            *pos = mid;
+            return true;
+        }
+        if (have < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The object with this id among the types in the bit mask `kinds`; *rank is
+ * its position among all objects (for bitmaps). */
+static bool find_object(const struct image_view *v, uint32_t id, unsigned kinds,
+                        struct image_record *rec, uint32_t *rank)
+{
+    uint32_t base = 0, pos;
+    for (uint16_t t = IMAGE_COMPONENT; t <= IMAGE_LAST_OBJECT; t++) {
+        if ((kinds & (1u << t)) && block_search(v, t, 0, id, -1, 0, &pos)) {
+            block_record(v, t, pos, rec);
+            *rank = base + pos;
+            return true;
+        }
+        base += v->blocks[t].count;
+    }
+    return false;
+}
+
+#define K(t)        (1u << (t))
+#define ALL_OBJECTS (K(IMAGE_LAST_OBJECT + 1) - K(IMAGE_COMPONENT))
+
 bool image_find(const struct image_view *view, uint32_t id, struct image_record *rec)
 {
-    struct image_iter it;
-    image_iter_begin(&it, view);
-    while (image_iter_next(&it, rec) && rec->type <= IMAGE_LAST_OBJECT)
-        if (image_record_id(rec) == id)
-            return true;
-    return false;
+    uint32_t rank;
+    return find_object(view, id, ALL_OBJECTS, rec, &rank);
 }
 
 /* ---- validation, pass 1: framing, checksums, digest, each record alone ---- */
@@ -795,7 +872,7 @@ static bool aligned(uint64_t v)
 }
 
 /* Checks of one record's own fields (no references followed). */
-static long check_local(uint16_t type, const union any_record *r, uint32_t len)
+static long check_local(uint16_t type, const union any_record *r, const uint8_t *payload)
 {
     switch (type) {
     case IMAGE_COMPONENT:
@@ -817,8 +894,11 @@ static long check_local(uint16_t type, const union any_record *r, uint32_t len)
     case IMAGE_THREAD:
         if (!r->thread.id || !r->thread.component)
             return IMAGE_E_ZERO_ID;
-        if (r->thread.blob_len != len - layouts[IMAGE_THREAD].fixed)
+        if (r->thread.blob_len > IMAGE_THREAD_BLOB_MAX)
             return IMAGE_E_LENGTH;
+        if (!all_zero(payload + layouts[IMAGE_THREAD].fixed + r->thread.blob_len,
+                      IMAGE_THREAD_BLOB_MAX - r->thread.blob_len))
+            return IMAGE_E_RESERVED;
         if (r->thread.run_state >= IMAGE_RUN_STATE_COUNT || r->thread.priority > 255)
             return IMAGE_E_VALUE;
         return IMAGE_OK;
@@ -864,12 +944,62 @@ static long check_local(uint16_t type, const union any_record *r, uint32_t len)
     }
 }
 
+static int cmp3(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t b1, uint64_t b2, uint64_t b3)
+{
+    if (a1 != b1)
+        return a1 < b1 ? -1 : 1;
+    if (a2 != b2)
+        return a2 < b2 ? -1 : 1;
+    if (a3 != b3)
+        return a3 < b3 ? -1 : 1;
+    return 0;
+}
+
+/* Order within a type's block, against the previous record of the same type:
+ * objects by id, attachments by (region map, address) without overlap,
+ * capabilities by (component, slot), table entries by (component, table,
+ * slot), pages by (dataspace, index), one STATS. */
+static long check_order(uint16_t type, const union any_record *r, const union any_record *prev)
+{
+    int c;
+    switch (type) {
+    case IMAGE_ATTACHMENT:
+        if (r->att.rm != prev->att.rm)
+            return r->att.rm > prev->att.rm ? IMAGE_OK : IMAGE_E_ORDER;
+        if (r->att.addr < prev->att.addr)
+            return IMAGE_E_ORDER;
+        return r->att.addr - prev->att.addr < prev->att.size ? IMAGE_E_OVERLAP : IMAGE_OK;
+    case IMAGE_CAP:
+        c = cmp3(r->cap.component, r->cap.slot, 0, prev->cap.component, prev->cap.slot, 0);
+        return c > 0 ? IMAGE_OK : c == 0 ? IMAGE_E_DUPLICATE_SLOT : IMAGE_E_ORDER;
+    case IMAGE_TABLE:
+        c = cmp3(r->table.component, r->table.table, r->table.slot, prev->table.component,
+                 prev->table.table, prev->table.slot);
+        return c > 0 ? IMAGE_OK : c == 0 ? IMAGE_E_DUPLICATE_SLOT : IMAGE_E_ORDER;
+    case IMAGE_PAGE:
+        c = cmp3(r->page.dataspace, r->page.index, 0, prev->page.dataspace, prev->page.index, 0);
+        return c > 0 ? IMAGE_OK : IMAGE_E_PAGE_ORDER;
+    case IMAGE_STATS:
+        return IMAGE_E_ORDER;
+    default:
+        if (type > IMAGE_LAST_OBJECT)
+            return IMAGE_OK;
+        /* objects: the id is the first field of each */
+        if (r->component.id == prev->component.id)
+            return IMAGE_E_DUPLICATE_ID;
+        return r->component.id > prev->component.id ? IMAGE_OK : IMAGE_E_ORDER;
+    }
+}
+
 struct checker {
     const uint8_t *buf;
     size_t len;
     struct image_fault *fault;
     uint32_t index;
     uint64_t offset;
+    uint32_t objects;   /* object records so far */
+    uint16_t prev_type; /* of the previous record (0 before the first) */
+    union any_record prev, cur;
 };
 
 static long fail_at(struct checker *c, long err, uint64_t offset)
@@ -884,9 +1014,8 @@ static long fail(struct checker *c, long err)
     return fail_at(c, err, c->offset);
 }
 
-/* Frames and checks the record at c->offset; fills *rec and *r. */
-static long check_record(struct checker *c, uint16_t last_type, struct image_record *rec,
-                         union any_record *r)
+/* Frames and checks the record at c->offset; fills *rec and c->cur. */
+static long check_record(struct checker *c, struct image_record *rec)
 {
     size_t left = c->len - c->offset;
     if (left < IMAGE_RECORD_HEADER)
@@ -899,7 +1028,7 @@ static long check_record(struct checker *c, uint16_t last_type, struct image_rec
         return fail(c, IMAGE_E_TYPE);
     if (get_le(h + 2, 2) != 0)
         return fail_at(c, IMAGE_E_RESERVED, c->offset + 2);
-    if (!length_ok(l, type, len))
+    if (len != record_len(l))
         return fail_at(c, IMAGE_E_LENGTH, c->offset + 4);
     if (left - IMAGE_RECORD_HEADER < pad8(len))
         return fail(c, IMAGE_E_TRUNCATED);
@@ -909,15 +1038,19 @@ static long check_record(struct checker *c, uint16_t last_type, struct image_rec
         return fail_at(c, IMAGE_E_CHECKSUM, c->offset + 8);
     if (!all_zero(rec->payload + len, pad8(len) - len))
         return fail_at(c, IMAGE_E_RESERVED, c->offset + IMAGE_RECORD_HEADER + len);
-    if (type < last_type || (type == IMAGE_STATS && last_type == IMAGE_STATS))
+    if (type < c->prev_type)
         return fail(c, IMAGE_E_ORDER);
     uint32_t at;
     long err = check_fields(l, rec->payload, &at);
     if (err)
         return fail_at(c, err, c->offset + IMAGE_RECORD_HEADER + at);
-    unpack(l, rec->payload, r);
-    if ((err = check_local(type, r, len)))
+    unpack(l, rec->payload, &c->cur);
+    if ((err = check_local(type, &c->cur, rec->payload)))
         return fail(c, err);
+    if (type == c->prev_type && (err = check_order(type, &c->cur, &c->prev)))
+        return fail(c, err);
+    if (type <= IMAGE_LAST_OBJECT && ++c->objects > IMAGE_MAX_OBJECTS)
+        return fail(c, IMAGE_E_TOO_MANY);
     return IMAGE_OK;
 }
 
@@ -925,8 +1058,6 @@ static long check_stream(struct checker *c, struct image_view *v)
 {
     struct image_hash_state digest;
     struct image_record rec;
-    union any_record r;
-    uint16_t last = 0;
     long err;
 
     hash_init(&digest);
@@ -934,23 +1065,29 @@ static long check_stream(struct checker *c, struct image_view *v)
     XXH3_128bits_update(HASH(&digest), c->buf, IMAGE_HEADER_SIZE);
     c->offset = IMAGE_HEADER_SIZE;
     for (c->index = 0;; c->index++) {
-        if ((err = check_record(c, last, &rec, &r)))
+        if ((err = check_record(c, &rec)))
             return err;
-        last = rec.type;
         if (rec.type == IMAGE_END)
             break;
+        struct image_block *b = &v->blocks[rec.type];
+        if (rec.type != c->prev_type)
+            *b = (struct image_block){.offset = c->offset, .first = c->index};
+        b->count++;
+        c->prev_type = rec.type;
+        c->prev = c->cur;
         XXH3_128bits_update(HASH(&digest), c->buf + c->offset, IMAGE_RECORD_HEADER);
         c->offset += IMAGE_RECORD_HEADER + pad8(rec.len);
     }
-    if (r.end.records != c->index)
+    const struct end *e = &c->cur.end;
+    if (e->records != c->index)
         return fail_at(c, IMAGE_E_COUNT, c->offset + IMAGE_RECORD_HEADER);
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&digest));
-    if (r.end.digest.lo != d.low64 || r.end.digest.hi != d.high64)
+    if (e->digest.lo != d.low64 || e->digest.hi != d.high64)
         return fail_at(c, IMAGE_E_DIGEST, c->offset + IMAGE_RECORD_HEADER + 8);
     if (c->offset + IMAGE_RECORD_HEADER + pad8(rec.len) != c->len)
         return fail_at(c, IMAGE_E_TRAILING, c->offset + IMAGE_RECORD_HEADER + pad8(rec.len));
     v->records = c->index;
-    v->digest = r.end.digest;
+    v->digest = e->digest;
     return IMAGE_OK;
 }
 
@@ -960,31 +1097,28 @@ static long check_stream(struct checker *c, struct image_view *v)
  * bit mask `kinds`, owned by `owner` unless owner is 0. id 0 passes if
  * `optional`. */
 static long resolve(const struct image_view *v, uint32_t id, unsigned kinds, uint32_t owner,
-                    bool optional, struct image_record *found)
+                    bool optional, struct image_record *found, uint32_t *rank)
 {
     if (id == 0)
         return optional ? IMAGE_OK : IMAGE_E_ZERO_ID;
-    if (!image_find(v, id, found))
+    if (!find_object(v, id, ALL_OBJECTS, found, rank))
         return IMAGE_E_DANGLING_ID;
-    if (!(kinds & (1u << found->type)))
+    if (!(kinds & K(found->type)))
         return IMAGE_E_WRONG_KIND;
     if (owner != 0 && record_owner(found) != owner)
         return IMAGE_E_FOREIGN;
     return IMAGE_OK;
 }
 
-#define K(t) (1u << (t))
-
-/* An object's id is not used by an earlier object. */
+/* An object's id is not used by an object of an earlier type (the same type
+ * was checked by the order of ids). */
 static long check_unique(const struct image_view *v, const struct image_record *rec)
 {
     struct image_record other;
-    struct image_iter it;
-    image_iter_begin(&it, v);
-    while (image_iter_next(&it, &other) && other.index < rec->index)
-        if (image_record_id(&other) == image_record_id(rec))
-            return IMAGE_E_DUPLICATE_ID;
-    return IMAGE_OK;
+    uint32_t rank;
+    unsigned earlier = K(rec->type) - K(IMAGE_COMPONENT);
+    return find_object(v, image_record_id(rec), earlier, &other, &rank) ? IMAGE_E_DUPLICATE_ID
+                                                                        : IMAGE_OK;
 }
 
 static uint64_t object_size(const struct image_record *rec)
@@ -998,19 +1132,19 @@ static uint32_t object_flags(const struct image_record *rec)
     return (uint32_t)get_le(rec->payload + 0x08, 4);
 }
 
-/* Attachment: target fits, no overlap with an earlier attachment in its map. */
-static long check_attachment(const struct image_view *v, const struct image_record *rec,
-                             const struct image_attachment *a)
+/* Attachment: what it names exists and the range fits (overlap: pass 1). */
+static long check_attachment(const struct image_view *v, const struct image_attachment *a)
 {
-    struct image_record rm, target, other;
+    struct image_record rm, target;
+    uint32_t rank;
     long err;
-    if ((err = resolve(v, a->rm, K(IMAGE_REGION_MAP), 0, false, &rm)))
+    if ((err = resolve(v, a->rm, K(IMAGE_REGION_MAP), 0, false, &rm, &rank)))
         return err;
     /* managed region maps hold dataspaces only: no nesting, no cycles */
     unsigned kinds = object_flags(&rm) & IMAGE_RM_MANAGED
                          ? K(IMAGE_DATASPACE)
                          : K(IMAGE_DATASPACE) | K(IMAGE_REGION_MAP);
-    if ((err = resolve(v, a->target, kinds, 0, false, &target)))
+    if ((err = resolve(v, a->target, kinds, 0, false, &target, &rank)))
         return err;
     if (target.type == IMAGE_REGION_MAP && !(object_flags(&target) & IMAGE_RM_MANAGED))
         return IMAGE_E_WRONG_KIND;
@@ -1021,34 +1155,7 @@ static long check_attachment(const struct image_view *v, const struct image_reco
     if (a->addr + a->size > object_size(&rm) || a->offset > object_size(&target) ||
         a->size > object_size(&target) - a->offset)
         return IMAGE_E_RANGE;
-    struct image_iter it;
-    image_iter_begin(&it, v);
-    while (image_iter_next(&it, &other) && other.index < rec->index) {
-        struct image_attachment b;
-        if (other.type != IMAGE_ATTACHMENT)
-            continue;
-        image_decode(&other, IMAGE_ATTACHMENT, &b, sizeof(b));
-        if (b.rm == a->rm && a->addr < b.addr + b.size && b.addr < a->addr + a->size)
-            return IMAGE_E_OVERLAP;
-    }
     return IMAGE_OK;
-}
-
-/* The capability record of (component, slot), if any. */
-static bool find_cap(const struct image_view *v, uint32_t component, uint32_t slot,
-                     struct image_cap *cap)
-{
-    struct image_record rec;
-    struct image_iter it;
-    image_iter_begin(&it, v);
-    while (image_iter_next(&it, &rec) && rec.type <= IMAGE_CAP) {
-        if (rec.type != IMAGE_CAP)
-            continue;
-        image_decode(&rec, IMAGE_CAP, cap, sizeof(*cap));
-        if (cap->component == component && cap->slot == slot)
-            return true;
-    }
-    return false;
 }
 
 static const unsigned role_kinds[IMAGE_ROLE_COUNT] = {
@@ -1061,89 +1168,56 @@ static const unsigned role_kinds[IMAGE_ROLE_COUNT] = {
     [IMAGE_ROLE_TASK] = K(IMAGE_COMPONENT),
 };
 
-/* Ordering state carried from one record to the next in pass 2. */
-struct order {
-    struct image_cap cap;           /* previous CAP */
-    struct image_table_entry table; /* previous TABLE */
-    struct image_page page;         /* previous PAGE */
-    struct image_dataspace page_ds; /* the dataspace of the previous PAGE */
-};
-
-static int cmp3(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t b1, uint64_t b2, uint64_t b3)
-{
-    if (a1 != b1)
-        return a1 < b1 ? -1 : 1;
-    if (a2 != b2)
-        return a2 < b2 ? -1 : 1;
-    if (a3 != b3)
-        return a3 < b3 ? -1 : 1;
-    return 0;
-}
-
-static long check_cap(const struct image_view *v, const struct image_cap *cap, struct order *o)
+static long check_cap(const struct image_view *v, const struct image_cap *cap)
 {
     struct image_record found;
+    uint32_t rank;
     long err;
-    int c = cmp3(cap->component, cap->slot, 0, o->cap.component, o->cap.slot, 0);
-    if (c <= 0)
-        return c == 0 ? IMAGE_E_DUPLICATE_SLOT : IMAGE_E_ORDER;
-    o->cap = *cap;
-    if ((err = resolve(v, cap->component, K(IMAGE_COMPONENT), 0, false, &found)))
+    if ((err = resolve(v, cap->component, K(IMAGE_COMPONENT), 0, false, &found, &rank)))
         return err;
     if (cap->object == 0)
         return IMAGE_OK; /* parent or stale: checked in pass 1 */
-    return resolve(v, cap->object, role_kinds[cap->role], 0, false, &found);
+    return resolve(v, cap->object, role_kinds[cap->role], 0, false, &found, &rank);
 }
 
-static long check_table(const struct image_view *v, const struct image_record *rec,
-                        const struct image_table_entry *e, struct order *o)
+/* A bit per object (by rank), for "each at most once" checks without
+ * allocation: IMAGE_MAX_OBJECTS / 8 bytes of stack. */
+struct object_bits {
+    uint64_t w[IMAGE_MAX_OBJECTS / 64];
+};
+
+/* Sets the bit; false if it was set already. */
+static bool bit_claim(struct object_bits *b, uint32_t rank)
+{
+    uint64_t m = 1ull << (rank % 64);
+    if (b->w[rank / 64] & m)
+        return false;
+    b->w[rank / 64] |= m;
+    return true;
+}
+
+/* Table entry: its slot holds a capability to its object; in a capability
+ * map each object at most once. `bits` holds the objects seen in the current
+ * run of entries of one (component, table). */
+static long check_table(const struct image_view *v, const struct image_table_entry *e,
+                        struct object_bits *bits)
 {
     struct image_record found;
     struct image_cap cap;
+    uint32_t rank, pos;
     long err;
-    int c =
-        cmp3(e->component, e->table, e->slot, o->table.component, o->table.table, o->table.slot);
-    if (c <= 0)
-        return c == 0 ? IMAGE_E_DUPLICATE_SLOT : IMAGE_E_ORDER;
-    o->table = *e;
-    if ((err = resolve(v, e->component, K(IMAGE_COMPONENT), 0, false, &found)))
+    if ((err = resolve(v, e->component, K(IMAGE_COMPONENT), 0, false, &found, &rank)))
         return err;
-    if (!find_cap(v, e->component, e->slot, &cap))
+    if (!block_search(v, IMAGE_CAP, 0, e->component, 4, e->slot, &pos))
         return IMAGE_E_NO_SLOT;
+    block_record(v, IMAGE_CAP, pos, &found);
+    image_decode(&found, IMAGE_CAP, &cap, sizeof(cap));
     if (cap.object != e->object)
         return IMAGE_E_MISMATCH;
     if (e->table != IMAGE_TABLE_CAPMAP || e->object == 0)
         return IMAGE_OK;
-    struct image_iter it;
-    image_iter_begin(&it, v);
-    while (image_iter_next(&it, &found) && found.index < rec->index) {
-        struct image_table_entry other;
-        if (found.type != IMAGE_TABLE)
-            continue;
-        image_decode(&found, IMAGE_TABLE, &other, sizeof(other));
-        if (other.component == e->component && other.table == IMAGE_TABLE_CAPMAP &&
-            other.object == e->object)
-            return IMAGE_E_DUPLICATE_OBJECT;
-    }
-    return IMAGE_OK;
-}
-
-static long check_page(const struct image_view *v, const struct image_page *p, struct order *o)
-{
-    struct image_record found;
-    long err;
-    int c = cmp3(p->dataspace, p->index, 0, o->page.dataspace, o->page.index, 0);
-    if (c <= 0 && o->page.dataspace != 0)
-        return IMAGE_E_PAGE_ORDER;
-    if (p->dataspace != o->page_ds.id) {
-        if ((err = resolve(v, p->dataspace, K(IMAGE_DATASPACE), 0, false, &found)))
-            return err;
-        image_decode(&found, IMAGE_DATASPACE, &o->page_ds, sizeof(o->page_ds));
-    }
-    o->page = *p;
-    if (p->index >= o->page_ds.size / IMAGE_PAGE_SIZE)
-        return IMAGE_E_PAGE_RANGE;
-    return IMAGE_OK;
+    find_object(v, e->object, ALL_OBJECTS, &found, &rank); /* exists: its CAP resolved */
+    return bit_claim(bits, rank) ? IMAGE_OK : IMAGE_E_DUPLICATE_OBJECT;
 }
 
 /* The references of one object record (COMPONENT..SIGNAL). */
@@ -1151,51 +1225,59 @@ static long check_object(const struct image_view *v, const struct image_record *
                          const union any_record *r)
 {
     struct image_record found;
+    uint32_t rank;
     long err;
     if ((err = check_unique(v, rec)))
         return err;
     if (rec->type == IMAGE_COMPONENT)
         return IMAGE_OK;
     uint32_t owner = record_owner(rec);
-    if ((err = resolve(v, owner, K(IMAGE_COMPONENT), 0, false, &found)))
+    if ((err = resolve(v, owner, K(IMAGE_COMPONENT), 0, false, &found, &rank)))
         return err;
     switch (rec->type) {
     case IMAGE_SESSION:
-        return resolve(v, r->session.server, K(IMAGE_COMPONENT), 0, true, &found);
+        return resolve(v, r->session.server, K(IMAGE_COMPONENT), 0, true, &found, &rank);
     case IMAGE_REGION_MAP:
-        return resolve(v, r->rm.session, K(IMAGE_SESSION), owner, true, &found);
+        return resolve(v, r->rm.session, K(IMAGE_SESSION), owner, true, &found, &rank);
     case IMAGE_DATASPACE:
-        return resolve(v, r->ds.session, K(IMAGE_SESSION), owner, true, &found);
+        return resolve(v, r->ds.session, K(IMAGE_SESSION), owner, true, &found, &rank);
     case IMAGE_THREAD:
-        return resolve(v, r->thread.session, K(IMAGE_SESSION), owner, true, &found);
+        return resolve(v, r->thread.session, K(IMAGE_SESSION), owner, true, &found, &rank);
     case IMAGE_GATE:
-        if ((err = resolve(v, r->gate.thread, K(IMAGE_THREAD), owner, false, &found)))
+        if ((err = resolve(v, r->gate.thread, K(IMAGE_THREAD), owner, false, &found, &rank)))
             return err;
-        return resolve(v, r->gate.session, K(IMAGE_SESSION), owner, true, &found);
+        return resolve(v, r->gate.session, K(IMAGE_SESSION), owner, true, &found, &rank);
     case IMAGE_SIGNAL:
-        return resolve(v, r->signal.session, K(IMAGE_SESSION), owner, true, &found);
+        return resolve(v, r->signal.session, K(IMAGE_SESSION), owner, true, &found, &rank);
     default:
         return IMAGE_OK;
     }
 }
 
-/* Each component has exactly one address-space region map. */
-static long check_address_spaces(const struct image_view *v, struct checker *c)
+/* Each component has exactly one address-space region map. Components come
+ * first, so a component's rank is its position in the COMPONENT block. */
+static long check_address_spaces(const struct image_view *v, struct checker *c,
+                                 struct object_bits *bits)
 {
-    struct image_record comp, rec;
-    struct image_iter outer, inner;
-    image_iter_begin(&outer, v);
-    while (image_iter_next(&outer, &comp) && comp.type == IMAGE_COMPONENT) {
-        unsigned n = 0;
-        image_iter_begin(&inner, v);
-        while (image_iter_next(&inner, &rec) && rec.type <= IMAGE_REGION_MAP)
-            if (rec.type == IMAGE_REGION_MAP && record_owner(&rec) == image_record_id(&comp) &&
-                (object_flags(&rec) & IMAGE_RM_ADDRESS_SPACE))
-                n++;
-        if (n != 1) {
-            c->index = comp.index;
-            return fail_at(c, IMAGE_E_ADDRESS_SPACE, comp.offset);
+    struct image_record rec, comp;
+    uint32_t rank;
+    memset(bits, 0, sizeof(*bits));
+    for (uint32_t i = 0; i < v->blocks[IMAGE_REGION_MAP].count; i++) {
+        block_record(v, IMAGE_REGION_MAP, i, &rec);
+        if (!(object_flags(&rec) & IMAGE_RM_ADDRESS_SPACE))
+            continue;
+        find_object(v, record_owner(&rec), K(IMAGE_COMPONENT), &comp, &rank);
+        if (!bit_claim(bits, rank)) {
+            c->index = rec.index;
+            return fail_at(c, IMAGE_E_ADDRESS_SPACE, rec.offset);
         }
+    }
+    for (uint32_t i = 0; i < v->blocks[IMAGE_COMPONENT].count; i++) {
+        if (bits->w[i / 64] & (1ull << (i % 64)))
+            continue;
+        block_record(v, IMAGE_COMPONENT, i, &rec);
+        c->index = rec.index;
+        return fail_at(c, IMAGE_E_ADDRESS_SPACE, rec.offset);
     }
     return IMAGE_OK;
 }
@@ -1205,29 +1287,43 @@ static long check_references(const struct image_view *v, struct checker *c)
     struct image_record rec;
     struct image_iter it;
     union any_record r;
-    struct order o;
+    struct object_bits bits;
+    struct image_dataspace page_ds = {0}; /* the dataspace of the previous PAGE */
+    struct image_table_entry run = {0};   /* (component, table) of the previous TABLE */
     long err = IMAGE_OK;
 
-    memset(&o, 0, sizeof(o));
+    memset(&bits, 0, sizeof(bits));
     image_iter_begin(&it, v);
     while (image_iter_next(&it, &rec)) {
         unpack(layout_of(rec.type), rec.payload, &r);
-        if (rec.type <= IMAGE_LAST_OBJECT)
+        if (rec.type <= IMAGE_LAST_OBJECT) {
             err = check_object(v, &rec, &r);
-        else if (rec.type == IMAGE_ATTACHMENT)
-            err = check_attachment(v, &rec, &r.att);
-        else if (rec.type == IMAGE_CAP)
-            err = check_cap(v, &r.cap, &o);
-        else if (rec.type == IMAGE_TABLE)
-            err = check_table(v, &rec, &r.table, &o);
-        else if (rec.type == IMAGE_PAGE)
-            err = check_page(v, &r.page, &o);
+        } else if (rec.type == IMAGE_ATTACHMENT) {
+            err = check_attachment(v, &r.att);
+        } else if (rec.type == IMAGE_CAP) {
+            err = check_cap(v, &r.cap);
+        } else if (rec.type == IMAGE_TABLE) {
+            if (r.table.component != run.component || r.table.table != run.table)
+                memset(&bits, 0, sizeof(bits));
+            run = r.table;
+            err = check_table(v, &r.table, &bits);
+        } else if (rec.type == IMAGE_PAGE) {
+            struct image_record found;
+            uint32_t rank;
+            if (r.page.dataspace != page_ds.id) {
+                err = resolve(v, r.page.dataspace, K(IMAGE_DATASPACE), 0, false, &found, &rank);
+                if (!err)
+                    image_decode(&found, IMAGE_DATASPACE, &page_ds, sizeof(page_ds));
+            }
+            if (!err && r.page.index >= page_ds.size / IMAGE_PAGE_SIZE)
+                err = IMAGE_E_PAGE_RANGE;
+        }
         if (err) {
             c->index = rec.index;
             return fail_at(c, err, rec.offset);
         }
     }
-    return check_address_spaces(v, c);
+    return check_address_spaces(v, c, &bits);
 }
 
 /* ---- validation ---- */
@@ -1235,10 +1331,15 @@ static long check_references(const struct image_view *v, struct checker *c)
 long image_validate(const void *buf, size_t len, const struct image_digest *parent,
                     struct image_view *view, struct image_fault *fault)
 {
-    struct checker c = {.buf = buf, .len = len, .fault = fault, .index = IMAGE_AT_HEADER};
+    struct checker c;
     uint64_t at;
     long err;
 
+    memset(&c, 0, sizeof(c));
+    c.buf = buf;
+    c.len = len;
+    c.fault = fault;
+    c.index = IMAGE_AT_HEADER;
     memset(view, 0, sizeof(*view));
     if ((err = header_check(buf, len, &view->header, &at)))
         return fail_at(&c, err, at);

@@ -5,10 +5,12 @@
  *   header (64 bytes) | record 0 | record 1 | ... | END record
  *
  * Every record is a 16-byte record header (type, length, checksum) followed by
- * its payload, zero-padded to a multiple of 8 bytes. Record types appear in
- * non-decreasing order of their number, so every reference between objects
- * points backwards. Objects are named by stable ids (nonzero, unique in one
- * image), never by badge.
+ * its payload, zero-padded to a multiple of 8 bytes. Each type has one payload
+ * length. Record types appear in non-decreasing order of their number, so
+ * every reference between objects points backwards, and the records of one
+ * type form an array sorted by their key (objects by id, capabilities by
+ * slot, ...): every lookup is a binary search. Objects are named by stable ids
+ * (nonzero, unique in one image), never by badge.
  *
  * Checksums: each record's payload is hashed with XXH3-64 seeded by its type,
  * length and index; the image digest is XXH3-128 over the header and every
@@ -47,6 +49,7 @@
 #define IMAGE_SIZE_LIMIT      IMAGE_VA_LIMIT
 #define IMAGE_SLOT_LIMIT      16384u /* capability slots 1..16383 (docs/kernel.md) */
 #define IMAGE_THREAD_BLOB_MAX 4096u  /* the kernel's struct ferry_thread_state fits */
+#define IMAGE_MAX_OBJECTS     8192u  /* object records (types 1..7) in one image */
 #define IMAGE_RIGHTS_ALL      0xfu   /* FERRY_RIGHT_R|W|X|G */
 #define IMAGE_MAP_RIGHTS      0x7u   /* attachment rights: R W X */
 #define IMAGE_OBJ_TYPE_COUNT  7u     /* enum ferry_obj_type: capability types 1..6 */
@@ -140,6 +143,7 @@ enum image_error {
     IMAGE_E_COUNT,            /* END's record count differs from the records read */
     IMAGE_E_DIGEST,           /* image digest mismatch */
     IMAGE_E_TRAILING,         /* bytes after the END record */
+    IMAGE_E_TOO_MANY,         /* more than IMAGE_MAX_OBJECTS objects */
     IMAGE_E_SINK,             /* encoder: the sink refused the bytes */
     IMAGE_E_FINISHED,         /* encoder: used after image_encode_end or a failure */
     IMAGE_ERROR_COUNT
@@ -206,8 +210,8 @@ struct image_thread {
     uint64_t pc;
     uint64_t f[32];
     uint64_t fcsr;
-    uint32_t blob_len;   /* kernel thread state (struct ferry_thread_state), opaque */
-    const uint8_t *blob; /* decode: points into the image */
+    uint32_t blob_len;   /* bytes of kernel thread state (struct ferry_thread_state), opaque */
+    const uint8_t *blob; /* decode: points into the image; zero-filled to 4096 on the wire */
 };
 
 struct image_gate {
@@ -313,6 +317,13 @@ bool image_page_is_zero(const void *page);
 
 /* ---- decoder ---- */
 
+/* The records of one type: contiguous, all of the type's length. */
+struct image_block {
+    uint64_t offset; /* of the first */
+    uint32_t first;  /* index of the first */
+    uint32_t count;
+};
+
 /* A validated image in memory. */
 struct image_view {
     const uint8_t *buf;
@@ -320,14 +331,15 @@ struct image_view {
     struct image_header header;
     struct image_digest digest;
     uint32_t records; /* END excluded */
+    struct image_block blocks[IMAGE_TYPE_COUNT];
 };
 
 /*
  * Checks the whole image at buf[len] and fills *view. `parent` is the digest of
  * the parent image for an incremental one (required then), NULL for a full
  * image. Returns IMAGE_OK, or the first fault (also in *fault if non-NULL).
- * Costs: one pass over all bytes (checksums), then O(objects^2) id checks;
- * no allocation, a few hundred bytes of stack.
+ * Costs: one pass over all bytes (checksums), then O(records log objects) for
+ * the references; no allocation, about 3 KiB of stack.
  */
 long image_validate(const void *buf, size_t len, const struct image_digest *parent,
                     struct image_view *view, struct image_fault *fault);

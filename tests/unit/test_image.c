@@ -725,7 +725,7 @@ static void random_records_with_valid_checksums(void **state)
     image_iter_begin(&it, &v);
     while (image_iter_next(&it, &recs[n]))
         n++;
-    static uint8_t payload[IMAGE_PAGE_SIZE + 64];
+    static uint8_t payload[2 * IMAGE_PAGE_SIZE];
     srand(1);
     for (unsigned round = 0; round < 4000; round++) {
         struct maker m;
@@ -761,6 +761,88 @@ static void random_records_with_valid_checksums(void **state)
     buf_free(&b);
 }
 
+/* The order rules that make every lookup a binary search. */
+static void order_within_types(void **state)
+{
+    (void)state;
+    struct maker m;
+    /* ids descending within a type */
+    base(&m);
+    ds(&m, 9, 1, 0, 0x1000);
+    ds(&m, 8, 1, 0, 0x1000);
+    expect_made(&m, IMAGE_E_ORDER, 3);
+    /* attachments by (region map, address) */
+    base(&m);
+    rm(&m, 3, 1, IMAGE_RM_MANAGED, 0x10000);
+    ds(&m, 4, 1, 0, 0x4000);
+    attach(&m, 3, 4, 0x4000, 0x1000, 0);
+    attach(&m, 2, 4, 0x0, 0x1000, 0);
+    expect_made(&m, IMAGE_E_ORDER, 5);
+    base(&m);
+    ds(&m, 4, 1, 0, 0x4000);
+    attach(&m, 2, 4, 0x4000, 0x1000, 0);
+    attach(&m, 2, 4, 0x0, 0x1000, 0);
+    expect_made(&m, IMAGE_E_ORDER, 4);
+    /* the same address twice is an overlap */
+    base(&m);
+    ds(&m, 4, 1, 0, 0x4000);
+    attach(&m, 2, 4, 0x4000, 0x1000, 0);
+    attach(&m, 2, 4, 0x4000, 0x1000, 0);
+    expect_made(&m, IMAGE_E_OVERLAP, 4);
+    /* two address spaces for one component */
+    base(&m);
+    rm(&m, 3, 1, IMAGE_RM_ADDRESS_SPACE, 0x10000);
+    expect_made(&m, IMAGE_E_ADDRESS_SPACE, 2);
+    /* bytes after a thread's state */
+    static uint8_t blob[8] = {1, 2, 3};
+    struct image_thread t = {.id = 5, .component = 1, .blob = blob, .blob_len = sizeof(blob)};
+    base(&m);
+    assert_int_equal(image_encode_thread(&m.enc, &t), IMAGE_OK);
+    make_end(&m);
+    assert_int_equal(check(&m.b, NULL, NULL), IMAGE_OK);
+    buf_free(&m.b);
+    base(&m);
+    t.blob_len = 2; /* claims 2 bytes, the third is not zero */
+    uint8_t raw[0x250 + IMAGE_THREAD_BLOB_MAX] = {0};
+    struct buf one = {0};
+    struct image_encoder e;
+    struct image_header h = {0};
+    image_encode_begin(&e, buf_sink, &one, &h);
+    image_encode_thread(&e, &t);
+    memcpy(raw, one.data + IMAGE_HEADER_SIZE + IMAGE_RECORD_HEADER, sizeof(raw));
+    raw[0x250 + 2] = 3;
+    image_encode_raw(&m.enc, IMAGE_THREAD, raw, sizeof(raw));
+    expect_made(&m, IMAGE_E_RESERVED, 2);
+    buf_free(&one);
+}
+
+/* The largest image by object count validates in O(n log n); one more
+ * object is refused. */
+static void many_objects(void **state)
+{
+    (void)state;
+    struct maker m;
+    const uint32_t n = IMAGE_MAX_OBJECTS - 2; /* + component + address space */
+    base(&m);
+    for (uint32_t i = 0; i < n; i++)
+        ds(&m, 100 + i, 1, 0, 0x1000);
+    for (uint32_t i = 0; i < n; i++)
+        cap(&m, 1, 1 + i, IMAGE_ROLE_DATASPACE, 100 + i);
+    for (uint32_t i = 0; i < n; i++) {
+        struct image_table_entry e = {.component = 1,
+                                      .table = IMAGE_TABLE_CAPMAP,
+                                      .slot = 1 + i,
+                                      .object = 100 + i,
+                                      .refcount = 1};
+        assert_int_equal(image_encode_table(&m.enc, &e), IMAGE_OK);
+    }
+    expect_made(&m, IMAGE_OK, 0);
+    base(&m);
+    for (uint32_t i = 0; i <= n; i++)
+        ds(&m, 100 + i, 1, 0, 0x1000);
+    expect_made(&m, IMAGE_E_TOO_MANY, IMAGE_MAX_OBJECTS);
+}
+
 static void names_of_errors(void **state)
 {
     (void)state;
@@ -794,6 +876,8 @@ int main(void)
         cmocka_unit_test(table_entries),
         cmocka_unit_test(field_values),
         cmocka_unit_test(random_records_with_valid_checksums),
+        cmocka_unit_test(order_within_types),
+        cmocka_unit_test(many_objects),
         cmocka_unit_test(names_of_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

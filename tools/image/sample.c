@@ -64,8 +64,8 @@ static const struct image_attachment attachments[] = {
     {.rm = 20, .target = 31, .rights = 3, .addr = 0x40010000, .size = 64 * KIB},
     {.rm = 20, .target = 32, .rights = 3, .addr = 0x50000000, .size = 8 * KIB},
     {.rm = 20, .target = 22, .rights = 1, .addr = 0x60000000, .size = 64 * KIB},
-    {.rm = 21, .target = 32, .rights = 3, .addr = 0x50000000, .size = 8 * KIB},
     {.rm = 21, .target = 33, .rights = 3, .addr = 0x40000000, .size = 16 * KIB},
+    {.rm = 21, .target = 32, .rights = 3, .addr = 0x50000000, .size = 8 * KIB},
     {.rm = 22, .target = 31, .rights = 1, .addr = 0x1000, .size = 4 * KIB, .offset = 8 * KIB},
 };
 /* types: 1 task, 2 thread, 3 gate, 4 irq, 6 memory (enum ferry_obj_type) */
