@@ -842,6 +842,29 @@ bool image_find(const struct image_view *view, uint32_t id, struct image_record 
     return find_object(view, id, ALL_OBJECTS, rec, &rank);
 }
 
+bool image_find_cap(const struct image_view *view, uint32_t component, uint32_t slot,
+                    struct image_record *rec)
+{
+    uint32_t pos;
+    if (!block_search(view, IMAGE_CAP, 0, component, 4, slot, &pos))
+        return false;
+    block_record(view, IMAGE_CAP, pos, rec);
+    return true;
+}
+
+uint32_t image_count(const struct image_view *view, uint16_t type)
+{
+    return layout_of(type) && type != IMAGE_END ? view->blocks[type].count : 0;
+}
+
+bool image_at(const struct image_view *view, uint16_t type, uint32_t pos, struct image_record *rec)
+{
+    if (pos >= image_count(view, type))
+        return false;
+    block_record(view, type, pos, rec);
+    return true;
+}
+
 /* ---- validation, pass 1: framing, checksums, digest, each record alone ---- */
 
 /* Every decoded record type in one place. */
@@ -1204,13 +1227,12 @@ static long check_table(const struct image_view *v, const struct image_table_ent
 {
     struct image_record found;
     struct image_cap cap;
-    uint32_t rank, pos;
+    uint32_t rank;
     long err;
     if ((err = resolve(v, e->component, K(IMAGE_COMPONENT), 0, false, &found, &rank)))
         return err;
-    if (!block_search(v, IMAGE_CAP, 0, e->component, 4, e->slot, &pos))
+    if (!image_find_cap(v, e->component, e->slot, &found))
         return IMAGE_E_NO_SLOT;
-    block_record(v, IMAGE_CAP, pos, &found);
     image_decode(&found, IMAGE_CAP, &cap, sizeof(cap));
     if (cap.object != e->object)
         return IMAGE_E_MISMATCH;

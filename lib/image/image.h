@@ -339,7 +339,8 @@ struct image_view {
  * the parent image for an incremental one (required then), NULL for a full
  * image. Returns IMAGE_OK, or the first fault (also in *fault if non-NULL).
  * Costs: one pass over all bytes (checksums), then O(records log objects) for
- * the references; no allocation, about 3 KiB of stack.
+ * the references; no allocation, about 4.5 KiB of stack (measured with
+ * -fstack-usage for RV64).
  */
 long image_validate(const void *buf, size_t len, const struct image_digest *parent,
                     struct image_view *view, struct image_fault *fault);
@@ -372,8 +373,14 @@ bool image_iter_next(struct image_iter *it, struct image_record *rec);
  * size return IMAGE_E_TYPE. Records of a validated image always decode.
  */
 long image_decode(const struct image_record *rec, uint16_t type, void *out, size_t size);
-/* Finds the object record with this id (types COMPONENT..SIGNAL). */
+/* Finds the object record with this id (types COMPONENT..SIGNAL). O(log n). */
 bool image_find(const struct image_view *view, uint32_t id, struct image_record *rec);
+/* The capability record of (component, slot). O(log n). */
+bool image_find_cap(const struct image_view *view, uint32_t component, uint32_t slot,
+                    struct image_record *rec);
+/* Records of one type: how many, and the pos-th (in the type's key order). */
+uint32_t image_count(const struct image_view *view, uint16_t type);
+bool image_at(const struct image_view *view, uint16_t type, uint32_t pos, struct image_record *rec);
 /* "COMPONENT", "SESSION", ... ("?" for unknown). */
 const char *image_type_name(uint16_t type);
 const char *image_role_name(uint8_t role);

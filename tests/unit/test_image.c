@@ -165,6 +165,20 @@ static void round_trip_every_record_type(void **state)
     assert_int_equal(image_decode(&rec, IMAGE_SESSION, &s, sizeof(s) - 1), IMAGE_E_TYPE);
     assert_int_equal(image_decode(&rec, IMAGE_THREAD, &t, sizeof(t)), IMAGE_E_TYPE);
     assert_false(image_find(&v, 99, &rec));
+    /* records by type and position, capabilities by slot */
+    assert_int_equal(image_count(&v, IMAGE_THREAD), 3);
+    assert_int_equal(image_count(&v, IMAGE_CAP), 16);
+    assert_int_equal(image_count(&v, IMAGE_END), 0);
+    assert_true(image_at(&v, IMAGE_THREAD, 2, &rec));
+    assert_int_equal(image_record_id(&rec), 42);
+    assert_false(image_at(&v, IMAGE_THREAD, 3, &rec));
+    struct image_cap c;
+    assert_true(image_find_cap(&v, 2, 4, &rec));
+    assert_int_equal(image_decode(&rec, IMAGE_CAP, &c, sizeof(c)), IMAGE_OK);
+    assert_int_equal(c.object, 50);
+    assert_int_equal(c.role, IMAGE_ROLE_GATE);
+    assert_false(image_find_cap(&v, 2, 6, &rec));
+    assert_false(image_find_cap(&v, 3, 1, &rec));
 
     /* pages: contents, and the zero page elided */
     uint8_t expect[IMAGE_PAGE_SIZE];
