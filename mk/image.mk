@@ -12,7 +12,12 @@ $(IMAGE_XXH_DIR)/xxhash.h: /usr/include/xxhash.h
 	ln -sf $< $@
 
 # Own sections per function: components that do not use the codec drop it.
-$(BUILD)/user/obj/lib/image/%.c.o: USER_CFLAGS += -I$(IMAGE_XXH_DIR) -ffunction-sections -fdata-sections
+# XXH_FORCE_MEMORY_ACCESS=2: xxhash reads words with plain loads. Its default
+# reads them through memcpy, which -ffreestanding keeps a call (3.6x slower
+# encoding in guest instructions); image records keep every payload 8-byte
+# aligned in an 8-byte aligned buffer, so the loads are aligned.
+$(BUILD)/user/obj/lib/image/%.c.o: USER_CFLAGS += -I$(IMAGE_XXH_DIR) -ffunction-sections \
+	-fdata-sections -DXXH_FORCE_MEMORY_ACCESS=2
 $(patsubst %,$(BUILD)/user/obj/%.o,$(wildcard lib/image/*.c)): | $(IMAGE_XXH_DIR)/xxhash.h
 
 # ferry-image: the host tool (tools/image/), reusing lib/image.

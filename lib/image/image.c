@@ -474,7 +474,7 @@ const char *image_table_name(uint16_t table)
 /* Seed of a record's checksum: binds type, length and position to it. */
 static uint64_t record_seed(uint16_t type, uint32_t len, uint32_t index)
 {
-    uint8_t b[16] = {0};
+    _Alignas(8) uint8_t b[16] = {0}; /* aligned: xxhash loads words */
     put_le(b, type, 2);
     put_le(b + 4, len, 4);
     put_le(b + 8, index, 8);
@@ -614,7 +614,7 @@ static long emit_record(struct image_encoder *enc, uint16_t type, const void *a,
 long image_encode_begin(struct image_encoder *enc, image_sink_fn sink, void *ctx,
                         const struct image_header *header)
 {
-    uint8_t w[IMAGE_HEADER_SIZE];
+    _Alignas(8) uint8_t w[IMAGE_HEADER_SIZE];
 
     enc->sink = sink;
     enc->ctx = ctx;
@@ -634,7 +634,7 @@ long image_encode_begin(struct image_encoder *enc, image_sink_fn sink, void *ctx
 static long encode_typed(struct image_encoder *enc, uint16_t type, const void *host,
                          const void *extra, uint32_t extra_len)
 {
-    uint8_t wire[MAX_FIXED];
+    _Alignas(8) uint8_t wire[MAX_FIXED];
     const struct layout *l = layout_of(type);
     pack(l, host, wire);
     return emit_record(enc, type, wire, l->fixed, extra, extra_len,
