@@ -25,7 +25,7 @@
                      elf_error_name(want_), want_);                                                \
     } while (0)
 
-#define PT_NOTE 4
+#define PT_NOTE  4
 
 static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
 {
