@@ -18,7 +18,8 @@ $(CORE_ELF): $(CORE_OBJS) $(CORE_RUNTIME_OBJS) lib/sys/user.ld
 	$(TCC) $(COMPONENT_LDFLAGS) -o $@ $(filter %.o,$^) -lc -lgcc
 ALL_TARGETS += $(CORE_ELF)
 
-BASE_SRCS := $(wildcard lib/base/*.c) lib/base/crt0.S lib/elf/elf.c lib/child/child_image.c lib/config/config.c
+BASE_SRCS := $(wildcard lib/base/*.c) lib/base/crt0.S lib/elf/elf.c lib/child/child_image.c lib/config/config.c \
+             $(wildcard lib/image/*.c)
 BASE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(BASE_SRCS))
 COMPONENT_LDFLAGS := $(USER_ARCH) -specs=picolibc.specs -nostartfiles -T lib/sys/user.ld \
                      -Wl,--gc-sections -Wl,-z,max-page-size=4096

@@ -9,6 +9,7 @@ PACKAGES=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   qemu-system-misc opensbi
   libcmocka-dev pkg-config cpio gdb-multiarch vde2 device-tree-compiler
+  libxxhash-dev
 )
 
 missing=()
