@@ -139,10 +139,7 @@ static long map_initial_caps(struct child *child)
         {FERRY_COMP_SEL_THREAD, child->thread},
     };
     for (unsigned i = 0; i < ARRAY_SIZE(caps); i++) {
-        rpc_mr()[0] = caps[i].slot;
-        rpc_mr()[1] = FERRY_RIGHTS_ALL;
-        rpc_send_cap(0, caps[i].cap, FERRY_RIGHTS_ALL);
-        long err = rpc_call(child->npd, FERRY_NPD_MAP, 2, 1, NULL);
+        long err = npd_map(child->npd, caps[i].cap, caps[i].slot, FERRY_RIGHTS_ALL);
         if (err)
             return err;
     }
@@ -158,7 +155,7 @@ static long open_environment(struct env *env, const struct child_config *cfg, st
     if ((err = env_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, &child->pd)))
         return err;
     *what = "native PD";
-    if ((err = rpc_get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
+    if ((err = pd_native(child->pd, &child->npd)))
         return err;
     *what = "CPU session";
     if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
@@ -169,7 +166,7 @@ static long open_environment(struct env *env, const struct child_config *cfg, st
                                 &child->log)))
         return err;
     *what = "address space";
-    if ((err = rpc_get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
+    if ((err = pd_address_space(child->pd, &child->rm)))
         return err;
     *what = "main thread";
     if ((err = cpu_create_thread(child->cpu, child->pd, "main", CHILD_PRIO, &child->thread)))
@@ -201,14 +198,11 @@ long child_start(struct env *env, const struct child_config *cfg, struct child *
     }
     if (!err && cfg->fault_signal) {
         *what = "exception handler";
-        rpc_send_cap(0, cfg->fault_signal, FERRY_RIGHTS_ALL);
-        err = rpc_call(child->cpu, FERRY_CPU_EXCEPTION_SIGH, 0, 1, NULL);
+        err = cpu_exception_sigh(child->cpu, cfg->fault_signal);
     }
     if (!err) {
         *what = "start";
-        rpc_mr()[0] = entry;
-        rpc_mr()[1] = stack + CHILD_STARTUP_OFFSET;
-        err = rpc_call(child->thread, FERRY_THREAD_START, 2, 0, NULL);
+        err = thread_start(child->thread, entry, stack + CHILD_STARTUP_OFFSET);
     }
     if (err) {
         child_destroy(env, child);
@@ -247,7 +241,7 @@ static long read_capmap_report(struct env *env, struct child *child,
 {
     uint32_t ds;
     uint64_t addr;
-    long err = rpc_get_cap(child->npd, FERRY_NPD_CAPMAP_REPORT, &ds);
+    long err = npd_capmap_report(child->npd, &ds);
     if (err)
         return err;
     err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
@@ -264,8 +258,8 @@ static long read_capmap_report(struct env *env, struct child *child,
 /* Does the kernel agree that `slot` of the child holds a gate labelled `badge`? */
 static bool slot_holds(struct child *child, uint32_t slot, uint64_t badge)
 {
-    rpc_mr()[0] = slot;
-    return rpc_call(child->npd, FERRY_NPD_CAP_INFO, 1, 0, NULL) == FERRY_OK && rpc_mr()[2] == badge;
+    struct ferry_npd_cap_info_out info;
+    return npd_cap_info(child->npd, slot, &info) == FERRY_OK && info.label == badge;
 }
 
 long child_capmap_inspect(struct env *env, struct child *child, struct child_capmap_info *info)

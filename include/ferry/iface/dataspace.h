@@ -2,7 +2,7 @@
  * Dataspace: memory that can be attached to region maps (RAM, a boot module,
  * device memory, or a managed dataspace backed by a region map).
  *
- * DS_INFO: out mr[0] size in bytes, mr[1] FERRY_DS_* flags
+ * DS_INFO: out size in bytes, FERRY_DS_* flags
  */
 #ifndef FERRY_IFACE_DATASPACE_H
 #define FERRY_IFACE_DATASPACE_H
@@ -13,7 +13,14 @@
 #define FERRY_DS_DEVICE   0x2u
 #define FERRY_DS_MANAGED  0x4u
 
+struct ferry_ds_info_out {
+    uint64_t size;  /* bytes */
+    uint64_t flags; /* FERRY_DS_* */
+};
+FERRY_RPC_LAYOUT(ferry_ds_info_out);
+
 #define FERRY_DS_RPCS(RPC) RPC(FERRY_DS_INFO, 1, 0, 0)
 FERRY_RPC_ENUM(FERRY_DS_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_ds_sigs, FERRY_DS_RPCS);
 
 #endif

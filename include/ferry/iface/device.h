@@ -1,5 +1,5 @@
 /*
- * Device access for user-level drivers.
+ * Device access for user-level drivers. Neither interface has message words.
  *
  * IRQ session (argument "irq=N", a PLIC source that a device of the device
  * tree uses):
@@ -15,8 +15,10 @@
 
 #define FERRY_IRQ_RPCS(RPC) RPC(FERRY_IRQ_OBJECT, 1, 0, 0)
 FERRY_RPC_ENUM(FERRY_IRQ_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_irq_sigs, FERRY_IRQ_RPCS);
 
 #define FERRY_IO_MEM_RPCS(RPC) RPC(FERRY_IO_MEM_DATASPACE, 1, 0, 0)
 FERRY_RPC_ENUM(FERRY_IO_MEM_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_io_mem_sigs, FERRY_IO_MEM_RPCS);
 
 #endif
