@@ -18,6 +18,12 @@
  * are destroyed instead (obj_destroy, core_destroy_kernel_object): they stop
  * at once, whoever still holds a capability, and their kernel memory is freed.
  *
+ * Names: core's objects are named for what they are on core's side, never like
+ * the base library's client stubs or the kernel's objects: struct cpu_thread
+ * (not the kernel's struct thread), struct region_map and region_map_attach
+ * (not lib/base's rm_attach stub), cpu_session_create_thread (not lib/base's
+ * cpu_create_thread stub); RPC handlers are <iface>_op_<operation>.
+ *
  * Threads: everything runs on the entrypoint, except the timer thread
  * (timer.c), which shares only the timer table with it, under timer_lock.
  */
@@ -36,8 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_ROUND_UP(x)                (((x) + FERRY_PAGE_SIZE - 1) & ~(FERRY_PAGE_SIZE - 1))
-#define PAGE_ALIGNED(x)                 (((x) & (FERRY_PAGE_SIZE - 1)) == 0)
+#define PAGE_ROUND_UP(x) (((x) + FERRY_PAGE_SIZE - 1) & ~(FERRY_PAGE_SIZE - 1))
+#define PAGE_ALIGNED(x)  (((x) & (FERRY_PAGE_SIZE - 1)) == 0)
 
 /* Priorities: core's threads run above every component thread (FERRY_CPU_PRIO_MAX). */
 #define CORE_EP_PRIO    (FERRY_CPU_PRIO_MAX + 20)
@@ -108,8 +114,8 @@ enum obj_kind {
     OBJ_SESSION,   /* struct session: one per service session */
     OBJ_PARENT,    /* init's parent object */
     OBJ_DATASPACE, /* struct dataspace */
-    OBJ_THREAD,    /* struct thread */
-    OBJ_RM,        /* struct rm */
+    OBJ_THREAD,    /* struct cpu_thread */
+    OBJ_RM,        /* struct region_map */
     OBJ_NATIVE_PD, /* struct session (PD), its native part */
     OBJ_PAGER,     /* struct session (PD), the pager gate its threads fault to */
     OBJ_SIGNAL,    /* struct pd_cap: a software IRQ (not an RPC object: never called) */
@@ -163,13 +169,13 @@ enum core_service {
 };
 
 struct dataspace;
-struct rm;
+struct region_map;
 
 #define CORE_UTCB_PAGES ((FERRY_COMP_UTCB_END - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE)
 
 struct pd_state {
     uint32_t task_sel;               /* core's slot of the kernel task (R|W|...) */
-    struct rm *space;                /* the address space (PD_ADDRESS_SPACE) */
+    struct region_map *space;        /* the address space (PD_ADDRESS_SPACE) */
     struct core_obj pager;           /* its gate is every thread's pager + exception handler */
     struct core_obj native;          /* OBJ_FREE until PD_NATIVE hands it out */
     bool native_given;               /* PD_NATIVE answers only once */
@@ -239,9 +245,9 @@ struct session *session_from_cap(const struct rpc_request *req, unsigned i,
 
 /* Services: open (session fields zeroed, label set; E_* on failure, having undone
  * what it did) and close (free everything the session owns). */
-extern const struct rpc_iface pd_iface, npd_iface, cpu_iface, thread_iface, rm_session_iface,
-    rm_iface, ds_iface, log_iface, rom_iface, timer_iface, irq_iface, io_mem_iface, parent_iface,
-    pager_iface, signal_iface, rpc_cap_iface;
+extern const struct rpc_iface pd_iface, npd_iface, cpu_iface, cpu_thread_iface, rm_session_iface,
+    region_map_iface, ds_iface, log_iface, rom_iface, timer_iface, irq_iface, io_mem_iface,
+    parent_iface, pager_iface, signal_iface, rpc_cap_iface;
 long pd_open(struct session *s, const char *args);
 void pd_close(struct session *s);
 long cpu_open(struct session *s, const char *args);
@@ -271,10 +277,10 @@ struct dataspace {
     /* RAM and device: the memory capability and the offset of the first page */
     uint32_t mem_sel;
     uint64_t mem_offset;
-    uint8_t *core_addr;    /* RAM: core's mapping; NULL for device memory */
-    struct ram_extent ram; /* RAM: what to give back */
-    struct rm *managed;    /* DS_MANAGED: the region map behind it */
-    struct session *owner; /* whose account paid; freed when it closes */
+    uint8_t *core_addr;         /* RAM: core's mapping; NULL for device memory */
+    struct ram_extent ram;      /* RAM: what to give back */
+    struct region_map *managed; /* DS_MANAGED: the region map behind it */
+    struct session *owner;      /* whose account paid; freed when it closes */
     uint64_t charged_ram, charged_caps;
 };
 
@@ -285,7 +291,7 @@ long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct d
 long ds_create_device(struct session *owner, uint32_t mem_sel, uint64_t offset, uint64_t size,
                       struct dataspace **out);
 /* The dataspace of a managed region map (uncharged: part of the map). */
-long ds_create_managed(struct session *owner, struct rm *rm, struct dataspace **out);
+long ds_create_managed(struct session *owner, struct region_map *rm, struct dataspace **out);
 /* Detaches it everywhere, gives its memory back to core and its charge back to the owner. */
 void ds_free(struct dataspace *ds);
 /* Frees every dataspace `owner` paid for. */
@@ -294,15 +300,15 @@ void ds_free_owned_by(struct session *owner);
 /* ---- region maps (rm.c) ---- */
 
 struct region {
-    struct rm *rm;       /* NULL: table entry free */
-    struct region *next; /* in rm's list, sorted by start */
+    struct region_map *rm; /* NULL: table entry free */
+    struct region *next;   /* in rm's list, sorted by start */
     struct dataspace *ds;
     uint64_t start, size; /* in the map */
     uint64_t offset;      /* into the dataspace */
     uint32_t rights;      /* FERRY_RIGHT_R|W|X */
 };
 
-struct rm {
+struct region_map {
     struct core_obj obj;        /* OBJ_RM; OBJ_FREE: table entry free */
     struct session *owner;      /* charged: the PD (address space) or the RM session (managed) */
     struct session *pd;         /* address space of this PD; NULL for a managed map */
@@ -313,30 +319,31 @@ struct rm {
     uint64_t fault_sigh;  /* badge of the fault-handler signal, 0: none */
 };
 
-long rm_create_space(struct session *pd, struct rm **out);
-long rm_create_managed(struct session *owner, uint64_t size, struct rm **out);
+long region_map_create_space(struct session *pd, struct region_map **out);
+long region_map_create_managed(struct session *owner, uint64_t size, struct region_map **out);
 /* Detaches everything (a managed map is detached wherever it is attached) and frees it. */
-void rm_destroy(struct rm *rm);
-void rm_destroy_owned_by(struct session *owner);
-long rm_attach(struct rm *rm, struct dataspace *ds, uint64_t addr, uint64_t size, uint64_t offset,
-               unsigned flags, uint64_t *out_addr);
-long rm_detach(struct rm *rm, uint64_t addr);
+void region_map_destroy(struct region_map *rm);
+void region_map_destroy_owned_by(struct session *owner);
+long region_map_attach(struct region_map *rm, struct dataspace *ds, uint64_t addr, uint64_t size,
+                       uint64_t offset, unsigned flags, uint64_t *out_addr);
+long region_map_detach(struct region_map *rm, uint64_t addr);
 /* Detaches every region that shows `ds`. */
-void rm_detach_everywhere(struct dataspace *ds);
+void region_map_detach_everywhere(struct dataspace *ds);
 
-enum rm_resolution {
-    RM_MAPPED,     /* the page is mapped now: reply, the thread retries */
-    RM_PENDING,    /* a managed map has nothing at that offset yet: wait for its owner */
-    RM_UNRESOLVED, /* nothing attached, or the access is not allowed */
+enum region_map_resolution {
+    REGION_MAP_MAPPED,     /* the page is mapped now: reply, the thread retries */
+    REGION_MAP_PENDING,    /* a managed map has nothing at that offset yet: wait for its owner */
+    REGION_MAP_UNRESOLVED, /* nothing attached, or the access is not allowed */
 };
 /* Resolves a page fault at `addr` (access: FERRY_RIGHT_R/W/X) in the address space `space`;
- * for RM_PENDING, *pending is the managed map and *offset the offset in it. */
-enum rm_resolution rm_resolve(struct rm *space, uint64_t addr, unsigned access, struct rm **pending,
-                              uint64_t *offset);
+ * for REGION_MAP_PENDING, *pending is the managed map and *offset the offset in it. */
+enum region_map_resolution region_map_resolve(struct region_map *space, uint64_t addr,
+                                              unsigned access, struct region_map **pending,
+                                              uint64_t *offset);
 
 /* ---- threads (cpu.c) ---- */
 
-struct thread {
+struct cpu_thread {
     struct core_obj obj; /* OBJ_THREAD; OBJ_FREE: table entry free */
     struct session *cpu, *pd;
     uint32_t ksel; /* core's slot of the kernel thread */
@@ -349,25 +356,25 @@ struct thread {
     unsigned fault_kind;   /* FERRY_THREAD_FAULT_* */
     unsigned fault_access; /* FERRY_RM_FAULT_* */
     uint64_t fault_addr, fault_pc, fault_seq;
-    struct rm *waiting_on; /* map whose RM_STATE reports the fault; NULL: none */
-    uint64_t fault_offset; /* the fault's address in waiting_on */
+    struct region_map *waiting_on; /* map whose RM_STATE reports the fault; NULL: none */
+    uint64_t fault_offset;         /* the fault's address in waiting_on */
 };
 
-long cpu_thread_create(struct session *cpu, struct session *pd, uint64_t prio, const char *name,
-                       struct thread **out);
-void cpu_thread_kill(struct thread *t);
+long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
+                               const char *name, struct cpu_thread **out);
+void cpu_session_kill_thread(struct cpu_thread *t);
 void cpu_kill_threads_of_pd(struct session *pd);
-long cpu_thread_start(struct thread *t, uint64_t pc, uint64_t sp);
-struct thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id);
+long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp);
+struct cpu_thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id);
 /* Suspends a thread on a fault core could not resolve and records it. */
-void cpu_thread_halt(struct thread *t, unsigned kind, unsigned access, uint64_t addr, uint64_t pc,
-                     struct rm *waiting_on, uint64_t offset);
+void cpu_thread_halt(struct cpu_thread *t, unsigned kind, unsigned access, uint64_t addr,
+                     uint64_t pc, struct region_map *waiting_on, uint64_t offset);
 /* Lets every thread halted on a fault in `rm` retry (something was attached there). */
-void cpu_wake_waiters(struct rm *rm);
+void cpu_wake_waiters(struct region_map *rm);
 /* The oldest fault recorded against `rm`, or NULL. */
-struct thread *cpu_oldest_waiter(struct rm *rm);
+struct cpu_thread *cpu_oldest_waiter(struct region_map *rm);
 /* Forgets `rm` in every thread that waits on it (the map goes away; they stay halted). */
-void cpu_forget_rm(struct rm *rm);
+void cpu_forget_rm(struct region_map *rm);
 
 /* ---- signals and RPC gates of PD sessions (pd.c) ---- */
 
@@ -383,7 +390,7 @@ struct pd_cap *signal_from_cap(const struct rpc_request *req, unsigned i);
 
 /* ---- timer (timer.c) ---- */
 
-long timer_init(void);
+long timer_service_init(void);
 /* A signal is going away: no timer may trigger its slot any more. */
 void timer_forget_signal(uint32_t sel);
 

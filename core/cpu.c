@@ -15,18 +15,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct thread threads[CORE_MAX_THREADS];
+static struct cpu_thread threads[CORE_MAX_THREADS];
 static uint64_t fault_seq; /* orders recorded faults: RM_STATE reports the oldest */
 
 static long cpu_dispatch(void *object, struct rpc_request *req);
-static long thread_dispatch(void *object, struct rpc_request *req);
+static long cpu_thread_dispatch(void *object, struct rpc_request *req);
 static const struct ferry_rpc_sig cpu_sigs[] = FERRY_RPC_SIGS(FERRY_CPU_RPCS);
-static const struct ferry_rpc_sig thread_sigs[] = FERRY_RPC_SIGS(FERRY_THREAD_RPCS);
+static const struct ferry_rpc_sig cpu_thread_sigs[] = FERRY_RPC_SIGS(FERRY_THREAD_RPCS);
 const struct rpc_iface cpu_iface = {"CPU", cpu_sigs, ARRAY_SIZE(cpu_sigs), cpu_dispatch};
-const struct rpc_iface thread_iface = {"thread", thread_sigs, ARRAY_SIZE(thread_sigs),
-                                       thread_dispatch};
+const struct rpc_iface cpu_thread_iface = {"thread", cpu_thread_sigs, ARRAY_SIZE(cpu_thread_sigs),
+                                           cpu_thread_dispatch};
 
-static struct thread *thread_slot_free(void)
+static struct cpu_thread *cpu_thread_slot_free(void)
 {
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
         if (threads[i].obj.kind == OBJ_FREE)
@@ -58,7 +58,7 @@ static void utcb_free(struct pd_state *pd, uint64_t utcb)
  * had pending at core's pager is withdrawn, RPC gates bound to it die; then
  * its UTCB address is free for the PD's next thread.
  */
-static void thread_kernel_destroy(struct thread *t, struct session *pd)
+static void cpu_thread_kernel_destroy(struct cpu_thread *t, struct session *pd)
 {
     core_destroy_kernel_object(t->ksel);
     t->ksel = 0;
@@ -67,7 +67,7 @@ static void thread_kernel_destroy(struct thread *t, struct session *pd)
 }
 
 /* The kernel thread: created in the PD's task, configured; fills ksel, utcb, kobj_id. */
-static long thread_kernel_create(struct thread *t, struct session *pd, uint64_t prio)
+static long cpu_thread_kernel_create(struct cpu_thread *t, struct session *pd, uint64_t prio)
 {
     uint64_t utcb = utcb_alloc(&pd->pd);
     if (!utcb)
@@ -89,29 +89,29 @@ static long thread_kernel_create(struct thread *t, struct session *pd, uint64_t 
     if (!err)
         err = sys_thread_configure(t->ksel, pd->pd.pager.sel, pd->pd.pager.sel, prio, 0);
     if (err) {
-        thread_kernel_destroy(t, pd);
+        cpu_thread_kernel_destroy(t, pd);
         return err;
     }
     t->kobj_id = info.id;
     return FERRY_OK;
 }
 
-long cpu_thread_create(struct session *cpu, struct session *pd, uint64_t prio, const char *name,
-                       struct thread **out)
+long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
+                               const char *name, struct cpu_thread **out)
 {
     long err = account_charge(&cpu->account, CORE_THREAD_COST_RAM, 1);
     if (err)
         return err;
-    struct thread *t = thread_slot_free();
+    struct cpu_thread *t = cpu_thread_slot_free();
     err = t ? FERRY_OK : FERRY_E_NOMEM;
     if (t) {
         memset(t, 0, sizeof(*t));
-        err = thread_kernel_create(t, pd, prio);
+        err = cpu_thread_kernel_create(t, pd, prio);
     }
     if (!err) {
-        err = obj_publish_gate(&t->obj, OBJ_THREAD, &thread_iface, FERRY_ROOT_SEL_THREAD);
+        err = obj_publish_gate(&t->obj, OBJ_THREAD, &cpu_thread_iface, FERRY_ROOT_SEL_THREAD);
         if (err)
-            thread_kernel_destroy(t, pd);
+            cpu_thread_kernel_destroy(t, pd);
     }
     if (err) {
         account_release(&cpu->account, CORE_THREAD_COST_RAM, 1);
@@ -124,11 +124,11 @@ long cpu_thread_create(struct session *cpu, struct session *pd, uint64_t prio, c
     return FERRY_OK;
 }
 
-void cpu_thread_kill(struct thread *t)
+void cpu_session_kill_thread(struct cpu_thread *t)
 {
     if (t->obj.kind != OBJ_THREAD)
         return;
-    thread_kernel_destroy(t, t->pd);
+    cpu_thread_kernel_destroy(t, t->pd);
     account_release(&t->cpu->account, CORE_THREAD_COST_RAM, 1);
     obj_retire(&t->obj);
 }
@@ -137,10 +137,10 @@ void cpu_kill_threads_of_pd(struct session *pd)
 {
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
         if (threads[i].obj.kind == OBJ_THREAD && threads[i].pd == pd)
-            cpu_thread_kill(&threads[i]);
+            cpu_session_kill_thread(&threads[i]);
 }
 
-long cpu_thread_start(struct thread *t, uint64_t pc, uint64_t sp)
+long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp)
 {
     if (t->started)
         return FERRY_E_BUSY;
@@ -150,7 +150,7 @@ long cpu_thread_start(struct thread *t, uint64_t pc, uint64_t sp)
     return err;
 }
 
-struct thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id)
+struct cpu_thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id)
 {
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
         if (threads[i].obj.kind == OBJ_THREAD && threads[i].pd == pd &&
@@ -159,8 +159,8 @@ struct thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id)
     return NULL;
 }
 
-void cpu_thread_halt(struct thread *t, unsigned kind, unsigned access, uint64_t addr, uint64_t pc,
-                     struct rm *waiting_on, uint64_t offset)
+void cpu_thread_halt(struct cpu_thread *t, unsigned kind, unsigned access, uint64_t addr,
+                     uint64_t pc, struct region_map *waiting_on, uint64_t offset)
 {
     sys_thread_suspend(t->ksel);
     t->halted = true;
@@ -173,7 +173,7 @@ void cpu_thread_halt(struct thread *t, unsigned kind, unsigned access, uint64_t 
     t->fault_offset = offset;
 }
 
-static void thread_clear_fault(struct thread *t)
+static void cpu_thread_clear_fault(struct cpu_thread *t)
 {
     t->halted = false;
     t->waiting_on = NULL;
@@ -182,23 +182,23 @@ static void thread_clear_fault(struct thread *t)
     t->fault_addr = t->fault_pc = t->fault_offset = 0;
 }
 
-void cpu_wake_waiters(struct rm *rm)
+void cpu_wake_waiters(struct region_map *rm)
 {
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++) {
-        struct thread *t = &threads[i];
+        struct cpu_thread *t = &threads[i];
         if (t->obj.kind != OBJ_THREAD || t->waiting_on != rm || !t->halted)
             continue;
-        thread_clear_fault(t);
+        cpu_thread_clear_fault(t);
         if (!t->paused)
             sys_thread_resume(t->ksel); /* it faults again: resolved now, or recorded again */
     }
 }
 
-struct thread *cpu_oldest_waiter(struct rm *rm)
+struct cpu_thread *cpu_oldest_waiter(struct region_map *rm)
 {
-    struct thread *oldest = NULL;
+    struct cpu_thread *oldest = NULL;
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++) {
-        struct thread *t = &threads[i];
+        struct cpu_thread *t = &threads[i];
         if (t->obj.kind == OBJ_THREAD && t->waiting_on == rm &&
             (!oldest || t->fault_seq < oldest->fault_seq))
             oldest = t;
@@ -206,7 +206,7 @@ struct thread *cpu_oldest_waiter(struct rm *rm)
     return oldest;
 }
 
-void cpu_forget_rm(struct rm *rm)
+void cpu_forget_rm(struct region_map *rm)
 {
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
         if (threads[i].waiting_on == rm)
@@ -226,7 +226,7 @@ static struct dataspace *state_dataspace(const struct rpc_request *req)
     return ds;
 }
 
-static long thread_state_get(struct thread *t, struct rpc_request *req)
+static long cpu_thread_op_state_get(struct cpu_thread *t, struct rpc_request *req)
 {
     struct dataspace *ds = state_dataspace(req);
     if (!ds)
@@ -239,7 +239,7 @@ static long thread_state_get(struct thread *t, struct rpc_request *req)
     return err;
 }
 
-static long thread_state_set(struct thread *t, struct rpc_request *req)
+static long cpu_thread_op_state_set(struct cpu_thread *t, struct rpc_request *req)
 {
     struct dataspace *ds = state_dataspace(req);
     if (!ds)
@@ -250,7 +250,7 @@ static long thread_state_set(struct thread *t, struct rpc_request *req)
     return sys_thread_write(t->ksel);
 }
 
-static long thread_info(struct thread *t, struct rpc_request *req)
+static long cpu_thread_op_info(struct cpu_thread *t, struct rpc_request *req)
 {
     uint64_t *mr = req->mr;
     mr[0] = t->utcb;
@@ -263,9 +263,9 @@ static long thread_info(struct thread *t, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long thread_dispatch(void *object, struct rpc_request *req)
+static long cpu_thread_dispatch(void *object, struct rpc_request *req)
 {
-    struct thread *t = container_of((struct core_obj *)object, struct thread, obj);
+    struct cpu_thread *t = container_of((struct core_obj *)object, struct cpu_thread, obj);
     switch (req->opcode) {
     case FERRY_THREAD_START:
         return cpu_thread_start(t, req->mr[0], req->mr[1]);
@@ -274,14 +274,14 @@ static long thread_dispatch(void *object, struct rpc_request *req)
         return sys_thread_suspend(t->ksel);
     case FERRY_THREAD_RESUME:
         t->paused = false;
-        thread_clear_fault(t); /* a halted thread retries its faulting instruction */
+        cpu_thread_clear_fault(t); /* a halted thread retries its faulting instruction */
         return sys_thread_resume(t->ksel);
     case FERRY_THREAD_STATE_GET:
-        return thread_state_get(t, req);
+        return cpu_thread_op_state_get(t, req);
     case FERRY_THREAD_STATE_SET:
-        return thread_state_set(t, req);
+        return cpu_thread_op_state_set(t, req);
     case FERRY_THREAD_INFO:
-        return thread_info(t, req);
+        return cpu_thread_op_info(t, req);
     }
     return FERRY_E_BADOP;
 }
@@ -299,18 +299,18 @@ void cpu_close(struct session *s)
 {
     for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
         if (threads[i].obj.kind == OBJ_THREAD && threads[i].cpu == s)
-            cpu_thread_kill(&threads[i]);
+            cpu_session_kill_thread(&threads[i]);
 }
 
-static long cpu_create_thread(struct session *s, struct rpc_request *req)
+static long cpu_op_create_thread(struct session *s, struct rpc_request *req)
 {
     struct session *pd = session_from_cap(req, 0, SVC_PD);
     if (!pd)
         return obj_cap_error(req, 0);
     char name[FERRY_NAME_MAX];
     rpc_get_string(req->mr + 1, FERRY_NAME_WORDS, name);
-    struct thread *t;
-    long err = cpu_thread_create(s, pd, req->mr[0], name, &t);
+    struct cpu_thread *t;
+    long err = cpu_session_create_thread(s, pd, req->mr[0], name, &t);
     if (err)
         return err;
     rpc_reply_cap(req, t->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
@@ -325,15 +325,15 @@ static long cpu_dispatch(void *object, struct rpc_request *req)
     struct session *s = session_of(object);
     switch (req->opcode) {
     case FERRY_CPU_CREATE_THREAD:
-        return cpu_create_thread(s, req);
+        return cpu_op_create_thread(s, req);
     case FERRY_CPU_KILL_THREAD: {
         struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
-        struct thread *t = o ? container_of(o, struct thread, obj) : NULL;
+        struct cpu_thread *t = o ? container_of(o, struct cpu_thread, obj) : NULL;
         if (!t)
             return obj_cap_error(req, 0);
         if (t->cpu != s)
             return FERRY_E_DENIED;
-        cpu_thread_kill(t);
+        cpu_session_kill_thread(t);
         return FERRY_OK;
     }
     case FERRY_CPU_EXCEPTION_SIGH: {

@@ -102,7 +102,7 @@ long ds_create_device(struct session *owner, uint32_t mem_sel, uint64_t offset, 
     return FERRY_OK;
 }
 
-long ds_create_managed(struct session *owner, struct rm *rm, struct dataspace **out)
+long ds_create_managed(struct session *owner, struct region_map *rm, struct dataspace **out)
 {
     struct dataspace *ds;
     long err = ds_new(NULL, 0, 0, &ds);
@@ -121,7 +121,7 @@ void ds_free(struct dataspace *ds)
 {
     if (ds->obj.kind != OBJ_DATASPACE)
         return;
-    rm_detach_everywhere(ds);
+    region_map_detach_everywhere(ds);
     if (ds->kind == DS_RAM)
         ram_free(&ds->ram);
     if (ds->owner)
@@ -133,7 +133,7 @@ void ds_free_owned_by(struct session *owner)
 {
     for (unsigned i = 0; i < CORE_MAX_DATASPACES; i++) {
         struct dataspace *ds = &dataspaces[i];
-        /* managed dataspaces go with their map (rm_destroy) */
+        /* managed dataspaces go with their map (region_map_destroy) */
         if (ds->obj.kind == OBJ_DATASPACE && ds->owner == owner && ds->kind != DS_MANAGED)
             ds_free(ds);
     }

@@ -36,7 +36,7 @@ static const char *access_name(uint64_t access)
 }
 
 /* Stops the thread for good (until resumed) and tells whoever listens. */
-static long fault_unresolved(struct session *pd, struct thread *t, const uint64_t *mr,
+static long fault_unresolved(struct session *pd, struct cpu_thread *t, const uint64_t *mr,
                              bool exception)
 {
     uint64_t addr = mr[0], access = mr[1], pc = mr[2], cause = mr[3];
@@ -59,7 +59,7 @@ static long pager_dispatch(void *object, struct rpc_request *req)
 {
     struct session *pd = container_of((struct core_obj *)object, struct session, pd.pager);
     const uint64_t *mr = req->mr;
-    struct thread *t = cpu_thread_by_kobj(pd, mr[4]);
+    struct cpu_thread *t = cpu_thread_by_kobj(pd, mr[4]);
     if (!t) {
         /* every thread of a PD's task is created here: this cannot happen */
         printf("core: [%s] fault of unknown thread %lu ignored\n", pd->label, mr[4]);
@@ -68,17 +68,17 @@ static long pager_dispatch(void *object, struct rpc_request *req)
     if (req->opcode == FERRY_PROTO_EXCEPTION)
         return fault_unresolved(pd, t, mr, true);
 
-    struct rm *pending = NULL;
+    struct region_map *pending = NULL;
     uint64_t offset = 0;
-    switch (rm_resolve(pd->pd.space, mr[0], (unsigned)mr[1], &pending, &offset)) {
-    case RM_MAPPED:
+    switch (region_map_resolve(pd->pd.space, mr[0], (unsigned)mr[1], &pending, &offset)) {
+    case REGION_MAP_MAPPED:
         return FERRY_OK;
-    case RM_PENDING:
+    case REGION_MAP_PENDING:
         cpu_thread_halt(t, FERRY_THREAD_FAULT_PAGE, rm_fault_type(mr[1]), mr[0], mr[2], pending,
                         offset);
         signal_trigger(pending->fault_sigh);
         return RPC_NO_REPLY;
-    case RM_UNRESOLVED:
+    case REGION_MAP_UNRESOLVED:
         break;
     }
     return fault_unresolved(pd, t, mr, false);

@@ -21,7 +21,7 @@
 struct init_env {
     struct session *pd, *cpu, *log;
     struct core_obj *parent;
-    struct thread *main;
+    struct cpu_thread *main;
     uint64_t entry, sp;
     struct ferry_startup *startup; /* core's view of it, on init's stack */
 };
@@ -51,7 +51,7 @@ static long load_segment(struct session *pd, const struct elf_image *elf,
     unsigned flags = ((seg->flags & ELF_PF_W) ? FERRY_RM_WRITE : 0) |
                      ((seg->flags & ELF_PF_X) ? FERRY_RM_EXEC : 0);
     uint64_t addr;
-    return rm_attach(pd->pd.space, ds, start, 0, 0, flags, &addr);
+    return region_map_attach(pd->pd.space, ds, start, 0, 0, flags, &addr);
 }
 
 static long load_image(struct init_env *env, const struct ferry_boot_module *m)
@@ -84,7 +84,7 @@ static long make_stack(struct init_env *env)
     uint64_t size = INIT_STACK_PAGES * FERRY_PAGE_SIZE, base;
     long err = ds_alloc_ram(env->pd, size, FERRY_DS_WRITABLE, &ds);
     if (!err)
-        err = rm_attach(env->pd->pd.space, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &base);
+        err = region_map_attach(env->pd->pd.space, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &base);
     if (err)
         return err;
     env->sp = (base + size - sizeof(struct ferry_startup)) & ~15ul;
@@ -132,7 +132,7 @@ static long start(struct init_env *env, const struct ferry_boot_module *m)
     if (!err)
         err = make_stack(env);
     if (!err)
-        err = cpu_thread_create(env->cpu, env->pd, CORE_INIT_PRIO, "main", &env->main);
+        err = cpu_session_create_thread(env->cpu, env->pd, CORE_INIT_PRIO, "main", &env->main);
     if (!err)
         err = give_initial_caps(env);
     if (!err)

@@ -33,7 +33,7 @@ static long boot(const struct ferry_bootinfo *bi)
     slot_alloc_init(&core_slots, CORE_FIRST_SLOT, FERRY_COMP_SEL_LIMIT);
     rpc_init(&core_slots, FERRY_ROOT_SEL_TASK);
     obj_pool_init();
-    if ((err = timer_init()))
+    if ((err = timer_service_init()))
         return err;
     if (runtime_alloc_sel() >= CORE_FIRST_SLOT)
         return FERRY_E_RANGE; /* the runtime's slots ran into core's */

@@ -113,7 +113,7 @@ long pd_open(struct session *s, const char *args)
             account_release(&s->account, 0, 1);
     }
     if (!err)
-        err = rm_create_space(s, &pd->space);
+        err = region_map_create_space(s, &pd->space);
     if (!err)
         err = ds_alloc_ram(s, FERRY_PAGE_SIZE, FERRY_DS_WRITABLE, &pd->capmap_report);
     if (err)
@@ -128,7 +128,7 @@ void pd_close(struct session *s)
     for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
         if (pd_caps[i].obj.kind != OBJ_FREE && pd_caps[i].pd == s)
             pd_cap_free(&pd_caps[i]);
-    rm_destroy_owned_by(s); /* the address space: unmaps everything */
+    region_map_destroy_owned_by(s); /* the address space: unmaps everything */
     ds_free_owned_by(s);
     if (pd->native.kind != OBJ_FREE) {
         account_release(&s->account, 0, 1);
@@ -146,7 +146,7 @@ void pd_close(struct session *s)
 
 /* ---- RPC: PD ---- */
 
-static long pd_alloc_ram(struct session *s, struct rpc_request *req)
+static long pd_op_alloc_ram(struct session *s, struct rpc_request *req)
 {
     struct dataspace *ds;
     long err = ds_alloc_ram(s, req->mr[0], FERRY_DS_WRITABLE, &ds);
@@ -158,7 +158,7 @@ static long pd_alloc_ram(struct session *s, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long pd_free_ram(struct session *s, struct rpc_request *req)
+static long pd_op_free_ram(struct session *s, struct rpc_request *req)
 {
     struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
     struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
@@ -172,10 +172,10 @@ static long pd_free_ram(struct session *s, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long pd_alloc_rpc_cap(struct session *s, struct rpc_request *req)
+static long pd_op_alloc_rpc_cap(struct session *s, struct rpc_request *req)
 {
     struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
-    struct thread *t = o ? container_of(o, struct thread, obj) : NULL;
+    struct cpu_thread *t = o ? container_of(o, struct cpu_thread, obj) : NULL;
     if (!t)
         return obj_cap_error(req, 0);
     if (t->pd != s)
@@ -190,7 +190,7 @@ static long pd_alloc_rpc_cap(struct session *s, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long pd_alloc_signal(struct session *s, struct rpc_request *req)
+static long pd_op_alloc_signal(struct session *s, struct rpc_request *req)
 {
     struct pd_cap *c;
     long err = pd_cap_alloc(s, OBJ_SIGNAL, 0, &c);
@@ -203,7 +203,7 @@ static long pd_alloc_signal(struct session *s, struct rpc_request *req)
 }
 
 /* PD_FREE_RPC_CAP / PD_FREE_SIGNAL */
-static long pd_free_cap(struct session *s, struct rpc_request *req, enum obj_kind kind)
+static long pd_op_free_cap(struct session *s, struct rpc_request *req, enum obj_kind kind)
 {
     struct core_obj *o = obj_from_cap(req, 0, kind);
     struct pd_cap *c = o ? container_of(o, struct pd_cap, obj) : NULL;
@@ -215,7 +215,7 @@ static long pd_free_cap(struct session *s, struct rpc_request *req, enum obj_kin
     return FERRY_OK;
 }
 
-static long pd_native(struct session *s, struct rpc_request *req)
+static long pd_op_native(struct session *s, struct rpc_request *req)
 {
     if (s->pd.native_given)
         return FERRY_E_DENIED;
@@ -237,17 +237,17 @@ static long pd_dispatch(void *object, struct rpc_request *req)
     struct session *s = session_of(object);
     switch (req->opcode) {
     case FERRY_PD_ALLOC_RAM:
-        return pd_alloc_ram(s, req);
+        return pd_op_alloc_ram(s, req);
     case FERRY_PD_FREE_RAM:
-        return pd_free_ram(s, req);
+        return pd_op_free_ram(s, req);
     case FERRY_PD_ALLOC_RPC_CAP:
-        return pd_alloc_rpc_cap(s, req);
+        return pd_op_alloc_rpc_cap(s, req);
     case FERRY_PD_FREE_RPC_CAP:
-        return pd_free_cap(s, req, OBJ_RPC_CAP);
+        return pd_op_free_cap(s, req, OBJ_RPC_CAP);
     case FERRY_PD_ALLOC_SIGNAL:
-        return pd_alloc_signal(s, req);
+        return pd_op_alloc_signal(s, req);
     case FERRY_PD_FREE_SIGNAL:
-        return pd_free_cap(s, req, OBJ_SIGNAL);
+        return pd_op_free_cap(s, req, OBJ_SIGNAL);
     case FERRY_PD_QUOTA:
         req->mr[0] = s->account.ram_quota;
         req->mr[1] = s->account.ram_used;
@@ -262,7 +262,7 @@ static long pd_dispatch(void *object, struct rpc_request *req)
         rpc_reply_cap(req, s->pd.capmap_report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
     case FERRY_PD_NATIVE:
-        return pd_native(s, req);
+        return pd_op_native(s, req);
     }
     return FERRY_E_BADOP;
 }

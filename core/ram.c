@@ -29,8 +29,8 @@ struct ram_region {
     uint64_t *bits;  /* bit set = page allocated; page i is offset first + i * 4096 */
 };
 
-static struct ram_region regions[FERRY_BOOT_MAX_RAM];
-static unsigned region_count;
+static struct ram_region ram_regions[FERRY_BOOT_MAX_RAM];
+static unsigned ram_region_count;
 static uint64_t bitmap[MAX_PAGES / 64];
 static uint64_t free_pages;
 
@@ -50,8 +50,8 @@ static void pages_mark(struct ram_region *r, uint64_t first, uint64_t count, boo
 }
 
 /* Adds one region: maps [first, first + pages) of `mem_sel` at window + first. */
-static long region_add(uint32_t mem_sel, uint64_t first, uint64_t pages, uint8_t *window,
-                       uint64_t **bits_next)
+static long ram_region_add(uint32_t mem_sel, uint64_t first, uint64_t pages, uint8_t *window,
+                           uint64_t **bits_next)
 {
     if (pages == 0)
         return FERRY_OK;
@@ -59,7 +59,7 @@ static long region_add(uint32_t mem_sel, uint64_t first, uint64_t pages, uint8_t
                            FERRY_RIGHT_R | FERRY_RIGHT_W);
     if (err)
         return err;
-    struct ram_region *r = &regions[region_count++];
+    struct ram_region *r = &ram_regions[ram_region_count++];
     r->mem_sel = mem_sel;
     r->first = first;
     r->pages = pages;
@@ -90,8 +90,8 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free)
             bytes = room;
         if (first >= bytes)
             continue;
-        long err = region_add((uint32_t)ram->sel, first, (bytes - first) / FERRY_PAGE_SIZE, window,
-                              &bits_next);
+        long err = ram_region_add((uint32_t)ram->sel, first, (bytes - first) / FERRY_PAGE_SIZE,
+                                  window, &bits_next);
         if (err)
             return err;
         if (i > 0)
@@ -101,7 +101,7 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free)
 }
 
 /* First fit in one region; the index of the run's first page, or -1. */
-static int64_t region_find_run(const struct ram_region *r, uint64_t pages)
+static int64_t ram_region_find_run(const struct ram_region *r, uint64_t pages)
 {
     uint64_t run = 0;
     for (uint64_t i = 0; i < r->pages; i++) {
@@ -121,9 +121,9 @@ long ram_alloc(uint64_t pages, struct ram_extent *out)
 {
     if (pages == 0 || pages > free_pages)
         return FERRY_E_NOMEM;
-    for (unsigned k = 0; k < region_count; k++) {
-        struct ram_region *r = &regions[k];
-        int64_t at = region_find_run(r, pages);
+    for (unsigned k = 0; k < ram_region_count; k++) {
+        struct ram_region *r = &ram_regions[k];
+        int64_t at = ram_region_find_run(r, pages);
         if (at < 0)
             continue;
         pages_mark(r, (uint64_t)at, pages, true);
@@ -141,9 +141,9 @@ long ram_alloc(uint64_t pages, struct ram_extent *out)
 
 void ram_free(const struct ram_extent *e)
 {
-    if (!e->pages || e->region >= region_count)
+    if (!e->pages || e->region >= ram_region_count)
         return;
-    struct ram_region *r = &regions[e->region];
+    struct ram_region *r = &ram_regions[e->region];
     pages_mark(r, (e->offset - r->first) / FERRY_PAGE_SIZE, e->pages, false);
     free_pages += e->pages;
 }

@@ -5,7 +5,7 @@
  * Address space: dataspaces attached to it are mapped eagerly (MEM_MAP of the
  * whole region), so a fault there means nothing is attached or the access is
  * not allowed, except inside an attached managed dataspace: that is mapped
- * page by page as threads fault on it (rm_resolve).
+ * page by page as threads fault on it (region_map_resolve).
  *
  * Managed map M: regions of M are never mapped by themselves. A fault in an
  * address space at a place where M's dataspace is attached looks up M at that
@@ -21,32 +21,33 @@
 
 #define SPACE_BASE 0x10000ul /* lowest attachable address: page 0.. stays a null guard */
 
-static struct rm maps[CORE_MAX_RMS];
+static struct region_map maps[CORE_MAX_RMS];
 static struct region regions[CORE_MAX_REGIONS];
 
-static long rm_dispatch(void *object, struct rpc_request *req);
+static long region_map_dispatch(void *object, struct rpc_request *req);
 static long rm_session_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig rm_sigs[] = FERRY_RPC_SIGS(FERRY_RM_RPCS);
+static const struct ferry_rpc_sig region_map_sigs[] = FERRY_RPC_SIGS(FERRY_RM_RPCS);
 static const struct ferry_rpc_sig rm_session_sigs[] = FERRY_RPC_SIGS(FERRY_RM_SESSION_RPCS);
-const struct rpc_iface rm_iface = {"region map", rm_sigs, ARRAY_SIZE(rm_sigs), rm_dispatch};
+const struct rpc_iface region_map_iface = {"region map", region_map_sigs,
+                                           ARRAY_SIZE(region_map_sigs), region_map_dispatch};
 const struct rpc_iface rm_session_iface = {"RM", rm_session_sigs, ARRAY_SIZE(rm_session_sigs),
                                            rm_session_dispatch};
 
 /* ---- maps ---- */
 
-static long rm_new(struct session *owner, struct rm **out)
+static long region_map_new(struct session *owner, struct region_map **out)
 {
     long err = account_charge(&owner->account, 0, 1);
     if (err)
         return err;
-    struct rm *rm = NULL;
+    struct region_map *rm = NULL;
     for (unsigned i = 0; i < CORE_MAX_RMS && !rm; i++)
         if (maps[i].obj.kind == OBJ_FREE)
             rm = &maps[i];
     err = rm ? FERRY_OK : FERRY_E_NOMEM;
     if (rm) {
         memset(rm, 0, sizeof(*rm));
-        err = obj_publish_gate(&rm->obj, OBJ_RM, &rm_iface, FERRY_ROOT_SEL_THREAD);
+        err = obj_publish_gate(&rm->obj, OBJ_RM, &region_map_iface, FERRY_ROOT_SEL_THREAD);
     }
     if (err) {
         account_release(&owner->account, 0, 1);
@@ -57,10 +58,10 @@ static long rm_new(struct session *owner, struct rm **out)
     return FERRY_OK;
 }
 
-long rm_create_space(struct session *pd, struct rm **out)
+long region_map_create_space(struct session *pd, struct region_map **out)
 {
-    struct rm *rm;
-    long err = rm_new(pd, &rm);
+    struct region_map *rm;
+    long err = region_map_new(pd, &rm);
     if (err)
         return err;
     rm->pd = pd;
@@ -72,12 +73,12 @@ long rm_create_space(struct session *pd, struct rm **out)
     return FERRY_OK;
 }
 
-long rm_create_managed(struct session *owner, uint64_t size, struct rm **out)
+long region_map_create_managed(struct session *owner, uint64_t size, struct region_map **out)
 {
     if (size == 0 || !PAGE_ALIGNED(size) || size > FERRY_COMP_ATTACH_END - FERRY_COMP_ATTACH_BASE)
         return FERRY_E_INVAL;
-    struct rm *rm;
-    long err = rm_new(owner, &rm);
+    struct region_map *rm;
+    long err = region_map_new(owner, &rm);
     if (err)
         return err;
     rm->base = rm->any_base = 0;
@@ -94,7 +95,7 @@ long rm_create_managed(struct session *owner, uint64_t size, struct rm **out)
 
 static void region_remove(struct region *r);
 
-void rm_destroy(struct rm *rm)
+void region_map_destroy(struct region_map *rm)
 {
     if (rm->obj.kind != OBJ_RM)
         return;
@@ -107,16 +108,16 @@ void rm_destroy(struct rm *rm)
     obj_retire(&rm->obj);
 }
 
-void rm_destroy_owned_by(struct session *owner)
+void region_map_destroy_owned_by(struct session *owner)
 {
     for (unsigned i = 0; i < CORE_MAX_RMS; i++)
         if (maps[i].obj.kind == OBJ_RM && maps[i].owner == owner)
-            rm_destroy(&maps[i]);
+            region_map_destroy(&maps[i]);
 }
 
 /* ---- regions ---- */
 
-static struct region *region_find(const struct rm *rm, uint64_t addr)
+static struct region *region_find(const struct region_map *rm, uint64_t addr)
 {
     for (struct region *r = rm->regions; r && r->start <= addr; r = r->next)
         if (addr - r->start < r->size)
@@ -125,7 +126,7 @@ static struct region *region_find(const struct rm *rm, uint64_t addr)
 }
 
 /* Does [start, start + size) overlap a region of rm? */
-static bool range_taken(const struct rm *rm, uint64_t start, uint64_t size)
+static bool range_taken(const struct region_map *rm, uint64_t start, uint64_t size)
 {
     for (struct region *r = rm->regions; r; r = r->next)
         if (r->start < start + size && start < r->start + r->size)
@@ -134,7 +135,7 @@ static bool range_taken(const struct rm *rm, uint64_t start, uint64_t size)
 }
 
 /* First fit for FERRY_RM_ANY; false if no gap is large enough. */
-static bool range_find(const struct rm *rm, uint64_t size, uint64_t *out)
+static bool range_find(const struct region_map *rm, uint64_t size, uint64_t *out)
 {
     uint64_t candidate = rm->any_base;
     for (struct region *r = rm->regions; r; r = r->next) {
@@ -150,7 +151,7 @@ static bool range_find(const struct rm *rm, uint64_t size, uint64_t *out)
     return true;
 }
 
-static void region_link(struct rm *rm, struct region *n)
+static void region_link(struct region_map *rm, struct region *n)
 {
     struct region **p = &rm->regions;
     while (*p && (*p)->start < n->start)
@@ -169,14 +170,14 @@ static void region_unlink(struct region *n)
     }
 }
 
-static uint32_t task_of(const struct rm *space)
+static uint32_t task_of(const struct region_map *space)
 {
     return space->pd->pd.task_sel;
 }
 
 /* Maps pages of a RAM or device dataspace into an address space. */
-static long map_pages(const struct rm *space, const struct dataspace *ds, uint64_t ds_offset,
-                      uint64_t va, uint64_t pages, uint32_t rights)
+static long map_pages(const struct region_map *space, const struct dataspace *ds,
+                      uint64_t ds_offset, uint64_t va, uint64_t pages, uint32_t rights)
 {
     long err =
         sys_mem_map(task_of(space), ds->mem_sel, ds->mem_offset + ds_offset, va, pages, rights);
@@ -186,7 +187,7 @@ static long map_pages(const struct rm *space, const struct dataspace *ds, uint64
 }
 
 /* Unmaps what a managed map's range [start, start + size) shows wherever it is attached. */
-static void managed_unmap(const struct rm *managed, uint64_t start, uint64_t size)
+static void managed_unmap(const struct region_map *managed, uint64_t start, uint64_t size)
 {
     for (unsigned i = 0; i < CORE_MAX_REGIONS; i++) {
         const struct region *a = &regions[i];
@@ -209,7 +210,7 @@ static void region_remove(struct region *r)
     memset(r, 0, sizeof(*r));
 }
 
-void rm_detach_everywhere(struct dataspace *ds)
+void region_map_detach_everywhere(struct dataspace *ds)
 {
     for (unsigned i = 0; i < CORE_MAX_REGIONS; i++)
         if (regions[i].rm && regions[i].ds == ds)
@@ -236,7 +237,7 @@ static long attach_rights(const struct dataspace *ds, unsigned flags, uint32_t *
 }
 
 /* Where the attachment goes: a free, page-aligned range of rm. */
-static long attach_place(const struct rm *rm, uint64_t addr, uint64_t size, uint64_t *out)
+static long attach_place(const struct region_map *rm, uint64_t addr, uint64_t size, uint64_t *out)
 {
     if (addr == FERRY_RM_ANY)
         return range_find(rm, size, out) ? FERRY_OK : FERRY_E_RANGE;
@@ -250,8 +251,8 @@ static long attach_place(const struct rm *rm, uint64_t addr, uint64_t size, uint
     return FERRY_OK;
 }
 
-long rm_attach(struct rm *rm, struct dataspace *ds, uint64_t addr, uint64_t size, uint64_t offset,
-               unsigned flags, uint64_t *out_addr)
+long region_map_attach(struct region_map *rm, struct dataspace *ds, uint64_t addr, uint64_t size,
+                       uint64_t offset, unsigned flags, uint64_t *out_addr)
 {
     if (ds->kind == DS_MANAGED && !rm->pd)
         return FERRY_E_INVAL; /* no managed dataspace inside a managed map */
@@ -291,7 +292,7 @@ long rm_attach(struct rm *rm, struct dataspace *ds, uint64_t addr, uint64_t size
     return FERRY_OK;
 }
 
-long rm_detach(struct rm *rm, uint64_t addr)
+long region_map_detach(struct region_map *rm, uint64_t addr)
 {
     struct region *r = region_find(rm, addr);
     if (!r)
@@ -300,13 +301,14 @@ long rm_detach(struct rm *rm, uint64_t addr)
     return FERRY_OK;
 }
 
-enum rm_resolution rm_resolve(struct rm *space, uint64_t addr, unsigned access, struct rm **pending,
-                              uint64_t *offset)
+enum region_map_resolution region_map_resolve(struct region_map *space, uint64_t addr,
+                                              unsigned access, struct region_map **pending,
+                                              uint64_t *offset)
 {
     uint64_t page = addr & ~(FERRY_PAGE_SIZE - 1);
     const struct region *r = region_find(space, addr);
     if (!r || (access & ~r->rights))
-        return RM_UNRESOLVED;
+        return REGION_MAP_UNRESOLVED;
     uint64_t ds_offset = page - r->start + r->offset;
     const struct dataspace *ds = r->ds;
     uint32_t rights = r->rights;
@@ -315,20 +317,21 @@ enum rm_resolution rm_resolve(struct rm *space, uint64_t addr, unsigned access, 
         if (!inner) {
             *pending = ds->managed;
             *offset = ds_offset;
-            return RM_PENDING;
+            return REGION_MAP_PENDING;
         }
         if (access & ~inner->rights)
-            return RM_UNRESOLVED;
+            return REGION_MAP_UNRESOLVED;
         rights &= inner->rights;
         ds_offset = ds_offset - inner->start + inner->offset;
         ds = inner->ds;
     }
-    return map_pages(space, ds, ds_offset, page, 1, rights) ? RM_UNRESOLVED : RM_MAPPED;
+    return map_pages(space, ds, ds_offset, page, 1, rights) ? REGION_MAP_UNRESOLVED
+                                                            : REGION_MAP_MAPPED;
 }
 
 /* ---- RPC: region map ---- */
 
-static long rm_op_attach(struct rm *rm, struct rpc_request *req)
+static long region_map_op_attach(struct region_map *rm, struct rpc_request *req)
 {
     struct core_obj *o = obj_from_cap(req, FERRY_RM_ATTACH_CAP_DS, OBJ_DATASPACE);
     if (!o)
@@ -336,7 +339,7 @@ static long rm_op_attach(struct rm *rm, struct rpc_request *req)
     struct dataspace *ds = container_of(o, struct dataspace, obj);
     const struct ferry_rm_attach_in *in = FERRY_RPC_MSG(ferry_rm_attach_in, req->mr);
     uint64_t addr;
-    long err = rm_attach(rm, ds, in->at, in->size, in->offset, (unsigned)in->flags, &addr);
+    long err = region_map_attach(rm, ds, in->at, in->size, in->offset, (unsigned)in->flags, &addr);
     if (err)
         return err;
     FERRY_RPC_MSG(ferry_rm_attach_out, req->mr)->at = addr;
@@ -344,7 +347,7 @@ static long rm_op_attach(struct rm *rm, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long rm_op_fault_handler(struct rm *rm, struct rpc_request *req)
+static long region_map_op_fault_handler(struct region_map *rm, struct rpc_request *req)
 {
     struct pd_cap *signal = signal_from_cap(req, 0);
     if (!signal)
@@ -353,27 +356,27 @@ static long rm_op_fault_handler(struct rm *rm, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long rm_op_state(struct rm *rm, struct rpc_request *req)
+static long region_map_op_state(struct region_map *rm, struct rpc_request *req)
 {
-    const struct thread *t = cpu_oldest_waiter(rm);
+    const struct cpu_thread *t = cpu_oldest_waiter(rm);
     req->mr[0] = t ? t->fault_access : FERRY_RM_FAULT_NONE;
     req->mr[1] = t ? t->fault_offset : 0;
     req->reply_words = 2;
     return FERRY_OK;
 }
 
-static long rm_dispatch(void *object, struct rpc_request *req)
+static long region_map_dispatch(void *object, struct rpc_request *req)
 {
-    struct rm *rm = container_of((struct core_obj *)object, struct rm, obj);
+    struct region_map *rm = container_of((struct core_obj *)object, struct region_map, obj);
     switch (req->opcode) {
     case FERRY_RM_ATTACH:
-        return rm_op_attach(rm, req);
+        return region_map_op_attach(rm, req);
     case FERRY_RM_DETACH:
-        return rm_detach(rm, req->mr[0]);
+        return region_map_detach(rm, req->mr[0]);
     case FERRY_RM_FAULT_HANDLER:
-        return rm_op_fault_handler(rm, req);
+        return region_map_op_fault_handler(rm, req);
     case FERRY_RM_STATE:
-        return rm_op_state(rm, req);
+        return region_map_op_state(rm, req);
     case FERRY_RM_DATASPACE:
         if (!rm->ds)
             return FERRY_E_INVAL;
@@ -394,7 +397,7 @@ long rm_session_open(struct session *s, const char *args)
 
 void rm_session_close(struct session *s)
 {
-    rm_destroy_owned_by(s);
+    region_map_destroy_owned_by(s);
 }
 
 static long rm_session_dispatch(void *object, struct rpc_request *req)
@@ -402,8 +405,8 @@ static long rm_session_dispatch(void *object, struct rpc_request *req)
     struct session *s = session_of(object);
     switch (req->opcode) {
     case FERRY_RM_CREATE: {
-        struct rm *rm;
-        long err = rm_create_managed(s, req->mr[0], &rm);
+        struct region_map *rm;
+        long err = region_map_create_managed(s, req->mr[0], &rm);
         if (err)
             return err;
         rpc_reply_cap(req, rm->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
@@ -411,14 +414,14 @@ static long rm_session_dispatch(void *object, struct rpc_request *req)
     }
     case FERRY_RM_DESTROY: {
         struct core_obj *o = obj_from_cap(req, 0, OBJ_RM);
-        struct rm *rm = o ? container_of(o, struct rm, obj) : NULL;
+        struct region_map *rm = o ? container_of(o, struct region_map, obj) : NULL;
         if (!rm)
             return obj_cap_error(req, 0);
         if (rm->pd)
             return FERRY_E_INVAL;
         if (rm->owner != s)
             return FERRY_E_DENIED;
-        rm_destroy(rm);
+        region_map_destroy(rm);
         return FERRY_OK;
     }
     }

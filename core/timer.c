@@ -75,7 +75,7 @@ static void timer_thread(void *arg)
     }
 }
 
-long timer_init(void)
+long timer_service_init(void)
 {
     wakeup_sel = rpc_slot_alloc();
     if (!wakeup_sel)
