@@ -35,7 +35,7 @@
 
 struct ferry_cpu_create_thread_in {
     uint64_t prio;
-    char name[FERRY_NAME_MAX]; /* NUL-padded (rpc_put_string) */
+    uint64_t name[FERRY_NAME_WORDS]; /* a string: rpc_put_string, rpc_get_string */
 };
 struct ferry_cpu_create_thread_out {
     uint64_t utcb;    /* address of its UTCB in the PD */

@@ -8,7 +8,7 @@ long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned pri
     struct rpc_result res;
     struct ferry_cpu_create_thread_in *in = FERRY_RPC_MSG(ferry_cpu_create_thread_in, rpc_mr());
     in->prio = prio;
-    rpc_put_string((uint64_t *)(void *)in->name, FERRY_NAME_WORDS, name);
+    rpc_put_string(in->name, FERRY_NAME_WORDS, name);
     rpc_send_cap(FERRY_CPU_CREATE_THREAD_CAP_PD, pd, FERRY_RIGHTS_ALL);
     long err = rpc_call(cpu, FERRY_CPU_CREATE_THREAD, FERRY_RPC_WORDS(ferry_cpu_create_thread_in),
                         1, &res);
