@@ -3,10 +3,11 @@
  * function per operation, in lib/base/client/IFACE.c, the only code besides
  * the servers' dispatch that knows a message's layout. Each returns the RPC's
  * error (enum ferry_error, or the kernel's if the IPC failed); results go
- * through out-parameters, written only on success. Capability results are
- * imported into the capability map (env_import_cap: the caller owns one
- * reference, env_cap_release drops it); capability arguments are sent with
- * all rights the caller holds and stay the caller's.
+ * through out-parameters and are valid only when it returns FERRY_OK (a
+ * reply with fewer words than the operation's _out structure is E_INVAL).
+ * Capability results are imported into the capability map (env_import_cap:
+ * the caller owns one reference, env_cap_release drops it); capability
+ * arguments are sent with all rights the caller holds and stay the caller's.
  *
  * The parent and root interfaces (include/ferry/iface/parent.h, root.h) have
  * theirs in env.h (env_session, env_announce, ...).
@@ -26,6 +27,24 @@
 #include <ferry/iface/store.h>
 #include <ferry/iface/timer.h>
 #include <stdint.h>
+
+/* ---- what the stubs are made of (client/call.c) ---- */
+
+/*
+ * Calls `gate` with `in_words` words and `in_caps` capabilities already in
+ * the UTCB. On success copies the first `out_words` result words to `out`
+ * (the operation's _out structure, or for a one-word result the caller's
+ * uint64_t) and, if `cap` is not NULL, imports the result capability into
+ * *cap (E_INVAL if the reply has fewer words or no capability).
+ * Capabilities nobody asked for are released.
+ */
+long client_call(uint64_t gate, unsigned opcode, unsigned in_words, unsigned in_caps, void *out,
+                 unsigned out_words, uint32_t *cap);
+/* An operation whose arguments are capabilities 0..index, the last being
+ * `cap` (the others already set with rpc_send_cap), with no result. */
+long client_call_cap(uint64_t gate, unsigned opcode, unsigned index, uint32_t cap);
+/* An operation without arguments whose result is one capability, imported. */
+long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
 
 /* ---- PD session (client/pd.c) ---- */
 

@@ -149,13 +149,6 @@ long env_session_paid(struct env *env, const char *service, const char *label, c
     return err ? err : env_import_cap(&res, session);
 }
 
-long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap)
-{
-    struct rpc_result res;
-    long err = rpc_call(object, opcode, 0, 0, &res);
-    return err ? err : env_import_cap(&res, cap);
-}
-
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps)
 {
     rpc_mr()[0] = ram;

@@ -106,9 +106,6 @@ long env_detach(struct env *env, uint64_t addr);
 /* (the same on any region map and PD session, a child's for its parent:
  * rm_attach, rm_detach, pd_alloc_ram, pd_free_ram in client.h) */
 
-/* An RPC without arguments whose result is one capability, imported. */
-long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
-
 /* ---- threads and signals ---- */
 
 /* Starts fn(arg) on a new thread with its own stack (and TLS) at priority prio.

@@ -191,14 +191,22 @@ static void test_words_and_caps_match_layouts(void **state)
     }
 }
 
+/* The signature of an expected operation, looked up by number as a forwarder does. */
+static const struct ferry_rpc_sig *lookup(const struct expect *e)
+{
+    const struct ferry_rpc_sig *sig = ferry_iface_sig(e->iface, e->opcode);
+    if (!sig)
+        fail_msg("%s not found in interface %u", e->name, e->iface);
+    assert_int_equal(sig->opcode, e->opcode);
+    return sig;
+}
+
 static void test_session_interfaces(void **state)
 {
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(expected_session); i++) {
         const struct expect *e = &expected_session[i];
-        const struct ferry_rpc_sig *sig = ferry_iface_sig(e->iface, e->opcode);
-        if (!sig)
-            fail_msg("%s not found", e->name);
+        const struct ferry_rpc_sig *sig = lookup(e);
         if (sig->in_caps != e->caps)
             fail_msg("%s: IN_CAPS %u, want %u", e->name, sig->in_caps, e->caps);
     }
@@ -212,13 +220,8 @@ static void test_session_interfaces(void **state)
 static void test_lookup(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < ARRAY_SIZE(expected); i++) {
-        const struct expect *e = &expected[i];
-        const struct ferry_rpc_sig *sig = ferry_iface_sig(e->iface, e->opcode);
-        if (!sig)
-            fail_msg("%s not found in interface %u", e->name, e->iface);
-        assert_int_equal(sig->opcode, e->opcode);
-    }
+    for (size_t i = 0; i < ARRAY_SIZE(expected); i++)
+        lookup(&expected[i]);
     size_t described = 0;
     for (unsigned id = 0; id < FERRY_IFACE_COUNT; id++)
         if (id != FERRY_IFACE_PARENT && id != FERRY_IFACE_ROOT)

@@ -11,5 +11,5 @@ long log_write(uint32_t log, const char *text, uint64_t len)
     struct ferry_log_write_in *in = FERRY_RPC_MSG(ferry_log_write_in, rpc_mr());
     in->len = len;
     memcpy(in->text, text, len);
-    return rpc_call(log, FERRY_LOG_WRITE, FERRY_LOG_WRITE_WORDS(len), 0, NULL);
+    return client_call(log, FERRY_LOG_WRITE, FERRY_LOG_WRITE_WORDS(len), 0, NULL, 0, NULL);
 }

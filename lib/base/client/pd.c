@@ -5,66 +5,45 @@
 
 long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
 {
-    struct rpc_result res;
     FERRY_RPC_MSG(ferry_pd_alloc_ram_in, rpc_mr())->bytes = bytes;
-    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, FERRY_RPC_WORDS(ferry_pd_alloc_ram_in), 0, &res);
-    return err ? err : env_import_cap(&res, ds);
+    return client_call(pd, FERRY_PD_ALLOC_RAM, FERRY_RPC_WORDS(ferry_pd_alloc_ram_in), 0, NULL, 0,
+                       ds);
 }
 
 long pd_free_ram(uint32_t pd, uint32_t ds)
 {
     uint64_t badge = env_cap_badge(ds);
-    rpc_send_cap(FERRY_PD_FREE_RAM_CAP_DS, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(pd, FERRY_PD_FREE_RAM, 0, 1, NULL);
+    long err = client_call_cap(pd, FERRY_PD_FREE_RAM, FERRY_PD_FREE_RAM_CAP_DS, ds);
     env_cap_release(badge);
     return err;
 }
 
 long pd_alloc_rpc_cap(uint32_t pd, uint32_t thread, uint32_t *gate, uint64_t *badge)
 {
-    struct rpc_result res;
     rpc_send_cap(FERRY_PD_ALLOC_RPC_CAP_CAP_THREAD, thread, FERRY_RIGHTS_ALL);
-    long err = rpc_call(pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &res);
-    if (err)
-        return err;
-    uint64_t b = FERRY_RPC_MSG(ferry_pd_alloc_rpc_cap_out, rpc_mr())->badge;
-    err = env_import_cap(&res, gate);
-    if (!err)
-        *badge = b;
-    return err;
+    return client_call(pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, badge,
+                       FERRY_RPC_WORDS(ferry_pd_alloc_rpc_cap_out), gate);
 }
 
 long pd_free_rpc_cap(uint32_t pd, uint32_t gate)
 {
-    rpc_send_cap(FERRY_PD_FREE_RPC_CAP_CAP_GATE, gate, FERRY_RIGHTS_ALL);
-    return rpc_call(pd, FERRY_PD_FREE_RPC_CAP, 0, 1, NULL);
+    return client_call_cap(pd, FERRY_PD_FREE_RPC_CAP, FERRY_PD_FREE_RPC_CAP_CAP_GATE, gate);
 }
 
 long pd_alloc_signal(uint32_t pd, uint32_t *signal, uint64_t *badge)
 {
-    struct rpc_result res;
-    long err = rpc_call(pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, &res);
-    if (err)
-        return err;
-    uint64_t b = FERRY_RPC_MSG(ferry_pd_alloc_signal_out, rpc_mr())->badge;
-    err = env_import_cap(&res, signal);
-    if (!err)
-        *badge = b;
-    return err;
+    return client_call(pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, badge,
+                       FERRY_RPC_WORDS(ferry_pd_alloc_signal_out), signal);
 }
 
 long pd_free_signal(uint32_t pd, uint32_t signal)
 {
-    rpc_send_cap(FERRY_PD_FREE_SIGNAL_CAP_SIGNAL, signal, FERRY_RIGHTS_ALL);
-    return rpc_call(pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL);
+    return client_call_cap(pd, FERRY_PD_FREE_SIGNAL, FERRY_PD_FREE_SIGNAL_CAP_SIGNAL, signal);
 }
 
 long pd_quota(uint32_t pd, struct ferry_pd_quota_out *quota)
 {
-    long err = rpc_call(pd, FERRY_PD_QUOTA, 0, 0, NULL);
-    if (!err)
-        *quota = *FERRY_RPC_MSG(ferry_pd_quota_out, rpc_mr());
-    return err;
+    return client_call(pd, FERRY_PD_QUOTA, 0, 0, quota, FERRY_RPC_WORDS(ferry_pd_quota_out), NULL);
 }
 
 long pd_address_space(uint32_t pd, uint32_t *rm)
@@ -88,31 +67,27 @@ long npd_map(uint32_t npd, uint32_t cap, uint64_t slot, uint64_t rights)
 {
     *FERRY_RPC_MSG(ferry_npd_map_in, rpc_mr()) = (struct ferry_npd_map_in){slot, rights};
     rpc_send_cap(FERRY_NPD_MAP_CAP_CAP, cap, FERRY_RIGHTS_ALL);
-    return rpc_call(npd, FERRY_NPD_MAP, FERRY_RPC_WORDS(ferry_npd_map_in), 1, NULL);
+    return client_call(npd, FERRY_NPD_MAP, FERRY_RPC_WORDS(ferry_npd_map_in), 1, NULL, 0, NULL);
 }
 
 long npd_unmap(uint32_t npd, uint64_t slot)
 {
     FERRY_RPC_MSG(ferry_npd_unmap_in, rpc_mr())->slot = slot;
-    return rpc_call(npd, FERRY_NPD_UNMAP, FERRY_RPC_WORDS(ferry_npd_unmap_in), 0, NULL);
+    return client_call(npd, FERRY_NPD_UNMAP, FERRY_RPC_WORDS(ferry_npd_unmap_in), 0, NULL, 0, NULL);
 }
 
 long npd_cap_info(uint32_t npd, uint64_t slot, struct ferry_npd_cap_info_out *info)
 {
     FERRY_RPC_MSG(ferry_npd_cap_info_in, rpc_mr())->slot = slot;
-    long err = rpc_call(npd, FERRY_NPD_CAP_INFO, FERRY_RPC_WORDS(ferry_npd_cap_info_in), 0, NULL);
-    if (!err)
-        *info = *FERRY_RPC_MSG(ferry_npd_cap_info_out, rpc_mr());
-    return err;
+    return client_call(npd, FERRY_NPD_CAP_INFO, FERRY_RPC_WORDS(ferry_npd_cap_info_in), 0, info,
+                       FERRY_RPC_WORDS(ferry_npd_cap_info_out), NULL);
 }
 
 long npd_cap_next(uint32_t npd, uint64_t slot, uint64_t *next)
 {
     FERRY_RPC_MSG(ferry_npd_cap_next_in, rpc_mr())->slot = slot;
-    long err = rpc_call(npd, FERRY_NPD_CAP_NEXT, FERRY_RPC_WORDS(ferry_npd_cap_next_in), 0, NULL);
-    if (!err)
-        *next = FERRY_RPC_MSG(ferry_npd_cap_next_out, rpc_mr())->slot;
-    return err;
+    return client_call(npd, FERRY_NPD_CAP_NEXT, FERRY_RPC_WORDS(ferry_npd_cap_next_in), 0, next,
+                       FERRY_RPC_WORDS(ferry_npd_cap_next_out), NULL);
 }
 
 long npd_capmap_report(uint32_t npd, uint32_t *ds)

@@ -7,16 +7,8 @@
 
 long rom_dataspace(uint32_t rom, uint32_t *ds, uint64_t *size)
 {
-    struct rpc_result res;
-    long err = rpc_call(rom, FERRY_ROM_DATASPACE, 0, 0, &res);
-    if (err)
-        return err;
-    /* before the import, which may make calls of its own */
-    uint64_t bytes = FERRY_RPC_MSG(ferry_rom_dataspace_out, rpc_mr())->size;
-    err = env_import_cap(&res, ds);
-    if (!err)
-        *size = bytes;
-    return err;
+    return client_call(rom, FERRY_ROM_DATASPACE, 0, 0, size,
+                       FERRY_RPC_WORDS(ferry_rom_dataspace_out), ds);
 }
 
 long rom_attach(struct env *env, const char *name, uint64_t ram, uint32_t *rom, uint64_t *addr,
