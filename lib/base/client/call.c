@@ -3,20 +3,24 @@
  * the UTCB, results copied out, the result capability imported.
  */
 #include "../client.h"
-#include <string.h>
 
 long client_call(uint64_t gate, unsigned opcode, unsigned in_words, unsigned in_caps, void *out,
                  unsigned out_words, uint32_t *cap)
 {
+    if (!out_words && !cap) /* nothing to take (rpc_call drops any capability) */
+        return rpc_call(gate, opcode, in_words, in_caps, NULL);
     struct rpc_result res;
     res.caps = 0; /* rpc_call sets it only if the IPC went through */
     long err = rpc_call(gate, opcode, in_words, in_caps, &res);
     if (!err && res.words < out_words)
         err = FERRY_E_INVAL; /* a short reply: none of its words is trusted */
-    if (!err && out_words)
-        memcpy(out, rpc_mr(), out_words * sizeof(uint64_t)); /* before the import */
-    if (!err && cap)
-        return env_import_cap(&res, cap);
+    const uint64_t *mr = rpc_mr();
+    for (unsigned i = 0; !err && i < out_words; i++) /* before the import */
+        ((uint64_t *)out)[i] = mr[i];
+    if (!err && cap) {
+        *cap = res.caps ? env_import_result(&res) : 0;
+        return *cap ? FERRY_OK : FERRY_E_INVAL;
+    }
     for (unsigned i = 0; i < res.caps && i < FERRY_MSG_CAPS; i++) /* unwanted capabilities */
         if (res.cap_slot[i])
             rpc_slot_release(res.cap_slot[i]);
@@ -26,7 +30,7 @@ long client_call(uint64_t gate, unsigned opcode, unsigned in_words, unsigned in_
 long client_call_cap(uint64_t gate, unsigned opcode, unsigned index, uint32_t cap)
 {
     rpc_send_cap(index, cap, FERRY_RIGHTS_ALL);
-    return client_call(gate, opcode, 0, index + 1, NULL, 0, NULL);
+    return rpc_call(gate, opcode, 0, index + 1, NULL);
 }
 
 long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap)
