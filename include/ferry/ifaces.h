@@ -2,9 +2,14 @@
  * Every RPC interface of the system, by number: the one place where a
  * forwarder (a parent virtualising a service, as the checkpointer's virtual
  * sessions do) finds how many words and capabilities any operation of any
- * interface takes, without restating a layout. The tables are the
- * X-macro lists of the headers in include/ferry/iface/, defined once in lib/base/ifaces.c
- * (linked into core and into every component).
+ * interface takes, without restating a layout. The tables are the X-macro
+ * lists of the headers in include/ferry/iface/, defined once in
+ * lib/base/ifaces.c (linked into core and into every component).
+ *
+ * Forwarding a request: check it as a server would (at least in_words words,
+ * exactly in_caps capabilities), pass on the words it came with (LOG_WRITE's
+ * count varies with its text) and its capabilities, and hand back the reply
+ * as it is: the reply tag's word and capability counts say what it holds.
  */
 #ifndef FERRY_IFACES_H
 #define FERRY_IFACES_H
