@@ -92,6 +92,8 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free);
 /* Zeroed contiguous pages; E_NOMEM if no region has such a run. */
 long ram_alloc(uint64_t pages, struct ram_extent *out);
 void ram_free(const struct ram_extent *e);
+/* Physical address of the extent's first page (for DMA: DS_PHYS). */
+uint64_t ram_paddr(const struct ram_extent *e);
 uint64_t ram_free_bytes(void);
 
 /* ---- accounts (account.c) ---- */
@@ -213,6 +215,7 @@ struct session {
         } irq;
         struct {
             struct dataspace *ds;
+            unsigned device; /* index in the boot info's devices[] */
         } io_mem;
     };
 };

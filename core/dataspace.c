@@ -1,7 +1,7 @@
 /*
  * Dataspaces: RAM (also what ROM sessions hand out, then without
  * FERRY_DS_WRITABLE), device windows (IO_MEM) and managed dataspaces (the view
- * of an RM session's region map). Clients only ask DS_INFO; everything else
+ * of an RM session's region map). Clients only ask DS_INFO (and DS_PHYS); everything else
  * happens where a dataspace is attached (rm.c).
  */
 #include "core.h"
@@ -18,6 +18,13 @@ static long ds_dispatch(void *object, struct rpc_request *req)
         *FERRY_RPC_MSG(ferry_ds_info_out, req->mr) =
             (struct ferry_ds_info_out){ds->size, ds->flags};
         req->reply_words = FERRY_RPC_WORDS(ferry_ds_info_out);
+        return FERRY_OK;
+    case FERRY_DS_PHYS:
+        /* only writable RAM is DMA memory: not ROM copies, devices, managed maps */
+        if (ds->kind != DS_RAM || !(ds->flags & FERRY_DS_WRITABLE))
+            return FERRY_E_INVAL;
+        FERRY_RPC_MSG(ferry_ds_phys_out, req->mr)->paddr = ram_paddr(&ds->ram);
+        req->reply_words = FERRY_RPC_WORDS(ferry_ds_phys_out);
         return FERRY_OK;
     }
     return FERRY_E_BADOP;

@@ -6,8 +6,10 @@
  * kernel IRQ object of its own, created at open and destroyed at close, so a
  * closed session's client keeps only a dead capability (E_DEAD) and the next
  * session starts without signals left over.
- * IO_MEM: a device dataspace over part of one device's window, never
- * executable (rm.c refuses FERRY_RM_EXEC on it, the kernel too).
+ * IO_MEM: a device dataspace over part of one device's window ("base=,size=")
+ * or over the whole window of the N-th device ("device=N", how drivers find
+ * their device), never executable (rm.c refuses FERRY_RM_EXEC on it, the
+ * kernel too). IO_MEM_INFO tells the session's device: window, PLIC source.
  */
 #include "core.h"
 #include <ferry/iface/device.h>
@@ -95,18 +97,34 @@ static long io_mem_dispatch(void *object, struct rpc_request *req);
 const struct rpc_iface io_mem_iface = {"IO_MEM", ferry_io_mem_sigs, ARRAY_SIZE(ferry_io_mem_sigs),
                                        io_mem_dispatch};
 
+/* The device dataspace of [base, base + size) inside boot device i. */
+static long io_mem_create(struct session *s, unsigned i, uint64_t base, uint64_t size)
+{
+    const struct ferry_boot_device *dev = &boot->devices[i];
+    s->io_mem.device = i;
+    return ds_create_device(s, dev->sel, base - dev->paddr, size, &s->io_mem.ds);
+}
+
 long io_mem_open(struct session *s, const char *args)
 {
-    uint64_t base, size;
+    unsigned count =
+        boot->device_count < FERRY_BOOT_MAX_DEVICES ? boot->device_count : FERRY_BOOT_MAX_DEVICES;
+    uint64_t base, size, index;
+    if (args_get_u64(args, "device", &index)) {
+        if (index >= count)
+            return FERRY_E_NOENT;
+        return io_mem_create(s, (unsigned)index, boot->devices[index].paddr,
+                             boot->devices[index].size);
+    }
     if (!args_get_u64(args, "base", &base) || !args_get_u64(args, "size", &size) || size == 0 ||
         !PAGE_ALIGNED(base) || size > UINT64_MAX - FERRY_PAGE_SIZE)
         return FERRY_E_INVAL;
     size = PAGE_ROUND_UP(size);
-    for (unsigned i = 0; i < boot->device_count && i < FERRY_BOOT_MAX_DEVICES; i++) {
+    for (unsigned i = 0; i < count; i++) {
         const struct ferry_boot_device *dev = &boot->devices[i];
         if (base >= dev->paddr && base - dev->paddr < dev->size &&
             size <= dev->size - (base - dev->paddr))
-            return ds_create_device(s, dev->sel, base - dev->paddr, size, &s->io_mem.ds);
+            return io_mem_create(s, i, base, size);
     }
     return FERRY_E_DENIED;
 }
@@ -123,6 +141,19 @@ static long io_mem_dispatch(void *object, struct rpc_request *req)
     case FERRY_IO_MEM_DATASPACE:
         rpc_reply_cap(req, s->io_mem.ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
+    case FERRY_IO_MEM_INFO: {
+        const struct ferry_boot_device *dev = &boot->devices[s->io_mem.device];
+        struct ferry_io_mem_info_out *out = FERRY_RPC_MSG(ferry_io_mem_info_out, req->mr);
+        out->paddr = dev->paddr;
+        out->size = dev->size;
+        out->irq = dev->irq;
+        _Static_assert(sizeof(out->compatible) >= sizeof(dev->compatible), "compatible fits");
+        memset(out->compatible, 0, sizeof(out->compatible));
+        memcpy(out->compatible, dev->compatible, sizeof(dev->compatible));
+        out->compatible[sizeof(dev->compatible) - 1] = 0;
+        req->reply_words = FERRY_RPC_WORDS(ferry_io_mem_info_out);
+        return FERRY_OK;
+    }
     }
     return FERRY_E_BADOP;
 }

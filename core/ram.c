@@ -25,6 +25,7 @@ struct ram_region {
     uint32_t mem_sel;
     uint64_t first;  /* offset (in the memory capability) of the first page managed here */
     uint64_t pages;  /* managed pages from `first` */
+    uint64_t paddr;  /* physical address of offset 0 */
     uint8_t *window; /* core's address of offset 0 */
     uint64_t *bits;  /* bit set = page allocated; page i is offset first + i * 4096 */
 };
@@ -50,8 +51,8 @@ static void pages_mark(struct ram_region *r, uint64_t first, uint64_t count, boo
 }
 
 /* Adds one region: maps [first, first + pages) of `mem_sel` at window + first. */
-static long ram_region_add(uint32_t mem_sel, uint64_t first, uint64_t pages, uint8_t *window,
-                           uint64_t **bits_next)
+static long ram_region_add(uint32_t mem_sel, uint64_t paddr, uint64_t first, uint64_t pages,
+                           uint8_t *window, uint64_t **bits_next)
 {
     if (pages == 0)
         return FERRY_OK;
@@ -63,6 +64,7 @@ static long ram_region_add(uint32_t mem_sel, uint64_t first, uint64_t pages, uin
     r->mem_sel = mem_sel;
     r->first = first;
     r->pages = pages;
+    r->paddr = paddr;
     r->window = window;
     r->bits = *bits_next;
     *bits_next += (pages + 63) / 64;
@@ -90,8 +92,8 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free)
             bytes = room;
         if (first >= bytes)
             continue;
-        long err = ram_region_add((uint32_t)ram->sel, first, (bytes - first) / FERRY_PAGE_SIZE,
-                                  window, &bits_next);
+        long err = ram_region_add((uint32_t)ram->sel, ram->paddr, first,
+                                  (bytes - first) / FERRY_PAGE_SIZE, window, &bits_next);
         if (err)
             return err;
         if (i > 0)
@@ -146,6 +148,11 @@ void ram_free(const struct ram_extent *e)
     struct ram_region *r = &ram_regions[e->region];
     pages_mark(r, (e->offset - r->first) / FERRY_PAGE_SIZE, e->pages, false);
     free_pages += e->pages;
+}
+
+uint64_t ram_paddr(const struct ram_extent *e)
+{
+    return ram_regions[e->region].paddr + e->offset;
 }
 
 uint64_t ram_free_bytes(void)

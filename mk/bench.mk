@@ -6,6 +6,8 @@
 #                        bare IPC (component tests/components/bench-rpc under init;
 #                        its lines arrive through LOG, tools/bench strips the
 #                        "[init -> bench-rpc] " prefix)
+#   bench/block.scn      4 KiB block reads and writes through components/virtio-blk
+#                        (tests/components/block-test, mode bench; docs/block.md)
 # Not part of `make test`: bench/ is not scenarios/.
 
 .PHONY: bench
