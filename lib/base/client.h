@@ -17,6 +17,7 @@
 
 #include "env.h"
 #include "rpc.h"
+#include <ferry/iface/block.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
@@ -97,6 +98,8 @@ long rm_dataspace(uint32_t rm, uint32_t *ds);
 /* ---- dataspace (client/dataspace.c) ---- */
 
 long ds_info(uint32_t ds, struct ferry_ds_info_out *info);
+/* The physical address of a writable RAM dataspace (for DMA). */
+long ds_phys(uint32_t ds, uint64_t *paddr);
 
 /* ---- ROM session (client/rom.c) ---- */
 
@@ -125,6 +128,32 @@ long timer_elapsed_us(uint32_t timer, uint64_t *us);
 
 long irq_object(uint32_t irq, uint32_t *object);
 long io_mem_dataspace(uint32_t io_mem, uint32_t *ds);
+long io_mem_info(uint32_t io_mem, struct ferry_io_mem_info_out *info);
+
+/* ---- Block session (client/block.c; docs/block.md) ---- */
+
+long block_info(uint32_t session, struct ferry_block_info_out *info);
+/* The session's buffer dataspace (imported). */
+long block_buffer(uint32_t session, uint32_t *ds);
+/* count sectors from lba into / out of the buffer at byte offset. */
+long block_read(uint32_t session, uint64_t lba, uint64_t count, uint64_t offset);
+long block_write(uint32_t session, uint64_t lba, uint64_t count, uint64_t offset);
+long block_sync(uint32_t session);
+
+/* A Block session with its buffer attached read-write. */
+struct block_client {
+    uint32_t session;
+    uint32_t ds;
+    uint8_t *buf;                     /* the buffer: info.buffer_size bytes */
+    struct ferry_block_info_out info; /* as at open */
+};
+
+/* Opens a Block session with a buffer of `buffer_bytes` (0: the driver's
+ * default), donating what it needs, attaches the buffer and reads the info.
+ * On failure nothing stays open. */
+long block_open(struct env *env, const char *label, uint64_t buffer_bytes, struct block_client *c);
+/* Detaches the buffer and closes the session. */
+void block_close(struct env *env, struct block_client *c);
 
 /* ---- Store, object and Relay: the example service (client/store.c) ---- */
 

@@ -3,6 +3,7 @@
  * (include/ferry/ifaces.h): servers check requests against them, forwarders
  * look operations up in them.
  */
+#include <ferry/iface/block.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
@@ -32,6 +33,7 @@ const struct ferry_rpc_sig ferry_timer_sigs[] = FERRY_RPC_SIGS(FERRY_TIMER_RPCS)
 const struct ferry_rpc_sig ferry_irq_sigs[] = FERRY_RPC_SIGS(FERRY_IRQ_RPCS);
 const struct ferry_rpc_sig ferry_io_mem_sigs[] = FERRY_RPC_SIGS(FERRY_IO_MEM_RPCS);
 const struct ferry_rpc_sig ferry_pager_sigs[] = FERRY_RPC_SIGS(FERRY_PAGER_RPCS);
+const struct ferry_rpc_sig ferry_block_sigs[] = FERRY_RPC_SIGS(FERRY_BLOCK_RPCS);
 const struct ferry_rpc_sig ferry_store_sigs[] = FERRY_RPC_SIGS(FERRY_STORE_RPCS);
 const struct ferry_rpc_sig ferry_object_sigs[] = FERRY_RPC_SIGS(FERRY_OBJECT_RPCS);
 const struct ferry_rpc_sig ferry_relay_sigs[] = FERRY_RPC_SIGS(FERRY_RELAY_RPCS);
@@ -57,6 +59,7 @@ const struct ferry_iface_desc ferry_ifaces[FERRY_IFACE_COUNT] = {
     IFACE(FERRY_IFACE_IRQ, "IRQ", ferry_irq_sigs),
     IFACE(FERRY_IFACE_IO_MEM, "IO_MEM", ferry_io_mem_sigs),
     IFACE(FERRY_IFACE_PAGER, "pager", ferry_pager_sigs),
+    IFACE(FERRY_IFACE_BLOCK, "Block", ferry_block_sigs),
     IFACE(FERRY_IFACE_STORE, "Store", ferry_store_sigs),
     IFACE(FERRY_IFACE_OBJECT, "object", ferry_object_sigs),
     IFACE(FERRY_IFACE_RELAY, "Relay", ferry_relay_sigs),

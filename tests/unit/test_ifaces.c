@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ferry/iface/block.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
@@ -103,6 +104,12 @@ static const struct expect expected[] = {
 
     IN(FERRY_IFACE_PAGER, FERRY_PAGER_PAGE_FAULT, ferry_fault_in, 0),
     IN(FERRY_IFACE_PAGER, FERRY_PAGER_EXCEPTION, ferry_fault_in, 0),
+
+    NONE(FERRY_IFACE_BLOCK, FERRY_BLOCK_INFO, 0),
+    NONE(FERRY_IFACE_BLOCK, FERRY_BLOCK_BUFFER, 0),
+    IN(FERRY_IFACE_BLOCK, FERRY_BLOCK_READ, ferry_block_io_in, 0),
+    IN(FERRY_IFACE_BLOCK, FERRY_BLOCK_WRITE, ferry_block_io_in, 0),
+    NONE(FERRY_IFACE_BLOCK, FERRY_BLOCK_SYNC, 0),
 
     IN(FERRY_IFACE_STORE, STORE_CREATE, ferry_store_create_in, 0),
     NONE(FERRY_IFACE_STORE, STORE_SHARED, 0),
