@@ -18,7 +18,6 @@
 
 enum ferry_iface_id {
     FERRY_IFACE_PARENT,
-    FERRY_IFACE_ROOT,
     FERRY_IFACE_PD,
     FERRY_IFACE_NPD,
     FERRY_IFACE_CPU,

@@ -13,7 +13,6 @@
 #include <ferry/iface/pd.h>
 #include <ferry/iface/rm.h>
 #include <ferry/iface/rom.h>
-#include <ferry/iface/root.h>
 #include <ferry/iface/store.h>
 #include <ferry/iface/timer.h>
 #include <ferry/ifaces.h>
@@ -37,15 +36,14 @@ const struct ferry_rpc_sig ferry_block_sigs[] = FERRY_RPC_SIGS(FERRY_BLOCK_RPCS)
 const struct ferry_rpc_sig ferry_store_sigs[] = FERRY_RPC_SIGS(FERRY_STORE_RPCS);
 const struct ferry_rpc_sig ferry_object_sigs[] = FERRY_RPC_SIGS(FERRY_OBJECT_RPCS);
 const struct ferry_rpc_sig ferry_relay_sigs[] = FERRY_RPC_SIGS(FERRY_RELAY_RPCS);
-/* (parent.h and root.h declare no table of their own yet) */
+/* (parent.h declares no table of its own yet; ROOT, which a parent only
+ * calls and never forwards, is being retired and is not listed) */
 static const struct ferry_rpc_sig parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
-static const struct ferry_rpc_sig root_sigs[] = FERRY_RPC_SIGS(FERRY_ROOT_RPCS);
 
 #define IFACE(id, name, table) [id] = {name, table, ARRAY_SIZE(table)}
 
 const struct ferry_iface_desc ferry_ifaces[FERRY_IFACE_COUNT] = {
     IFACE(FERRY_IFACE_PARENT, "Parent", parent_sigs),
-    IFACE(FERRY_IFACE_ROOT, "Root", root_sigs),
     IFACE(FERRY_IFACE_PD, "PD", ferry_pd_sigs),
     IFACE(FERRY_IFACE_NPD, "native PD", ferry_npd_sigs),
     IFACE(FERRY_IFACE_CPU, "CPU", ferry_cpu_sigs),

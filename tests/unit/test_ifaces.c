@@ -27,7 +27,6 @@
 #include <ferry/iface/pd.h>
 #include <ferry/iface/rm.h>
 #include <ferry/iface/rom.h>
-#include <ferry/iface/root.h>
 #include <ferry/iface/store.h>
 #include <ferry/iface/timer.h>
 #include <ferry/ifaces.h>
@@ -120,7 +119,7 @@ static const struct expect expected[] = {
     NONE(FERRY_IFACE_RELAY, RELAY_GIVE, FERRY_RELAY_GIVE_CAP_OBJECT + 1),
 };
 
-/* Parent and root declare their words by offsets (FERRY_SESSION_*) so far. */
+/* The parent interface declares its words by offsets (FERRY_SESSION_*) so far. */
 static const struct expect expected_session[] = {
     NONE(FERRY_IFACE_PARENT, FERRY_PARENT_SESSION, 0),
     NONE(FERRY_IFACE_PARENT, FERRY_PARENT_SESSION_PAID, 1),
@@ -128,9 +127,6 @@ static const struct expect expected_session[] = {
     NONE(FERRY_IFACE_PARENT, FERRY_PARENT_CLOSE, 1),
     NONE(FERRY_IFACE_PARENT, FERRY_PARENT_ANNOUNCE, 1),
     NONE(FERRY_IFACE_PARENT, FERRY_PARENT_EXIT, 0),
-    NONE(FERRY_IFACE_ROOT, FERRY_ROOT_SESSION, 0),
-    NONE(FERRY_IFACE_ROOT, FERRY_ROOT_UPGRADE, 1),
-    NONE(FERRY_IFACE_ROOT, FERRY_ROOT_CLOSE, 1),
 };
 
 static const struct expect *find_expected(const struct expect *table, size_t n, unsigned iface,
@@ -182,7 +178,7 @@ static void test_words_and_caps_match_layouts(void **state)
 {
     (void)state;
     for (unsigned id = 0; id < FERRY_IFACE_COUNT; id++) {
-        if (id == FERRY_IFACE_PARENT || id == FERRY_IFACE_ROOT)
+        if (id == FERRY_IFACE_PARENT)
             continue;
         const struct ferry_iface_desc *d = &ferry_ifaces[id];
         for (unsigned i = 0; i < d->count; i++) {
@@ -221,8 +217,6 @@ static void test_session_interfaces(void **state)
     }
     assert_int_equal(ferry_iface_sig(FERRY_IFACE_PARENT, FERRY_PARENT_SESSION)->in_words,
                      FERRY_SESSION_WORDS);
-    assert_int_equal(ferry_iface_sig(FERRY_IFACE_ROOT, FERRY_ROOT_SESSION)->in_words,
-                     FERRY_SESSION_WORDS);
 }
 
 /* A forwarder finds every operation of this test by number, and nothing else. */
@@ -233,7 +227,7 @@ static void test_lookup(void **state)
         lookup(&expected[i]);
     size_t described = 0;
     for (unsigned id = 0; id < FERRY_IFACE_COUNT; id++)
-        if (id != FERRY_IFACE_PARENT && id != FERRY_IFACE_ROOT)
+        if (id != FERRY_IFACE_PARENT)
             described += ferry_ifaces[id].count;
     assert_int_equal(described, ARRAY_SIZE(expected));
     assert_null(ferry_iface_sig(FERRY_IFACE_PD, 0));
