@@ -271,15 +271,15 @@ static long pd_dispatch(void *object, struct rpc_request *req)
 
 static long npd_cap_info(uint32_t task, struct rpc_request *req)
 {
-    struct sys_cap_info info;
-    long err = sys_task_cap_info(task, FERRY_RPC_MSG(ferry_npd_cap_info_in, req->mr)->slot, &info);
+    uint64_t slot = FERRY_RPC_MSG(ferry_npd_cap_info_in, req->mr)->slot;
+    struct ferry_npd_cap_info_out *out = FERRY_RPC_MSG(ferry_npd_cap_info_out, req->mr);
+    long err = sys_task_obj_info(task, slot, &out->obj);
     if (err)
         return err;
-    struct ferry_npd_cap_info_out *out = FERRY_RPC_MSG(ferry_npd_cap_info_out, req->mr);
-    out->type = info.type;
-    out->rights = info.rights;
-    out->label = info.label;
-    out->id = info.id;
+    out->type = out->obj.type;
+    out->rights = out->obj.rights;
+    out->label = out->obj.label;
+    out->id = out->obj.id;
     req->reply_words = FERRY_RPC_WORDS(ferry_npd_cap_info_out);
     return FERRY_OK;
 }

@@ -35,9 +35,13 @@
 #include <ferry/error.h>
 
 #define MAX_FREE_REGIONS 8
-#define DTB_MAX_SIZE (1ul << 20)
-#define KERNEL_POOL_MIN (2ul << 20)
-#define ROOT_PRIO 100
+#define DTB_MAX_SIZE     (1ul << 20)
+#define KERNEL_POOL_MIN  (2ul << 20)
+#define ROOT_PRIO        100
+/* The root task's image and RAM: mapped with MEM_MAP, into its own task or any
+ * other it creates, which needs R/W/X on the memory and nothing else (G only
+ * means something on a gate: it lets capabilities travel through it). */
+#define MEMORY_RIGHTS (FERRY_RIGHT_R | FERRY_RIGHT_W | FERRY_RIGHT_X)
 
 extern char _kernel_start[], _kernel_end[];
 void console_use_device_window(void);
@@ -136,7 +140,8 @@ static uint32_t plic_s_context(const void *dtb, uint64_t hart)
         const void *reg = fdt_get_prop(&f, cpu, "reg", &len);
         if (!reg || len < 4 || fdt_read_cells(reg, len >= 8 ? 2 : 1) != hart)
             continue;
-        for (int child = fdt_first_child(&f, cpu); child >= 0; child = fdt_next_sibling(&f, child)) {
+        for (int child = fdt_first_child(&f, cpu); child >= 0;
+             child = fdt_next_sibling(&f, child)) {
             const void *ph = fdt_get_prop(&f, child, "phandle", &len);
             if (ph && len == 4 && fdt_is_compatible(&f, child, "riscv,cpu-intc"))
                 intc_phandle = (uint32_t)fdt_read_cells(ph, 1);
@@ -262,9 +267,9 @@ static void root_map_stack(void)
 {
     for (uint64_t i = 1; i <= FERRY_ROOT_STACK_PAGES; i++) {
         void *frame = frame_alloc();
-        if (!frame || vm_map_page(root_task->root, FERRY_ROOT_STACK_TOP - i * PAGE_SIZE,
-                                  (uint64_t)frame,
-                                  PTE_U | PTE_R | PTE_W | PTE_A | PTE_D | PTE_SW_MAXW))
+        if (!frame ||
+            vm_map_page(root_task->root, FERRY_ROOT_STACK_TOP - i * PAGE_SIZE, (uint64_t)frame,
+                        PTE_U | PTE_R | PTE_W | PTE_A | PTE_D | PTE_SW_MAXW))
             boot_fail("out of kernel memory", NULL);
     }
 }
@@ -279,7 +284,7 @@ static void fill_bootinfo(void)
     bootinfo->image_vaddr = image_vaddr;
     bootinfo->image_paddr = image_paddr;
     bootinfo->image_size = image_size;
-    root_insert_memory(FERRY_ROOT_SEL_IMAGE, image_paddr, image_size, 0, FERRY_RIGHTS_ALL);
+    root_insert_memory(FERRY_ROOT_SEL_IMAGE, image_paddr, image_size, 0, MEMORY_RIGHTS);
 
     unsigned sel = FERRY_ROOT_SEL_RAM;
     for (unsigned i = 0; i < free_count && sel < FERRY_ROOT_SEL_RAM + FERRY_BOOT_MAX_RAM; i++) {
@@ -289,7 +294,7 @@ static void fill_bootinfo(void)
         ram->paddr = free_regions[i].base;
         ram->size = free_regions[i].size & ~(PAGE_SIZE - 1);
         ram->sel = sel;
-        root_insert_memory(sel++, ram->paddr, ram->size, 0, FERRY_RIGHTS_ALL);
+        root_insert_memory(sel++, ram->paddr, ram->size, 0, MEMORY_RIGHTS);
     }
     for (unsigned i = 0; i < platform.virtio_count && i < FERRY_BOOT_MAX_DEVICES; i++) {
         struct ferry_boot_device *dev = &bootinfo->devices[bootinfo->device_count++];
@@ -305,10 +310,11 @@ static void fill_bootinfo(void)
     size_t offset = 0;
     struct cpio_entry entry;
     int r;
-    while ((r = cpio_next(archive, platform.initrd_end - platform.initrd_start, &offset,
-                          &entry)) > 0 &&
+    while ((r = cpio_next(archive, platform.initrd_end - platform.initrd_start, &offset, &entry)) >
+               0 &&
            bootinfo->module_count < FERRY_BOOT_MAX_MODULES) {
-        if ((entry.mode & 0170000) != 0100000 || entry.name_len >= sizeof(bootinfo->modules[0].name))
+        if ((entry.mode & 0170000) != 0100000 ||
+            entry.name_len >= sizeof(bootinfo->modules[0].name))
             continue;
         struct ferry_boot_module *mod = &bootinfo->modules[bootinfo->module_count++];
         memcpy(mod->name, entry.name, entry.name_len);

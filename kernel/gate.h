@@ -34,7 +34,7 @@ struct gate {
      * dead gate: NULL (a gate never keeps its receiver's memory) */
     struct thread *receiver;
     struct list receiver_link;
-    uint64_t label;
+    /* its label is obj.label (kobj_label), fixed at creation */
 };
 
 /* receiver must be live. */

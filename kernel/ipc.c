@@ -15,7 +15,7 @@ struct gate *gate_create(struct thread *receiver, uint64_t label)
     KASSERT(!receiver->obj.dead);
     kobj_init(&gate->obj, FERRY_OBJ_GATE);
     gate->receiver = receiver;
-    gate->label = label;
+    gate->obj.label = label;
     list_push_back(&receiver->gates, &gate->receiver_link);
     return gate;
 }
@@ -157,7 +157,7 @@ long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int
     KASSERT(!gate->obj.dead); /* callers look it up, or check a fault handler */
     struct thread *receiver = gate->receiver;
     if (receiver->state == TS_RECV) {
-        deliver(sender, receiver, gate->label);
+        deliver(sender, receiver, kobj_label(&gate->obj));
         if (!is_call)
             return FERRY_OK;
         enter_reply_wait(sender, receiver);
@@ -187,7 +187,7 @@ long ipc_wait(struct thread *receiver, uint64_t timeout_us)
         struct thread *sender = container_of(receiver->send_queue.next, struct thread, wait_link);
         struct gate *gate = sender->send_gate;
         list_remove(&sender->wait_link);
-        deliver(sender, receiver, gate->label);
+        deliver(sender, receiver, kobj_label(&gate->obj));
         if (sender_wants_reply(sender)) {
             enter_reply_wait(sender, receiver);
         } else {

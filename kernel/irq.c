@@ -85,7 +85,7 @@ struct irq *irq_create(uint32_t hwirq, uint64_t label, long *err)
         return NULL;
     }
     kobj_init(&irq->obj, FERRY_OBJ_IRQ);
-    irq->label = label;
+    irq->obj.label = label;
     irq->hwirq = hwirq;
     if (hwirq) {
         hw_irq[hwirq] = irq;

@@ -21,8 +21,7 @@ struct thread;
  * for a new IRQ object. Destroying it wakes the waiter with E_DEAD.
  */
 struct irq {
-    struct kobj obj;
-    uint64_t label;
+    struct kobj obj;       /* its label is obj.label (kobj_label), fixed at creation */
     uint64_t count;        /* signals not yet consumed */
     struct thread *waiter; /* at most one thread waits; NULL once dead */
     uint32_t hwirq;        /* 0: software */

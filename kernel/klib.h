@@ -9,6 +9,9 @@
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
+/* Copies whole words, four per round: for the kilobyte copies of thread
+ * states (memcpy stays the lean one for the few words of a message). */
+void copy_words(uint64_t *dst, const uint64_t *src, size_t words);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
@@ -28,8 +31,7 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 #define KASSERT(cond)                                                                              \
     do {                                                                                           \
         if (!(cond))                                                                               \
-            panic("assertion '%s' failed at %s:%d", #cond, __FILE__, __LINE__);                   \
+            panic("assertion '%s' failed at %s:%d", #cond, __FILE__, __LINE__);                    \
     } while (0)
-
 
 #endif

@@ -6,6 +6,8 @@
 #include "pmem.h"
 #include "task.h"
 #include "thread.h"
+#include "timer.h"
+#include <ferry/syscall.h>
 
 static uint64_t next_object_id = 1;
 
@@ -16,17 +18,86 @@ void kobj_init(struct kobj *obj, enum ferry_obj_type type)
     obj->refs = 0;
     obj->holds = 0;
     obj->dead = false;
+    obj->label = 0;
 }
 
-uint64_t kobj_label(const struct kobj *obj)
+static void gate_info(const struct gate *gate, struct ferry_gate_info *out)
 {
+    out->receiver = gate->receiver->obj.id;
+    /* the receiver's queue is FIFO over all its gates: pick this gate's */
+    const struct list *queue = &gate->receiver->send_queue;
+    for (const struct list *pos = queue->next; pos != queue; pos = pos->next) {
+        const struct thread *sender = container_of(pos, const struct thread, wait_link);
+        if (sender->send_gate != gate)
+            continue;
+        if (out->senders < FERRY_OBJ_INFO_IDS)
+            out->sender[out->senders] = sender->obj.id;
+        out->senders++;
+    }
+}
+
+static void irq_info(const struct irq *irq, struct ferry_irq_info *out)
+{
+    out->pending = irq->count;
+    out->source = irq->hwirq;
+    out->awaiting_ack = irq->awaiting_ack;
+    out->waiter = irq->waiter ? irq->waiter->obj.id : 0;
+}
+
+static void thread_info(const struct thread *t, struct ferry_thread_info *out)
+{
+    out->task = t->task->obj.id;
+    out->utcb_va = t->utcb_va;
+    out->pager = t->pager ? t->pager->obj.id : 0;
+    out->exc_handler = t->exc_handler ? t->exc_handler->obj.id : 0;
+    out->prio = t->prio;
+    out->slice_us = timer_ticks_to_us(t->slice_ticks);
+    out->reply_to = t->reply_to ? t->reply_to->obj.id : 0;
+    thread_run_info(t, &out->run);
+}
+
+static void task_info(const struct task *task, struct ferry_task_info *out)
+{
+    for (const struct list *pos = task->threads.next; pos != &task->threads; pos = pos->next) {
+        if (out->threads < FERRY_OBJ_INFO_IDS)
+            out->thread[out->threads] = container_of(pos, const struct thread, task_link)->obj.id;
+        out->threads++;
+    }
+}
+
+void kobj_info(const struct kobj *obj, struct ferry_obj_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->magic = FERRY_OBJ_INFO_MAGIC;
+    out->version = FERRY_OBJ_INFO_VERSION;
+    if (!obj)
+        return; /* an empty slot: type NONE */
+    out->type = obj->type;
+    out->flags = obj->dead ? FERRY_CAP_DEAD : 0;
+    out->id = obj->id;
+    out->label = kobj_label(obj);
+    if (obj->dead)
+        return; /* it holds nothing any more */
     switch (obj->type) {
     case FERRY_OBJ_GATE:
-        return container_of(obj, const struct gate, obj)->label;
+        gate_info(container_of(obj, const struct gate, obj), &out->gate);
+        break;
     case FERRY_OBJ_IRQ:
-        return container_of(obj, const struct irq, obj)->label;
+        irq_info(container_of(obj, const struct irq, obj), &out->irq);
+        break;
+    case FERRY_OBJ_THREAD:
+        thread_info(container_of(obj, const struct thread, obj), &out->thread);
+        break;
+    case FERRY_OBJ_TASK:
+        task_info(container_of(obj, const struct task, obj), &out->task);
+        break;
+    case FERRY_OBJ_MEMORY: {
+        const struct memory *mem = container_of(obj, const struct memory, obj);
+        out->memory = (struct ferry_memory_info){mem->paddr, mem->size, mem->device};
+        break;
+    }
     default:
-        return 0;
+        break; /* the factory: nothing beyond its id */
     }
 }
 

@@ -34,11 +34,13 @@
 #define KERNEL_OBJECT_H
 
 #include <ferry/object.h>
+#include <ferry/objinfo.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 struct kobj {
     uint64_t id;
+    uint64_t label; /* gates and IRQs: fixed at creation (kobj_label); 0 for others */
     uint32_t refs;  /* capability slots holding the object */
     uint32_t holds; /* kernel pointers keeping its memory (see above) */
     uint8_t type;   /* enum ferry_obj_type */
@@ -54,7 +56,15 @@ struct cap {
 void kobj_init(struct kobj *obj, enum ferry_obj_type type);
 
 /* Type-specific label: a gate's or IRQ's label, 0 for other objects. */
-uint64_t kobj_label(const struct kobj *obj);
+static inline uint64_t kobj_label(const struct kobj *obj)
+{
+    return obj->label;
+}
+
+/* Fills *out (struct ferry_obj_info, objinfo.h) with what the object is and,
+ * for a live one, its type's state; obj NULL: an empty slot. Changes nothing.
+ * The caller sets out->rights. */
+void kobj_info(const struct kobj *obj, struct ferry_obj_info *out);
 
 /* Takes and drops a hold; dropping the last one may free the object. */
 void kobj_hold(struct kobj *obj);

@@ -19,13 +19,13 @@
 #include <ferry/error.h>
 #include <ferry/syscall.h>
 
-#define ARG(t, n) ((t)->frame.x[REG_A0 + (n)])
+#define ARG(t, n)       ((t)->frame.x[REG_A0 + (n)])
 #define RESULT(t, n, v) ((t)->frame.x[REG_A0 + (n)] = (v))
 
 /* Looks up a capability in the caller's space, returning its error on failure. */
 #define LOOKUP(var, t, sel, type, rights)                                                          \
     long var##_err = FERRY_OK;                                                                     \
-    struct cap *var = cspace_lookup((t)->task, (sel), (type), (rights), &var##_err);             \
+    struct cap *var = cspace_lookup((t)->task, (sel), (type), (rights), &var##_err);               \
     if (!var)                                                                                      \
         return var##_err;
 
@@ -190,12 +190,33 @@ static long sys_task_unmap(struct thread *t)
     return -cspace_remove(OBJ(task, struct task), ARG(t, 1));
 }
 
+/* TASK_CAP_INFO with flags (a2): FERRY_CAP_INFO_OBJECT also writes struct
+ * ferry_obj_info about the slot's object into the caller's UTCB buf. */
+static long __attribute__((noinline))
+cap_info_flags(struct thread *t, struct task *task, uint64_t sel, uint64_t flags)
+{
+    if (flags & ~(uint64_t)FERRY_CAP_INFO_OBJECT)
+        return FERRY_E_INVAL;
+    struct cap *cap = cspace_slot(task, sel);
+    struct ferry_obj_info *info = (struct ferry_obj_info *)t->utcb->buf;
+    kobj_info(cap ? cap->obj : NULL, info);
+    info->rights = cap && cap->obj ? cap->rights : 0;
+    return FERRY_OK;
+}
+
+/* TASK_CAP_INFO: type, rights, label and object id of a slot (a2 flags: see
+ * cap_info_flags). Reads only. */
 static long sys_task_cap_info(struct thread *t)
 {
     LOOKUP(task, t, ARG(t, 0), FERRY_OBJ_TASK, FERRY_RIGHT_R);
     uint64_t sel = ARG(t, 1);
     if (sel == 0 || sel >= CSPACE_SLOTS)
         return FERRY_E_RANGE;
+    if (ARG(t, 2)) {
+        long err = cap_info_flags(t, OBJ(task, struct task), sel, ARG(t, 2));
+        if (err)
+            return err;
+    }
     struct cap *cap = cspace_slot(OBJ(task, struct task), sel);
     if (!cap || !cap->obj) {
         RESULT(t, 1, FERRY_OBJ_NONE);

@@ -45,6 +45,8 @@ struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err)
     t->slice_ticks = timer_us_to_ticks(FERRY_DEFAULT_SLICE_US);
     t->state = TS_INACTIVE;
     t->frame.kernel_sp = (uint64_t)boot_stack_top;
+    t->frame.magic = TRAP_FRAME_MAGIC;
+    t->frame.version = TRAP_FRAME_VERSION;
     list_init(&t->ready_link);
     list_init(&t->wait_link);
     list_init(&t->send_queue);
@@ -190,6 +192,65 @@ void thread_cancel_block(struct thread *t)
 
 /* ---- control ---- */
 
+static bool is_fault_kind(uint64_t what)
+{
+    return what == FERRY_PROTO_PAGE_FAULT || what == FERRY_PROTO_EXCEPTION;
+}
+
+/* Microseconds left until t's timeout, FERRY_TIMEOUT_NEVER without one. */
+static uint64_t timeout_left_us(const struct thread *t)
+{
+    if (!list_linked(&t->timeout_link))
+        return FERRY_TIMEOUT_NEVER;
+    uint64_t now = timer_now();
+    return t->deadline > now ? timer_ticks_to_us(t->deadline - now) : 0;
+}
+
+/*
+ * The block t is in right now: `what` is the syscall it re-issues or the
+ * fault kind whose instruction reruns (0: not in a restartable block), `on`
+ * the object it waits for (ferry_thread_run.blocked_on), `left` the rest of
+ * its timeout. A call in its reply phase is no restartable block (what 0),
+ * but it does wait for the server thread.
+ */
+static void block_now(const struct thread *t, uint64_t *what, uint64_t *on, uint64_t *left)
+{
+    *what = *on = 0;
+    *left = FERRY_TIMEOUT_NEVER;
+    switch (t->state) {
+    case TS_SEND:
+        *on = t->send_gate->obj.id;
+        break;
+    case TS_IRQ_WAIT:
+        *on = t->waiting_irq->obj.id;
+        break;
+    case TS_RECV:
+    case TS_SLEEP:
+        break;
+    case TS_REPLY_WAIT:
+        if (!t->fault.kind) {
+            *on = t->reply_from ? t->reply_from->obj.id : 0;
+            return;
+        }
+        /* a fault delivered to its handler, waiting for the answer */
+        struct gate *handler = t->fault.kind == FERRY_PROTO_PAGE_FAULT ? t->pager : t->exc_handler;
+        *on = handler ? handler->obj.id : 0;
+        break;
+    default:
+        return;
+    }
+    *what = t->fault.kind ? t->fault.kind : t->frame.x[REG_A7];
+    *left = timeout_left_us(t);
+}
+
+/* Cancels t's restartable block (SEND, RECV, IRQ_WAIT, SLEEP, or a fault in
+ * delivery) and remembers it for THREAD_READ. */
+static void suspend_block(struct thread *t)
+{
+    block_now(t, &t->blocked_what, &t->blocked_on, &t->blocked_left_us);
+    thread_cancel_block(t);
+}
+
 long thread_suspend(struct thread *t)
 {
     if (t->suspended)
@@ -203,13 +264,11 @@ long thread_suspend(struct thread *t)
     case TS_RECV:
     case TS_IRQ_WAIT:
     case TS_SLEEP:
-        /* a fault in delivery has no syscall to re-issue: the instruction reruns */
-        t->restart_call = t->fault.kind ? 0 : t->frame.x[REG_A7];
-        thread_cancel_block(t);
+        suspend_block(t);
         break;
     case TS_REPLY_WAIT:
         if (t->fault.kind)
-            thread_cancel_block(t);
+            suspend_block(t); /* the faulting instruction reruns on resume */
         /* a call waits for its reply; the suspension holds when it arrives */
         break;
     case TS_INACTIVE:
@@ -232,6 +291,8 @@ long thread_resume(struct thread *t)
     return FERRY_OK;
 }
 
+/* THREAD_READ/WRITE need a thread that cannot run: suspended, never started
+ * or halted by a fault without handler. */
 static bool state_accessible(const struct thread *t)
 {
     return t->suspended || t->state == TS_INACTIVE || t->state == TS_FAULTED;
@@ -247,51 +308,68 @@ static enum ferry_run_state run_state(const struct thread *t)
     case TS_REPLY_WAIT:
         return FERRY_RUN_REPLY_WAIT;
     case TS_READY:
-        return t->restart_call ? FERRY_RUN_BLOCKED : FERRY_RUN_READY;
+        return t->blocked_what ? FERRY_RUN_BLOCKED : FERRY_RUN_READY;
     default:
         return FERRY_RUN_BLOCKED;
     }
+}
+
+void thread_run_info(const struct thread *t, struct ferry_thread_run *out)
+{
+    uint64_t what = t->blocked_what, on = t->blocked_on, left = t->blocked_left_us;
+    if (t->state != TS_READY || !what)
+        block_now(t, &what, &on, &left);
+    out->state = run_state(t);
+    out->suspended = t->suspended;
+    out->blocked_call = is_fault_kind(what) ? 0 : what;
+    out->blocked_fault = is_fault_kind(what) ? what : 0;
+    out->blocked_on = on;
+    out->timeout_left_us = left;
 }
 
 long thread_read_state(struct thread *t, struct ferry_thread_state *out)
 {
     if (!state_accessible(t))
         return FERRY_E_BUSY;
+    KASSERT(t->frame.magic == TRAP_FRAME_MAGIC && t->frame.version == TRAP_FRAME_VERSION);
     fpu_release(t);
-    memcpy(out->x, t->frame.x, sizeof(out->x));
+    out->magic = FERRY_THREAD_STATE_MAGIC;
+    out->version = FERRY_THREAD_STATE_VERSION;
+    copy_words(out->x, t->frame.x, ARRAY_SIZE(out->x));
     out->x[0] = 0;
     out->pc = t->frame.pc;
-    memcpy(out->f, t->fpr, sizeof(out->f));
+    copy_words(out->f, t->fpr, ARRAY_SIZE(out->f));
     out->fcsr = t->fcsr;
     out->fp_used = t->fp_used;
-    out->run_state = run_state(t);
-    out->blocked_call = t->restart_call;
-    out->suspended = t->suspended;
-    memcpy(out->utcb, t->utcb, FERRY_UTCB_STATE);
+    thread_run_info(t, &out->run);
+    copy_words((uint64_t *)out->utcb, (const uint64_t *)t->utcb, FERRY_UTCB_STATE / 8);
     return FERRY_OK;
 }
 
 long thread_write_state(struct thread *t, const struct ferry_thread_state *in)
 {
+    if (in->magic != FERRY_THREAD_STATE_MAGIC || in->version != FERRY_THREAD_STATE_VERSION)
+        return FERRY_E_INVAL;
     if (!state_accessible(t) || t->state == TS_REPLY_WAIT)
         return FERRY_E_BUSY;
+    KASSERT(t->frame.magic == TRAP_FRAME_MAGIC && t->frame.version == TRAP_FRAME_VERSION);
     fpu_release(t);
-    memcpy(&t->frame.x[1], &in->x[1], sizeof(in->x) - sizeof(in->x[0]));
+    copy_words(&t->frame.x[1], &in->x[1], ARRAY_SIZE(in->x) - 1);
     t->frame.pc = in->pc;
-    memcpy(t->fpr, in->f, sizeof(t->fpr));
+    copy_words(t->fpr, in->f, ARRAY_SIZE(t->fpr));
     t->fcsr = in->fcsr;
     /* FP state moves with the thread: a thread that had used the FPU keeps
      * its registers live from its first instruction on. */
     t->fp_used = in->fp_used || in->fcsr;
-    t->restart_call = in->blocked_call;
+    /* in->run is read only: what t was doing stays as it was */
     t->fault.kind = 0;
-    memcpy(t->utcb, in->utcb, FERRY_UTCB_STATE);
+    copy_words((uint64_t *)t->utcb, (const uint64_t *)in->utcb, FERRY_UTCB_STATE / 8);
     return FERRY_OK;
 }
 
 /* ---- FPU ---- */
 
-void fpu_save(uint64_t *regs);          /* trap.S: f0-f31, fcsr after them */
+void fpu_save(uint64_t *regs); /* trap.S: f0-f31, fcsr after them */
 void fpu_restore(const uint64_t *regs);
 
 static struct thread *fpu_owner; /* whose state the FP registers hold */

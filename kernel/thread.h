@@ -33,14 +33,37 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Saved user registers. Layout is fixed: trap.S stores and loads it. */
+/*
+ * Saved user registers. Shared with trap.S, which takes every offset from
+ * asm-offsets.h, generated from this structure at build time
+ * (arch/riscv/asm-offsets.c); the asserts pin the layout so that a change is
+ * deliberate. A thread's frame is the first member of struct thread: sscratch
+ * holds the thread pointer while it runs in user mode.
+ *
+ *   0x000  x[32]      x[0] unused
+ *   0x100  pc
+ *   0x108  kernel_sp  stack the kernel switches to on a trap
+ *   0x110  magic      TRAP_FRAME_MAGIC, set at creation, checked when the state
+ *                     is read or written (an overwritten frame stops the kernel)
+ *   0x118  version    TRAP_FRAME_VERSION: bumped with any layout change
+ *   0x120  (size)
+ */
+#define TRAP_FRAME_MAGIC   0x46524654u /* "TFRF": 32 bits, cheap to set at thread creation */
+#define TRAP_FRAME_VERSION 1u
+
 struct trap_frame {
-    uint64_t x[32]; /* x[0] unused */
+    uint64_t x[32];
     uint64_t pc;
-    uint64_t kernel_sp; /* stack the kernel switches to on a trap */
+    uint64_t kernel_sp;
+    uint64_t magic;
+    uint64_t version;
 };
-#define FRAME_PC_OFFSET 256
-#define FRAME_KSP_OFFSET 264
+_Static_assert(__builtin_offsetof(struct trap_frame, x) == 0x000, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, pc) == 0x100, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, kernel_sp) == 0x108, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, magic) == 0x110, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, version) == 0x118, "trap frame layout");
+_Static_assert(sizeof(struct trap_frame) == 0x120, "trap frame layout");
 
 enum thread_state {
     TS_INACTIVE,
@@ -107,21 +130,29 @@ struct thread {
 
     enum thread_state state;
     bool suspended;
-    uint64_t restart_call; /* syscall re-issued after a cancelled block, for THREAD_READ */
+    /* The block a suspension cancelled, for THREAD_READ (ferry_thread_run):
+     * blocked_what is 0 (none), the syscall the thread re-issues, or the fault
+     * kind whose instruction reruns. The other two are valid only while it is
+     * nonzero. Set by thread_suspend, kept by THREAD_WRITE (read only), cleared
+     * when the thread is dispatched again. */
+    uint64_t blocked_what;
+    uint64_t blocked_on;      /* kernel object id of what it waited for, or 0 */
+    uint64_t blocked_left_us; /* what was left of its timeout, or FERRY_TIMEOUT_NEVER */
 
     struct list ready_link; /* ready queue */
     struct list wait_link;  /* a receiver's send queue while in SEND */
     struct list send_queue; /* senders waiting for this thread to receive */
     struct list gates;      /* gates bound to this thread: gate.receiver_link */
     struct list timeout_link;
-    uint64_t deadline;      /* ticks; valid while timeout_link is linked */
+    uint64_t deadline; /* ticks; valid while timeout_link is linked */
 
-    struct gate *send_gate;     /* SEND: gate we send through */
-    struct thread *reply_to;    /* a caller in REPLY_WAIT whose reply we owe */
-    struct thread *reply_from;  /* REPLY_WAIT: the thread that owes us the reply */
-    struct irq *waiting_irq;    /* IRQ_WAIT */
+    struct gate *send_gate;    /* SEND: gate we send through */
+    struct thread *reply_to;   /* a caller in REPLY_WAIT whose reply we owe */
+    struct thread *reply_from; /* REPLY_WAIT: the thread that owes us the reply */
+    struct irq *waiting_irq;   /* IRQ_WAIT */
     struct fault_record fault;
 };
+_Static_assert(__builtin_offsetof(struct thread, frame) == 0, "sscratch points at the frame");
 
 /* task must be live. */
 struct thread *thread_create(struct task *task, uint64_t utcb_va, long *err);
@@ -154,6 +185,9 @@ long thread_suspend(struct thread *t);
 long thread_resume(struct thread *t);
 long thread_read_state(struct thread *t, struct ferry_thread_state *out);
 long thread_write_state(struct thread *t, const struct ferry_thread_state *in);
+/* What t is doing now (or, once a suspension cancelled a block, was doing);
+ * changes nothing. */
+void thread_run_info(const struct thread *t, struct ferry_thread_run *out);
 
 /* FPU ownership: FP registers hold the state of `fpu_owner` while it is set. */
 void fpu_switch_to(struct thread *next);

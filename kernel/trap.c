@@ -63,18 +63,30 @@ static void handle_interrupts(uint64_t pending)
 static const char *exception_name(uint64_t cause)
 {
     switch (cause) {
-    case EXC_INST_MISALIGNED: return "instruction address misaligned";
-    case EXC_INST_ACCESS: return "instruction access fault";
-    case EXC_ILLEGAL_INST: return "illegal instruction";
-    case EXC_BREAKPOINT: return "breakpoint";
-    case EXC_LOAD_MISALIGNED: return "load address misaligned";
-    case EXC_LOAD_ACCESS: return "load access fault";
-    case EXC_STORE_MISALIGNED: return "store address misaligned";
-    case EXC_STORE_ACCESS: return "store access fault";
-    case EXC_INST_PAGE_FAULT: return "instruction page fault";
-    case EXC_LOAD_PAGE_FAULT: return "load page fault";
-    case EXC_STORE_PAGE_FAULT: return "store page fault";
-    default: return "exception";
+    case EXC_INST_MISALIGNED:
+        return "instruction address misaligned";
+    case EXC_INST_ACCESS:
+        return "instruction access fault";
+    case EXC_ILLEGAL_INST:
+        return "illegal instruction";
+    case EXC_BREAKPOINT:
+        return "breakpoint";
+    case EXC_LOAD_MISALIGNED:
+        return "load address misaligned";
+    case EXC_LOAD_ACCESS:
+        return "load access fault";
+    case EXC_STORE_MISALIGNED:
+        return "store address misaligned";
+    case EXC_STORE_ACCESS:
+        return "store access fault";
+    case EXC_INST_PAGE_FAULT:
+        return "instruction page fault";
+    case EXC_LOAD_PAGE_FAULT:
+        return "load page fault";
+    case EXC_STORE_PAGE_FAULT:
+        return "store page fault";
+    default:
+        return "exception";
     }
 }
 
@@ -90,7 +102,7 @@ static void handle_exception(struct thread *t, uint64_t cause, uint64_t stval)
     struct gate *handler = page_fault ? t->pager : t->exc_handler;
     t->fault.kind = page_fault ? FERRY_PROTO_PAGE_FAULT : FERRY_PROTO_EXCEPTION;
     t->fault.addr = stval;
-    t->fault.access = cause == EXC_INST_PAGE_FAULT   ? FERRY_RIGHT_X
+    t->fault.access = cause == EXC_INST_PAGE_FAULT    ? FERRY_RIGHT_X
                       : cause == EXC_STORE_PAGE_FAULT ? FERRY_RIGHT_W
                                                       : FERRY_RIGHT_R;
     t->fault.pc = t->frame.pc;
@@ -147,7 +159,7 @@ void return_to_user(void)
         last_dispatched = next;
     }
     timer_program(slice_end);
-    next->restart_call = 0; /* running again: no longer blocked in a call */
+    next->blocked_what = 0; /* running again: no longer blocked in a call */
     current = next;
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);

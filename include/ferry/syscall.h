@@ -25,19 +25,22 @@ enum ferry_syscall {
     /* capability space of a task (own or other) */
     FERRY_SYS_TASK_MAP = 20,      /* a0 task, a1 own src slot, a2 dest slot, a3 rights mask */
     FERRY_SYS_TASK_UNMAP = 21,    /* a0 task, a1 slot, a2 flags (FERRY_UNMAP_*) */
-    FERRY_SYS_TASK_CAP_INFO = 22, /* a0 task, a1 slot -> a1 type|rights<<8|FERRY_CAP_*, a2 label,
-                                     a3 object id */
+    FERRY_SYS_TASK_CAP_INFO = 22, /* a0 task, a1 slot, a2 FERRY_CAP_INFO_* flags -> a1
+                                     type|rights<<8|FERRY_CAP_*, a2 label, a3 object id;
+                                     with FERRY_CAP_INFO_OBJECT struct ferry_obj_info in
+                                     UTCB buf */
     FERRY_SYS_TASK_CAP_NEXT = 23, /* a0 task, a1 slot -> a1 first occupied slot >= a1 */
 
     /* memory of a task */
     FERRY_SYS_MEM_MAP = 30,     /* a0 task, a1 memory, a2 offset, a3 vaddr, a4 pages, a5 rights */
     FERRY_SYS_MEM_UNMAP = 31,   /* a0 task, a1 vaddr, a2 pages */
     FERRY_SYS_MEM_PROTECT = 32, /* a0 task, a1 vaddr, a2 pages, a3 rights */
-    FERRY_SYS_MEM_DIRTY = 33,   /* a0 task, a1 vaddr, a2 pages, a3 flags -> a1 count; bitmap in UTCB buf */
-    FERRY_SYS_MEM_QUERY = 34,   /* a0 task, a1 vaddr -> a1 physical address, a3 rights|FERRY_MEMQ_* */
+    FERRY_SYS_MEM_DIRTY = 33,   /* a0 task, a1 vaddr, a2 pages, a3 flags -> a1 count; bitmap in
+                                   UTCB buf: bit i % 8 of byte i / 8 is page va + i * 4 KiB */
+    FERRY_SYS_MEM_QUERY = 34,   /* a0 task, a1 vaddr -> a1 physical address, a3 rights|MEMQ_* */
 
     /* threads */
-    FERRY_SYS_THREAD_CONFIGURE = 40, /* a0 thread, a1 pager gate, a2 exc gate, a3 prio, a4 slice us */
+    FERRY_SYS_THREAD_CONFIGURE = 40, /* a0 thread, a1 pager, a2 exc gate, a3 prio, a4 slice us */
     FERRY_SYS_THREAD_START = 41,     /* a0 thread, a1 pc, a2 sp, a3 initial a0 */
     FERRY_SYS_THREAD_SUSPEND = 42,   /* a0 thread */
     FERRY_SYS_THREAD_RESUME = 43,    /* a0 thread */
@@ -68,16 +71,16 @@ enum ferry_syscall {
 
 /* Message tag (a1 of IPC calls): counts of words and capabilities, a user protocol value. */
 #define FERRY_TAG_WORDS_SHIFT 0
-#define FERRY_TAG_WORDS_MASK  0x7fu  /* 0..FERRY_MSG_WORDS */
+#define FERRY_TAG_WORDS_MASK  0x7fu /* 0..FERRY_MSG_WORDS */
 #define FERRY_TAG_CAPS_SHIFT  8
-#define FERRY_TAG_CAPS_MASK   0xfu   /* 0..FERRY_MSG_CAPS */
+#define FERRY_TAG_CAPS_MASK   0xfu /* 0..FERRY_MSG_CAPS */
 #define FERRY_TAG_FLAGS_SHIFT 12
-#define FERRY_TAG_PROTO_SHIFT 16     /* 48 bits the kernel copies unchanged */
+#define FERRY_TAG_PROTO_SHIFT 16 /* 48 bits the kernel copies unchanged */
 
 #define FERRY_TAG_FLAG_CAPFAIL 0x1u /* receiver side: a capability could not be placed */
 
-#define FERRY_TAG(words, caps, proto)                                                          \
-    ((unsigned long)(words) | ((unsigned long)(caps) << FERRY_TAG_CAPS_SHIFT) |               \
+#define FERRY_TAG(words, caps, proto)                                                              \
+    ((unsigned long)(words) | ((unsigned long)(caps) << FERRY_TAG_CAPS_SHIFT) |                    \
      ((unsigned long)(proto) << FERRY_TAG_PROTO_SHIFT))
 #define FERRY_TAG_WORDS(tag) (((tag) >> FERRY_TAG_WORDS_SHIFT) & FERRY_TAG_WORDS_MASK)
 #define FERRY_TAG_CAPS(tag)  (((tag) >> FERRY_TAG_CAPS_SHIFT) & FERRY_TAG_CAPS_MASK)
@@ -105,6 +108,9 @@ enum ferry_syscall {
 
 /* TASK_CAP_INFO result flags (a1, above the rights byte) */
 #define FERRY_CAP_DEAD 0x10000u /* the object was destroyed: every operation gives E_DEAD */
+
+/* TASK_CAP_INFO argument flags (a2) */
+#define FERRY_CAP_INFO_OBJECT 0x1u /* also write struct ferry_obj_info (objinfo.h) to UTCB buf */
 
 /* Scheduling */
 #define FERRY_PRIO_MAX         255u

@@ -8,6 +8,7 @@
 
 #include <ferry/error.h>
 #include <ferry/object.h>
+#include <ferry/objinfo.h>
 #include <ferry/syscall.h>
 #include <ferry/utcb.h>
 #include <stdint.h>
@@ -109,6 +110,15 @@ static inline long sys_task_cap_info(uint64_t task, uint64_t sel, struct sys_cap
         *info = (struct sys_cap_info){r.r1 & 0xff, (r.r1 >> 8) & 0xff, r.r2, r.r3,
                                       r.r1 & ~(uint64_t)0xffff};
     return r.err;
+}
+/* TASK_CAP_INFO with FERRY_CAP_INFO_OBJECT: the state of the object in the
+ * slot, copied out of the UTCB buf (which the caller's next call may reuse). */
+static inline long sys_task_obj_info(uint64_t task, uint64_t sel, struct ferry_obj_info *out)
+{
+    long err = sys_call6(FERRY_SYS_TASK_CAP_INFO, task, sel, FERRY_CAP_INFO_OBJECT, 0, 0, 0).err;
+    if (!err && out)
+        *out = *(const struct ferry_obj_info *)(const void *)sys_utcb()->buf;
+    return err;
 }
 static inline long sys_task_cap_next(uint64_t task, uint64_t sel, uint64_t *next)
 {

@@ -23,13 +23,17 @@
  * NPD_MAP:       in cap CAP, slot, rights mask: map it into that slot of the
  *                   PD's capability space (E_OCCUPIED if taken)
  * NPD_UNMAP:     in slot
- * NPD_CAP_INFO:  in slot   out type, rights, label (badge), kernel object id
+ * NPD_CAP_INFO:  in slot   out type, rights, label (badge), kernel object id, and the
+ *                   kernel's struct ferry_obj_info of the object (objinfo.h: an IRQ's
+ *                   pending count, a gate's queued senders, a thread's configuration and
+ *                   block, ...)
  * NPD_CAP_NEXT:  in slot   out slot: the first occupied slot >= it (E_NOENT at the end)
  * NPD_CAPMAP_REPORT:       out cap[0] the PD's capmap report dataspace
  */
 #ifndef FERRY_IFACE_PD_H
 #define FERRY_IFACE_PD_H
 
+#include <ferry/objinfo.h>
 #include <ferry/rpc.h>
 
 struct ferry_pd_alloc_ram_in {
@@ -90,18 +94,6 @@ struct ferry_npd_unmap_in {
 };
 FERRY_RPC_LAYOUT(ferry_npd_unmap_in);
 
-struct ferry_npd_cap_info_in {
-    uint64_t slot;
-};
-struct ferry_npd_cap_info_out {
-    uint64_t type;   /* enum ferry_obj_type (FERRY_OBJ_NONE: empty slot) */
-    uint64_t rights; /* FERRY_RIGHT_* */
-    uint64_t label;  /* the badge of a gate or signal */
-    uint64_t id;     /* stable kernel object id */
-};
-FERRY_RPC_LAYOUT(ferry_npd_cap_info_in);
-FERRY_RPC_LAYOUT(ferry_npd_cap_info_out);
-
 struct ferry_npd_cap_next_in {
     uint64_t slot;
 };
@@ -110,6 +102,20 @@ struct ferry_npd_cap_next_out {
 };
 FERRY_RPC_LAYOUT(ferry_npd_cap_next_in);
 FERRY_RPC_LAYOUT(ferry_npd_cap_next_out);
+
+/* NPD_CAP_INFO: TASK_CAP_INFO (with FERRY_CAP_INFO_OBJECT) of a slot of the PD's task */
+struct ferry_npd_cap_info_in {
+    uint64_t slot;
+};
+struct ferry_npd_cap_info_out {
+    uint64_t type;             /* enum ferry_obj_type, NONE for an empty slot */
+    uint64_t rights;           /* FERRY_RIGHT_* */
+    uint64_t label;            /* a gate's or IRQ's label: core's badge */
+    uint64_t id;               /* kernel object id */
+    struct ferry_obj_info obj; /* the object's state, read without changing it */
+};
+FERRY_RPC_LAYOUT(ferry_npd_cap_info_in);
+FERRY_RPC_LAYOUT(ferry_npd_cap_info_out);
 
 #define FERRY_NPD_RPCS(RPC)                                                                        \
     RPC(FERRY_NPD_MAP, 1, FERRY_RPC_WORDS(ferry_npd_map_in), 1)                                    \

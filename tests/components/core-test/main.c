@@ -368,6 +368,35 @@ static void test_managed(void)
 
 /* ---- PD sessions of our own: quota, native PD ---- */
 
+/* NPD_CAP_INFO passes the kernel's object introspection on (objinfo.h): the
+ * pending count of a signal in the PD's slot, read twice without consuming it. */
+static void test_npd_cap_info(uint32_t npd)
+{
+    uint32_t signal;
+    uint64_t badge;
+    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "a signal to introspect");
+    check_err(npd_map(npd, signal, 21, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
+              "NPD_MAP the signal to slot 21");
+    sys_irq_trigger(signal);
+    sys_irq_trigger(signal);
+    struct ferry_npd_cap_info_out out = {0};
+    for (uint64_t want = 2; want >= 1; want--) {
+        for (int read = 0; read < 2; read++) {
+            npd_cap_info(npd, 21, &out);
+            check(out.type == FERRY_OBJ_IRQ && out.label == badge &&
+                      out.obj.magic == FERRY_OBJ_INFO_MAGIC &&
+                      out.obj.version == FERRY_OBJ_INFO_VERSION && out.obj.id == out.id &&
+                      out.obj.irq.pending == want,
+                  want == 2 ? "NPD_CAP_INFO: the signal's pending count 2, read without consuming"
+                            : "NPD_CAP_INFO: pending count 1 after one IRQ_WAIT");
+        }
+        sys_irq_wait(signal, FERRY_TIMEOUT_POLL);
+    }
+    check_err(npd_unmap(npd, 21), FERRY_OK, "NPD_UNMAP the signal");
+    check_err(pd_free_signal(E->pd, signal), FERRY_OK, "free the signal");
+    env_cap_release(badge);
+}
+
 static void test_pd(void)
 {
     uint64_t used0, used1, caps0, caps1;
@@ -403,6 +432,7 @@ static void test_pd(void)
     npd_cap_info(npd, 20, &info);
     check(info.type == FERRY_OBJ_NONE, "slot 20 empty");
     check_err(npd_cap_next(npd, 8, &next), FERRY_E_NOENT, "NPD_CAP_NEXT at end");
+    test_npd_cap_info(npd);
     check_err(env_session_close(E, pd), FERRY_OK, "close the PD session");
     quota(E->pd, &used1, &caps1);
     check(used1 == used0 && caps1 == caps0, "its whole quota came back");

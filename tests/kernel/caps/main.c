@@ -15,7 +15,6 @@ void test_ok(const char *what)
     printf("caps: %s ok\n", what);
 }
 
-
 void check_same(uint64_t task, uint64_t sel, uint64_t src, uint64_t rights)
 {
     struct sys_cap_info want = runtime_cap_info(OWN, src), got = runtime_cap_info(task, sel);
@@ -78,12 +77,14 @@ static void test_map_other(void)
 static void test_occupied(void)
 {
     /* other:7 holds the gate; our slot 1 is our task */
-    struct sys_cap_info before_other = runtime_cap_info(other, 7), before_own = runtime_cap_info(OWN, OWN);
+    struct sys_cap_info before_other = runtime_cap_info(other, 7),
+                        before_own = runtime_cap_info(OWN, OWN);
     CHECK_ERR(sys_task_map(other, gate, 7, FERRY_RIGHTS_ALL), FERRY_E_OCCUPIED);
     CHECK_ERR(sys_task_map(other, FERRY_ROOT_SEL_FACTORY, 7, FERRY_RIGHT_R), FERRY_E_OCCUPIED);
     CHECK_ERR(sys_task_map(OWN, gate, OWN, FERRY_RIGHT_R), FERRY_E_OCCUPIED);
     CHECK_ERR(sys_task_map(OWN, gate, gate, FERRY_RIGHT_R), FERRY_E_OCCUPIED);
-    struct sys_cap_info after_other = runtime_cap_info(other, 7), after_own = runtime_cap_info(OWN, OWN);
+    struct sys_cap_info after_other = runtime_cap_info(other, 7),
+                        after_own = runtime_cap_info(OWN, OWN);
     CHECK(after_other.id == before_other.id && after_other.rights == before_other.rights,
           "occupied slot of the other task changed");
     CHECK(after_own.id == before_own.id && after_own.type == FERRY_OBJ_TASK &&
@@ -210,8 +211,8 @@ static void test_cap_next(void)
     CHECK_ERR(sys_task_map(fresh, OWN, 5, FERRY_RIGHT_R), FERRY_OK);
     unsigned n = enumerate(fresh, slots, 8);
     CHECK(n == 3 && slots[0] == 5 && slots[1] == 300 && slots[2] == 16383,
-          "enumerated %u slots: %lu %lu %lu", n, (unsigned long)slots[0],
-          (unsigned long)slots[1], (unsigned long)slots[2]);
+          "enumerated %u slots: %lu %lu %lu", n, (unsigned long)slots[0], (unsigned long)slots[1],
+          (unsigned long)slots[2]);
     check_enumeration(fresh, slots, n);
 
     /* the slot asked for counts itself; past the end there is nothing */
@@ -219,8 +220,7 @@ static void test_cap_next(void)
     const uint64_t want[] = {5, 300, 300, 300, 16383, 16383};
     for (unsigned i = 0; i < 6; i++) {
         CHECK_ERR(sys_task_cap_next(fresh, from[i], &next), FERRY_OK);
-        CHECK(next == want[i], "cap_next(%lu) = %lu", (unsigned long)from[i],
-              (unsigned long)next);
+        CHECK(next == want[i], "cap_next(%lu) = %lu", (unsigned long)from[i], (unsigned long)next);
     }
     CHECK_ERR(sys_task_cap_next(fresh, SLOTS, &next), FERRY_E_NOENT);
     CHECK_ERR(sys_task_cap_next(fresh, ~0ul, &next), FERRY_E_NOENT);
@@ -244,10 +244,20 @@ static void test_object_ids(void)
     uint64_t irq = runtime_create(FERRY_OBJ_IRQ, 0, 0x1e0);
     uint64_t thread_id = runtime_cap_info(OWN, thread).id;
     const uint64_t sels[] = {
-        OWN, FERRY_ROOT_SEL_THREAD, FERRY_ROOT_SEL_FACTORY, FERRY_ROOT_SEL_INITRD,
-        FERRY_ROOT_SEL_IMAGE, FERRY_ROOT_SEL_RAM, other, gate, task, thread, irq,
+        OWN,
+        FERRY_ROOT_SEL_THREAD,
+        FERRY_ROOT_SEL_FACTORY,
+        FERRY_ROOT_SEL_INITRD,
+        FERRY_ROOT_SEL_IMAGE,
+        FERRY_ROOT_SEL_RAM,
+        other,
+        gate,
+        task,
+        thread,
+        irq,
         runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL), /* same label, another gate */
-        runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL), runtime_create(FERRY_OBJ_TASK, 0, 0),
+        runtime_create(FERRY_OBJ_GATE, thread, GATE_LABEL),
+        runtime_create(FERRY_OBJ_TASK, 0, 0),
     };
     enum { N = ARRAY_SIZE(sels) };
     uint64_t ids[N];
@@ -276,8 +286,8 @@ static void test_object_ids(void)
 static void test_factory_errors(void)
 {
     uint64_t dest = runtime_alloc_sel();
-    const uint64_t bad_types[] = {FERRY_OBJ_NONE, FERRY_OBJ_FACTORY, FERRY_OBJ_MEMORY,
-                                  FERRY_OBJ_TYPE_COUNT, 99, ~0ul};
+    const uint64_t bad_types[] = {
+        FERRY_OBJ_NONE, FERRY_OBJ_FACTORY, FERRY_OBJ_MEMORY, FERRY_OBJ_TYPE_COUNT, 99, ~0ul};
     for (unsigned i = 0; i < ARRAY_SIZE(bad_types); i++) {
         CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, bad_types[i], dest, 0, 0), FERRY_E_INVAL);
         check_empty(OWN, dest);
@@ -296,14 +306,33 @@ static void test_factory_errors(void)
     check_empty(OWN, dest);
     /* the slot is still usable */
     CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_TASK, dest, 0, 0), FERRY_OK);
-    CHECK(runtime_cap_info(OWN, dest).type == FERRY_OBJ_TASK && runtime_cap_info(OWN, dest).rights ==
-              FERRY_RIGHTS_ALL, "created task");
+    CHECK(runtime_cap_info(OWN, dest).type == FERRY_OBJ_TASK &&
+              runtime_cap_info(OWN, dest).rights == FERRY_RIGHTS_ALL,
+          "created task");
     test_ok("factory_create: unknown type E_INVAL, occupied E_OCCUPIED, dest 0 E_RANGE");
+}
+
+/* The root task's initial capabilities carry exactly the rights docs/kernel.md
+ * gives them (memory never G: it is granted by mapping, not by transfer). */
+static void test_root_rights(const struct ferry_bootinfo *bi)
+{
+    const uint64_t all = FERRY_RIGHTS_ALL, rwx = FERRY_RIGHT_R | FERRY_RIGHT_W | FERRY_RIGHT_X;
+    check_same(OWN, FERRY_ROOT_SEL_TASK, FERRY_ROOT_SEL_TASK, all);
+    check_same(OWN, FERRY_ROOT_SEL_THREAD, FERRY_ROOT_SEL_THREAD, all);
+    check_same(OWN, FERRY_ROOT_SEL_FACTORY, FERRY_ROOT_SEL_FACTORY, all);
+    check_same(OWN, FERRY_ROOT_SEL_INITRD, FERRY_ROOT_SEL_INITRD, FERRY_RIGHT_R);
+    check_same(OWN, FERRY_ROOT_SEL_IMAGE, FERRY_ROOT_SEL_IMAGE, rwx);
+    CHECK(bi->ram_count > 0, "no RAM capability");
+    for (unsigned i = 0; i < bi->ram_count; i++)
+        check_same(OWN, bi->ram[i].sel, bi->ram[i].sel, rwx);
+    for (unsigned i = 0; i < bi->device_count; i++)
+        check_same(OWN, bi->devices[i].sel, bi->devices[i].sel, FERRY_RIGHT_R | FERRY_RIGHT_W);
+    test_ok("root task's initial capabilities have the documented rights");
 }
 
 int root_main(const struct ferry_bootinfo *bi)
 {
-    (void)bi;
+    test_root_rights(bi);
     gate = runtime_create(FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, GATE_LABEL);
     other = runtime_create(FERRY_OBJ_TASK, 0, 0);
     test_map_own();

@@ -133,7 +133,7 @@ uint64_t make_irq(uint64_t source, uint64_t label)
 uint64_t run_state(uint64_t thread)
 {
     CHECK_ERR(sys_thread_read(thread), FERRY_OK);
-    return ((const struct ferry_thread_state *)sys_utcb()->buf)->run_state;
+    return ((const struct ferry_thread_state *)sys_utcb()->buf)->run.state;
 }
 
 /* ---- sandbox tasks: code without TLS, on RAM shared with the root ---- */

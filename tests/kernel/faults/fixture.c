@@ -1,9 +1,9 @@
 /* Fault server, jobs and sandbox tasks: see fixture.h. */
 #include "fixture.h"
 
-#define JOB_PAGES 3 /* struct job at the bottom, stack above it */
+#define JOB_PAGES     3 /* struct job at the bottom, stack above it */
 #define JOB_UTCB_BASE 0x70000000ul
-#define MAX_JOBS 64
+#define MAX_JOBS      64
 
 struct fault_log fault_log;
 fault_action_fn volatile fault_action;
@@ -252,8 +252,11 @@ void job_redirect(struct job *job, int64_t pc_delta, uint64_t new_pc, uint64_t a
     CHECK_ERR(sys_thread_read(job->thread), FERRY_OK);
     job->seen_pc = st->pc;
     job->seen_ra = st->x[1];
-    job->seen_run_state = st->run_state;
-    job->seen_suspended = st->suspended;
+    job->seen_run_state = st->run.state;
+    job->seen_suspended = st->run.suspended;
+    job->seen_blocked_call = st->run.blocked_call;
+    job->seen_blocked_fault = st->run.blocked_fault;
+    job->seen_blocked_on = st->run.blocked_on;
     st->pc = new_pc ? new_pc : st->pc + (uint64_t)pc_delta;
     st->x[10] = a0;
     CHECK_ERR(sys_thread_write(job->thread), FERRY_OK);

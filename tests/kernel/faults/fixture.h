@@ -20,8 +20,8 @@
 #include <runtime.h>
 
 #define FAULT_SERVER_PRIO 200
-#define JOB_PRIO 150
-#define FAULT_LOG_SIZE 64
+#define JOB_PRIO          150
+#define FAULT_LOG_SIZE    64
 
 /* A message as the fault server received it. */
 struct fault_msg {
@@ -72,6 +72,7 @@ struct job {
     uint64_t utcb_va;   /* where its UTCB is, in that task */
     /* what job_redirect found in the thread's state */
     volatile uint64_t seen_pc, seen_ra, seen_run_state, seen_suspended;
+    volatile uint64_t seen_blocked_call, seen_blocked_fault, seen_blocked_on;
 };
 
 /* Addresses of the instructions that fault in each operation. */

@@ -8,13 +8,13 @@
 #include "fixture.h"
 #include <stdio.h>
 
-#define PAGER_LABEL 0x9a9e
-#define EXC_LABEL 0xe7c
-#define FAULT_VA 0x20000000ul          /* unmapped area of the sandbox */
-#define KERNEL_VA 0x80200000ul         /* the kernel image: not user accessible */
+#define PAGER_LABEL     0x9a9e
+#define EXC_LABEL       0xe7c
+#define FAULT_VA        0x20000000ul   /* unmapped area of the sandbox */
+#define KERNEL_VA       0x80200000ul   /* the kernel image: not user accessible */
 #define NONCANONICAL_VA 0x4000000000ul /* not sign-extended from bit 38 */
-#define INSN_LI_A0_42 0x02a00513u      /* addi a0, zero, 42 */
-#define INSN_RET 0x00008067u           /* jalr zero, 0(ra) */
+#define INSN_LI_A0_42   0x02a00513u    /* addi a0, zero, 42 */
+#define INSN_RET        0x00008067u    /* jalr zero, 0(ra) */
 
 static uint64_t sandbox, pager_gate, exc_gate;
 
@@ -36,9 +36,9 @@ static enum fault_reply action_map(const struct fault_msg *m)
 {
     struct job *job = job_by_id(m->thread_id);
     CHECK(job != 0, "fault of an unknown thread %lu", (unsigned long)m->thread_id);
-    map_on_fault.err = sys_mem_map(job->task, runtime_bootinfo->ram[0].sel,
-                                   runtime_ram_offset(map_on_fault.page),
-                                   m->addr & ~(FERRY_PAGE_SIZE - 1), 1, map_on_fault.rights);
+    map_on_fault.err =
+        sys_mem_map(job->task, runtime_bootinfo->ram[0].sel, runtime_ram_offset(map_on_fault.page),
+                    m->addr & ~(FERRY_PAGE_SIZE - 1), 1, map_on_fault.rights);
     return FAULT_REPLY;
 }
 
@@ -72,14 +72,12 @@ static enum fault_reply action_kernel_address(const struct fault_msg *m)
 /* ---- checks ---- */
 
 static void check_fault(const struct fault_msg *m, const struct job *job, uint64_t proto,
-                        uint64_t label, uint64_t addr, uint64_t access, uint64_t pc,
-                        uint64_t cause)
+                        uint64_t label, uint64_t addr, uint64_t access, uint64_t pc, uint64_t cause)
 {
     CHECK_ERR(m->err, FERRY_OK);
     CHECK(m->tag == FERRY_TAG(5, 0, proto), "tag %lx", (unsigned long)m->tag);
     CHECK(m->label == label, "label %lx", (unsigned long)m->label);
-    CHECK(m->addr == addr, "addr %lx, expected %lx", (unsigned long)m->addr,
-          (unsigned long)addr);
+    CHECK(m->addr == addr, "addr %lx, expected %lx", (unsigned long)m->addr, (unsigned long)addr);
     CHECK(m->access == access, "access %lu, expected %lu", (unsigned long)m->access,
           (unsigned long)access);
     CHECK(m->pc == pc, "pc %lx, expected %lx", (unsigned long)m->pc, (unsigned long)pc);
@@ -168,13 +166,20 @@ static void test_exception(enum job_op op, const char *insn, uint64_t cause, con
     /* stval of an exception is implementation-defined: checked via the others */
     struct fault_msg m = *fault_last();
     m.addr = 0;
-    check_fault(&m, job, FERRY_PROTO_EXCEPTION, EXC_LABEL, 0, FERRY_RIGHT_R, (uint64_t)insn,
-                cause);
+    check_fault(&m, job, FERRY_PROTO_EXCEPTION, EXC_LABEL, 0, FERRY_RIGHT_R, (uint64_t)insn, cause);
     CHECK_ERR(read_while_waiting_err, FERRY_E_BUSY);
     CHECK(job->seen_pc == (uint64_t)insn, "state pc %lx", (unsigned long)job->seen_pc);
     CHECK(job->seen_suspended == 1, "state does not say suspended");
-    CHECK(job->seen_run_state == FERRY_RUN_READY, "run state %lu after the cancelled fault",
+    /* suspended while its exception waited for the handler: blocked on that
+     * fault (the instruction reruns on resume), in no system call */
+    CHECK(job->seen_run_state == FERRY_RUN_BLOCKED, "run state %lu after the cancelled fault",
           (unsigned long)job->seen_run_state);
+    CHECK(job->seen_blocked_fault == FERRY_PROTO_EXCEPTION && job->seen_blocked_call == 0,
+          "blocked on fault 0x%lx, call %lu", (unsigned long)job->seen_blocked_fault,
+          (unsigned long)job->seen_blocked_call);
+    CHECK(job->seen_blocked_on == runtime_cap_info(FERRY_ROOT_SEL_TASK, exc_gate).id,
+          "blocked on object %lu, not the exception handler gate",
+          (unsigned long)job->seen_blocked_on);
     CHECK(job->result == SKIP_MARKER, "a0 after the fix-up: %lx", (unsigned long)job->result);
     CHECK_ERR(fault_log.last_reply_err, FERRY_E_NOREPLY);
     test_ok(what);
@@ -196,16 +201,16 @@ static void test_no_pager(void)
     struct job *job = job_run(sandbox, 0, exc_gate, OP_STORE, addr, 1);
     check_job(job, JOB_RUNNING, before, 0);
     struct ferry_thread_state *st = read_state(job->thread);
-    CHECK(st->run_state == FERRY_RUN_FAULTED, "run state %lu", (unsigned long)st->run_state);
+    CHECK(st->run.state == FERRY_RUN_FAULTED, "run state %lu", (unsigned long)st->run.state);
     CHECK(st->pc == (uint64_t)op_store_insn, "halted at pc %lx", (unsigned long)st->pc);
-    CHECK(st->suspended == 0, "a halted thread is not suspended");
+    CHECK(st->run.suspended == 0, "a halted thread is not suspended");
 
     /* the rest of the system runs on: another job, and the halted one stays put */
     struct job *other = job_run(sandbox, 0, 0, OP_NOP, 0, 0);
     CHECK(other->stage == JOB_DONE, "a job after the halt did not run");
     CHECK(job->stage == JOB_RUNNING, "the halted job moved");
     CHECK_ERR(sys_sleep(2000), FERRY_OK);
-    CHECK(read_state(job->thread)->run_state == FERRY_RUN_FAULTED, "halt did not last");
+    CHECK(read_state(job->thread)->run.state == FERRY_RUN_FAULTED, "halt did not last");
 
     st->pc = (uint64_t)job_recover_entry;
     st->x[10] = (uint64_t)job;
@@ -222,7 +227,7 @@ static void test_no_exception_handler(void)
     struct job *job = job_run(sandbox, pager_gate, 0, OP_EBREAK, 0, 0);
     check_job(job, JOB_RUNNING, before, 0);
     struct ferry_thread_state *st = read_state(job->thread);
-    CHECK(st->run_state == FERRY_RUN_FAULTED, "run state %lu", (unsigned long)st->run_state);
+    CHECK(st->run.state == FERRY_RUN_FAULTED, "run state %lu", (unsigned long)st->run.state);
     CHECK(st->pc == (uint64_t)op_ebreak_insn, "halted at pc %lx", (unsigned long)st->pc);
     st->pc += 4;
     st->x[10] = 77;
@@ -241,8 +246,8 @@ static void test_kernel_jump(void)
     unsigned before = fault_log.count;
     struct job *job = job_run(sandbox, pager_gate, exc_gate, OP_CALL, KERNEL_VA, 0);
     check_job(job, JOB_DONE, before, 1);
-    check_fault(fault_last(), job, FERRY_PROTO_PAGE_FAULT, PAGER_LABEL, KERNEL_VA,
-                FERRY_RIGHT_X, KERNEL_VA, 12);
+    check_fault(fault_last(), job, FERRY_PROTO_PAGE_FAULT, PAGER_LABEL, KERNEL_VA, FERRY_RIGHT_X,
+                KERNEL_VA, 12);
     CHECK_ERR(map_on_fault.err, FERRY_E_RANGE);
     CHECK(job->seen_ra == (uint64_t)op_call_return, "ra %lx", (unsigned long)job->seen_ra);
     CHECK(job->result == KERNEL_MARKER, "result %lx", (unsigned long)job->result);
@@ -255,8 +260,8 @@ static void test_kernel_access(void)
     unsigned before = fault_log.count;
     struct job *job = job_run(sandbox, pager_gate, exc_gate, OP_LOAD, KERNEL_VA, 0);
     check_job(job, JOB_DONE, before, 1);
-    check_fault(fault_last(), job, FERRY_PROTO_PAGE_FAULT, PAGER_LABEL, KERNEL_VA,
-                FERRY_RIGHT_R, (uint64_t)op_load_insn, 13);
+    check_fault(fault_last(), job, FERRY_PROTO_PAGE_FAULT, PAGER_LABEL, KERNEL_VA, FERRY_RIGHT_R,
+                (uint64_t)op_load_insn, 13);
     CHECK(job->result == KERNEL_MARKER, "load result %lx", (unsigned long)job->result);
 
     job = job_run(sandbox, pager_gate, exc_gate, OP_STORE, KERNEL_VA + 8, 0xdead);
@@ -283,8 +288,7 @@ static void test_configure_errors(void)
     CHECK_ERR(sys_task_map(FERRY_ROOT_SEL_TASK, pager_gate, gate_no_w, FERRY_RIGHT_R), FERRY_OK);
     CHECK_ERR(sys_thread_configure(thread, gate_no_w, 0, JOB_PRIO, 0), FERRY_E_NORIGHTS);
     CHECK_ERR(sys_thread_configure(thread, 0, gate_no_w, JOB_PRIO, 0), FERRY_E_NORIGHTS);
-    CHECK_ERR(sys_thread_configure(thread, FERRY_ROOT_SEL_THREAD, 0, JOB_PRIO, 0),
-              FERRY_E_BADTYPE);
+    CHECK_ERR(sys_thread_configure(thread, FERRY_ROOT_SEL_THREAD, 0, JOB_PRIO, 0), FERRY_E_BADTYPE);
     CHECK_ERR(sys_thread_configure(thread, 0, sandbox, JOB_PRIO, 0), FERRY_E_BADTYPE);
     CHECK_ERR(sys_thread_configure(thread, runtime_alloc_sel(), 0, JOB_PRIO, 0), FERRY_E_BADSEL);
     test_ok("pager/exception gate without W, or not a gate: E_NORIGHTS / E_BADTYPE");

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DIRTY_PAGES 24
+#define DIRTY_PAGES     24
 #define WRITE_ARG(mask) ((uint64_t)(mask) | (uint64_t)DIRTY_PAGES << 32)
 
 static uint8_t *backing; /* the RAM behind DIRTY_VA, mapped in the root task */
@@ -31,6 +31,9 @@ static uint32_t dirty_mask(uint64_t task, uint64_t va, unsigned pages, uint64_t 
             mask |= 1u << i;
     for (unsigned i = pages; i < ((pages + 7) & ~7u); i++)
         CHECK(!(bitmap[i / 8] & (1u << (i % 8))), "bit %u beyond the range set", i);
+    /* docs/kernel.md: exactly (pages + 7) / 8 bytes are written, no more */
+    for (unsigned i = (pages + 7) / 8; i < 8; i++)
+        CHECK(bitmap[i] == 0xff, "byte %u past the bitmap written (0x%x)", i, bitmap[i]);
     CHECK(count == (uint64_t)__builtin_popcount(mask), "count %lu for bitmap %x",
           (unsigned long)count, mask);
     return mask;
@@ -102,8 +105,7 @@ static enum fault_reply action_track(const struct fault_msg *m)
     unsigned page = (unsigned)((m->addr - tracker.va) / FERRY_PAGE_SIZE);
     CHECK(!(tracker.written & (1u << page)), "second fault on page %u", page);
     tracker.written |= 1u << page;
-    CHECK_ERR(sys_mem_protect(tracker.task, tracker.va + page * FERRY_PAGE_SIZE, 1, RW),
-              FERRY_OK);
+    CHECK_ERR(sys_mem_protect(tracker.task, tracker.va + page * FERRY_PAGE_SIZE, 1, RW), FERRY_OK);
     return FAULT_REPLY;
 }
 
@@ -144,8 +146,8 @@ static void test_write_protect(void)
 /* ---- the same in the sandbox ---- */
 
 #define SANDBOX_DIRTY_VA (SANDBOX_VA + 0x100000ul)
-#define SB_HW_WRITES 0x00000005u /* pages 0, 2 */
-#define SB_WP_WRITES 0x00100030u /* pages 4, 5, 20 */
+#define SB_HW_WRITES     0x00000005u /* pages 0, 2 */
+#define SB_WP_WRITES     0x00100030u /* pages 4, 5, 20 */
 
 static void test_sandbox(void)
 {

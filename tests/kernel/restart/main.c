@@ -19,17 +19,17 @@
 #include <string.h>
 
 #define PRIO_WORKER 150 /* above the root thread (100): a started worker runs until it blocks */
-#define TIMEOUT_US 1000000ul
+#define TIMEOUT_US  1000000ul
 
 #define LABEL_RECEIVER 0xace1
-#define LABEL_SERVICE 0xace2
-#define LABEL_SERVER 0xace3
-#define LABEL_IRQ 0xace4
-#define PROTO_REQUEST 0x1234
-#define PROTO_REPLY 0x4321
+#define LABEL_SERVICE  0xace2
+#define LABEL_SERVER   0xace3
+#define LABEL_IRQ      0xace4
+#define PROTO_REQUEST  0x1234
+#define PROTO_REPLY    0x4321
 
 /* Worker argument slots */
-#define ARG_OBJ 0  /* gate or IRQ the worker blocks on */
+#define ARG_OBJ  0 /* gate or IRQ the worker blocks on */
 #define ARG_CALL 1 /* IPC_CALL or IPC_SEND */
 #define ARG_WORD 2 /* first of 4 message words */
 
@@ -115,16 +115,34 @@ static uint64_t state_mr(const struct ferry_thread_state *st, unsigned i)
     return word;
 }
 
-/* Suspends a worker blocked in `call`; checks its state says so and that it
+/* Kernel object id of a slot of ours (0 for slot 0: "none"). */
+static uint64_t id_of(uint64_t sel)
+{
+    return sel ? runtime_cap_info(FERRY_ROOT_SEL_TASK, sel).id : 0;
+}
+
+/* Suspends a worker blocked in `call` on the object in our slot `on` (0:
+ * none) with a timeout of timeout_us; checks its state says so and that it
  * sits on the ecall that re-issues the call. */
-static void suspend_blocked(const struct worker *w, uint64_t call, struct ferry_thread_state *st)
+static void suspend_blocked(const struct worker *w, uint64_t call, uint64_t on, uint64_t timeout_us,
+                            struct ferry_thread_state *st)
 {
     CHECK_ERR(sys_thread_suspend(w->thread), FERRY_OK);
     state_read(w->thread, st);
-    CHECK(st->run_state == FERRY_RUN_BLOCKED, "run_state %lu", (unsigned long)st->run_state);
-    CHECK(st->blocked_call == call, "blocked_call %lu, expected %lu",
-          (unsigned long)st->blocked_call, (unsigned long)call);
-    CHECK(st->suspended == 1, "not reported suspended");
+    CHECK(st->run.state == FERRY_RUN_BLOCKED, "run_state %lu", (unsigned long)st->run.state);
+    CHECK(st->run.blocked_call == call, "blocked_call %lu, expected %lu",
+          (unsigned long)st->run.blocked_call, (unsigned long)call);
+    CHECK(st->run.blocked_fault == 0, "blocked_fault 0x%lx", (unsigned long)st->run.blocked_fault);
+    CHECK(st->run.blocked_on == id_of(on), "blocked_on %lu, expected %lu",
+          (unsigned long)st->run.blocked_on, (unsigned long)id_of(on));
+    if (timeout_us == FERRY_TIMEOUT_NEVER)
+        CHECK(st->run.timeout_left_us == FERRY_TIMEOUT_NEVER, "timeout left %lu without one",
+              (unsigned long)st->run.timeout_left_us);
+    else
+        CHECK(st->run.timeout_left_us > 0 && st->run.timeout_left_us < timeout_us,
+              "timeout left %lu of %lu", (unsigned long)st->run.timeout_left_us,
+              (unsigned long)timeout_us);
+    CHECK(st->run.suspended == 1, "not reported suspended");
     CHECK(st->x[17] == call, "a7 = %lu", (unsigned long)st->x[17]);
     check_ecall_at(st->pc);
 }
@@ -147,10 +165,10 @@ static void check_left_behind(const struct worker *old, const struct ferry_threa
 {
     struct ferry_thread_state st;
     state_read(old->thread, &st);
-    CHECK(st.suspended == 1, "old thread no longer suspended");
+    CHECK(st.run.suspended == 1, "old thread no longer suspended");
     CHECK(st.pc == then->pc && st.x[10] == then->x[10], "old thread moved on");
-    CHECK(st.run_state == FERRY_RUN_BLOCKED, "old thread run_state %lu",
-          (unsigned long)st.run_state);
+    CHECK(st.run.state == FERRY_RUN_BLOCKED, "old thread run_state %lu",
+          (unsigned long)st.run.state);
 }
 
 static const char *how(bool move)
@@ -168,7 +186,7 @@ static void test_ipc_wait(bool move)
     worker_run(&w);
 
     struct ferry_thread_state st;
-    suspend_blocked(&w, FERRY_SYS_IPC_WAIT, &st);
+    suspend_blocked(&w, FERRY_SYS_IPC_WAIT, 0, FERRY_TIMEOUT_NEVER, &st);
     /* suspension cancelled the wait: nobody receives on the gate now */
     compose(message, 4);
     CHECK_ERR(sys_ipc_send(gate, FERRY_TAG(4, 0, PROTO_REQUEST), FERRY_TIMEOUT_POLL),
@@ -208,7 +226,7 @@ static void test_send_busy(uint64_t call, bool move)
     worker_run(&w);
 
     struct ferry_thread_state st;
-    suspend_blocked(&w, call, &st);
+    suspend_blocked(&w, call, gate, FERRY_TIMEOUT_NEVER, &st);
     for (unsigned i = 0; i < 4; i++) /* the composed message is part of the state */
         CHECK(state_mr(&st, i) == message[i], "UTCB word %u not in the state", i);
     report_none(); /* suspension took the worker off our send queue */
@@ -253,7 +271,7 @@ static void test_irq_wait(bool move)
     CHECK_ERR(sys_irq_wait(irq, FERRY_TIMEOUT_POLL), FERRY_E_BUSY); /* the worker waits */
 
     struct ferry_thread_state st;
-    suspend_blocked(&w, FERRY_SYS_IRQ_WAIT, &st);
+    suspend_blocked(&w, FERRY_SYS_IRQ_WAIT, irq, FERRY_TIMEOUT_NEVER, &st);
     CHECK_ERR(sys_irq_wait(irq, FERRY_TIMEOUT_POLL), FERRY_E_TIMEOUT); /* nobody waits */
 
     carry_on(&w, &st, move, &now);
@@ -279,8 +297,8 @@ static void call_server(uint64_t gate, uint64_t base)
     CHECK_ERR(sys_ipc_call(gate, FERRY_TAG(2, 0, PROTO_REQUEST), TIMEOUT_US, &rtag), FERRY_OK);
     CHECK(rtag == FERRY_TAG(3, 0, PROTO_REPLY), "reply tag 0x%lx", (unsigned long)rtag);
     const uint64_t *mr = sys_utcb()->mr;
-    CHECK(mr[0] == base + 1 && mr[1] == base + 101 && mr[2] == LABEL_SERVER,
-          "reply %lx %lx %lx", (unsigned long)mr[0], (unsigned long)mr[1], (unsigned long)mr[2]);
+    CHECK(mr[0] == base + 1 && mr[1] == base + 101 && mr[2] == LABEL_SERVER, "reply %lx %lx %lx",
+          (unsigned long)mr[0], (unsigned long)mr[1], (unsigned long)mr[2]);
 }
 
 /* A server blocked in the wait part of REPLY_WAIT has already replied: it
@@ -295,7 +313,7 @@ static void test_reply_wait_server(bool move)
     call_server(gate, 1000); /* the server replies and waits in REPLY_WAIT */
 
     struct ferry_thread_state st;
-    suspend_blocked(&w, FERRY_SYS_IPC_WAIT, &st);
+    suspend_blocked(&w, FERRY_SYS_IPC_WAIT, 0, FERRY_TIMEOUT_NEVER, &st);
     compose(message, 2);
     CHECK_ERR(sys_ipc_send(gate, FERRY_TAG(2, 0, PROTO_REQUEST), FERRY_TIMEOUT_POLL),
               FERRY_E_TIMEOUT);
@@ -330,8 +348,11 @@ static void test_reply_wait_caller(void)
     CHECK_ERR(sys_thread_suspend(w.thread), FERRY_OK);
     struct ferry_thread_state st;
     state_read(w.thread, &st);
-    CHECK(st.run_state == FERRY_RUN_REPLY_WAIT, "run_state %lu", (unsigned long)st.run_state);
-    CHECK(st.suspended == 1, "not reported suspended");
+    CHECK(st.run.state == FERRY_RUN_REPLY_WAIT, "run_state %lu", (unsigned long)st.run.state);
+    CHECK(st.run.blocked_call == 0 && st.run.blocked_on == id_of(FERRY_ROOT_SEL_THREAD),
+          "REPLY_WAIT: blocked_call %lu on %lu, not on its server",
+          (unsigned long)st.run.blocked_call, (unsigned long)st.run.blocked_on);
+    CHECK(st.run.suspended == 1, "not reported suspended");
     CHECK(st.x[17] == FERRY_SYS_IPC_CALL, "a7 = %lu", (unsigned long)st.x[17]);
     check_ecall_at(st.pc);
     CHECK_ERR(state_write(w.thread, &st), FERRY_E_BUSY);
@@ -343,8 +364,8 @@ static void test_reply_wait_caller(void)
 
     struct ferry_thread_state after;
     state_read(w.thread, &after);
-    CHECK(after.suspended == 1, "suspension lost");
-    CHECK(after.run_state == FERRY_RUN_READY, "run_state %lu", (unsigned long)after.run_state);
+    CHECK(after.run.suspended == 1, "suspension lost");
+    CHECK(after.run.state == FERRY_RUN_READY, "run_state %lu", (unsigned long)after.run.state);
     CHECK(after.x[10] == FERRY_OK, "a0 = %lu", (unsigned long)after.x[10]);
     CHECK(after.x[11] == FERRY_TAG(2, 0, PROTO_REPLY), "a1 = 0x%lx", (unsigned long)after.x[11]);
     CHECK(after.pc == st.pc + 4, "pc 0x%lx, call at 0x%lx", (unsigned long)after.pc,
@@ -363,6 +384,52 @@ static void test_reply_wait_caller(void)
     printf("restart: suspended caller in REPLY_WAIT keeps its reply ok\n");
 }
 
+static void sleeper_worker(struct worker_start *s)
+{
+    struct sys_result r = worker_call(FERRY_SYS_THREAD_SLEEP, s->arg[ARG_OBJ], 0, 0);
+    uint64_t report[1] = {(uint64_t)r.err};
+    worker_report(s, report, 1);
+    worker_park();
+}
+
+/* A suspended block reports the time left of its timeout; its record is read
+ * only: THREAD_WRITE of a state saying otherwise leaves it as it was. */
+static void test_blocked_record(void)
+{
+    const uint64_t sleep_us = 300000;
+    struct worker w;
+    worker_create(&w, sleeper_worker, PRIO_WORKER);
+    w.start->arg[ARG_OBJ] = sleep_us;
+    worker_run(&w);
+    CHECK_ERR(sys_sleep(20000), FERRY_OK);
+    struct ferry_thread_state st, back;
+    suspend_blocked(&w, FERRY_SYS_THREAD_SLEEP, 0, sleep_us, &st);
+    CHECK(st.run.timeout_left_us <= sleep_us - 20000, "timeout left %lu after 20 ms of %lu",
+          (unsigned long)st.run.timeout_left_us, (unsigned long)sleep_us);
+
+    struct ferry_thread_state other = st;
+    memset(&other.run, 0, sizeof(other.run)); /* READY, in no call */
+    CHECK_ERR(state_write(w.thread, &other), FERRY_OK);
+    state_read(w.thread, &back);
+    CHECK(!memcmp(&back.run, &st.run, sizeof(st.run)),
+          "THREAD_WRITE changed the read-only run record (state %lu, call %lu)",
+          (unsigned long)back.run.state, (unsigned long)back.run.blocked_call);
+
+    CHECK_ERR(sys_thread_resume(w.thread), FERRY_OK); /* sleeps its full time again */
+    uint64_t r[1];
+    CHECK(report_wait(2 * sleep_us, r, 1) == 1, "short report");
+    CHECK_ERR((long)r[0], FERRY_OK);
+    report_none();
+
+    /* parked in IPC_WAIT now; running, then suspended: READY, no call */
+    CHECK_ERR(sys_thread_suspend(w.thread), FERRY_OK);
+    state_read(w.thread, &st);
+    CHECK(st.run.state == FERRY_RUN_BLOCKED && st.run.blocked_call == FERRY_SYS_IPC_WAIT,
+          "parked worker: run_state %lu call %lu", (unsigned long)st.run.state,
+          (unsigned long)st.run.blocked_call);
+    printf("restart: blocked record (object, timeout left) is read only ok\n");
+}
+
 int root_main(const struct ferry_bootinfo *bi)
 {
     (void)bi;
@@ -375,6 +442,7 @@ int root_main(const struct ferry_bootinfo *bi)
         test_reply_wait_server(move);
     }
     test_reply_wait_caller();
+    test_blocked_record();
     printf("restart: all tests passed\n");
     return 0;
 }

@@ -43,16 +43,20 @@ struct call {
 /* ---- argument generators ---- */
 
 static const uint8_t valid_nrs[] = {
-    FERRY_SYS_IPC_CALL,        FERRY_SYS_IPC_SEND,        FERRY_SYS_IPC_WAIT,
-    FERRY_SYS_IPC_REPLY_WAIT,  FERRY_SYS_IPC_REPLY,       FERRY_SYS_FACTORY_CREATE,
-    FERRY_SYS_TASK_MAP,        FERRY_SYS_TASK_UNMAP,      FERRY_SYS_TASK_CAP_INFO,
-    FERRY_SYS_TASK_CAP_NEXT,   FERRY_SYS_MEM_MAP,         FERRY_SYS_MEM_UNMAP,
-    FERRY_SYS_MEM_PROTECT,     FERRY_SYS_MEM_DIRTY,       FERRY_SYS_MEM_QUERY,
-    FERRY_SYS_THREAD_CONFIGURE, FERRY_SYS_THREAD_START,   FERRY_SYS_THREAD_SUSPEND,
-    FERRY_SYS_THREAD_RESUME,   FERRY_SYS_THREAD_READ,     FERRY_SYS_THREAD_WRITE,
-    FERRY_SYS_THREAD_SLEEP,    FERRY_SYS_THREAD_YIELD,    FERRY_SYS_IRQ_WAIT,
-    FERRY_SYS_IRQ_TRIGGER,     FERRY_SYS_IRQ_ACK,         FERRY_SYS_DEBUG_WRITE,
-    FERRY_SYS_CLOCK,
+    FERRY_SYS_IPC_CALL,      FERRY_SYS_IPC_SEND,
+    FERRY_SYS_IPC_WAIT,      FERRY_SYS_IPC_REPLY_WAIT,
+    FERRY_SYS_IPC_REPLY,     FERRY_SYS_FACTORY_CREATE,
+    FERRY_SYS_TASK_MAP,      FERRY_SYS_TASK_UNMAP,
+    FERRY_SYS_TASK_CAP_INFO, FERRY_SYS_TASK_CAP_NEXT,
+    FERRY_SYS_MEM_MAP,       FERRY_SYS_MEM_UNMAP,
+    FERRY_SYS_MEM_PROTECT,   FERRY_SYS_MEM_DIRTY,
+    FERRY_SYS_MEM_QUERY,     FERRY_SYS_THREAD_CONFIGURE,
+    FERRY_SYS_THREAD_START,  FERRY_SYS_THREAD_SUSPEND,
+    FERRY_SYS_THREAD_RESUME, FERRY_SYS_THREAD_READ,
+    FERRY_SYS_THREAD_WRITE,  FERRY_SYS_THREAD_SLEEP,
+    FERRY_SYS_THREAD_YIELD,  FERRY_SYS_IRQ_WAIT,
+    FERRY_SYS_IRQ_TRIGGER,   FERRY_SYS_IRQ_ACK,
+    FERRY_SYS_DEBUG_WRITE,   FERRY_SYS_CLOCK,
 };
 
 static bool is_valid_nr(uint64_t nr)
@@ -66,8 +70,8 @@ static bool is_valid_nr(uint64_t nr)
 static uint64_t invalid_nr(void)
 {
     /* 1<<32 | n would be a valid call if the kernel truncated the number */
-    static const uint64_t odd[] = {63, 64, 100, 255, 256, 1ul << 32 | 1, 1ul << 32 | 62,
-                                   ~0ul, 1ul << 63, 0xffffffff};
+    static const uint64_t odd[] = {
+        63, 64, 100, 255, 256, 1ul << 32 | 1, 1ul << 32 | 62, ~0ul, 1ul << 63, 0xffffffff};
     for (;;) {
         uint64_t nr = chance(70) ? rnd_below(64) : chance(70) ? odd[rnd_below(10)] : rnd();
         if (!is_valid_nr(nr))
@@ -78,38 +82,65 @@ static uint64_t invalid_nr(void)
 static uint64_t rand_arg(void)
 {
     switch (rnd_below(20)) {
-    case 0: return 0;
-    case 1: return 1;
-    case 2: return rnd_below(4);
-    case 3: return rnd_below(VICTIM_LAST + 1);
-    case 4: return 16383 + rnd_below(3);
-    case 5: return 0xfff + rnd_below(3);
-    case 6: return 0x7fffffff + rnd_below(2);
-    case 7: return 0x80000000ul + rnd_below(0x10000) * FERRY_PAGE_SIZE; /* kernel RAM */
-    case 8: return 0xffffffc000000000ul + rnd_below(0x100000) * 8;     /* device window */
-    case 9: return 0xffffffffu + rnd_below(2);
-    case 10: return ~0ul - rnd_below(2);
-    case 11: return 1ul << rnd_below(64);
-    case 12: return rnd_below(0x80000) * FERRY_PAGE_SIZE; /* page-aligned user */
-    case 13: return rnd_below(0x80000000ul) | 1;          /* unaligned user */
-    case 14: return image_start + rnd_below(image_end - image_start);
-    case 15: return SCRATCH_VA + rnd_below(SCRATCH_PAGES) * FERRY_PAGE_SIZE;
-    default: return rnd();
+    case 0:
+        return 0;
+    case 1:
+        return 1;
+    case 2:
+        return rnd_below(4);
+    case 3:
+        return rnd_below(VICTIM_LAST + 1);
+    case 4:
+        return 16383 + rnd_below(3);
+    case 5:
+        return 0xfff + rnd_below(3);
+    case 6:
+        return 0x7fffffff + rnd_below(2);
+    case 7:
+        return 0x80000000ul + rnd_below(0x10000) * FERRY_PAGE_SIZE; /* kernel RAM */
+    case 8:
+        return 0xffffffc000000000ul + rnd_below(0x100000) * 8; /* device window */
+    case 9:
+        return 0xffffffffu + rnd_below(2);
+    case 10:
+        return ~0ul - rnd_below(2);
+    case 11:
+        return 1ul << rnd_below(64);
+    case 12:
+        return rnd_below(0x80000) * FERRY_PAGE_SIZE; /* page-aligned user */
+    case 13:
+        return rnd_below(0x80000000ul) | 1; /* unaligned user */
+    case 14:
+        return image_start + rnd_below(image_end - image_start);
+    case 15:
+        return SCRATCH_VA + rnd_below(SCRATCH_PAGES) * FERRY_PAGE_SIZE;
+    default:
+        return rnd();
     }
 }
 
 static uint64_t rand_sel(void)
 {
     switch (rnd_below(20)) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
         return VICTIM_FIRST + rnd_below(VICTIM_LAST - VICTIM_FIRST + 1);
-    case 8: case 9: case 10: case 11:
+    case 8:
+    case 9:
+    case 10:
+    case 11:
         return rnd_below(VICTIM_FIRST);
     case 12:
         return VICTIM_LAST + 1 + rnd_below(20);
     case 13: {
-        static const uint64_t odd[] = {255, 256, 16383, 16384, 16385, 0xffffffff,
-                                       1ul << 32 | 1, ~0ul, 1ul << 63, 0x80000000};
+        static const uint64_t odd[] = {255,        256,           16383, 16384,     16385,
+                                       0xffffffff, 1ul << 32 | 1, ~0ul,  1ul << 63, 0x80000000};
         return odd[rnd_below(10)];
     }
     default:
@@ -152,7 +183,8 @@ static uint64_t rand_task_sel(void)
 static uint64_t rand_va(void)
 {
     switch (rnd_below(10)) {
-    case 0: case 1:
+    case 0:
+    case 1:
         return SCRATCH_VA + rnd_below(SCRATCH_PAGES) * FERRY_PAGE_SIZE;
     case 2:
         return VICTIM_STACK_VA + rnd_below(8) * FERRY_PAGE_SIZE;
@@ -170,11 +202,19 @@ static uint64_t rand_va(void)
 static uint64_t rand_pages(void)
 {
     switch (rnd_below(10)) {
-    case 0: return 0;
-    case 1: case 2: case 3: return 1;
-    case 4: case 5: return 1 + rnd_below(16);
-    case 6: return 0x80000 + rnd_below(2) - 1; /* all of user space, and one more */
-    default: return rand_arg();
+    case 0:
+        return 0;
+    case 1:
+    case 2:
+    case 3:
+        return 1;
+    case 4:
+    case 5:
+        return 1 + rnd_below(16);
+    case 6:
+        return 0x80000 + rnd_below(2) - 1; /* all of user space, and one more */
+    default:
+        return rand_arg();
     }
 }
 
@@ -203,10 +243,15 @@ static uint64_t rand_tag(void)
 static uint64_t rand_offset(void)
 {
     switch (rnd_below(8)) {
-    case 0: return 0;
-    case 1: case 2: return rnd_below(64) * FERRY_PAGE_SIZE;
-    case 3: return victim_window_offset + rnd_below(victim_window_pages) * FERRY_PAGE_SIZE;
-    default: return rand_arg();
+    case 0:
+        return 0;
+    case 1:
+    case 2:
+        return rnd_below(64) * FERRY_PAGE_SIZE;
+    case 3:
+        return victim_window_offset + rnd_below(victim_window_pages) * FERRY_PAGE_SIZE;
+    default:
+        return rand_arg();
     }
 }
 
@@ -332,8 +377,7 @@ static void make_args(struct call *c)
 static bool is_root_task(uint64_t sel)
 {
     struct sel_info info;
-    return sel_lookup(sel, &info) && info.type == FERRY_OBJ_TASK &&
-           info.id == reg_root_task_id();
+    return sel_lookup(sel, &info) && info.type == FERRY_OBJ_TASK && info.id == reg_root_task_id();
 }
 
 static uint64_t thread_id_of(uint64_t sel)
@@ -362,8 +406,8 @@ static void into_scratch(uint64_t *va, uint64_t *pages)
 /* An address where a thread of the root's address space can only fault. */
 static uint64_t root_side_pc(void)
 {
-    static const uint64_t pcs[] = {0, 0x1000, 0x70000000ul, 0x80200000ul,
-                                   0xffffffc000000000ul, 0x8000000000000000ul};
+    static const uint64_t pcs[] = {
+        0, 0x1000, 0x70000000ul, 0x80200000ul, 0xffffffc000000000ul, 0x8000000000000000ul};
     return pcs[rnd_below(6)];
 }
 
@@ -556,6 +600,12 @@ static void mutate_utcb(void)
 /* New register state for a thread outside the root's address space. */
 static void mutate_state(struct ferry_thread_state *s, bool read_ok)
 {
+    if (!read_ok) { /* the buffer holds whatever: mostly a valid header */
+        s->magic = FERRY_THREAD_STATE_MAGIC;
+        s->version = FERRY_THREAD_STATE_VERSION;
+    }
+    if (chance(5)) /* a state of another kernel version: E_INVAL */
+        *(chance(50) ? &s->magic : &s->version) ^= 1ull << rnd_below(64);
     if (!read_ok || chance(10))
         for (unsigned i = 1; i < 32; i++)
             s->x[i] = rand_arg();
@@ -569,7 +619,7 @@ static void mutate_state(struct ferry_thread_state *s, bool read_ok)
         s->fp_used = rnd_below(2);
     }
     if (chance(20))
-        s->blocked_call = rand_arg();
+        s->run.blocked_call = rand_arg();
     if (chance(30)) {
         uint64_t *words = (uint64_t *)s->utcb;
         words[rnd_below(FERRY_UTCB_STATE / 8)] = rand_arg();
@@ -581,11 +631,12 @@ static void mutate_state(struct ferry_thread_state *s, bool read_ok)
 static void check_read_state(void)
 {
     const struct ferry_thread_state *s = (const struct ferry_thread_state *)sys_utcb()->buf;
-    CHECK(s->run_state <= FERRY_RUN_FAULTED && s->suspended <= 1, "run state %lu suspended %lu",
-          (unsigned long)s->run_state, (unsigned long)s->suspended);
-    CHECK(s->suspended || s->run_state == FERRY_RUN_INACTIVE || s->run_state == FERRY_RUN_FAULTED,
-          "read the state of a running thread (run state %lu)", (unsigned long)s->run_state);
-    stats.states_read[s->run_state]++;
+    CHECK(s->run.state <= FERRY_RUN_FAULTED && s->run.suspended <= 1, "run state %lu suspended %lu",
+          (unsigned long)s->run.state, (unsigned long)s->run.suspended);
+    CHECK(s->run.suspended || s->run.state == FERRY_RUN_INACTIVE ||
+              s->run.state == FERRY_RUN_FAULTED,
+          "read the state of a running thread (run state %lu)", (unsigned long)s->run.state);
+    stats.states_read[s->run.state]++;
 }
 
 /* THREAD_WRITE: threads of the root's address space get their own state back. */

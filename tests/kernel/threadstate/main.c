@@ -18,13 +18,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ARG_SEED 0
-#define ARG_ITERS 1
+#define ARG_SEED     0
+#define ARG_ITERS    1
 #define ARG_PROGRESS 2 /* written by the worker: iterations done, roughly */
-#define SEED 0x9e3779b97f4a7c15ull
-#define ITERS 3000000ul
-#define UTCB_MARK 0x7c8b0000cafe0000ull
-#define FRM_RDN 2 /* round towards -infinity; the default is 0 (to nearest) */
+#define SEED         0x9e3779b97f4a7c15ull
+#define ITERS        3000000ul
+#define UTCB_MARK    0x7c8b0000cafe0000ull
+#define FRM_RDN      2 /* round towards -infinity; the default is 0 (to nearest) */
 #define RESULT_WORDS 14
 
 static uint64_t bits(double d)
@@ -69,9 +69,9 @@ static void compute_worker(struct worker_start *s)
     __asm__ volatile("frcsr %0" : "=r"(fcsr)::"memory");
     uint64_t gbits = 0;
     memcpy(&gbits, &g, sizeof(g));
-    uint64_t result[RESULT_WORDS] = {z,       bits(x), bits(y), bits(a), bits(b),
-                                     bits(c), bits(d), bits(e), bits(f), gbits,
-                                     fcsr,    s->utcb->user[0], n, 0};
+    uint64_t result[RESULT_WORDS] = {z,       bits(x),          bits(y), bits(a), bits(b),
+                                     bits(c), bits(d),          bits(e), bits(f), gbits,
+                                     fcsr,    s->utcb->user[0], n,       0};
     worker_report(s, result, RESULT_WORDS);
     worker_park();
 }
@@ -106,10 +106,10 @@ static void run_then_suspend(const struct worker *w, uint64_t iters, struct ferr
           (unsigned long)*progress);
     state_read(w->thread, st);
     /* still computing: runnable, in no call, with its FP state live */
-    CHECK(st->run_state == FERRY_RUN_READY, "worker finished early (run_state %lu)",
-          (unsigned long)st->run_state);
-    CHECK(st->blocked_call == 0, "blocked_call %lu", (unsigned long)st->blocked_call);
-    CHECK(st->suspended == 1, "not reported suspended");
+    CHECK(st->run.state == FERRY_RUN_READY, "worker finished early (run_state %lu)",
+          (unsigned long)st->run.state);
+    CHECK(st->run.blocked_call == 0, "blocked_call %lu", (unsigned long)st->run.blocked_call);
+    CHECK(st->run.suspended == 1, "not reported suspended");
     CHECK(st->fp_used, "FP use not recorded");
     CHECK(((st->fcsr >> 5) & 7) == FRM_RDN, "fcsr 0x%lx lost the rounding mode",
           (unsigned long)st->fcsr);
@@ -152,7 +152,7 @@ static void test_moved(const uint64_t *ref)
     /* the threads left behind stayed where they were suspended */
     struct ferry_thread_state old;
     state_read(a.thread, &old);
-    CHECK(old.suspended && old.run_state == FERRY_RUN_READY, "thread in task A moved on");
+    CHECK(old.run.suspended && old.run.state == FERRY_RUN_READY, "thread in task A moved on");
     printf("threadstate: computation moved A->B->C matches the reference bit for bit\n");
 }
 

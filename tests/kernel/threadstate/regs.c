@@ -17,9 +17,9 @@
 
 /* What regs_dump_entry stores; offsets are used by the assembly below. */
 struct regs_dump {
-    uint64_t x[32];   /* 0 */
-    uint64_t f[32];   /* 256 */
-    uint64_t fcsr;    /* 512 */
+    uint64_t x[32]; /* 0 */
+    uint64_t f[32]; /* 256 */
+    uint64_t fcsr;  /* 512 */
     struct worker_start *start;
 };
 _Static_assert(offsetof(struct regs_dump, f) == 256 && offsetof(struct regs_dump, fcsr) == 512,
@@ -85,7 +85,7 @@ static uint64_t read_gp(void)
 /* A state of recognisable values that can still run regs_dump_entry. */
 static void make_state(struct ferry_thread_state *st, const struct worker *w, struct regs_dump *d)
 {
-    memset(st, 0, sizeof(*st));
+    ferry_thread_state_init(st);
     for (unsigned i = 0; i < 32; i++) {
         st->x[i] = pattern(i);
         st->f[i] = pattern(i + 32);
@@ -111,7 +111,7 @@ static void check_read_back(const struct worker *w, const struct ferry_thread_st
     CHECK(!memcmp(back.f, st->f, sizeof(st->f)), "f registers differ");
     CHECK(back.fcsr == st->fcsr, "fcsr 0x%lx", (unsigned long)back.fcsr);
     CHECK(!memcmp(back.utcb, st->utcb, FERRY_UTCB_STATE), "UTCB area differs");
-    CHECK(back.run_state == run_state, "run_state %lu", (unsigned long)back.run_state);
+    CHECK(back.run.state == run_state, "run_state %lu", (unsigned long)back.run.state);
 }
 
 /* The dump shows the registers of `st`. */
@@ -133,7 +133,7 @@ static void check_dump(const struct regs_dump *dump, const struct ferry_thread_s
  * resumes it; reports the three results to the root thread.
  */
 #define WRITER_TARGET 0
-#define WRITER_STATE 1
+#define WRITER_STATE  1
 static void writer_worker(struct worker_start *s)
 {
     worker_call(FERRY_SYS_IPC_WAIT, 0, 0, FERRY_TIMEOUT_NEVER);
@@ -232,6 +232,41 @@ static uint64_t cap_with(uint64_t sel, uint64_t rights)
     return copy;
 }
 
+/*
+ * The state's header: a read state carries this kernel's magic and version,
+ * a written one must (a state from another kernel version is refused), and
+ * the run record is read only: a state claiming a blocked call does not make
+ * a READY thread BLOCKED. `thread` is suspended while READY.
+ */
+static void test_state_header(uint64_t thread)
+{
+    struct ferry_thread_state mine, st, back;
+    state_read(thread, &mine);
+    CHECK(mine.magic == FERRY_THREAD_STATE_MAGIC && mine.version == FERRY_THREAD_STATE_VERSION,
+          "read state: magic 0x%lx version %lu", (unsigned long)mine.magic,
+          (unsigned long)mine.version);
+    CHECK(mine.run.state == FERRY_RUN_READY && mine.run.blocked_call == 0 &&
+              mine.run.blocked_fault == 0 && mine.run.blocked_on == 0 &&
+              mine.run.timeout_left_us == FERRY_TIMEOUT_NEVER,
+          "suspended spinner: run_state %lu call %lu", (unsigned long)mine.run.state,
+          (unsigned long)mine.run.blocked_call);
+    st = mine;
+    st.magic ^= 1;
+    CHECK_ERR(state_write(thread, &st), FERRY_E_INVAL);
+    st = mine;
+    st.version++;
+    CHECK_ERR(state_write(thread, &st), FERRY_E_INVAL);
+    st = mine;
+    st.run.state = FERRY_RUN_BLOCKED;
+    st.run.blocked_call = FERRY_SYS_IPC_WAIT;
+    st.run.blocked_on = 1234;
+    CHECK_ERR(state_write(thread, &st), FERRY_OK);
+    state_read(thread, &back);
+    CHECK(!memcmp(&back.run, &mine.run, sizeof(mine.run)),
+          "THREAD_WRITE changed the read-only run record: run_state %lu call %lu",
+          (unsigned long)back.run.state, (unsigned long)back.run.blocked_call);
+}
+
 void test_errors(void)
 {
     struct worker spin, waiter;
@@ -240,7 +275,7 @@ void test_errors(void)
     worker_run(&spin);   /* ready, not running: the root is higher */
     worker_run(&waiter); /* blocked in IPC_WAIT */
     struct ferry_thread_state st;
-    memset(&st, 0, sizeof(st));
+    ferry_thread_state_init(&st);
 
     /* state of a thread that is not suspended is off limits */
     CHECK_ERR(sys_thread_read(spin.thread), FERRY_E_BUSY);
@@ -278,12 +313,13 @@ void test_errors(void)
     CHECK_ERR(sys_thread_suspend(FERRY_ROOT_SEL_TASK), FERRY_E_BADTYPE);
 
     CHECK_ERR(sys_thread_suspend(spin.thread), FERRY_OK); /* stop it eating CPU */
+    test_state_header(spin.thread);
     printf("threadstate: state access, start, priority and rights errors ok\n");
 }
 
 /* ---- FPU sharing ---- */
 
-#define FP_ROUNDS 200
+#define FP_ROUNDS  200
 #define FP_THREADS 2
 
 /*
