@@ -36,11 +36,29 @@
  * the UTCB. On success copies the first `out_words` result words to `out`
  * (the operation's _out structure, or for a one-word result the caller's
  * uint64_t) and, if `cap` is not NULL, imports the result capability into
- * *cap (E_INVAL if the reply has fewer words or no capability).
- * Capabilities nobody asked for are released.
+ * *cap. E_INVAL if the reply has fewer words (rpc_call_reply) or no
+ * capability; capabilities nobody asked for are released. Inline, so that
+ * each stub compiles to the call and its own copy (the constant counts fold).
  */
-long client_call(uint64_t gate, unsigned opcode, unsigned in_words, unsigned in_caps, void *out,
-                 unsigned out_words, uint32_t *cap);
+static inline __attribute__((always_inline)) long client_call(uint64_t gate, unsigned opcode,
+                                                              unsigned in_words, unsigned in_caps,
+                                                              void *out, unsigned out_words,
+                                                              uint32_t *cap)
+{
+    struct rpc_result res;
+    long err = rpc_call_reply(gate, opcode, in_words, in_caps, out_words, cap ? &res : NULL);
+    if (err)
+        return err;
+    const uint64_t *mr = rpc_mr();
+#pragma GCC unroll 16
+    for (unsigned i = 0; i < out_words; i++) /* before the import */
+        ((uint64_t *)out)[i] = mr[i];
+    if (!cap)
+        return FERRY_OK;
+    *cap = res.caps ? env_import_result(&res) : 0;
+    return *cap ? FERRY_OK : FERRY_E_INVAL;
+}
+
 /* An operation whose arguments are capabilities 0..index, the last being
  * `cap` (the others already set with rpc_send_cap), with no result. */
 long client_call_cap(uint64_t gate, unsigned opcode, unsigned index, uint32_t cap);
