@@ -6,21 +6,19 @@
  * RAM core has for dataspaces.
  */
 #include "core.h"
+#include <stdio.h>
 
-long account_charge(struct account *a, uint64_t ram, uint64_t caps)
+/* One line per session and exhaustion, so a client that keeps trying does not flood the log. */
+long account_exhausted(struct account *a, long err)
 {
-    if (ram > a->ram_quota - a->ram_used)
-        return FERRY_E_QUOTA;
-    if (caps > a->cap_quota - a->cap_used)
-        return FERRY_E_CAPQUOTA;
-    a->ram_used += ram;
-    a->cap_used += caps;
-    return FERRY_OK;
-}
-
-void account_release(struct account *a, uint64_t ram, uint64_t caps)
-{
-    /* never below zero, even if a caller got the bookkeeping wrong */
-    a->ram_used -= ram < a->ram_used ? ram : a->ram_used;
-    a->cap_used -= caps < a->cap_used ? caps : a->cap_used;
+    if (a->reported || !a->label)
+        return err;
+    a->reported = true;
+    if (err == FERRY_E_QUOTA)
+        printf("core: [%s] RAM quota exhausted: %lu of %lu bytes used\n", a->label, a->ram_used,
+               a->ram_quota);
+    else
+        printf("core: [%s] capability quota exhausted: %lu of %lu used\n", a->label, a->cap_used,
+               a->cap_quota);
+    return err;
 }

@@ -6,9 +6,10 @@
  *
  * Every RPC object is a struct core_obj: a badge (unique on this machine, never
  * reused), the kernel gate clients call through (its label is the badge) and an
- * entry in the entrypoint's object pool. Core's metadata lives in fixed-size
- * tables (no client can make core allocate); a full table is E_NOMEM, but the
- * quota checks come first, so a client normally runs out of quota long before.
+ * entry in the entrypoint's object pool. Core's struct of every object lives
+ * in RAM charged to the session that created it (meta.c, session.c): core has
+ * no table that clients share, so a client within its quota always gets what
+ * it paid for, and running out of its own quota is E_QUOTA / E_CAPQUOTA.
  *
  * Freeing an RPC object removes its badge from the pool, so calls through any
  * remaining capability fail with E_BADOBJ, and unmaps core's copy of its gate
@@ -25,11 +26,12 @@
  * cpu_create_thread stub); RPC handlers are <iface>_op_<operation>.
  *
  * Threads: everything runs on the entrypoint, except the timer thread
- * (timer.c), which shares only the timer table with it, under timer_lock.
+ * (timer.c), which shares only the list of timers with it, under timer_lock.
  */
 #ifndef FERRY_CORE_H
 #define FERRY_CORE_H
 
+#include "../kernel/list.h" /* the kernel's intrusive lists; header only */
 #include "args.h"
 #include "rpc.h"
 #include <ferry/bootinfo.h>
@@ -50,22 +52,37 @@
 #define CORE_TIMER_PRIO (FERRY_CPU_PRIO_MAX + 30) /* deadlines are met even while core serves */
 #define CORE_INIT_PRIO  100                       /* init's main thread */
 
-/* Fixed table sizes (the limits documented in docs/framework.md). */
-#define CORE_MAX_SESSIONS   256
-#define CORE_MAX_DATASPACES 2048
-#define CORE_MAX_THREADS    512
-#define CORE_MAX_RMS        512 /* address spaces + managed region maps */
-#define CORE_MAX_REGIONS    4096
-#define CORE_MAX_PD_CAPS    2048 /* signals + RPC gates handed out by PD sessions */
-#define CORE_MAX_TIMERS     CORE_MAX_SESSIONS
-#define CORE_POOL_CAPACITY  8192
-#define CORE_LABEL_MAX      160 /* "init -> " + a 63-character label, with room to nest */
+/*
+ * No fixed tables: the struct of every object core keeps for a client lives
+ * in a slice of a page charged to that client's session (meta.c), the struct
+ * of a session in a page of its own, charged to its donation. Only the object
+ * pool and core's capability slots are global, and they are bounded by
+ * capabilities: every pool entry is charged one capability and holds at most
+ * two of core's slots, and all capability quota comes from init's
+ * CORE_INIT_CAPS, so neither can run out while a client has quota left.
+ */
+#define CORE_POOL_CAPACITY 8192
+#define CORE_LABEL_MAX     160 /* "init -> " + a 63-character label, with room to nest */
 
-/* Costs, charged to the account of the session that creates the object. */
-#define CORE_SESSION_COST_RAM  FERRY_PAGE_SIZE /* every session, from its own donation */
-#define CORE_SESSION_COST_CAPS 1
+/* Costs, charged to the account of the session that creates the object
+ * (docs/framework.md, "Sessions, labels and quota"). */
+#define CORE_SESSION_COST_RAM  FERRY_PAGE_SIZE /* the page holding its struct session */
+#define CORE_SESSION_COST_CAPS 1               /* its gate */
 #define CORE_THREAD_COST_RAM   FERRY_PAGE_SIZE /* the UTCB (kernel pool, accounted here) */
-#define CORE_INIT_CAPS         4096            /* init's capability quota */
+#define CORE_SLICE_SIZE        192             /* core's struct of any other object */
+#define CORE_SLICE_HEADER      64              /* struct meta_page at a page's start */
+#define CORE_SLICES_PER_PAGE   ((FERRY_PAGE_SIZE - CORE_SLICE_HEADER) / CORE_SLICE_SIZE) /* 21 */
+/* RAM of `n` objects' structs when one session holds them all: whole pages. */
+#define CORE_SLICE_PAGES_RAM(n)                                                                    \
+    ((((n) + CORE_SLICES_PER_PAGE - 1) / CORE_SLICES_PER_PAGE) * FERRY_PAGE_SIZE)
+/* The RAM donation a CPU session needs for `n` threads. */
+#define CORE_CPU_SESSION_RAM(n)                                                                    \
+    (CORE_SESSION_COST_RAM + (n)*CORE_THREAD_COST_RAM + CORE_SLICE_PAGES_RAM(n))
+#define CORE_INIT_CAPS 4096 /* init's capability quota: all there is */
+/* The parent object is core's only object not charged to a session. */
+_Static_assert(CORE_POOL_CAPACITY >= CORE_INIT_CAPS + 1, "the pool holds every charged object");
+_Static_assert(FERRY_COMP_SEL_LIMIT - 64 >= 2 * (CORE_INIT_CAPS + 1) + 16,
+               "core's slots hold every charged object's kernel objects");
 
 /* ---- badges (badge.c) ---- */
 
@@ -91,6 +108,11 @@ struct ram_extent {
 long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free);
 /* Zeroed contiguous pages; E_NOMEM if no region has such a run. */
 long ram_alloc(uint64_t pages, struct ram_extent *out);
+/* The same without zeroing: for core's own pages, whose users zero what they use. */
+long ram_alloc_dirty(uint64_t pages, struct ram_extent *out);
+/* Zeroes `bytes` (a multiple of 8) at the 8-byte aligned `p`, a word at a time
+ * (picolibc's memset stores one byte per iteration). */
+void zero_words(void *p, size_t bytes);
 void ram_free(const struct ram_extent *e);
 /* Physical address of the extent's first page (for DMA: DS_PHYS). */
 uint64_t ram_paddr(const struct ram_extent *e);
@@ -102,12 +124,45 @@ uint64_t ram_free_bytes(void);
 struct account {
     uint64_t ram_quota, ram_used;
     uint64_t cap_quota, cap_used;
+    struct list meta_pages; /* struct meta_page: pages of slices charged here (meta.c) */
+    const char *label;      /* the session's, for the message when it runs out */
+    bool reported;          /* that message was printed (once until the next upgrade) */
 };
 
-/* Charges ram bytes and caps, all or nothing: E_QUOTA / E_CAPQUOTA if they do not fit. */
-long account_charge(struct account *a, uint64_t ram, uint64_t caps);
-/* Gives back what account_charge took. */
-void account_release(struct account *a, uint64_t ram, uint64_t caps);
+/* Returns err (E_QUOTA / E_CAPQUOTA); the first time for the account, prints
+ * which quota of which session ran out. */
+long account_exhausted(struct account *a, long err);
+
+/* Charges ram bytes and caps, all or nothing: E_QUOTA / E_CAPQUOTA if they do not fit.
+ * (Inline: it is on the path of every object core creates.) */
+static inline long account_charge(struct account *a, uint64_t ram, uint64_t caps)
+{
+    if (ram > a->ram_quota - a->ram_used)
+        return account_exhausted(a, FERRY_E_QUOTA);
+    if (caps > a->cap_quota - a->cap_used)
+        return account_exhausted(a, FERRY_E_CAPQUOTA);
+    a->ram_used += ram;
+    a->cap_used += caps;
+    return FERRY_OK;
+}
+
+/* Gives back what account_charge took (never below zero, even if a caller got
+ * the bookkeeping wrong). */
+static inline void account_release(struct account *a, uint64_t ram, uint64_t caps)
+{
+    a->ram_used -= ram < a->ram_used ? ram : a->ram_used;
+    a->cap_used -= caps < a->cap_used ? caps : a->cap_used;
+}
+
+/* ---- core's structs of objects, in pages charged to accounts (meta.c) ---- */
+
+/* Charges an object's cost (`ram` bytes, `caps` capabilities) to `a` and takes a
+ * slice (CORE_SLICE_SIZE bytes, the first `size` zeroed) for its struct, from
+ * a page charged to `a` (a new page costs FERRY_PAGE_SIZE more RAM quota).
+ * All or nothing: E_QUOTA / E_CAPQUOTA if it does not fit. */
+long meta_alloc(struct account *a, uint64_t ram, uint64_t caps, size_t size, void **out);
+/* Gives back the cost and the slice; its page (and the page's charge) with the last slice. */
+void meta_free(struct account *a, uint64_t ram, uint64_t caps, void *p);
 
 /* ---- RPC objects (object.c) ---- */
 
@@ -189,8 +244,21 @@ struct pd_state {
     uint64_t utcb_used[CORE_UTCB_PAGES / 64];
 };
 
+/* A timer session's timer (timer.c); shared with the timer thread under its lock. */
+struct timer_entry {
+    struct list link; /* in timer.c's list of timers */
+    bool armed;
+    uint32_t sigh_sel; /* core's slot of the signal to trigger; 0: none */
+    uint64_t deadline_us;
+    uint64_t period_us; /* 0: one-shot */
+};
+
+/* Lives in a page of its own (ram), charged to its own account as
+ * CORE_SESSION_COST_RAM; linked in session.c's list while open. */
 struct session {
-    struct core_obj obj; /* OBJ_SESSION; OBJ_FREE: the table entry is free */
+    struct core_obj obj; /* OBJ_SESSION */
+    struct list link;    /* in session.c's list of open sessions */
+    struct ram_extent ram;
     enum core_service service;
     struct account account;
     /* The PD session whose account donated this one's quota (and gets it back on
@@ -207,9 +275,7 @@ struct session {
             struct dataspace *ds;
             uint64_t size; /* of the module */
         } rom;
-        struct {
-            unsigned slot; /* in timer.c's table */
-        } timer;
+        struct timer_entry timer;
         struct {
             unsigned source; /* index in device.c's IRQ table */
         } irq;
@@ -272,8 +338,10 @@ void io_mem_close(struct session *s);
 
 enum ds_kind { DS_RAM, DS_DEVICE, DS_MANAGED };
 
+/* In a slice charged to its owner (meta.c). */
 struct dataspace {
-    struct core_obj obj; /* OBJ_DATASPACE; OBJ_FREE: table entry free */
+    struct core_obj obj; /* OBJ_DATASPACE */
+    struct list link;    /* in dataspace.c's list */
     enum ds_kind kind;
     uint32_t flags; /* FERRY_DS_* */
     uint64_t size;  /* bytes, page multiple */
@@ -288,12 +356,12 @@ struct dataspace {
 };
 
 /* A RAM dataspace of `size` bytes (rounded up to pages), zeroed, charged to
- * owner: its pages + 1 cap. flags: FERRY_DS_WRITABLE or 0 (ROM). */
+ * owner: its pages + 1 cap + a slice. flags: FERRY_DS_WRITABLE or 0 (ROM). */
 long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct dataspace **out);
-/* A dataspace over a device window (never executable), charged 1 cap. */
+/* A dataspace over a device window (never executable), charged 1 cap + a slice. */
 long ds_create_device(struct session *owner, uint32_t mem_sel, uint64_t offset, uint64_t size,
                       struct dataspace **out);
-/* The dataspace of a managed region map (uncharged: part of the map). */
+/* The dataspace of a managed region map, charged 1 cap + a slice to the map's owner. */
 long ds_create_managed(struct session *owner, struct region_map *rm, struct dataspace **out);
 /* Detaches it everywhere, gives its memory back to core and its charge back to the owner. */
 void ds_free(struct dataspace *ds);
@@ -302,17 +370,21 @@ void ds_free_owned_by(struct session *owner);
 
 /* ---- region maps (rm.c) ---- */
 
+/* An attachment; in a slice charged to the map's owner (meta.c). */
 struct region {
-    struct region_map *rm; /* NULL: table entry free */
-    struct region *next;   /* in rm's list, sorted by start */
+    struct list link; /* in rm.c's list of all attachments */
+    struct region_map *rm;
+    struct region *next; /* in rm's list, sorted by start */
     struct dataspace *ds;
     uint64_t start, size; /* in the map */
     uint64_t offset;      /* into the dataspace */
     uint32_t rights;      /* FERRY_RIGHT_R|W|X */
 };
 
+/* In a slice charged to its owner (meta.c). */
 struct region_map {
-    struct core_obj obj;        /* OBJ_RM; OBJ_FREE: table entry free */
+    struct core_obj obj;        /* OBJ_RM */
+    struct list link;           /* in rm.c's list of maps */
     struct session *owner;      /* charged: the PD (address space) or the RM session (managed) */
     struct session *pd;         /* address space of this PD; NULL for a managed map */
     uint64_t base, end;         /* addresses that may be attached: [base, end) */
@@ -346,8 +418,10 @@ enum region_map_resolution region_map_resolve(struct region_map *space, uint64_t
 
 /* ---- threads (cpu.c) ---- */
 
+/* In a slice charged to its CPU session (meta.c). */
 struct cpu_thread {
-    struct core_obj obj; /* OBJ_THREAD; OBJ_FREE: table entry free */
+    struct core_obj obj; /* OBJ_THREAD */
+    struct list link;    /* in cpu.c's list of threads */
     struct session *cpu, *pd;
     uint32_t ksel; /* core's slot of the kernel thread */
     uint64_t utcb, kobj_id;
@@ -381,8 +455,10 @@ void cpu_forget_rm(struct region_map *rm);
 
 /* ---- signals and RPC gates of PD sessions (pd.c) ---- */
 
+/* In a slice charged to its PD session (meta.c). */
 struct pd_cap {
-    struct core_obj obj; /* OBJ_SIGNAL or OBJ_RPC_CAP; OBJ_FREE: table entry free */
+    struct core_obj obj; /* OBJ_SIGNAL or OBJ_RPC_CAP */
+    struct list link;    /* in pd.c's list */
     struct session *pd;
 };
 
@@ -419,5 +495,9 @@ long init_start(void);
 extern const struct ferry_bootinfo *core_bootinfo;
 /* Powers the machine off (init exited, or boot failed). */
 void core_poweroff(int failure) __attribute__((noreturn));
+/* An invariant of core is broken (core's bug, never a client's doing): prints
+ * "core: panic: <reason>" and powers off as a failure. Core has no assertions
+ * besides this; everything a client can cause is an error returned to it. */
+void core_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #endif

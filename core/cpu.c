@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct cpu_thread threads[CORE_MAX_THREADS];
+static struct list threads = {&threads, &threads}; /* every live thread */
 static uint64_t fault_seq; /* orders recorded faults: RM_STATE reports the oldest */
 
 static long cpu_dispatch(void *object, struct rpc_request *req);
@@ -25,12 +25,9 @@ const struct rpc_iface cpu_iface = {"CPU", ferry_cpu_sigs, ARRAY_SIZE(ferry_cpu_
 const struct rpc_iface cpu_thread_iface = {"thread", ferry_thread_sigs,
                                            ARRAY_SIZE(ferry_thread_sigs), cpu_thread_dispatch};
 
-static struct cpu_thread *cpu_thread_slot_free(void)
+static struct cpu_thread *thread_of(struct list *l)
 {
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
-        if (threads[i].obj.kind == OBJ_FREE)
-            return &threads[i];
-    return NULL;
+    return container_of(l, struct cpu_thread, link);
 }
 
 /* A free UTCB address of the PD (marked used), or 0 when all are taken. */
@@ -98,26 +95,23 @@ static long cpu_thread_kernel_create(struct cpu_thread *t, struct session *pd, u
 long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
                                const char *name, struct cpu_thread **out)
 {
-    long err = account_charge(&cpu->account, CORE_THREAD_COST_RAM, 1);
+    struct cpu_thread *t;
+    long err = meta_alloc(&cpu->account, CORE_THREAD_COST_RAM, 1, sizeof(*t), (void **)&t);
     if (err)
         return err;
-    struct cpu_thread *t = cpu_thread_slot_free();
-    err = t ? FERRY_OK : FERRY_E_NOMEM;
-    if (t) {
-        memset(t, 0, sizeof(*t));
-        err = cpu_thread_kernel_create(t, pd, prio);
-    }
+    err = cpu_thread_kernel_create(t, pd, prio);
     if (!err) {
         err = obj_publish_gate(&t->obj, OBJ_THREAD, &cpu_thread_iface, FERRY_ROOT_SEL_THREAD);
         if (err)
             cpu_thread_kernel_destroy(t, pd);
     }
     if (err) {
-        account_release(&cpu->account, CORE_THREAD_COST_RAM, 1);
+        meta_free(&cpu->account, CORE_THREAD_COST_RAM, 1, t);
         return err;
     }
     t->cpu = cpu;
     t->pd = pd;
+    list_push_back(&threads, &t->link);
     snprintf(t->name, sizeof(t->name), "%s", name);
     *out = t;
     return FERRY_OK;
@@ -125,18 +119,28 @@ long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t
 
 void cpu_session_kill_thread(struct cpu_thread *t)
 {
-    if (t->obj.kind != OBJ_THREAD)
-        return;
+    struct session *cpu = t->cpu;
     cpu_thread_kernel_destroy(t, t->pd);
-    account_release(&t->cpu->account, CORE_THREAD_COST_RAM, 1);
+    list_remove(&t->link);
     obj_retire(&t->obj);
+    meta_free(&cpu->account, CORE_THREAD_COST_RAM, 1, t);
+}
+
+/* Kills every thread of the PD (pd != NULL) or of the CPU session (cpu != NULL). */
+static void cpu_kill_threads_of(const struct session *pd, const struct session *cpu)
+{
+    /* killing a thread kills no other: the saved next one stays valid */
+    for (struct list *l = threads.next, *next; l != &threads; l = next) {
+        next = l->next;
+        struct cpu_thread *t = thread_of(l);
+        if ((pd && t->pd == pd) || (cpu && t->cpu == cpu))
+            cpu_session_kill_thread(t);
+    }
 }
 
 void cpu_kill_threads_of_pd(struct session *pd)
 {
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
-        if (threads[i].obj.kind == OBJ_THREAD && threads[i].pd == pd)
-            cpu_session_kill_thread(&threads[i]);
+    cpu_kill_threads_of(pd, NULL);
 }
 
 long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp)
@@ -151,10 +155,9 @@ long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp)
 
 struct cpu_thread *cpu_thread_by_kobj(struct session *pd, uint64_t kobj_id)
 {
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
-        if (threads[i].obj.kind == OBJ_THREAD && threads[i].pd == pd &&
-            threads[i].kobj_id == kobj_id)
-            return &threads[i];
+    for (struct list *l = threads.next; l != &threads; l = l->next)
+        if (thread_of(l)->pd == pd && thread_of(l)->kobj_id == kobj_id)
+            return thread_of(l);
     return NULL;
 }
 
@@ -183,9 +186,9 @@ static void cpu_thread_clear_fault(struct cpu_thread *t)
 
 void cpu_wake_waiters(struct region_map *rm)
 {
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++) {
-        struct cpu_thread *t = &threads[i];
-        if (t->obj.kind != OBJ_THREAD || t->waiting_on != rm || !t->halted)
+    for (struct list *l = threads.next; l != &threads; l = l->next) {
+        struct cpu_thread *t = thread_of(l);
+        if (t->waiting_on != rm || !t->halted)
             continue;
         cpu_thread_clear_fault(t);
         if (!t->paused)
@@ -196,10 +199,9 @@ void cpu_wake_waiters(struct region_map *rm)
 struct cpu_thread *cpu_oldest_waiter(struct region_map *rm)
 {
     struct cpu_thread *oldest = NULL;
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++) {
-        struct cpu_thread *t = &threads[i];
-        if (t->obj.kind == OBJ_THREAD && t->waiting_on == rm &&
-            (!oldest || t->fault_seq < oldest->fault_seq))
+    for (struct list *l = threads.next; l != &threads; l = l->next) {
+        struct cpu_thread *t = thread_of(l);
+        if (t->waiting_on == rm && (!oldest || t->fault_seq < oldest->fault_seq))
             oldest = t;
     }
     return oldest;
@@ -207,9 +209,9 @@ struct cpu_thread *cpu_oldest_waiter(struct region_map *rm)
 
 void cpu_forget_rm(struct region_map *rm)
 {
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
-        if (threads[i].waiting_on == rm)
-            threads[i].waiting_on = NULL;
+    for (struct list *l = threads.next; l != &threads; l = l->next)
+        if (thread_of(l)->waiting_on == rm)
+            thread_of(l)->waiting_on = NULL;
 }
 
 /* ---- RPC: thread ---- */
@@ -306,9 +308,7 @@ long cpu_open(struct session *s, const char *args)
 
 void cpu_close(struct session *s)
 {
-    for (unsigned i = 0; i < CORE_MAX_THREADS; i++)
-        if (threads[i].obj.kind == OBJ_THREAD && threads[i].cpu == s)
-            cpu_session_kill_thread(&threads[i]);
+    cpu_kill_threads_of(NULL, s);
 }
 
 static long cpu_op_create_thread(struct session *s, struct rpc_request *req)

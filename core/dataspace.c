@@ -8,7 +8,7 @@
 #include <ferry/iface/dataspace.h>
 #include <string.h>
 
-static struct dataspace dataspaces[CORE_MAX_DATASPACES];
+static struct list dataspaces = {&dataspaces, &dataspaces}; /* every live dataspace */
 
 static long ds_dispatch(void *object, struct rpc_request *req)
 {
@@ -33,37 +33,33 @@ static long ds_dispatch(void *object, struct rpc_request *req)
 const struct rpc_iface ds_iface = {"dataspace", ferry_ds_sigs, ARRAY_SIZE(ferry_ds_sigs),
                                    ds_dispatch};
 
-static struct dataspace *ds_slot_free(void)
-{
-    for (unsigned i = 0; i < CORE_MAX_DATASPACES; i++)
-        if (dataspaces[i].obj.kind == OBJ_FREE)
-            return &dataspaces[i];
-    return NULL;
-}
-
-/* Charges, takes a table entry and publishes; on failure nothing is left charged. */
+/* Charges `ram` and `caps` (plus its slice) to the owner and publishes; on
+ * failure nothing is left charged. */
 static long ds_new(struct session *owner, uint64_t ram, uint64_t caps, struct dataspace **out)
 {
-    long err = owner ? account_charge(&owner->account, ram, caps) : FERRY_OK;
+    struct dataspace *ds;
+    long err = meta_alloc(&owner->account, ram, caps, sizeof(*ds), (void **)&ds);
     if (err)
         return err;
-    struct dataspace *ds = ds_slot_free();
-    if (!ds) {
-        err = FERRY_E_NOMEM;
-    } else {
-        memset(ds, 0, sizeof(*ds));
-        err = obj_publish_gate(&ds->obj, OBJ_DATASPACE, &ds_iface, FERRY_ROOT_SEL_THREAD);
-    }
-    if (err) {
-        if (owner)
-            account_release(&owner->account, ram, caps);
+    if ((err = obj_publish_gate(&ds->obj, OBJ_DATASPACE, &ds_iface, FERRY_ROOT_SEL_THREAD))) {
+        meta_free(&owner->account, ram, caps, ds);
         return err;
     }
     ds->owner = owner;
-    ds->charged_ram = owner ? ram : 0;
-    ds->charged_caps = owner ? caps : 0;
+    ds->charged_ram = ram;
+    ds->charged_caps = caps;
+    list_push_back(&dataspaces, &ds->link);
     *out = ds;
     return FERRY_OK;
+}
+
+/* Unpublishes it, gives back its charge and its slice. */
+static void ds_delete(struct dataspace *ds)
+{
+    struct session *owner = ds->owner;
+    list_remove(&ds->link);
+    obj_retire(&ds->obj);
+    meta_free(&owner->account, ds->charged_ram, ds->charged_caps, ds);
 }
 
 long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct dataspace **out)
@@ -77,10 +73,7 @@ long ds_alloc_ram(struct session *owner, uint64_t size, uint32_t flags, struct d
         return err;
     err = ram_alloc(bytes / FERRY_PAGE_SIZE, &ds->ram);
     if (err) {
-        ds->charged_ram = ds->charged_caps = 0;
-        if (owner)
-            account_release(&owner->account, bytes, 1);
-        obj_retire(&ds->obj);
+        ds_delete(ds);
         return err;
     }
     ds->kind = DS_RAM;
@@ -112,10 +105,9 @@ long ds_create_device(struct session *owner, uint32_t mem_sel, uint64_t offset, 
 long ds_create_managed(struct session *owner, struct region_map *rm, struct dataspace **out)
 {
     struct dataspace *ds;
-    long err = ds_new(NULL, 0, 0, &ds);
+    long err = ds_new(owner, 0, 1, &ds); /* freed with the map, not on its own */
     if (err)
         return err;
-    ds->owner = owner; /* freed with the map, not on its own */
     ds->kind = DS_MANAGED;
     ds->flags = FERRY_DS_WRITABLE | FERRY_DS_MANAGED;
     ds->size = rm->end - rm->base;
@@ -126,22 +118,20 @@ long ds_create_managed(struct session *owner, struct region_map *rm, struct data
 
 void ds_free(struct dataspace *ds)
 {
-    if (ds->obj.kind != OBJ_DATASPACE)
-        return;
     region_map_detach_everywhere(ds);
     if (ds->kind == DS_RAM)
         ram_free(&ds->ram);
-    if (ds->owner)
-        account_release(&ds->owner->account, ds->charged_ram, ds->charged_caps);
-    obj_retire(&ds->obj);
+    ds_delete(ds);
 }
 
 void ds_free_owned_by(struct session *owner)
 {
-    for (unsigned i = 0; i < CORE_MAX_DATASPACES; i++) {
-        struct dataspace *ds = &dataspaces[i];
+    /* ds_free frees no other dataspace: the saved next one stays valid */
+    for (struct list *l = dataspaces.next, *next; l != &dataspaces; l = next) {
+        next = l->next;
+        struct dataspace *ds = container_of(l, struct dataspace, link);
         /* managed dataspaces go with their map (region_map_destroy) */
-        if (ds->obj.kind == OBJ_DATASPACE && ds->owner == owner && ds->kind != DS_MANAGED)
+        if (ds->owner == owner && ds->kind != DS_MANAGED)
             ds_free(ds);
     }
 }

@@ -6,7 +6,8 @@
  * start init, then serve on this thread forever.
  */
 #include "core.h"
-#include "runtime.h"
+#include "roottask.h"
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Core's slots: [CORE_FIRST_SLOT, limit); below are the root task's initial
@@ -23,6 +24,17 @@ void core_poweroff(int failure)
     sys_poweroff(FERRY_ROOT_SEL_FACTORY, failure);
     for (;;)
         ;
+}
+
+void core_panic(const char *fmt, ...)
+{
+    va_list ap;
+    printf("core: panic: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    core_poweroff(1);
 }
 
 static long boot(const struct ferry_bootinfo *bi)

@@ -14,7 +14,7 @@
 #include <ferry/iface/pd.h>
 #include <string.h>
 
-static struct pd_cap pd_caps[CORE_MAX_PD_CAPS];
+static struct list pd_caps = {&pd_caps, &pd_caps}; /* every live signal and RPC gate */
 
 static long pd_dispatch(void *object, struct rpc_request *req);
 static long npd_dispatch(void *object, struct rpc_request *req);
@@ -36,33 +36,25 @@ static long never_dispatch(void *object, struct rpc_request *req)
 
 /* ---- signals and RPC gates ---- */
 
-static struct pd_cap *pd_cap_slot_free(void)
-{
-    for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
-        if (pd_caps[i].obj.kind == OBJ_FREE)
-            return &pd_caps[i];
-    return NULL;
-}
-
-/* A signal (software IRQ) or a gate to one of the PD's threads, charged 1 cap. */
+/* A signal (software IRQ) or a gate to one of the PD's threads, charged 1 cap
+ * and its slice. */
 static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiver_sel,
                          struct pd_cap **out)
 {
-    long err = account_charge(&pd->account, 0, 1);
+    struct pd_cap *c;
+    long err = meta_alloc(&pd->account, 0, 1, sizeof(*c), (void **)&c);
     if (err)
         return err;
-    struct pd_cap *c = pd_cap_slot_free();
-    if (!c)
-        err = FERRY_E_NOMEM;
-    else if (kind == OBJ_SIGNAL)
+    if (kind == OBJ_SIGNAL)
         err = obj_publish_irq(&c->obj, OBJ_SIGNAL, &signal_iface, 0);
     else
         err = obj_publish_gate(&c->obj, OBJ_RPC_CAP, &rpc_cap_iface, receiver_sel);
     if (err) {
-        account_release(&pd->account, 0, 1);
+        meta_free(&pd->account, 0, 1, c);
         return err;
     }
     c->pd = pd;
+    list_push_back(&pd_caps, &c->link);
     *out = c;
     return FERRY_OK;
 }
@@ -70,10 +62,12 @@ static long pd_cap_alloc(struct session *pd, enum obj_kind kind, uint64_t receiv
 /* Destroys the kernel object: waiters on a signal, callers of an RPC gate get E_DEAD. */
 static void pd_cap_free(struct pd_cap *c)
 {
+    struct session *pd = c->pd;
     if (c->obj.kind == OBJ_SIGNAL)
         timer_forget_signal(c->obj.sel);
-    account_release(&c->pd->account, 0, 1);
+    list_remove(&c->link);
     obj_destroy(&c->obj);
+    meta_free(&pd->account, 0, 1, c);
 }
 
 void signal_trigger(uint64_t badge)
@@ -124,9 +118,12 @@ void pd_close(struct session *s)
 {
     struct pd_state *pd = &s->pd;
     cpu_kill_threads_of_pd(s); /* nothing runs in the task while its memory goes */
-    for (unsigned i = 0; i < CORE_MAX_PD_CAPS; i++)
-        if (pd_caps[i].obj.kind != OBJ_FREE && pd_caps[i].pd == s)
-            pd_cap_free(&pd_caps[i]);
+    for (struct list *l = pd_caps.next, *next; l != &pd_caps; l = next) {
+        next = l->next; /* freeing one frees no other */
+        struct pd_cap *c = container_of(l, struct pd_cap, link);
+        if (c->pd == s)
+            pd_cap_free(c);
+    }
     region_map_destroy_owned_by(s); /* the address space: unmaps everything */
     ds_free_owned_by(s);
     if (pd->native.kind != OBJ_FREE) {

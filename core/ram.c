@@ -5,7 +5,7 @@
  * at boot, read-write, so a dataspace is reachable at region window + offset
  * without further mapping: zeroing, loading ELF segments, copying modules and
  * thread states. Two windows of core's address space hold these mappings:
- *   ram[0]   at 0x40000000 (where lib/sys/runtime.c maps it) .. 0x60000000
+ *   ram[0]   at 0x40000000 (where lib/sys/roottask.c maps it) .. 0x60000000
  *   ram[1..] packed from 0x20000000 .. 0x40000000
  * Pages beyond a window are not used (documented limit: 1 GiB of RAM).
  *
@@ -13,10 +13,9 @@
  * is one MEM_MAP, so it must be physically contiguous).
  */
 #include "core.h"
-#include <string.h>
 
 #define RAM0_WINDOW     0x40000000ul
-#define RAM0_WINDOW_END 0x60000000ul /* lib/sys/runtime.c's thread UTCBs start here */
+#define RAM0_WINDOW_END 0x60000000ul /* lib/sys/roottask.c's thread UTCBs start here */
 #define RAMN_WINDOW     0x20000000ul
 #define RAMN_WINDOW_END 0x40000000ul
 #define MAX_PAGES       ((RAM0_WINDOW_END - RAM0_WINDOW + RAMN_WINDOW_END - RAMN_WINDOW) >> 12)
@@ -102,9 +101,23 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free)
     return FERRY_OK;
 }
 
+/* The first free page of a region (a word at a time), or -1. */
+static int64_t ram_region_find_page(const struct ram_region *r)
+{
+    for (uint64_t w = 0; w * 64 < r->pages; w++) {
+        if (r->bits[w] == ~0ull)
+            continue;
+        uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(~r->bits[w]);
+        return i < r->pages ? (int64_t)i : -1;
+    }
+    return -1;
+}
+
 /* First fit in one region; the index of the run's first page, or -1. */
 static int64_t ram_region_find_run(const struct ram_region *r, uint64_t pages)
 {
+    if (pages == 1) /* core's own pages and small dataspaces: the common case */
+        return ram_region_find_page(r);
     uint64_t run = 0;
     for (uint64_t i = 0; i < r->pages; i++) {
         if (i % 64 == 0 && i + 64 <= r->pages && r->bits[i / 64] == ~0ull) {
@@ -119,7 +132,22 @@ static int64_t ram_region_find_run(const struct ram_region *r, uint64_t pages)
     return -1;
 }
 
+/* Kept a loop: GCC would otherwise turn it into a call of memset. */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void zero_words(void *p, size_t bytes)
+{
+    for (uint64_t *w = p, *end = w + bytes / 8; w < end; w++)
+        *w = 0;
+}
+
 long ram_alloc(uint64_t pages, struct ram_extent *out)
+{
+    long err = ram_alloc_dirty(pages, out);
+    if (!err)
+        zero_words(out->core_addr, pages * FERRY_PAGE_SIZE);
+    return err;
+}
+
+long ram_alloc_dirty(uint64_t pages, struct ram_extent *out)
 {
     if (pages == 0 || pages > free_pages)
         return FERRY_E_NOMEM;
@@ -135,7 +163,6 @@ long ram_alloc(uint64_t pages, struct ram_extent *out)
         out->offset = r->first + (uint64_t)at * FERRY_PAGE_SIZE;
         out->pages = pages;
         out->core_addr = r->window + out->offset;
-        memset(out->core_addr, 0, pages * FERRY_PAGE_SIZE);
         return FERRY_OK;
     }
     return FERRY_E_NOMEM;

@@ -17,12 +17,11 @@
 #include "core.h"
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/rm.h>
-#include <string.h>
 
 #define SPACE_BASE 0x10000ul /* lowest attachable address: page 0.. stays a null guard */
 
-static struct region_map maps[CORE_MAX_RMS];
-static struct region regions[CORE_MAX_REGIONS];
+static struct list maps = {&maps, &maps};          /* every live region map */
+static struct list regions = {&regions, &regions}; /* every attachment */
 
 static long region_map_dispatch(void *object, struct rpc_request *req);
 static long rm_session_dispatch(void *object, struct rpc_request *req);
@@ -33,27 +32,30 @@ const struct rpc_iface rm_session_iface = {"RM", ferry_rm_session_sigs,
 
 /* ---- maps ---- */
 
+/* A published map charged to `owner`: 1 cap and its slice. */
 static long region_map_new(struct session *owner, struct region_map **out)
 {
-    long err = account_charge(&owner->account, 0, 1);
+    struct region_map *rm;
+    long err = meta_alloc(&owner->account, 0, 1, sizeof(*rm), (void **)&rm);
     if (err)
         return err;
-    struct region_map *rm = NULL;
-    for (unsigned i = 0; i < CORE_MAX_RMS && !rm; i++)
-        if (maps[i].obj.kind == OBJ_FREE)
-            rm = &maps[i];
-    err = rm ? FERRY_OK : FERRY_E_NOMEM;
-    if (rm) {
-        memset(rm, 0, sizeof(*rm));
-        err = obj_publish_gate(&rm->obj, OBJ_RM, &region_map_iface, FERRY_ROOT_SEL_THREAD);
-    }
-    if (err) {
-        account_release(&owner->account, 0, 1);
+    if ((err = obj_publish_gate(&rm->obj, OBJ_RM, &region_map_iface, FERRY_ROOT_SEL_THREAD))) {
+        meta_free(&owner->account, 0, 1, rm);
         return err;
     }
     rm->owner = owner;
+    list_push_back(&maps, &rm->link);
     *out = rm;
     return FERRY_OK;
+}
+
+/* Undoes region_map_new (the map holds nothing any more). */
+static void region_map_delete(struct region_map *rm)
+{
+    struct session *owner = rm->owner;
+    list_remove(&rm->link);
+    obj_retire(&rm->obj);
+    meta_free(&owner->account, 0, 1, rm);
 }
 
 long region_map_create_space(struct session *pd, struct region_map **out)
@@ -83,8 +85,7 @@ long region_map_create_managed(struct session *owner, uint64_t size, struct regi
     rm->end = rm->any_end = size;
     err = ds_create_managed(owner, rm, &rm->ds);
     if (err) {
-        account_release(&owner->account, 0, 1);
-        obj_retire(&rm->obj);
+        region_map_delete(rm);
         return err;
     }
     *out = rm;
@@ -95,22 +96,23 @@ static void region_remove(struct region *r);
 
 void region_map_destroy(struct region_map *rm)
 {
-    if (rm->obj.kind != OBJ_RM)
-        return;
     while (rm->regions)
         region_remove(rm->regions);
     if (rm->ds)
         ds_free(rm->ds); /* detaches the map wherever it is attached */
     cpu_forget_rm(rm);
-    account_release(&rm->owner->account, 0, 1);
-    obj_retire(&rm->obj);
+    region_map_delete(rm);
 }
 
 void region_map_destroy_owned_by(struct session *owner)
 {
-    for (unsigned i = 0; i < CORE_MAX_RMS; i++)
-        if (maps[i].obj.kind == OBJ_RM && maps[i].owner == owner)
-            region_map_destroy(&maps[i]);
+    /* destroying a map frees no other map: the saved next one stays valid */
+    for (struct list *l = maps.next, *next; l != &maps; l = next) {
+        next = l->next;
+        struct region_map *rm = container_of(l, struct region_map, link);
+        if (rm->owner == owner)
+            region_map_destroy(rm);
+    }
 }
 
 /* ---- regions ---- */
@@ -187,9 +189,9 @@ static long map_pages(const struct region_map *space, const struct dataspace *ds
 /* Unmaps what a managed map's range [start, start + size) shows wherever it is attached. */
 static void managed_unmap(const struct region_map *managed, uint64_t start, uint64_t size)
 {
-    for (unsigned i = 0; i < CORE_MAX_REGIONS; i++) {
-        const struct region *a = &regions[i];
-        if (!a->rm || a->ds != managed->ds)
+    for (struct list *l = regions.next; l != &regions; l = l->next) {
+        const struct region *a = container_of(l, struct region, link);
+        if (a->ds != managed->ds)
             continue;
         uint64_t lo = start > a->offset ? start : a->offset;
         uint64_t hi = start + size < a->offset + a->size ? start + size : a->offset + a->size;
@@ -205,14 +207,19 @@ static void region_remove(struct region *r)
     else
         managed_unmap(r->rm, r->start, r->size);
     region_unlink(r);
-    memset(r, 0, sizeof(*r));
+    list_remove(&r->link);
+    meta_free(&r->rm->owner->account, 0, 0, r);
 }
 
 void region_map_detach_everywhere(struct dataspace *ds)
 {
-    for (unsigned i = 0; i < CORE_MAX_REGIONS; i++)
-        if (regions[i].rm && regions[i].ds == ds)
-            region_remove(&regions[i]);
+    /* removing an attachment removes no other: the saved next one stays valid */
+    for (struct list *l = regions.next, *next; l != &regions; l = next) {
+        next = l->next;
+        struct region *r = container_of(l, struct region, link);
+        if (r->ds == ds)
+            region_remove(r);
+    }
 }
 
 /* The page rights an attachment asks for, or an error. */
@@ -272,17 +279,17 @@ long region_map_attach(struct region_map *rm, struct dataspace *ds, uint64_t add
         return err;
 
     struct region *r = NULL;
-    for (unsigned i = 0; i < CORE_MAX_REGIONS && !r; i++)
-        if (!regions[i].rm)
-            r = &regions[i];
-    if (!r)
-        return FERRY_E_NOMEM;
+    if ((err = meta_alloc(&rm->owner->account, 0, 0, sizeof(*r), (void **)&r)))
+        return err; /* charged to the map's owner: E_QUOTA when it has no RAM left */
     if (rm->pd && ds->kind != DS_MANAGED) {
         err = map_pages(rm, ds, offset, start, size / FERRY_PAGE_SIZE, rights);
-        if (err)
+        if (err) {
+            meta_free(&rm->owner->account, 0, 0, r);
             return err;
+        }
     }
-    *r = (struct region){rm, NULL, ds, start, size, offset, rights};
+    *r = (struct region){{NULL, NULL}, rm, NULL, ds, start, size, offset, rights};
+    list_push_back(&regions, &r->link);
     region_link(rm, r);
     if (!rm->pd)
         cpu_wake_waiters(rm); /* threads that faulted on this map try again */

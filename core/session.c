@@ -4,7 +4,8 @@
  *
  * Quota flow (docs/framework.md, "Quota"): opening moves the donation from the
  * payer's account (its `used` grows) into the new session's quota; the session
- * itself then costs CORE_SESSION_COST_RAM and one capability of that quota.
+ * itself then costs CORE_SESSION_COST_RAM (the page its struct lives in) and
+ * one capability (its gate) of that quota.
  * Upgrades move more from the same payer; closing frees everything the session
  * owns and gives the whole quota back to the payer.
  */
@@ -31,7 +32,7 @@ static const struct service services[SVC_COUNT] = {
     [SVC_IO_MEM] = {"IO_MEM", &io_mem_iface, io_mem_open, io_mem_close},
 };
 
-static struct session sessions[CORE_MAX_SESSIONS];
+static struct list sessions = {&sessions, &sessions}; /* every open session */
 
 void session_request_decode(const uint64_t *mr, struct session_request *out)
 {
@@ -62,12 +63,35 @@ static void label_compose(char *out, const char *requester, const char *label)
         snprintf(out, CORE_LABEL_MAX, "%s", requester && requester[0] ? requester : label);
 }
 
-static struct session *session_slot_free(void)
+/*
+ * A zeroed session in a page of its own, with its quota set and the session's
+ * own cost charged to it: E_QUOTA / E_CAPQUOTA if the donation does not cover it.
+ */
+static long session_new(uint64_t ram_quota, uint64_t cap_quota, struct session **out)
 {
-    for (unsigned i = 0; i < CORE_MAX_SESSIONS; i++)
-        if (sessions[i].obj.kind == OBJ_FREE)
-            return &sessions[i];
-    return NULL;
+    _Static_assert(sizeof(struct session) <= CORE_SESSION_COST_RAM, "a session fits its page");
+    struct account account = {.ram_quota = ram_quota, .cap_quota = cap_quota};
+    long err = account_charge(&account, CORE_SESSION_COST_RAM, CORE_SESSION_COST_CAPS);
+    if (err)
+        return err;
+    struct ram_extent ram;
+    if (ram_alloc_dirty(1, &ram)) /* charged above: see the invariant in meta.c */
+        core_panic("no page for a charged session: quotas exceed core's RAM");
+    struct session *s = (struct session *)ram.core_addr;
+    zero_words(s, sizeof(*s));
+    s->ram = ram;
+    s->account = account;
+    s->account.label = s->label;
+    list_init(&s->account.meta_pages);
+    *out = s;
+    return FERRY_OK;
+}
+
+/* Gives the page back (the charge goes with the account). */
+static void session_delete(struct session *s)
+{
+    struct ram_extent ram = s->ram;
+    ram_free(&ram);
 }
 
 long session_open(struct session *payer, const char *requester, const struct session_request *req,
@@ -82,29 +106,29 @@ long session_open(struct session *payer, const char *requester, const struct ses
         if (err)
             return err;
     }
-    struct session *s = session_slot_free();
-    long err = s ? FERRY_OK : FERRY_E_NOMEM;
-    if (s) {
-        memset(s, 0, sizeof(*s));
+    struct session *s = NULL;
+    long err = session_new(req->ram, req->caps, &s);
+    if (!err) {
         s->service = id;
         s->payer = payer;
-        s->account.ram_quota = req->ram;
-        s->account.cap_quota = req->caps;
         label_compose(s->label, requester, req->label);
-        err = account_charge(&s->account, CORE_SESSION_COST_RAM, CORE_SESSION_COST_CAPS);
-    }
-    if (!err)
         err = obj_publish_gate(&s->obj, OBJ_SESSION, svc->iface, FERRY_ROOT_SEL_THREAD);
+        if (err)
+            session_delete(s);
+    }
     if (!err) {
         err = svc->open(s, req->args);
-        if (err)
+        if (err) {
             obj_retire(&s->obj);
+            session_delete(s);
+        }
     }
     if (err) {
         if (payer)
             account_release(&payer->account, req->ram, req->caps);
         return err;
     }
+    list_push_back(&sessions, &s->link);
     *out = s;
     return FERRY_OK;
 }
@@ -118,21 +142,36 @@ long session_upgrade(struct session *s, uint64_t ram, uint64_t caps)
         return err;
     s->account.ram_quota += ram;
     s->account.cap_quota += caps;
+    s->account.reported = false;
     return FERRY_OK;
+}
+
+/* An open session that `payer` pays for, or NULL. */
+static struct session *session_paid_by(const struct session *payer)
+{
+    for (struct list *l = sessions.next; l != &sessions; l = l->next)
+        if (container_of(l, struct session, link)->payer == payer)
+            return container_of(l, struct session, link);
+    return NULL;
 }
 
 void session_close(struct session *s)
 {
-    if (s->obj.kind != OBJ_SESSION)
-        return;
-    /* a PD's paid sessions first: they may hold threads and memory of this PD */
-    for (unsigned i = 0; i < CORE_MAX_SESSIONS; i++)
-        if (sessions[i].obj.kind == OBJ_SESSION && sessions[i].payer == s)
-            session_close(&sessions[i]);
+    /* a PD's paid sessions first: they may hold threads and memory of this PD
+     * (each close may close others: search again from the start) */
+    struct session *paid;
+    while ((paid = session_paid_by(s)) != NULL)
+        session_close(paid);
     services[s->service].close(s);
+    /* every object of the session is freed by now; a slice left would be an
+     * object still linked into core's lists, in a page about to be reused */
+    if (!list_empty(&s->account.meta_pages))
+        core_panic("session [%s] closed with objects left", s->label);
     if (s->payer)
         account_release(&s->payer->account, s->account.ram_quota, s->account.cap_quota);
+    list_remove(&s->link);
     obj_retire(&s->obj);
+    session_delete(s);
 }
 
 struct session *session_of(void *object)

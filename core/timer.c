@@ -6,28 +6,21 @@
  * entrypoint triggers that IRQ whenever it moves a deadline, so the thread
  * recomputes at once.
  *
- * Shared between the two threads: timers[] (and nothing else: the timer
- * thread triggers signals through core's slots stored here, never through the
- * object pool), always under timer_lock. A signal being freed is first removed
- * from every timer (timer_forget_signal), so its slot is never triggered after
- * it may have been reused.
+ * Shared between the two threads: the list of timers (each in its session,
+ * struct timer_entry) and nothing else (the timer thread triggers signals
+ * through core's slots stored there, never through the object pool), always
+ * under timer_lock. A session leaves the list before its page is freed. A signal being freed is
+ * first removed from every timer (timer_forget_signal), so its slot is never triggered after it may
+ * have been reused.
  */
 #include "core.h"
 #include "lock.h"
-#include "runtime.h"
+#include "roottask.h"
 #include <ferry/iface/timer.h>
 
 #define NO_DEADLINE UINT64_MAX
 
-struct timer_entry {
-    bool used;
-    bool armed;
-    uint32_t sigh_sel; /* core's slot of the signal to trigger; 0: none */
-    uint64_t deadline_us;
-    uint64_t period_us; /* 0: one-shot */
-};
-
-static struct timer_entry timers[CORE_MAX_TIMERS];
+static struct list timers = {&timers, &timers};
 static struct lock timer_lock = LOCK_INIT;
 static uint32_t wakeup_sel; /* software IRQ: "the schedule changed" */
 
@@ -36,17 +29,19 @@ static uint32_t wakeup_sel; /* software IRQ: "the schedule changed" */
 static uint64_t next_deadline(void)
 {
     uint64_t next = NO_DEADLINE;
-    for (unsigned i = 0; i < CORE_MAX_TIMERS; i++)
-        if (timers[i].used && timers[i].armed && timers[i].deadline_us < next)
-            next = timers[i].deadline_us;
+    for (struct list *l = timers.next; l != &timers; l = l->next) {
+        const struct timer_entry *t = container_of(l, struct timer_entry, link);
+        if (t->armed && t->deadline_us < next)
+            next = t->deadline_us;
+    }
     return next;
 }
 
 static void fire_due(uint64_t now)
 {
-    for (unsigned i = 0; i < CORE_MAX_TIMERS; i++) {
-        struct timer_entry *t = &timers[i];
-        if (!t->used || !t->armed || t->deadline_us > now)
+    for (struct list *l = timers.next; l != &timers; l = l->next) {
+        struct timer_entry *t = container_of(l, struct timer_entry, link);
+        if (!t->armed || t->deadline_us > now)
             continue;
         if (t->sigh_sel)
             sys_irq_trigger(t->sigh_sel);
@@ -89,9 +84,9 @@ long timer_service_init(void)
 void timer_forget_signal(uint32_t sel)
 {
     lock_acquire(&timer_lock);
-    for (unsigned i = 0; i < CORE_MAX_TIMERS; i++)
-        if (timers[i].used && timers[i].sigh_sel == sel)
-            timers[i].sigh_sel = 0;
+    for (struct list *l = timers.next; l != &timers; l = l->next)
+        if (container_of(l, struct timer_entry, link)->sigh_sel == sel)
+            container_of(l, struct timer_entry, link)->sigh_sel = 0;
     lock_release(&timer_lock);
 }
 
@@ -104,24 +99,16 @@ const struct rpc_iface timer_iface = {"Timer", ferry_timer_sigs, ARRAY_SIZE(ferr
 long timer_open(struct session *s, const char *args)
 {
     (void)args;
-    long err = FERRY_E_NOMEM;
     lock_acquire(&timer_lock);
-    for (unsigned i = 0; i < CORE_MAX_TIMERS; i++) {
-        if (!timers[i].used) {
-            timers[i] = (struct timer_entry){.used = true};
-            s->timer.slot = i;
-            err = FERRY_OK;
-            break;
-        }
-    }
+    list_push_back(&timers, &s->timer.link); /* the rest is zero: disarmed, no signal */
     lock_release(&timer_lock);
-    return err;
+    return FERRY_OK;
 }
 
 void timer_close(struct session *s)
 {
     lock_acquire(&timer_lock);
-    timers[s->timer.slot] = (struct timer_entry){0};
+    list_remove(&s->timer.link);
     lock_release(&timer_lock);
 }
 
@@ -130,7 +117,7 @@ static void timer_arm(struct session *s, uint64_t delay_us, uint64_t period_us)
 {
     uint64_t now = sys_clock_us();
     lock_acquire(&timer_lock);
-    struct timer_entry *t = &timers[s->timer.slot];
+    struct timer_entry *t = &s->timer;
     t->armed = true;
     t->deadline_us = delay_us > UINT64_MAX - 1 - now ? UINT64_MAX - 1 : now + delay_us;
     t->period_us = period_us;
@@ -147,7 +134,7 @@ static long timer_dispatch(void *object, struct rpc_request *req)
         if (!signal)
             return obj_cap_error(req, FERRY_TIMER_SIGH_CAP_SIGNAL);
         lock_acquire(&timer_lock);
-        timers[s->timer.slot].sigh_sel = signal->obj.sel;
+        s->timer.sigh_sel = signal->obj.sel;
         lock_release(&timer_lock);
         return FERRY_OK;
     }
@@ -163,7 +150,7 @@ static long timer_dispatch(void *object, struct rpc_request *req)
     }
     case FERRY_TIMER_STOP:
         lock_acquire(&timer_lock);
-        timers[s->timer.slot].armed = false;
+        s->timer.armed = false;
         lock_release(&timer_lock);
         return FERRY_OK;
     case FERRY_TIMER_ELAPSED:

@@ -4,7 +4,7 @@ USER_CFLAGS := $(WARN) $(USER_ARCH) -O2 -g -specs=picolibc.specs -ffreestanding 
                -fno-stack-protector -Iinclude -Ilib/sys -Ilib/base -Ilib -MMD -MP
 USER_LDFLAGS := $(USER_ARCH) -specs=picolibc.specs -nostartfiles -T lib/sys/user.ld \
                 -Wl,--gc-sections -Wl,-z,max-page-size=4096
-USER_RUNTIME_SRCS := lib/sys/crt0.S lib/sys/runtime.c
+USER_RUNTIME_SRCS := lib/sys/crt0.S lib/sys/roottask.c lib/sys/runtime.c
 USER_RUNTIME_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(USER_RUNTIME_SRCS))
 
 $(BUILD)/user/obj/%.c.o: %.c

@@ -1,24 +1,30 @@
 /*
  * init: starts the children its configuration (boot module "init.cfg")
- * names, gives them their quota, and routes their session requests: to init's
- * parent (core), to a sibling that announced the service, or nowhere.
- *
- * Everything runs on init's entrypoint: the children's parent objects
- * (PARENT interface) and the per-child fault signal handlers.
+ * names, gives them their quota, and decides where their session requests go:
+ * to init's parent (core), to a sibling that announced the service, or
+ * nowhere. The mechanism (session tables, requests to child servers, exits
+ * and faults) is the base library's parent server (lib/base/parent_server.h);
+ * init is its policy: the configuration and its routes.
  */
-#include "config.h"
-#include "routing.h"
-#include <child.h>
+#include <config/config.h>
 #include <client.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/pd.h>
+#include <parent_server.h>
 #include <stdio.h>
 #include <string.h>
 
 #define INIT_CONFIG_MODULE "init.cfg"
+#define INIT_CONFIG_MAX    (64ul * 1024)  /* RAM lent to the configuration's ROM session */
+#define INIT_RESERVE_RAM   (512ul * 1024) /* init's own needs: never given to children */
+#define INIT_RESERVE_CAPS  256ul
+
+_Static_assert(CONFIG_MAX_CHILDREN <= PS_MAX_CHILDREN &&
+                   CONFIG_MAX_CHILDREN <= FERRY_INIT_MAX_CHILDREN,
+               "every configured child fits the parent server and init's CPU session");
 
 static struct init_config config;
-static struct init_state state;
+static struct parent_server ps;
 
 static void report_config_error(void *ctx, const char *file, unsigned line, const char *msg)
 {
@@ -28,63 +34,173 @@ static void report_config_error(void *ctx, const char *file, unsigned line, cons
     printf("%s\n", buf);
 }
 
-/* Reads and parses the configuration; 0 if there is none to read. */
-static int read_config(struct env *env)
+/* Reads and parses the configuration. Returns the error (reported) if there
+ * is none to read. */
+static long read_config(struct env *env)
 {
     uint32_t rom;
     uint64_t addr, size;
-    long err = rom_attach(env, INIT_CONFIG_MODULE, 64 * 1024, &rom, &addr, &size);
-    if (err) {
+    long err = rom_attach(env, INIT_CONFIG_MODULE, INIT_CONFIG_MAX, &rom, &addr, &size);
+    if (err == FERRY_E_QUOTA)
+        printf("configuration '%s' is too large: init reads at most %lu KiB\n", INIT_CONFIG_MODULE,
+               INIT_CONFIG_MAX / 1024 - 4);
+    else if (err == FERRY_E_NOENT || err == FERRY_E_DENIED)
+        printf("no configuration: boot module '%s' is missing\n", INIT_CONFIG_MODULE);
+    else if (err)
         printf("no configuration: ROM '%s': %s\n", INIT_CONFIG_MODULE, ferry_error_name(err));
-        return 0;
-    }
+    if (err)
+        return err;
     config_parse(&config, INIT_CONFIG_MODULE, (const char *)addr, size, report_config_error, NULL);
     rom_detach(env, rom, addr);
-    return 1;
+    return FERRY_OK;
 }
 
-/* RAM init can still give away: its PD's quota minus what it uses. */
-static uint64_t ram_available(struct env *env)
+/* What init can still give away: its PD's quotas minus what it uses (nothing
+ * if it cannot tell). */
+static struct config_budget budget(struct env *env)
 {
-    if (rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL))
-        return 0;
-    uint64_t *mr = rpc_mr();
-    return mr[0] - mr[1];
+    struct config_budget b = {0, INIT_RESERVE_RAM, 0, INIT_RESERVE_CAPS};
+    struct ferry_pd_quota_out q;
+    if (pd_quota(env->pd, &q))
+        return b;
+    b.ram_avail = q.ram_quota > q.ram_used ? q.ram_quota - q.ram_used : 0;
+    b.caps_avail = q.cap_quota > q.cap_used ? q.cap_quota - q.cap_used : 0;
+    return b;
 }
 
-static void start_child(struct env *env, const struct init_child *cfg)
+/* ---- the policy ---- */
+
+static void route(struct parent_server *server, struct ps_child *client, const char *service,
+                  struct ps_route *out)
+{
+    const struct init_route *r = config_route(client->policy_data, service);
+    switch (r->target) {
+    case ROUTE_PARENT:
+        *out = (struct ps_route){PS_ROUTE_PARENT, NULL, NULL};
+        break;
+    case ROUTE_CHILD:
+        *out = (struct ps_route){PS_ROUTE_CHILD, parent_server_child(server, r->child), r->child};
+        break;
+    default:
+        *out = (struct ps_route){PS_ROUTE_DENIED, NULL, NULL};
+    }
+}
+
+/*
+ * What a checkpointer will do, done at a child's exit while its memory is
+ * still there (verbose only): its capability map, read from outside.
+ */
+static void inspect_capmap(struct ps_child *c)
+{
+    struct child_capmap_info info;
+    long err = child_capmap_inspect(ps.env, &c->child, &info);
+    if (err)
+        printf("capability map of '%s': not readable: %s\n", c->child.name, ferry_error_name(err));
+    else if (info.layout != CAPMAP_OK)
+        printf("capability map of '%s': corrupt: %s\n", c->child.name,
+               capmap_error_name(info.layout));
+    else
+        printf("capability map of '%s': %u entries, layout valid, %u of them match the kernel's "
+               "slots\n",
+               c->child.name, info.entries, info.confirmed);
+}
+
+static void exited(struct parent_server *server, struct ps_child *c, long code)
+{
+    if (server->verbose)
+        inspect_capmap(c);
+    printf("child '%s' exited with code %ld\n", c->child.name, code);
+}
+
+static void faulted(struct parent_server *server, struct ps_child *c, const struct ps_fault *f)
+{
+    (void)server;
+    if (f->known)
+        printf("child '%s' faulted: %s at 0x%lx (pc 0x%lx)\n", c->child.name,
+               f->kind == FERRY_THREAD_FAULT_PAGE ? "page fault" : "exception",
+               (unsigned long)f->addr, (unsigned long)f->pc);
+    else
+        printf("child '%s' faulted\n", c->child.name);
+}
+
+/* With no child left, init's work is done: it ends too (core then powers off). */
+static void all_ended(struct parent_server *server)
+{
+    printf("all children have ended\n");
+    env_exit(server->env, 0);
+}
+
+static const struct ps_policy init_policy = {route, exited, faulted, all_ended};
+
+/* ---- start ---- */
+
+static void child_config(const struct init_child *cfg, struct child_config *out)
+{
+    *out = (struct child_config){.name = cfg->name,
+                                 .binary = cfg->binary,
+                                 .ram = cfg->ram,
+                                 .caps = cfg->caps,
+                                 .arg_count = cfg->arg_count};
+    for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
+        out->arg_key[i] = cfg->args[i].key;
+        out->arg_value[i] = cfg->args[i].value;
+    }
+}
+
+/* Starts one configured child; true if it runs. */
+static bool start_child(struct env *env, const struct init_child *cfg)
 {
     char msg[CONFIG_MSG_MAX];
-    uint64_t avail = ram_available(env);
-    if (cfg->ram + INIT_RESERVE_RAM > avail) {
+    struct config_budget b = budget(env);
+    uint64_t left;
+    switch (config_quota_check(cfg, &b, &left)) {
+    case CONFIG_QUOTA_RAM:
         snprintf(msg, sizeof(msg), "child '%s': RAM quota %lu exceeds the %lu bytes init has",
-                 cfg->name, (unsigned long)cfg->ram,
-                 (unsigned long)(avail > INIT_RESERVE_RAM ? avail - INIT_RESERVE_RAM : 0));
+                 cfg->name, (unsigned long)cfg->ram, (unsigned long)left);
         config_child_error(&config, cfg, msg);
-        return;
+        return false;
+    case CONFIG_QUOTA_CAPS:
+        snprintf(msg, sizeof(msg),
+                 "child '%s': capability quota %lu exceeds the %lu capabilities init has",
+                 cfg->name, (unsigned long)cfg->caps, (unsigned long)left);
+        config_child_error(&config, cfg, msg);
+        return false;
+    case CONFIG_QUOTA_OK:
+        break;
     }
-    const char *what = "";
-    long err = routing_start_child(env, &state, cfg, &what);
-    if (err == FERRY_E_NOENT && !strcmp(what, "ROM session")) {
+    struct child_config cc;
+    struct child_failure failure;
+    struct ps_child *c;
+    child_config(cfg, &cc);
+    long err = parent_server_start_child(&ps, &cc, (void *)cfg, &c, &failure);
+    if (err == FERRY_E_NOENT && failure.step == CHILD_STEP_ROM) {
         snprintf(msg, sizeof(msg), "child '%s': binary '%s' is not a boot module", cfg->name,
                  cfg->binary);
         config_child_error(&config, cfg, msg);
     } else if (err) {
-        snprintf(msg, sizeof(msg), "child '%s' not started: %s: %s", cfg->name, what,
-                 ferry_error_name(err));
+        snprintf(msg, sizeof(msg), "child '%s' not started: %s: %s", cfg->name,
+                 child_failure_name(&failure), ferry_error_name(err));
         config_child_error(&config, cfg, msg);
     } else if (config.verbose) {
         printf("started '%s' (ram %lu, caps %lu)\n", cfg->name, (unsigned long)cfg->ram,
                (unsigned long)cfg->caps);
     }
+    return err == FERRY_OK;
 }
 
 void component_construct(struct env *env)
 {
-    if (!read_config(env))
-        return;
-    routing_init(&state, &config);
+    parent_server_init(&ps, env, &init_policy, NULL);
+    if (read_config(env))
+        env_exit(env, 1);
+    ps.verbose = config.verbose;
+    unsigned started = 0;
     for (unsigned i = 0; i < config.child_count; i++)
-        start_child(env, &config.children[i]);
-    routing_started(&state, env);
+        started += start_child(env, &config.children[i]);
+    if (!started) {
+        printf("%s: no child could be started (%u configured)\n", INIT_CONFIG_MODULE,
+               config.child_count);
+        env_exit(env, 1);
+    }
+    parent_server_started(&ps);
 }

@@ -36,6 +36,10 @@
 #define FERRY_COMP_SEL_FREE   16
 #define FERRY_COMP_SEL_LIMIT  16384 /* kernel capability space size */
 
+/* The most children init starts (its configuration's limit); core sizes
+ * init's CPU session for a fault-signal thread per child. */
+#define FERRY_INIT_MAX_CHILDREN 16
+
 #define FERRY_COMP_ATTACH_BASE 0x40000000ul
 #define FERRY_COMP_ATTACH_END  0x7e000000ul
 #define FERRY_COMP_UTCB_BASE   0x7f000000ul

@@ -1,215 +1,167 @@
-#include <ferry/macros.h>
+/*
+ * Starting a child through sessions (child.h): the environment, then the
+ * image through lib/child/child_image.c, whose transport here is RAM
+ * dataspaces of the child's PD attached to its address space (NPD_MAP for the
+ * capabilities).
+ */
 #include "child.h"
 #include "client.h"
-#include <elf/elf.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/parent.h>
 #include <ferry/iface/pd.h>
 #include <ferry/iface/rm.h>
 #include <ferry/iface/rom.h>
+#include <ferry/macros.h>
 #include <string.h>
 
-#define PAGE_MASK (FERRY_PAGE_SIZE - 1)
-/* the startup block sits at the top of the stack; sp starts at it, 16-byte aligned */
-#define CHILD_STARTUP_OFFSET ((CHILD_STACK - sizeof(struct ferry_startup)) & ~15ul)
+_Static_assert(CHILD_IMAGE_WRITE == FERRY_RM_WRITE && CHILD_IMAGE_EXEC == FERRY_RM_EXEC &&
+                   CHILD_IMAGE_ANY == FERRY_RM_ANY,
+               "child_image's region flags are the region map's");
 
-/* A RAM dataspace of the child holding `fill`'s output, attached in the child at `at`. */
-static long child_region(struct env *env, struct child *child, uint64_t at, uint64_t size,
-                         unsigned flags, void (*fill)(uint8_t *, const void *), const void *ctx,
-                         uint64_t *addr)
+/* ---- the transport of child_image_build ---- */
+
+struct build_ctx {
+    struct env *env;
+    struct child *child;
+    uint32_t ds; /* of the region being filled */
+};
+
+static long build_region(void *ctx, uint64_t at, uint64_t size, unsigned flags, uint8_t **local,
+                         uint64_t *where)
 {
-    uint32_t ds;
-    uint64_t local, where = at;
-    long err = pd_alloc_ram(child->pd, size, &ds);
+    struct build_ctx *b = ctx;
+    struct child *child = b->child;
+    uint64_t addr;
+    long err = pd_alloc_ram(child->pd, size, &b->ds);
     if (err)
         return err;
-    err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &local);
+    err = env_attach(b->env, b->ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr);
     if (err == FERRY_OK) {
-        fill((uint8_t *)local, ctx);
-        env_detach(env, local);
-        err = rm_attach(child->rm, ds, at, size, 0, flags, &where);
+        err = rm_attach(child->rm, b->ds, at, size, 0, flags, where);
+        if (err)
+            env_detach(b->env, addr);
     }
     if (err == FERRY_OK && child->region_count < CHILD_MAX_REGIONS) {
-        child->regions[child->region_count++] = (struct child_region){ds, where, size};
+        child->regions[child->region_count++] = (struct child_region){b->ds, *where, size};
     } else {
-        env_cap_release(env_cap_badge(ds)); /* the child's PD owns it */
+        env_cap_release(env_cap_badge(b->ds)); /* the child's PD owns it */
     }
-    if (addr)
-        *addr = where;
+    *local = (uint8_t *)addr;
     return err;
 }
 
-struct segment_fill {
-    const struct elf_image *img;
-    const struct elf_segment *seg;
-};
-
-static void fill_segment(uint8_t *dst, const void *ctx)
+static void build_region_done(void *ctx, uint8_t *local)
 {
-    const struct segment_fill *f = ctx;
-    memcpy(dst + (f->seg->vaddr & PAGE_MASK), f->img->data + f->seg->offset, f->seg->filesz);
+    struct build_ctx *b = ctx;
+    env_detach(b->env, (uint64_t)local);
 }
 
-static long load_elf(struct env *env, struct child *child, const struct elf_image *img,
-                     const char **what)
+static long build_give_cap(void *ctx, uint32_t slot, uint64_t cap)
 {
-    for (unsigned i = 0; i < img->phnum; i++) {
-        struct elf_segment seg;
-        int r = elf_load_segment(img, i, &seg);
-        if (r < 0) {
-            *what = elf_error_name(r);
-            return FERRY_E_INVAL;
-        }
-        if (r == 0 || seg.memsz == 0)
-            continue;
-        uint64_t start = seg.vaddr & ~PAGE_MASK;
-        uint64_t size = (seg.vaddr + seg.memsz - start + PAGE_MASK) & ~PAGE_MASK;
-        unsigned flags = (seg.flags & ELF_PF_W ? FERRY_RM_WRITE : 0) |
-                         (seg.flags & ELF_PF_X ? FERRY_RM_EXEC : 0);
-        struct segment_fill f = {img, &seg};
-        long err = child_region(env, child, start, size, flags, fill_segment, &f, NULL);
-        if (err) {
-            *what = "ELF segment";
-            return err;
-        }
-    }
-    return FERRY_OK;
+    struct build_ctx *b = ctx;
+    return npd_map(b->child->npd, (uint32_t)cap, slot, FERRY_RIGHTS_ALL);
 }
 
-static long load_binary(struct env *env, struct child *child, const char *binary, uint64_t *entry,
-                        const char **what)
-{
-    uint32_t rom;
-    uint64_t addr, size;
-    *what = "ROM session";
-    long err = rom_attach(env, binary, CHILD_ROM_RAM, &rom, &addr, &size);
-    if (err)
-        return err;
-    struct elf_image img;
-    int r = elf_open(&img, (const void *)addr, size);
-    if (r < 0) {
-        *what = elf_error_name(r);
-        err = FERRY_E_INVAL;
-    } else {
-        *entry = img.entry;
-        err = load_elf(env, child, &img, what);
-    }
-    rom_detach(env, rom, addr);
-    return err;
-}
+static const struct child_image_ops build_ops = {build_region, build_region_done, build_give_cap};
 
-struct startup_fill {
-    const struct ferry_startup *startup;
-};
-
-static void fill_stack(uint8_t *dst, const void *ctx)
-{
-    const struct startup_fill *f = ctx;
-    memcpy(dst + CHILD_STARTUP_OFFSET, f->startup, sizeof(struct ferry_startup));
-}
-
-static void build_startup(const struct child_config *cfg, const struct child *child,
-                          struct ferry_startup *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->magic = FERRY_STARTUP_MAGIC;
-    s->badge[FERRY_COMP_SEL_PARENT] = child->parent_obj.badge;
-    s->badge[FERRY_COMP_SEL_PD] = env_cap_badge(child->pd);
-    s->badge[FERRY_COMP_SEL_CPU] = env_cap_badge(child->cpu);
-    s->badge[FERRY_COMP_SEL_LOG] = env_cap_badge(child->log);
-    s->badge[FERRY_COMP_SEL_RM] = env_cap_badge(child->rm);
-    s->badge[FERRY_COMP_SEL_THREAD] = env_cap_badge(child->thread);
-    strncpy(s->name, cfg->name, sizeof(s->name) - 1);
-    for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
-        strncpy(s->args[i].key, cfg->arg_key[i], sizeof(s->args[i].key) - 1);
-        strncpy(s->args[i].value, cfg->arg_value[i], sizeof(s->args[i].value) - 1);
-    }
-}
-
-static long map_initial_caps(struct child *child)
-{
-    const struct {
-        uint32_t slot, cap;
-    } caps[] = {
-        {FERRY_COMP_SEL_PARENT, child->parent_gate},
-        {FERRY_COMP_SEL_PD, child->pd},
-        {FERRY_COMP_SEL_CPU, child->cpu},
-        {FERRY_COMP_SEL_LOG, child->log},
-        {FERRY_COMP_SEL_RM, child->rm},
-        {FERRY_COMP_SEL_THREAD, child->thread},
-    };
-    for (unsigned i = 0; i < ARRAY_SIZE(caps); i++) {
-        long err = npd_map(child->npd, caps[i].cap, caps[i].slot, FERRY_RIGHTS_ALL);
-        if (err)
-            return err;
-    }
-    return FERRY_OK;
-}
+/* ---- construction ---- */
 
 /* Sessions and objects, in the order child_destroy undoes them. */
 static long open_environment(struct env *env, const struct child_config *cfg, struct child *child,
-                             const char **what)
+                             struct child_failure *failure)
 {
     long err;
-    *what = "PD session";
+    *failure = (struct child_failure){CHILD_STEP_PD, 0};
     if ((err = env_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, &child->pd)))
         return err;
-    *what = "native PD";
+    *failure = (struct child_failure){CHILD_STEP_NATIVE_PD, 0};
     if ((err = pd_native(child->pd, &child->npd)))
         return err;
-    *what = "CPU session";
+    *failure = (struct child_failure){CHILD_STEP_CPU, 0};
     if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
                                 &child->cpu)))
         return err;
-    *what = "LOG session";
+    *failure = (struct child_failure){CHILD_STEP_LOG, 0};
     if ((err = env_session_paid(env, "LOG", cfg->name, "", CHILD_LOG_RAM, CHILD_LOG_CAPS, child->pd,
                                 &child->log)))
         return err;
-    *what = "address space";
+    *failure = (struct child_failure){CHILD_STEP_ADDRESS_SPACE, 0};
     if ((err = pd_address_space(child->pd, &child->rm)))
         return err;
-    *what = "main thread";
+    *failure = (struct child_failure){CHILD_STEP_THREAD, 0};
     if ((err = cpu_create_thread(child->cpu, child->pd, "main", CHILD_PRIO, &child->thread)))
         return err;
-    *what = "parent capability";
+    *failure = (struct child_failure){CHILD_STEP_PARENT_CAP, 0};
     child->parent_gate = env_rpc_register(env, &child->parent_obj, &err);
     return err;
 }
 
-long child_start(struct env *env, const struct child_config *cfg, struct child *child,
-                 const char **what)
+/* The image from the boot module `binary`, through a ROM session. */
+static long build_image(struct env *env, const struct child_config *cfg, struct child *child,
+                        struct child_failure *failure)
 {
-    uint64_t entry = 0, stack;
-    struct ferry_startup startup;
+    uint32_t rom;
+    uint64_t addr, size;
+    *failure = (struct child_failure){CHILD_STEP_ROM, 0};
+    long err = rom_attach(env, cfg->binary, CHILD_ROM_RAM, &rom, &addr, &size);
+    if (err)
+        return err;
+    struct child_image_info info = {.name = cfg->name,
+                                    .arg_count = cfg->arg_count,
+                                    .arg_key = cfg->arg_key,
+                                    .arg_value = cfg->arg_value};
+    const uint32_t caps[CHILD_CAP_COUNT] = {
+        [CHILD_CAP_PARENT] = child->parent_gate,
+        [CHILD_CAP_PD] = child->pd,
+        [CHILD_CAP_CPU] = child->cpu,
+        [CHILD_CAP_LOG] = child->log,
+        [CHILD_CAP_RM] = child->rm,
+        [CHILD_CAP_THREAD] = child->thread,
+    };
+    for (unsigned i = 0; i < CHILD_CAP_COUNT; i++) {
+        info.cap[i] = caps[i];
+        info.badge[i] = i == CHILD_CAP_PARENT ? child->parent_obj.badge : env_cap_badge(caps[i]);
+    }
+    struct build_ctx ctx = {env, child, 0};
+    err = child_image_build(&build_ops, &ctx, (const void *)addr, size, &info, &child->start,
+                            failure);
+    rom_detach(env, rom, addr);
+    return err;
+}
+
+long child_construct(struct env *env, const struct child_config *cfg, struct child *child,
+                     struct child_failure *failure)
+{
     strncpy(child->name, cfg->name, sizeof(child->name) - 1);
-    long err = open_environment(env, cfg, child, what);
+    long err = open_environment(env, cfg, child, failure);
     if (!err)
-        err = load_binary(env, child, cfg->binary, &entry, what);
-    if (!err) {
-        *what = "stack";
-        build_startup(cfg, child, &startup);
-        struct startup_fill f = {&startup};
-        err = child_region(env, child, FERRY_RM_ANY, CHILD_STACK, FERRY_RM_WRITE, fill_stack, &f,
-                           &stack);
-    }
-    if (!err) {
-        *what = "initial capabilities";
-        err = map_initial_caps(child);
-    }
+        err = build_image(env, cfg, child, failure);
     if (!err && cfg->fault_signal) {
-        *what = "exception handler";
+        *failure = (struct child_failure){CHILD_STEP_EXCEPTION, 0};
         err = cpu_exception_sigh(child->cpu, cfg->fault_signal);
     }
-    if (!err) {
-        *what = "start";
-        err = thread_start(child->thread, entry, stack + CHILD_STARTUP_OFFSET);
-    }
+    if (err)
+        child_destroy(env, child);
+    return err;
+}
+
+long child_run(struct env *env, struct child *child, struct child_failure *failure)
+{
+    *failure = (struct child_failure){CHILD_STEP_START, 0};
+    long err = thread_start(child->thread, child->start.entry, child->start.sp);
     if (err) {
         child_destroy(env, child);
         return err;
     }
     child->started = true;
     return FERRY_OK;
+}
+
+long child_start(struct env *env, const struct child_config *cfg, struct child *child,
+                 struct child_failure *failure)
+{
+    long err = child_construct(env, cfg, child, failure);
+    return err ? err : child_run(env, child, failure);
 }
 
 void child_destroy(struct env *env, struct child *child)
@@ -226,7 +178,7 @@ void child_destroy(struct env *env, struct child *child)
         env_cap_release(env_cap_badge(child->rm));
     if (child->npd)
         env_cap_release(env_cap_badge(child->npd));
-    for (unsigned i = 0; i < 3; i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(sessions); i++)
         if (*sessions[i])
             env_session_close(env, *sessions[i]);
     child->parent_gate = child->thread = child->rm = child->npd = 0;

@@ -14,12 +14,12 @@
 #define FERRY_BASE_CHILD_H
 
 #include "env.h"
+#include <child/child_image.h>
 
 #define CHILD_CPU_RAM  (64ul * 1024) /* CPU session quota: threads' UTCBs */
 #define CHILD_CPU_CAPS 16
 #define CHILD_LOG_RAM  (8ul * 1024)
 #define CHILD_LOG_CAPS 2
-#define CHILD_STACK    (64ul * 1024)
 #define CHILD_ROM_RAM  (4ul << 20) /* quota lent to the ROM session while loading */
 #define CHILD_PRIO     100
 
@@ -32,7 +32,7 @@ struct child_config {
     const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];
 };
 
-#define CHILD_MAX_REGIONS 8
+#define CHILD_MAX_REGIONS (CHILD_IMAGE_MAX_SEGMENTS + 1) /* segments and stack */
 
 /* A dataspace the child's ELF or stack lives in, kept so that the parent can
  * read the child's memory (its capability map: child_capmap_inspect). */
@@ -47,16 +47,25 @@ struct child {
     unsigned region_count;
     uint32_t pd, npd, cpu, log, rm, thread; /* the caller's slots */
     uint32_t parent_gate;                   /* slot of the child's parent capability */
+    struct child_image_start start;         /* where its main thread starts */
     struct rpc_object parent_obj;           /* caller sets iface and self before child_start */
     bool started;
 };
 
 /*
- * Returns FERRY_OK or the error; on error *what names the step that failed
- * ("ELF: ELF_E_MAGIC", "PD session", ...) and nothing is left open.
+ * Constructs the child (sessions, ELF, stack with the startup block, initial
+ * capabilities, exception handler: lib/child/child_image.h does the layout)
+ * without starting it: a restore overwrites its state first. Returns FERRY_OK
+ * or the error with *failure naming the step; on error nothing is left open.
  */
+long child_construct(struct env *env, const struct child_config *cfg, struct child *child,
+                     struct child_failure *failure);
+/* Starts a constructed child's main thread at its entry point. On error the
+ * child is destroyed. */
+long child_run(struct env *env, struct child *child, struct child_failure *failure);
+/* child_construct, then child_run. */
 long child_start(struct env *env, const struct child_config *cfg, struct child *child,
-                 const char **what);
+                 struct child_failure *failure);
 /* What the parent found in a child's capability map. */
 struct child_capmap_info {
     int layout;         /* capmap_validate's verdict (CAPMAP_OK or CAPMAP_E_*) */

@@ -108,21 +108,66 @@ long env_import_cap(struct rpc_result *res, uint32_t *cap)
 static void put_session_request(const char *service, const char *label, const char *args,
                                 uint64_t ram, uint64_t caps)
 {
-    uint64_t *mr = rpc_mr();
-    mr[FERRY_SESSION_W_RAM] = ram;
-    mr[FERRY_SESSION_W_CAPS] = caps;
-    rpc_put_string(mr + FERRY_SESSION_W_SERVICE, FERRY_NAME_WORDS, service);
-    rpc_put_string(mr + FERRY_SESSION_W_LABEL, FERRY_LABEL_WORDS, label);
-    rpc_put_string(mr + FERRY_SESSION_W_ARGS, FERRY_ARGS_WORDS, args);
+    struct ferry_parent_session_in *in = FERRY_RPC_MSG(ferry_parent_session_in, rpc_mr());
+    in->ram = ram;
+    in->caps = caps;
+    rpc_put_string((uint64_t *)(void *)in->service, FERRY_NAME_WORDS, service);
+    rpc_put_string((uint64_t *)(void *)in->label, FERRY_LABEL_WORDS, label);
+    rpc_put_string((uint64_t *)(void *)in->args, FERRY_ARGS_WORDS, args);
 }
 
 /*
  * A server started next to us may not have announced its service yet: the
  * parent answers E_BUSY, and we ask again a little later, for up to
  * ENV_SESSION_RETRIES * ENV_SESSION_RETRY_US.
+ *
+ * A request the parent queued for a child server is pending: we ask for its
+ * result (PARENT_SESSION_RESULT) after yielding the CPU (ENV_SESSION_POLL_YIELDS
+ * times), then after pauses from ENV_SESSION_POLL_MIN_US doubling up to
+ * ENV_SESSION_POLL_MAX_US. The parent bounds the server's answer
+ * (E_TIMEOUT); ENV_SESSION_WAIT_US only guards against a parent that never
+ * decides.
  */
-#define ENV_SESSION_RETRY_US 10000ul
-#define ENV_SESSION_RETRIES  500
+#define ENV_SESSION_RETRY_US    10000ul
+#define ENV_SESSION_RETRIES     500
+#define ENV_SESSION_POLL_YIELDS 4
+#define ENV_SESSION_POLL_MIN_US 100ul
+#define ENV_SESSION_POLL_MAX_US 10000ul
+
+/* Waits for the pending request `ticket`; its result (the session) in *res. */
+static long session_wait(struct env *env, uint64_t ticket, struct rpc_result *res)
+{
+    uint64_t pause = ENV_SESSION_POLL_MIN_US, waited = 0;
+    for (unsigned round = 0;; round++) {
+        if (round < ENV_SESSION_POLL_YIELDS) {
+            sys_yield(); /* a server ready to answer runs first */
+        } else {
+            sys_sleep(pause);
+            waited += pause;
+            pause = pause * 2 > ENV_SESSION_POLL_MAX_US ? ENV_SESSION_POLL_MAX_US : pause * 2;
+        }
+        FERRY_RPC_MSG(ferry_parent_session_result_in, rpc_mr())->ticket = ticket;
+        long err = rpc_call(env->parent, FERRY_PARENT_SESSION_RESULT,
+                            FERRY_RPC_WORDS(ferry_parent_session_result_in), 0, res);
+        if (err || res->caps || res->words < FERRY_RPC_WORDS(ferry_parent_session_result_out) ||
+            !FERRY_RPC_MSG(ferry_parent_session_result_out, rpc_mr())->pending)
+            return err;
+        if (waited >= ENV_SESSION_WAIT_US)
+            return FERRY_E_TIMEOUT;
+    }
+}
+
+/* A reply to PARENT_SESSION: the session (cap[0]) or a ticket to wait for. */
+static long session_reply(struct env *env, struct rpc_result *res, uint32_t *session)
+{
+    if (!res->caps && res->words >= FERRY_RPC_WORDS(ferry_parent_session_out)) {
+        uint64_t ticket = FERRY_RPC_MSG(ferry_parent_session_out, rpc_mr())->ticket;
+        long err = ticket ? session_wait(env, ticket, res) : FERRY_E_INVAL;
+        if (err)
+            return err;
+    }
+    return env_import_cap(res, session);
+}
 
 long env_session(struct env *env, const char *service, const char *label, const char *args,
                  uint64_t ram, uint64_t caps, uint32_t *session)
@@ -136,7 +181,7 @@ long env_session(struct env *env, const char *service, const char *label, const 
             break;
         sys_sleep(ENV_SESSION_RETRY_US);
     }
-    return err ? err : env_import_cap(&res, session);
+    return err ? err : session_reply(env, &res, session);
 }
 
 long env_session_paid(struct env *env, const char *service, const char *label, const char *args,
@@ -144,44 +189,47 @@ long env_session_paid(struct env *env, const char *service, const char *label, c
 {
     struct rpc_result res;
     put_session_request(service, label, args, ram, caps);
-    rpc_send_cap(0, payer, FERRY_RIGHTS_ALL);
+    rpc_send_cap(FERRY_PARENT_SESSION_PAID_CAP_PAYER, payer, FERRY_RIGHTS_ALL);
     long err = rpc_call(env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
     return err ? err : env_import_cap(&res, session);
 }
 
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps)
 {
-    rpc_mr()[0] = ram;
-    rpc_mr()[1] = caps;
-    rpc_send_cap(0, session, FERRY_RIGHTS_ALL);
-    return rpc_call(env->parent, FERRY_PARENT_UPGRADE, 2, 1, NULL);
+    struct ferry_parent_upgrade_in *in = FERRY_RPC_MSG(ferry_parent_upgrade_in, rpc_mr());
+    in->ram = ram;
+    in->caps = caps;
+    rpc_send_cap(FERRY_PARENT_UPGRADE_CAP_SESSION, session, FERRY_RIGHTS_ALL);
+    return rpc_call(env->parent, FERRY_PARENT_UPGRADE, FERRY_RPC_WORDS(ferry_parent_upgrade_in), 1,
+                    NULL);
 }
 
 long env_session_close(struct env *env, uint32_t session)
 {
     uint64_t badge = env_cap_badge(session);
-    rpc_send_cap(0, session, FERRY_RIGHTS_ALL);
+    rpc_send_cap(FERRY_PARENT_CLOSE_CAP_SESSION, session, FERRY_RIGHTS_ALL);
     long err = rpc_call(env->parent, FERRY_PARENT_CLOSE, 0, 1, NULL);
     if (err == FERRY_OK && badge)
         env_cap_release(badge);
     return err;
 }
 
-long env_announce(struct env *env, const char *service, struct rpc_object *root)
+long env_announce(struct env *env, const char *service, uint32_t signal)
 {
-    uint32_t gate = env_cap_lookup(root->badge);
-    if (!gate)
+    if (!signal)
         return FERRY_E_INVAL;
-    rpc_put_string(rpc_mr(), FERRY_NAME_WORDS, service);
-    rpc_send_cap(0, gate, FERRY_RIGHTS_ALL);
-    return rpc_call(env->parent, FERRY_PARENT_ANNOUNCE, FERRY_NAME_WORDS, 1, NULL);
+    struct ferry_parent_announce_in *in = FERRY_RPC_MSG(ferry_parent_announce_in, rpc_mr());
+    rpc_put_string((uint64_t *)(void *)in->service, FERRY_NAME_WORDS, service);
+    rpc_send_cap(FERRY_PARENT_ANNOUNCE_CAP_SIGNAL, signal, FERRY_RIGHTS_ALL);
+    return rpc_call(env->parent, FERRY_PARENT_ANNOUNCE, FERRY_RPC_WORDS(ferry_parent_announce_in),
+                    1, NULL);
 }
 
 void env_exit(struct env *env, int code)
 {
     fflush(stdout);
-    rpc_mr()[0] = (uint64_t)(int64_t)code;
-    rpc_call(env->parent, FERRY_PARENT_EXIT, 1, 0, NULL);
+    FERRY_RPC_MSG(ferry_parent_exit_in, rpc_mr())->code = (uint64_t)(int64_t)code;
+    rpc_call(env->parent, FERRY_PARENT_EXIT, FERRY_RPC_WORDS(ferry_parent_exit_in), 0, NULL);
     for (;;) /* the parent tears us down; nothing may run meanwhile */
         sys_sleep(FERRY_TIMEOUT_NEVER);
 }

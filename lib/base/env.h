@@ -43,17 +43,23 @@ void env_exit(struct env *env, int code) __attribute__((noreturn));
 
 /* Opens a session of `service` with `args` ("key=value,...", may be NULL),
  * donating `ram` bytes and `caps` capabilities of quota. Returns the error;
- * the session capability's slot in *session. */
+ * the session capability's slot in *session. A request the parent passes to
+ * a child server is waited for (E_TIMEOUT when the server does not answer
+ * within the parent's bound). */
 long env_session(struct env *env, const char *service, const char *label, const char *args,
                  uint64_t ram, uint64_t caps, uint32_t *session);
+/* How long env_session waits for a pending request at most (a parent's own
+ * bound on its child servers must be shorter). */
+#define ENV_SESSION_WAIT_US (5ul * 1000 * 1000)
 /* A session paid by the PD session `payer` (PARENT_SESSION_PAID): only core
  * serves it, for the parent of the PD's component. */
 long env_session_paid(struct env *env, const char *service, const char *label, const char *args,
                       uint64_t ram, uint64_t caps, uint32_t payer, uint32_t *session);
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps);
 long env_session_close(struct env *env, uint32_t session);
-/* Offers a service to the parent: clients' session requests come to root. */
-long env_announce(struct env *env, const char *service, struct rpc_object *root);
+/* Offers a service to the parent, which triggers `signal` when session
+ * requests for it wait (root.h's env_serve does this and answers them). */
+long env_announce(struct env *env, const char *service, uint32_t signal);
 
 /* ---- capabilities ---- */
 

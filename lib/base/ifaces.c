@@ -36,14 +36,12 @@ const struct ferry_rpc_sig ferry_block_sigs[] = FERRY_RPC_SIGS(FERRY_BLOCK_RPCS)
 const struct ferry_rpc_sig ferry_store_sigs[] = FERRY_RPC_SIGS(FERRY_STORE_RPCS);
 const struct ferry_rpc_sig ferry_object_sigs[] = FERRY_RPC_SIGS(FERRY_OBJECT_RPCS);
 const struct ferry_rpc_sig ferry_relay_sigs[] = FERRY_RPC_SIGS(FERRY_RELAY_RPCS);
-/* (parent.h declares no table of its own yet; ROOT, which a parent only
- * calls and never forwards, is being retired and is not listed) */
-static const struct ferry_rpc_sig parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
+const struct ferry_rpc_sig ferry_parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
 
 #define IFACE(id, name, table) [id] = {name, table, ARRAY_SIZE(table)}
 
 const struct ferry_iface_desc ferry_ifaces[FERRY_IFACE_COUNT] = {
-    IFACE(FERRY_IFACE_PARENT, "Parent", parent_sigs),
+    IFACE(FERRY_IFACE_PARENT, "Parent", ferry_parent_sigs),
     IFACE(FERRY_IFACE_PD, "PD", ferry_pd_sigs),
     IFACE(FERRY_IFACE_NPD, "native PD", ferry_npd_sigs),
     IFACE(FERRY_IFACE_CPU, "CPU", ferry_cpu_sigs),

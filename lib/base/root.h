@@ -1,16 +1,24 @@
 /*
- * Serving a service: a root (the ROOT interface) opens and closes sessions
- * on behalf of the parent. The component supplies open/close; the root
- * registers each session object on the entrypoint and hands its capability
- * out.
+ * Serving a service: the server's side of the session protocol with the
+ * parent (docs/framework.md, "Session requests to a child server").
+ *
+ * env_serve announces the service with the component's request signal. When
+ * the parent triggers it, the runtime fetches every pending request on the
+ * entrypoint (PARENT_REQUEST_NEXT): an open runs the root's open callback,
+ * registers the session object and delivers its capability
+ * (PARENT_REQUEST_DELIVER), or refuses with the callback's error
+ * (PARENT_REQUEST_REFUSE); a close runs the close callback and unregisters the
+ * object. The parent never calls into the server, so a callback may itself ask
+ * the parent for sessions.
  */
 #ifndef FERRY_BASE_ROOT_H
 #define FERRY_BASE_ROOT_H
 
 #include "env.h"
 
+#define ROOT_MAX_SERVICES 4 /* services one component serves */
+
 struct service_root {
-    struct rpc_object obj;
     struct env *env;
     /* Creates a session; sets *session (whose iface and self it fills in). */
     long (*open)(struct service_root *root, const char *label, const char *args, uint64_t ram,
@@ -19,7 +27,7 @@ struct service_root {
     void (*close)(struct service_root *root, struct rpc_object *session);
 };
 
-/* Registers the root and announces `service` to the parent. */
+/* Registers the root for `service` and announces it to the parent. */
 long env_serve(struct env *env, const char *service, struct service_root *root);
 
 #endif

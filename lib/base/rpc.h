@@ -42,6 +42,17 @@ static inline void rpc_send_cap(unsigned i, uint64_t slot, uint64_t rights)
     sys_utcb()->snd_cap[i] = FERRY_CAPDESC(slot, rights);
 }
 
+/* Copies *src to *dst, both of one message structure type (FERRY_RPC_LAYOUT:
+ * whole words), word by word: picolibc's memcpy moves one byte per iteration. */
+#define RPC_COPY_MSG(dst, src)                                                                     \
+    rpc_copy_words((uint64_t *)(void *)(dst), (const uint64_t *)(const void *)(src),               \
+                   sizeof(*(dst)) / 8)
+static inline void rpc_copy_words(uint64_t *dst, const uint64_t *src, unsigned words)
+{
+    for (unsigned i = 0; i < words; i++)
+        dst[i] = src[i];
+}
+
 /* Copies a string into `words` message words (NUL padded, always terminated). */
 void rpc_put_string(uint64_t *mr, unsigned words, const char *s);
 /* Reads such a field into out[words * 8] (terminated even if the sender did not). */

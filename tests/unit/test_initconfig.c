@@ -1,4 +1,4 @@
-// host-sources: components/init/config.c
+// host-sources: lib/config/config.c
 /*
  * Unit tests for init's configuration parser (components/init/config.c): the documented
  * example, every error message with its line, recovery (valid children survive), limits, and
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../components/init/config.h"
+#include "config/config.h"
 
 #define MAX_COLLECTED 64
 
@@ -609,6 +609,33 @@ static const struct error_case error_cases[] = {
      "verbose maybe\n",
      0,
      {{1, "bad value 'maybe' for 'verbose' (expected yes or no)"}}},
+    {"verbose without a value, then a valid one",
+     "verbose\nverbose yes\n",
+     0,
+     {{1, "missing value after 'verbose'"}}},
+    {"verbose without a value twice",
+     "verbose\nverbose\n",
+     0,
+     {{1, "missing value after 'verbose'"}, {2, "missing value after 'verbose'"}}},
+    {"bad verbose value, then a valid one",
+     "verbose maybe\nverbose no\nverbose yes\n",
+     0,
+     {{1, "bad value 'maybe' for 'verbose' (expected yes or no)"},
+      {3, "duplicate 'verbose' (first at line 2)"}}},
+    {"bare child", "child\nend\n", 0, {{1, "missing value after 'child'"}}},
+    {"bare child's lines are skipped",
+     "child\n colour red\n ram x\n route\nend\n" SMALL_CHILD("b"),
+     1,
+     {{1, "missing value after 'child'"}}},
+    {"bare child without end, then a child",
+     "child\n ram 1\nchild b\n ram 1\n caps 1\nend\n",
+     1,
+     {{1, "missing value after 'child'"},
+      {3, "nested 'child': the unnamed child (line 1) has no 'end'"}}},
+    {"bare child at the end of the file",
+     "child\n ram 1\n",
+     0,
+     {{1, "missing value after 'child'"}, {1, "missing 'end' for the unnamed child"}}},
     {"missing ram", "child a\n caps 1\nend\n", 0, {{1, "child 'a' has no 'ram'"}}},
     {"missing caps", "child a\n ram 1\nend\n", 0, {{1, "child 'a' has no 'caps'"}}},
     {"missing both",
@@ -633,6 +660,58 @@ static void test_each_error(void **state)
         if (cfg.child_count != c->kept)
             fail_msg("%s: %u children kept, want %u", c->name, cfg.child_count, c->kept);
     }
+}
+
+/* A valid `verbose` after an invalid one is the one that counts. */
+static void test_verbose_after_invalid(void **state)
+{
+    (void)state;
+    struct collected errors;
+    parse("verbose\nverbose yes\n", &errors);
+    assert_true(cfg.verbose);
+    parse("verbose maybe\nverbose no\nverbose yes\n", &errors);
+    assert_false(cfg.verbose);
+}
+
+/* config_quota_check: no sum wraps, the first resource that does not fit is named, and what is
+ * left never underflows. */
+static void test_quota_check(void **state)
+{
+    (void)state;
+    struct init_child c = {.ram = UINT64_MAX, .caps = 1};
+    struct config_budget b = {
+        .ram_avail = 1ul << 30, .ram_reserve = 512 * 1024, .caps_avail = 100, .caps_reserve = 10};
+    uint64_t left = 7;
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_RAM);
+    assert_int_equal(left, (1ul << 30) - 512 * 1024);
+    c.ram = UINT64_MAX - 512 * 1024 + 1; /* + reserve is exactly 2^64 */
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_RAM);
+    c.ram = (1ul << 30) - 512 * 1024; /* exactly what is left */
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_OK);
+    c.ram++;
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_RAM);
+    c.ram = 1;
+    c.caps = UINT64_MAX;
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_CAPS);
+    assert_int_equal(left, 90);
+    c.caps = 90;
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_OK);
+    c.caps = 91;
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_CAPS);
+    b.ram_avail = 100; /* less than the reserve: nothing left, no underflow */
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_RAM);
+    assert_int_equal(left, 0);
+    b.ram_avail = 1ul << 30;
+    b.caps_avail = 5;
+    c.caps = 1;
+    assert_int_equal(config_quota_check(&c, &b, &left), CONFIG_QUOTA_CAPS);
+    assert_int_equal(left, 0);
+    /* the largest value the parser accepts goes through the same check */
+    struct collected errors;
+    assert_int_equal(parse("child a\n ram 18446744073709551615\n caps 1\nend\n", &errors), 0);
+    assert_int_equal(cfg.child_count, 1);
+    b.caps_avail = 100;
+    assert_int_equal(config_quota_check(&cfg.children[0], &b, &left), CONFIG_QUOTA_RAM);
 }
 
 /* A route to an unknown child is reported, becomes denied, and its child is kept. */
@@ -1011,6 +1090,8 @@ int main(void)
         cmocka_unit_test(test_no_final_newline),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_each_error),
+        cmocka_unit_test(test_verbose_after_invalid),
+        cmocka_unit_test(test_quota_check),
         cmocka_unit_test(test_unknown_child_route_denied),
         cmocka_unit_test(test_route_to_dropped_child),
         cmocka_unit_test(test_multiple_errors),

@@ -22,8 +22,9 @@
  *   rpc_cross_task           rpc_call of a Bench session object in the server
  *   session_open_close_core  env_session + env_session_close of a LOG session:
  *                            through init (PARENT) to core
- *   session_open_close_sibling  the same for a Bench session: through init to
- *                            the server's root (ROOT_SESSION, ROOT_CLOSE)
+ *   session_open_close_sibling  the same for a Bench session: queued in init
+ *                            for the server, which fetches and answers it
+ *                            (PARENT_REQUEST_NEXT, PARENT_REQUEST_DELIVER)
  *
  * Every server replies with one word, BENCH_REPLY_WORD, so the bare and the
  * framework round trips move the same message.

@@ -1,5 +1,6 @@
 /*
- * init's configuration: which children init starts, with what quota, and where each child's
+ * The configuration of a parent of components (init's init.cfg; rtcr uses the same syntax for
+ * its protected children): which children it starts, with what quota, and where each child's
  * session requests go. The text format, its defaults, limits and every error message are
  * described in docs/framework.md, section "init's configuration".
  *
@@ -12,8 +13,8 @@
  * the rest of the configuration is kept. A route whose target child is not among the kept
  * children (unknown, or dropped) is reported and becomes ROUTE_DENIED; its child is kept.
  */
-#ifndef FERRY_INIT_CONFIG_H
-#define FERRY_INIT_CONFIG_H
+#ifndef FERRY_LIB_CONFIG_H
+#define FERRY_LIB_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -106,6 +107,26 @@ const char *config_target_name(enum route_target target);
  */
 void config_child_error(const struct init_config *cfg, const struct init_child *child,
                         const char *msg);
+
+/* What a parent can give its children: what it has, and what it keeps for itself. */
+struct config_budget {
+    uint64_t ram_avail, ram_reserve;   /* bytes */
+    uint64_t caps_avail, caps_reserve; /* capabilities */
+};
+
+enum config_quota {
+    CONFIG_QUOTA_OK = 0,
+    CONFIG_QUOTA_RAM,  /* child->ram + ram_reserve exceeds ram_avail (or wraps) */
+    CONFIG_QUOTA_CAPS, /* child->caps + caps_reserve exceeds caps_avail (or wraps) */
+};
+
+/*
+ * Whether the child's quota fits the budget; for a failing resource *left is what the parent can
+ * give of it (avail - reserve, 0 if avail is smaller). No sum wraps: `ram 18446744073709551615`
+ * does not fit any budget.
+ */
+enum config_quota config_quota_check(const struct init_child *child,
+                                     const struct config_budget *budget, uint64_t *left);
 
 /*
  * Writes "FILE:LINE: msg" into buf (size bytes, NUL-terminated, truncated to fit; nothing when

@@ -42,7 +42,8 @@ struct msg_args {
 enum block {
     AT_TOP,        /* between children */
     IN_CHILD,      /* inside child ... end, parsed into p->child */
-    SKIPPING_CHILD /* inside a child beyond CONFIG_MAX_CHILDREN: lines ignored up to `end` */
+    SKIPPING_CHILD /* inside a child beyond CONFIG_MAX_CHILDREN, or without a name: lines
+                      ignored up to `end` */
 };
 
 struct parser {
@@ -505,6 +506,11 @@ static void begin_child(struct parser *p, unsigned line, const struct line *l)
     p->child->fallback.service[0] = '*';
     p->child->fallback.target = ROUTE_DENIED;
 
+    if (l->count < 2) { /* no name to report its later problems with: skip it */
+        key_value(p, line, l);
+        p->block = SKIPPING_CHILD;
+        return;
+    }
     if (!key_value(p, line, l) || !check_name(p, line, p->name, "child name"))
         return;
     for (unsigned i = 0; i < cfg->child_count; i++) {
@@ -520,8 +526,12 @@ static void begin_child(struct parser *p, unsigned line, const struct line *l)
 /* `child` while a child is open: the open one lacks its `end`; it is dropped. */
 static void nested_child(struct parser *p, unsigned line, const struct line *l)
 {
-    fail(p, line, "nested 'child': child %q (line %u) has no 'end'",
-         (struct msg_args){.q = {p->name}, .n = p->child_line});
+    if (p->name.len)
+        fail(p, line, "nested 'child': child %q (line %u) has no 'end'",
+             (struct msg_args){.q = {p->name}, .n = p->child_line});
+    else
+        fail(p, line, "nested 'child': the unnamed child (line %u) has no 'end'",
+             (struct msg_args){.n = p->child_line});
     abandon_child(p);
     begin_child(p, line, l);
 }
@@ -549,15 +559,20 @@ static void child_statement(struct parser *p, unsigned line, const struct line *
         fail(p, line, "unknown key %q in child %q", (struct msg_args){.q = {key, p->name}});
 }
 
+/* `verbose yes|no`: a second one is a duplicate only after a valid first one (an invalid one
+ * has its own message and sets nothing). */
 static void verbose_statement(struct parser *p, unsigned line, const struct line *l)
 {
-    if (!first_time(p, line, l->tok[0], &p->verbose_line) || !key_value(p, line, l))
+    if (!key_value(p, line, l))
         return;
-    if (token_is(l->tok[1], "yes"))
-        p->cfg->verbose = true;
-    else if (!token_is(l->tok[1], "no"))
+    bool yes = token_is(l->tok[1], "yes");
+    if (!yes && !token_is(l->tok[1], "no")) {
         fail(p, line, "bad value %q for 'verbose' (expected yes or no)",
              (struct msg_args){.q = {l->tok[1]}});
+        return;
+    }
+    if (first_time(p, line, l->tok[0], &p->verbose_line))
+        p->cfg->verbose = yes;
 }
 
 static void top_statement(struct parser *p, unsigned line, const struct line *l)
@@ -637,7 +652,9 @@ unsigned config_parse(struct init_config *cfg, const char *file, const char *tex
             child_statement(&p, line, &l);
     }
     if (p.block != AT_TOP) {
-        fail(&p, p.child_line, "missing 'end' for child %q", (struct msg_args){.q = {p.name}});
+        fail(&p, p.child_line,
+             p.name.len ? "missing 'end' for child %q" : "missing 'end' for the unnamed child",
+             (struct msg_args){.q = {p.name}});
         abandon_child(&p);
     }
     check_siblings(&p);
@@ -702,4 +719,25 @@ size_t config_format_error(char *buf, size_t size, const char *file, unsigned li
     put_str(&w, ": ");
     put_str(&w, msg);
     return w.len;
+}
+
+enum config_quota config_quota_check(const struct init_child *child,
+                                     const struct config_budget *budget, uint64_t *left)
+{
+    uint64_t need;
+    if (__builtin_add_overflow(child->ram, budget->ram_reserve, &need) ||
+        need > budget->ram_avail) {
+        *left =
+            budget->ram_avail > budget->ram_reserve ? budget->ram_avail - budget->ram_reserve : 0;
+        return CONFIG_QUOTA_RAM;
+    }
+    if (__builtin_add_overflow(child->caps, budget->caps_reserve, &need) ||
+        need > budget->caps_avail) {
+        *left = budget->caps_avail > budget->caps_reserve
+                    ? budget->caps_avail - budget->caps_reserve
+                    : 0;
+        return CONFIG_QUOTA_CAPS;
+    }
+    *left = 0;
+    return CONFIG_QUOTA_OK;
 }

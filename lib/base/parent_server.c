@@ -1,0 +1,650 @@
+/*
+ * The parent server (parent_server.h): the PARENT interface served to each
+ * child, the children's session tables, the request queues of child servers,
+ * and the teardown of children. Policy decisions go through ps->policy.
+ *
+ * Invariants, per child c and session entry s of c:
+ *   - s->server is NULL (served by the parent's parent) or another child;
+ *   - QUEUED and FETCHED entries have a ticket and a deadline, and their
+ *     server had announced s->request.service when they were queued;
+ *   - READY and OPEN entries hold one reference of the parent (s->slot with
+ *     s->badge, in the capability map), except an OPEN entry whose server
+ *     ended (slot 0: the server's objects are gone);
+ *   - tickets are unique (ps->next_ticket only grows) and never 0.
+ */
+#include "parent_server.h"
+#include "client.h"
+#include <ferry/iface/cpu.h>
+#include <ferry/macros.h>
+#include <ferry/object.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(PS_SERVER_BOUND_US < ENV_SESSION_WAIT_US,
+               "a request fails in the parent before its client stops waiting");
+
+/* ---- lookup ---- */
+
+static struct ps_session *session_open_by_badge(struct ps_child *c, uint64_t badge)
+{
+    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
+        if (c->sessions[i].state == PS_SESSION_OPEN && c->sessions[i].badge == badge)
+            return &c->sessions[i];
+    return NULL;
+}
+
+static bool session_pending(const struct ps_session *s)
+{
+    return s->state >= PS_SESSION_QUEUED && s->state <= PS_SESSION_FAILED;
+}
+
+static struct ps_session *session_by_ticket(struct ps_child *c, uint64_t ticket)
+{
+    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
+        if (session_pending(&c->sessions[i]) && c->sessions[i].ticket == ticket)
+            return &c->sessions[i];
+    return NULL;
+}
+
+static struct ps_session *session_free_entry(struct ps_child *c)
+{
+    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
+        if (c->sessions[i].state == PS_SESSION_FREE)
+            return &c->sessions[i];
+    return NULL;
+}
+
+static struct ps_service *service_of(struct ps_child *c, const char *name)
+{
+    for (unsigned i = 0; i < PS_CHILD_SERVICES; i++)
+        if (c->services[i].used && !strcmp(c->services[i].name, name))
+            return &c->services[i];
+    return NULL;
+}
+
+static bool child_used(const struct ps_child *c)
+{
+    return c->ps != NULL;
+}
+
+struct ps_child *parent_server_child(struct parent_server *ps, const char *name)
+{
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (child_used(&ps->children[i]) && !strcmp(ps->children[i].child.name, name))
+            return &ps->children[i];
+    return NULL;
+}
+
+/* ---- the requests of a child server ---- */
+
+/* Tells the server that requests wait (a signal: never blocks). */
+static void server_notify(struct ps_child *server)
+{
+    if (server->request_signal)
+        sys_irq_trigger(server->request_signal);
+}
+
+/* A pending request fails; the client collects `err` with its next SESSION_RESULT. */
+static void request_fail(struct ps_session *s, long err)
+{
+    s->state = PS_SESSION_FAILED;
+    s->error = err;
+}
+
+/* A request the server did not answer in time fails E_TIMEOUT, and the server
+ * is named. */
+static void request_check_deadline(struct ps_child *client, struct ps_session *s)
+{
+    if ((s->state != PS_SESSION_QUEUED && s->state != PS_SESSION_FETCHED) ||
+        sys_clock_us() <= s->deadline)
+        return;
+    struct parent_server *ps = client->ps;
+    printf("server '%s' did not answer a session request for '%s' within %lu ms (client '%s')\n",
+           s->server->child.name, s->request.service, (unsigned long)(ps->server_bound_us / 1000),
+           client->child.name);
+    request_fail(s, FERRY_E_TIMEOUT);
+}
+
+/* The oldest open request queued for `server`, after expiring the late ones;
+ * *queued counts all of them. */
+static struct ps_session *request_oldest(struct parent_server *ps, struct ps_child *server,
+                                         unsigned *queued)
+{
+    struct ps_session *oldest = NULL;
+    *queued = 0;
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        for (unsigned j = 0; j < PS_CHILD_SESSIONS; j++) {
+            struct ps_session *s = &ps->children[i].sessions[j];
+            if (s->server != server || s->state != PS_SESSION_QUEUED)
+                continue;
+            request_check_deadline(&ps->children[i], s);
+            if (s->state != PS_SESSION_QUEUED)
+                continue;
+            ++*queued;
+            if (!oldest || s->ticket < oldest->ticket)
+                oldest = s;
+        }
+    return oldest;
+}
+
+/* The request `ticket` that `server` fetched, or NULL (unknown, or given up). */
+static struct ps_session *request_fetched(struct parent_server *ps, struct ps_child *server,
+                                          uint64_t ticket)
+{
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++) {
+        struct ps_session *s = session_by_ticket(&ps->children[i], ticket);
+        if (s && s->server == server && s->state == PS_SESSION_FETCHED)
+            return s;
+    }
+    return NULL;
+}
+
+/* Asks the server to close one of its sessions; the parent's reference goes. */
+static void server_queue_close(struct ps_child *server, struct ps_session *s)
+{
+    if (server->close_count < PS_CLOSE_QUEUE) {
+        struct ps_close *close = &server->closes[server->close_count++];
+        close->badge = s->badge;
+        memcpy(close->service, s->request.service, sizeof(close->service));
+        server_notify(server);
+    } else {
+        printf("server '%s' has %u closes waiting: session of '%s' left open\n", server->child.name,
+               PS_CLOSE_QUEUE, s->request.service);
+    }
+}
+
+/* ---- sessions ---- */
+
+/* Marks the entry free (what else it holds is meaningless from then on). */
+static void session_free(struct ps_session *s)
+{
+    s->state = PS_SESSION_FREE;
+    s->server = NULL;
+    s->slot = 0;
+    s->ticket = 0;
+}
+
+/* Ends session entry s of child c, whatever its state. */
+static void session_end(struct ps_child *c, struct ps_session *s)
+{
+    struct env *env = c->ps->env;
+    if (s->state == PS_SESSION_OPEN || s->state == PS_SESSION_READY) {
+        if (!s->server) {
+            env_session_close(env, s->slot);
+        } else if (s->slot) {
+            if (s->server->alive)
+                server_queue_close(s->server, s);
+            env_cap_release(s->badge);
+        }
+    }
+    /* QUEUED: never fetched; FETCHED: the server's late DELIVER gets E_NOENT
+     * and it closes the session itself. */
+    session_free(s);
+}
+
+/* The request in the message words (label already the parent's) opened at
+ * the parent's parent, paid by the client's PD. */
+static long open_at_parent(struct ps_child *c, struct ps_session *s)
+{
+    struct rpc_result res;
+    rpc_send_cap(FERRY_PARENT_SESSION_PAID_CAP_PAYER, c->child.pd, FERRY_RIGHTS_ALL);
+    long err =
+        rpc_call(c->ps->env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
+    if (err)
+        return err;
+    uint32_t cap;
+    if ((err = env_import_cap(&res, &cap)))
+        return err;
+    s->state = PS_SESSION_OPEN;
+    s->server = NULL;
+    s->slot = cap;
+    s->badge = res.cap_badge[0];
+    return FERRY_OK;
+}
+
+/* The count of requests repeated while their server had not announced. */
+static void log_repeats(struct ps_child *c)
+{
+    if (c->waiting_repeats)
+        printf("'%s' asked %u more times for a %s session\n", c->child.name, c->waiting_repeats,
+               c->waiting_for);
+    c->waiting_repeats = 0;
+    c->waiting_for[0] = 0;
+}
+
+/* Verbose log of a routing decision: a request repeated while its server has
+ * not announced the service is logged once, then counted. */
+static void log_route(struct ps_child *c, const char *service, const struct ps_route *route,
+                      const char *server_name, bool waiting)
+{
+    if (!c->ps->verbose)
+        return;
+    if (waiting && !strcmp(c->waiting_for, service)) {
+        c->waiting_repeats++;
+        return;
+    }
+    log_repeats(c);
+    if (waiting)
+        snprintf(c->waiting_for, sizeof(c->waiting_for), "%s", service);
+    printf("'%s' requests a %s session: %s%s%s%s\n", c->child.name, service,
+           route->kind == PS_ROUTE_PARENT ? "parent" : "child", server_name ? " " : "",
+           server_name ? server_name : "", waiting ? " (not announced yet)" : "");
+}
+
+/*
+ * The request stays in the message words, where it came in, and is forwarded
+ * from there: only the label is rewritten ("CLIENT -> label"). So nothing on
+ * the way may make an RPC (the policy's route callback must not; printf
+ * restores the words it uses).
+ */
+static long do_session(struct ps_child *c, struct rpc_request *req)
+{
+    struct parent_server *ps = c->ps;
+    struct ferry_parent_session_in *in = FERRY_RPC_MSG(ferry_parent_session_in, req->mr);
+    in->service[sizeof(in->service) - 1] = in->label[sizeof(in->label) - 1] = 0;
+    in->args[sizeof(in->args) - 1] = 0;
+    char service[FERRY_NAME_MAX];
+    rpc_copy_words((uint64_t *)(void *)service, (const uint64_t *)(const void *)in->service,
+                   FERRY_NAME_WORDS);
+
+    struct ps_route route = {PS_ROUTE_DENIED, NULL, NULL};
+    if (ps->policy->route)
+        ps->policy->route(ps, c, service, &route);
+    if (route.kind == PS_ROUTE_DENIED) {
+        printf("'%s' requested a %s session: denied\n", c->child.name, service);
+        return FERRY_E_DENIED;
+    }
+    struct ps_session *s = session_free_entry(c);
+    if (!s)
+        return FERRY_E_CAPQUOTA;
+
+    char label[FERRY_LABEL_MAX];
+    if (in->label[0])
+        snprintf(label, sizeof(label), "%s -> %s", c->child.name, in->label);
+    else
+        snprintf(label, sizeof(label), "%s", c->child.name);
+    rpc_copy_words((uint64_t *)(void *)in->label, (const uint64_t *)(const void *)label,
+                   FERRY_LABEL_WORDS);
+
+    if (route.kind == PS_ROUTE_PARENT) {
+        log_route(c, service, &route, NULL, false);
+        long err = open_at_parent(c, s);
+        if (err)
+            return err;
+        FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = 0;
+        req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
+        rpc_reply_cap(req, s->slot, FERRY_RIGHTS_ALL);
+        return FERRY_OK;
+    }
+
+    struct ps_child *server = route.server;
+    if (server == c) {
+        printf("'%s' requested a %s session: routed to itself, denied\n", c->child.name, service);
+        return FERRY_E_DENIED;
+    }
+    if (!server || !server->alive) {
+        printf("%s: server '%s' is not running\n", service, route.name ? route.name : "?");
+        return FERRY_E_DENIED;
+    }
+    if (!service_of(server, service)) {
+        log_route(c, service, &route, server->child.name, true);
+        return FERRY_E_BUSY; /* not announced yet: the client may ask again */
+    }
+    log_route(c, service, &route, server->child.name, false);
+    s->state = PS_SESSION_QUEUED;
+    s->ticket = ++ps->next_ticket;
+    s->deadline = sys_clock_us() + ps->server_bound_us;
+    s->server = server;
+    s->slot = 0;
+    RPC_COPY_MSG(&s->request, in);
+    server_notify(server);
+    FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = s->ticket;
+    req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
+    return FERRY_OK;
+}
+
+static long do_session_result(struct ps_child *c, struct rpc_request *req)
+{
+    uint64_t ticket = FERRY_RPC_MSG(ferry_parent_session_result_in, req->mr)->ticket;
+    struct ps_session *s = session_by_ticket(c, ticket);
+    if (!s)
+        return FERRY_E_NOENT;
+    request_check_deadline(c, s);
+    struct ferry_parent_session_result_out *out =
+        FERRY_RPC_MSG(ferry_parent_session_result_out, req->mr);
+    req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_result_out);
+    switch (s->state) {
+    case PS_SESSION_READY:
+        s->state = PS_SESSION_OPEN;
+        s->ticket = 0;
+        out->pending = 0;
+        rpc_reply_cap(req, s->slot, FERRY_RIGHTS_ALL);
+        return FERRY_OK;
+    case PS_SESSION_FAILED: {
+        long err = s->error;
+        session_free(s);
+        return err;
+    }
+    default: /* QUEUED, FETCHED */
+        out->pending = 1;
+        return FERRY_OK;
+    }
+}
+
+static long do_close(struct ps_child *c, struct rpc_request *req)
+{
+    struct ps_session *s = session_open_by_badge(c, req->cap_badge[FERRY_PARENT_CLOSE_CAP_SESSION]);
+    if (!s)
+        return FERRY_E_BADOBJ;
+    session_end(c, s);
+    return FERRY_OK;
+}
+
+static long do_upgrade(struct ps_child *c, struct rpc_request *req)
+{
+    struct ferry_parent_upgrade_in in = *FERRY_RPC_MSG(ferry_parent_upgrade_in, req->mr);
+    struct ps_session *s =
+        session_open_by_badge(c, req->cap_badge[FERRY_PARENT_UPGRADE_CAP_SESSION]);
+    if (!s)
+        return FERRY_E_BADOBJ;
+    if (s->server)
+        return FERRY_E_DENIED; /* child servers keep their own accounts */
+    return env_session_upgrade(c->ps->env, s->slot, in.ram, in.caps);
+}
+
+/* ---- the server's side ---- */
+
+static long do_announce(struct ps_child *c, struct rpc_request *req)
+{
+    struct parent_server *ps = c->ps;
+    char name[FERRY_NAME_MAX];
+    memcpy(name, FERRY_RPC_MSG(ferry_parent_announce_in, req->mr)->service, sizeof(name));
+    name[sizeof(name) - 1] = 0;
+    uint64_t badge = req->cap_badge[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL];
+    if (!name[0] || req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL] != FERRY_OBJ_IRQ)
+        return FERRY_E_INVAL; /* no name, or no signal to tell the server with */
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (ps->children[i].alive && service_of(&ps->children[i], name))
+            return FERRY_E_EXISTS;
+    if (c->request_signal && badge != c->request_signal_badge)
+        return FERRY_E_INVAL; /* one request signal per server */
+    struct ps_service *svc = NULL;
+    for (unsigned i = 0; i < PS_CHILD_SERVICES && !svc; i++)
+        if (!c->services[i].used)
+            svc = &c->services[i];
+    if (!svc)
+        return FERRY_E_CAPQUOTA;
+    if (!c->request_signal) {
+        c->request_signal =
+            env_cap_import(rpc_keep_cap(req, FERRY_PARENT_ANNOUNCE_CAP_SIGNAL), badge);
+        if (!c->request_signal)
+            return FERRY_E_INVAL;
+        c->request_signal_badge = badge;
+    }
+    svc->used = true;
+    memcpy(svc->name, name, sizeof(svc->name));
+    if (ps->verbose)
+        printf("'%s' announced %s\n", c->child.name, name);
+    return FERRY_OK;
+}
+
+static long do_request_next(struct ps_child *server, struct rpc_request *req)
+{
+    struct ferry_parent_request_next_out *out =
+        FERRY_RPC_MSG(ferry_parent_request_next_out, req->mr);
+    uint64_t *words = (uint64_t *)(void *)out;
+    req->reply_words = FERRY_RPC_WORDS(ferry_parent_request_next_out);
+    if (server->close_count) {
+        struct ps_close close = server->closes[0];
+        memmove(&server->closes[0], &server->closes[1],
+                --server->close_count * sizeof(server->closes[0]));
+        for (unsigned i = 0; i < req->reply_words; i++)
+            words[i] = 0; /* nothing of earlier messages leaks out */
+        out->kind = FERRY_PARENT_REQUEST_CLOSE;
+        out->session = close.badge;
+        unsigned queued;
+        request_oldest(server->ps, server, &queued);
+        out->more = queued + server->close_count;
+        rpc_copy_words((uint64_t *)(void *)out->service,
+                       (const uint64_t *)(const void *)close.service, FERRY_NAME_WORDS);
+        return FERRY_OK;
+    }
+    unsigned queued;
+    struct ps_session *s = request_oldest(server->ps, server, &queued);
+    if (!s)
+        return FERRY_E_NOENT;
+    s->state = PS_SESSION_FETCHED;
+    out->ticket = s->ticket;
+    out->kind = FERRY_PARENT_REQUEST_OPEN;
+    out->ram = s->request.ram;
+    out->caps = s->request.caps;
+    out->session = 0;
+    out->more = queued - 1 + server->close_count;
+    /* service, label and args: the same words in both layouts */
+    rpc_copy_words((uint64_t *)(void *)out->service,
+                   (const uint64_t *)(const void *)s->request.service,
+                   FERRY_NAME_WORDS + FERRY_LABEL_WORDS + FERRY_ARGS_WORDS);
+    return FERRY_OK;
+}
+
+static long do_request_deliver(struct ps_child *server, struct rpc_request *req)
+{
+    uint64_t ticket = FERRY_RPC_MSG(ferry_parent_request_deliver_in, req->mr)->ticket;
+    struct ps_session *s = request_fetched(server->ps, server, ticket);
+    if (!s)
+        return FERRY_E_NOENT; /* given up (late) or unknown: the server closes it */
+    uint64_t badge = req->cap_badge[FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION];
+    uint32_t slot =
+        env_cap_import(rpc_keep_cap(req, FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION), badge);
+    if (!slot) {
+        request_fail(s, FERRY_E_INVAL);
+        return FERRY_E_INVAL;
+    }
+    s->state = PS_SESSION_READY;
+    s->slot = slot;
+    s->badge = badge;
+    return FERRY_OK;
+}
+
+static long do_request_refuse(struct ps_child *server, struct rpc_request *req)
+{
+    struct ferry_parent_request_refuse_in in =
+        *FERRY_RPC_MSG(ferry_parent_request_refuse_in, req->mr);
+    struct ps_session *s = request_fetched(server->ps, server, in.ticket);
+    if (!s)
+        return FERRY_E_NOENT;
+    /* a refusal is an error: OK or an unknown code becomes E_INVAL */
+    request_fail(s, in.error > FERRY_OK && in.error < FERRY_ERROR_COUNT ? (long)in.error
+                                                                        : FERRY_E_INVAL);
+    return FERRY_OK;
+}
+
+/* ---- ends of children ---- */
+
+static void check_all_ended(struct parent_server *ps)
+{
+    if (!ps->started)
+        return;
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (ps->children[i].alive)
+            return;
+    if (ps->policy->all_ended)
+        ps->policy->all_ended(ps);
+}
+
+/* What c served is gone: its clients' requests fail, their sessions are dead. */
+static void server_gone(struct ps_child *server)
+{
+    struct parent_server *ps = server->ps;
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        for (unsigned j = 0; j < PS_CHILD_SESSIONS; j++) {
+            struct ps_session *s = &ps->children[i].sessions[j];
+            if (s->server != server)
+                continue;
+            if (s->state == PS_SESSION_QUEUED || s->state == PS_SESSION_FETCHED) {
+                request_fail(s, FERRY_E_DENIED);
+            } else if (s->slot && (s->state == PS_SESSION_READY || s->state == PS_SESSION_OPEN)) {
+                env_cap_release(s->badge);
+                s->slot = 0;
+            }
+        }
+    memset(server->services, 0, sizeof(server->services));
+    server->close_count = 0;
+    if (server->request_signal)
+        env_cap_release(server->request_signal_badge);
+    server->request_signal = 0;
+    server->request_signal_badge = 0;
+}
+
+/* Ends a child: its sessions, its services, then its own PD, CPU and LOG. */
+static void child_teardown(struct ps_child *c)
+{
+    if (c->ps->verbose)
+        log_repeats(c);
+    c->alive = false;
+    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
+        if (c->sessions[i].state != PS_SESSION_FREE)
+            session_end(c, &c->sessions[i]);
+    server_gone(c);
+    child_destroy(c->ps->env, &c->child);
+    check_all_ended(c->ps);
+}
+
+static long do_exit(struct ps_child *c, struct rpc_request *req)
+{
+    long code = (long)FERRY_RPC_MSG(ferry_parent_exit_in, req->mr)->code;
+    if (c->ps->policy->exited)
+        c->ps->policy->exited(c->ps, c, code);
+    child_teardown(c);
+    return RPC_NO_REPLY;
+}
+
+static long parent_dispatch(void *self, struct rpc_request *req)
+{
+    struct ps_child *c = self;
+    if (!c->alive)
+        return FERRY_E_BADOBJ;
+    switch (req->opcode) {
+    case FERRY_PARENT_SESSION:
+        return do_session(c, req);
+    case FERRY_PARENT_SESSION_RESULT:
+        return do_session_result(c, req);
+    case FERRY_PARENT_UPGRADE:
+        return do_upgrade(c, req);
+    case FERRY_PARENT_CLOSE:
+        return do_close(c, req);
+    case FERRY_PARENT_ANNOUNCE:
+        return do_announce(c, req);
+    case FERRY_PARENT_REQUEST_NEXT:
+        return do_request_next(c, req);
+    case FERRY_PARENT_REQUEST_DELIVER:
+        return do_request_deliver(c, req);
+    case FERRY_PARENT_REQUEST_REFUSE:
+        return do_request_refuse(c, req);
+    case FERRY_PARENT_EXIT:
+        return do_exit(c, req);
+    default:
+        return FERRY_E_BADOP; /* PARENT_SESSION_PAID: only core serves it */
+    }
+}
+
+static const struct rpc_iface parent_iface = {"parent", ferry_parent_sigs,
+                                              ARRAY_SIZE(ferry_parent_sigs), parent_dispatch};
+
+static void on_child_fault(void *arg)
+{
+    struct ps_child *c = arg;
+    if (!c->alive)
+        return;
+    struct ps_fault fault = {0};
+    struct ferry_thread_info_out info;
+    if (thread_info(c->child.thread, &info) == FERRY_OK &&
+        info.fault_kind != FERRY_THREAD_FAULT_NONE)
+        fault = (struct ps_fault){true, info.fault_kind, info.fault_addr, info.fault_pc};
+    if (c->ps->policy->faulted)
+        c->ps->policy->faulted(c->ps, c, &fault);
+    child_teardown(c);
+}
+
+/* ---- start ---- */
+
+void parent_server_init(struct parent_server *ps, struct env *env, const struct ps_policy *policy,
+                        void *policy_ctx)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->env = env;
+    ps->policy = policy;
+    ps->policy_ctx = policy_ctx;
+    ps->server_bound_us = PS_SERVER_BOUND_US;
+}
+
+/* A free entry: never used, or used by a child whose start failed (its fault
+ * handler is kept for the next one). */
+static struct ps_child *child_free_entry(struct parent_server *ps)
+{
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (!child_used(&ps->children[i]))
+            return &ps->children[i];
+    return NULL;
+}
+
+/* The entry of a child whose construction or start failed (child.c closed
+ * everything) is free again; its fault handler stays for the next one. */
+static void child_entry_release(struct ps_child *c)
+{
+    c->alive = false;
+    c->ps = NULL;
+    memset(&c->child, 0, sizeof(c->child));
+}
+
+long parent_server_construct_child(struct parent_server *ps, const struct child_config *cfg,
+                                   void *policy_data, struct ps_child **out,
+                                   struct child_failure *failure)
+{
+    struct ps_child *c = child_free_entry(ps);
+    *failure = (struct child_failure){CHILD_STEP_SLOT, 0};
+    if (!c)
+        return FERRY_E_NOMEM;
+    long err;
+    if (!c->fault_ready) {
+        *failure = (struct child_failure){CHILD_STEP_FAULT_SIGNAL, 0};
+        if ((err = env_signal_handler(ps->env, &c->fault, on_child_fault, c)))
+            return err;
+        c->fault_ready = true;
+    }
+    struct child_config cc = *cfg;
+    cc.fault_signal = c->fault.signal;
+    c->child.parent_obj.iface = &parent_iface;
+    c->child.parent_obj.self = c;
+    c->policy_data = policy_data;
+    c->ps = ps;
+    c->alive = true; /* before it runs: it may call at once */
+    if ((err = child_construct(ps->env, &cc, &c->child, failure))) {
+        child_entry_release(c);
+        return err;
+    }
+    *out = c;
+    return FERRY_OK;
+}
+
+long parent_server_start_child(struct parent_server *ps, const struct child_config *cfg,
+                               void *policy_data, struct ps_child **out,
+                               struct child_failure *failure)
+{
+    struct ps_child *c;
+    long err = parent_server_construct_child(ps, cfg, policy_data, &c, failure);
+    if (err)
+        return err;
+    if ((err = child_run(ps->env, &c->child, failure))) { /* child_run destroyed it */
+        child_entry_release(c);
+        return err;
+    }
+    *out = c;
+    return FERRY_OK;
+}
+
+void parent_server_started(struct parent_server *ps)
+{
+    ps->started = true;
+    check_all_ended(ps);
+}

@@ -1,0 +1,164 @@
+/*
+ * The parent server: the mechanism every parent of components shares (init
+ * now, the checkpointer rtcr next). It serves the PARENT interface to each
+ * child, keeps the table of sessions each child holds, the services each child
+ * announced and the requests waiting for a child server, starts children
+ * (child.c) and tears them down on exit or fault. Decisions and reactions are
+ * the policy's: where a session request goes, what to do when a child ends.
+ *
+ * A parent never calls into a child. A session request routed to a child
+ * server is queued here, the server is signalled, and the client's runtime
+ * asks again (PARENT_SESSION_RESULT) until the server has fetched and answered
+ * it, or until the parent's bound has passed (E_TIMEOUT, and the server is
+ * reported by name). Meanwhile the parent serves everyone else. The protocol
+ * is documented in docs/framework.md, "Session requests to a child server".
+ *
+ * Everything runs on the parent's entrypoint: the children's parent objects
+ * and their fault signal handlers. No locks.
+ */
+#ifndef FERRY_BASE_PARENT_SERVER_H
+#define FERRY_BASE_PARENT_SERVER_H
+
+#include "child.h"
+#include <ferry/iface/parent.h>
+
+#define PS_MAX_CHILDREN    16
+#define PS_CHILD_SESSIONS  16             /* sessions one child holds (and requests pending) */
+#define PS_CHILD_SERVICES  4              /* services one child announces */
+#define PS_CLOSE_QUEUE     16             /* closes waiting for one server to fetch them */
+#define PS_SERVER_BOUND_US (500ul * 1000) /* a server answers a request within 0.5 s */
+
+struct parent_server;
+struct ps_child;
+
+enum ps_route_kind {
+    PS_ROUTE_DENIED = 0, /* E_DENIED */
+    PS_ROUTE_PARENT = 1, /* to the parent's own parent, paid by the child's PD */
+    PS_ROUTE_CHILD = 2,  /* to the child `server`, which must announce the service */
+};
+
+struct ps_route {
+    enum ps_route_kind kind;
+    struct ps_child *server; /* PS_ROUTE_CHILD: NULL if no such child was started */
+    const char *name;        /* PS_ROUTE_CHILD: the server's name, for messages */
+};
+
+/* What core told about a faulted child's main thread (THREAD_INFO). */
+struct ps_fault {
+    bool known;    /* false: the main thread reported no fault (another thread did) */
+    uint64_t kind; /* FERRY_THREAD_FAULT_* */
+    uint64_t addr, pc;
+};
+
+/*
+ * The policy. Every callback runs on the entrypoint; ps->policy_ctx is the
+ * policy's own state, child->policy_data its per-child state. A NULL route
+ * denies; other NULL callbacks do nothing.
+ */
+struct ps_policy {
+    /* Where client's request for `service` goes. Must not make RPCs: the
+     * request waits in the message words to be forwarded. */
+    void (*route)(struct parent_server *ps, struct ps_child *client, const char *service,
+                  struct ps_route *out);
+    /* The child ended (exit code, or a fault): called before its teardown,
+     * while its memory can still be read. */
+    void (*exited)(struct parent_server *ps, struct ps_child *child, long code);
+    void (*faulted)(struct parent_server *ps, struct ps_child *child, const struct ps_fault *fault);
+    /* No child is alive any more (only after parent_server_started). */
+    void (*all_ended)(struct parent_server *ps);
+};
+
+/* A session a child holds, or has asked for. */
+enum ps_session_state {
+    PS_SESSION_FREE = 0,
+    PS_SESSION_QUEUED,  /* waiting for the server to fetch it */
+    PS_SESSION_FETCHED, /* the server is opening it */
+    PS_SESSION_READY,   /* opened; the client has not collected it yet */
+    PS_SESSION_FAILED,  /* refused or timed out; the client has not collected the error */
+    PS_SESSION_OPEN,    /* the client holds it */
+};
+
+struct ps_session {
+    enum ps_session_state state;
+    uint64_t ticket;         /* QUEUED..FAILED: names the request */
+    uint64_t deadline;       /* QUEUED, FETCHED: sys_clock_us() past which it fails */
+    long error;              /* FAILED */
+    struct ps_child *server; /* NULL: the parent's parent serves it */
+    uint32_t slot;           /* READY, OPEN: the parent's reference */
+    uint64_t badge;
+    struct ferry_parent_session_in request; /* QUEUED, FETCHED: as the server gets it */
+};
+
+struct ps_service {
+    bool used;
+    char name[FERRY_NAME_MAX];
+};
+
+/* A session of this server to close, waiting for the server to fetch it. */
+struct ps_close {
+    uint64_t badge;               /* of the session object, the server's own */
+    char service[FERRY_NAME_MAX]; /* which of its services serves it */
+};
+
+struct ps_child {
+    struct parent_server *ps;
+    struct child child; /* its environment (child.h); child.name is its name */
+    void *policy_data;  /* the policy's per-child state (init: its configuration) */
+    bool alive;
+    struct signal_handler fault;
+    bool fault_ready;
+    struct ps_session sessions[PS_CHILD_SESSIONS];
+    /* as a server */
+    struct ps_service services[PS_CHILD_SERVICES];
+    uint32_t request_signal; /* from PARENT_ANNOUNCE: triggered when requests wait */
+    uint64_t request_signal_badge;
+    struct ps_close closes[PS_CLOSE_QUEUE];
+    unsigned close_count;
+    /* verbose log of repeated requests for a service not announced yet */
+    char waiting_for[FERRY_NAME_MAX];
+    unsigned waiting_repeats;
+};
+
+struct parent_server {
+    struct env *env;
+    const struct ps_policy *policy;
+    void *policy_ctx;
+    bool verbose;             /* log routing decisions and announcements */
+    uint64_t server_bound_us; /* PS_SERVER_BOUND_US unless the policy sets another
+                                 (below ENV_SESSION_WAIT_US) */
+    uint64_t next_ticket;
+    bool started; /* every child of the configuration was tried */
+    struct ps_child children[PS_MAX_CHILDREN];
+};
+
+/* Prepares an empty parent server. */
+void parent_server_init(struct parent_server *ps, struct env *env, const struct ps_policy *policy,
+                        void *policy_ctx);
+
+/*
+ * Constructs a child from cfg in a free entry (child_construct, with a fault
+ * handler and a parent object served here) without starting it: a restore
+ * overwrites its state, then resumes it. Returns FERRY_OK with *out, or the
+ * error with *failure (CHILD_STEP_SLOT: no free entry).
+ */
+long parent_server_construct_child(struct parent_server *ps, const struct child_config *cfg,
+                                   void *policy_data, struct ps_child **out,
+                                   struct child_failure *failure);
+
+/*
+ * Starts a child from cfg in a free entry (child_start, with a fault handler
+ * and a parent object served here). Returns FERRY_OK with *out, or the error
+ * with *failure naming the step that failed (CHILD_STEP_SLOT: no free entry).
+ */
+long parent_server_start_child(struct parent_server *ps, const struct child_config *cfg,
+                               void *policy_data, struct ps_child **out,
+                               struct child_failure *failure);
+
+/* Every child was tried: from now on, when no child is alive, all_ended runs
+ * (at once if none is). */
+void parent_server_started(struct parent_server *ps);
+
+/* The living child called `name`, or NULL. */
+struct ps_child *parent_server_child(struct parent_server *ps, const char *name);
+
+#endif
