@@ -9,8 +9,8 @@
  * the caller owns one reference, env_cap_release drops it); capability
  * arguments are sent with all rights the caller holds and stay the caller's.
  *
- * The parent and root interfaces (include/ferry/iface/parent.h, root.h) have
- * theirs in env.h (env_session, env_announce, ...).
+ * The parent interface (include/ferry/iface/parent.h) has its stubs in env.h
+ * and root.h (env_session, env_announce, env_serve, ...).
  */
 #ifndef FERRY_BASE_CLIENT_H
 #define FERRY_BASE_CLIENT_H
