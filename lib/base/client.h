@@ -61,7 +61,11 @@ static inline __attribute__((always_inline)) long client_call(uint64_t gate, uns
 
 /* An operation whose arguments are capabilities 0..index, the last being
  * `cap` (the others already set with rpc_send_cap), with no result. */
-long client_call_cap(uint64_t gate, unsigned opcode, unsigned index, uint32_t cap);
+static inline long client_call_cap(uint64_t gate, unsigned opcode, unsigned index, uint32_t cap)
+{
+    rpc_send_cap(index, cap, FERRY_RIGHTS_ALL);
+    return rpc_call(gate, opcode, 0, index + 1, NULL);
+}
 /* An operation without arguments whose result is one capability, imported. */
 long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
 
