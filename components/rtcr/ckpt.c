@@ -951,8 +951,6 @@ static long restore_gates_signals(struct restore *r)
         uint32_t slot;
         uint64_t badge;
         long err = t ? pd_alloc_rpc_cap(ch->pd, t->slot, &slot, &badge) : FERRY_E_NOENT;
-        if (!err && !(slot = env_cap_import(slot, badge)))
-            err = FERRY_E_NOMEM;
         if (!err && !model_gate_add(c, g.id, g.thread, slot, badge)) {
             env_cap_release(badge);
             err = FERRY_E_NOMEM;
@@ -974,9 +972,7 @@ static long restore_gates_signals(struct restore *r)
         model_id_seen(s.id);
         uint32_t slot;
         uint64_t badge;
-        long err = pd_alloc_signal(ch->pd, &slot, &badge);
-        if (!err && !(slot = env_cap_import(slot, badge)))
-            err = FERRY_E_NOMEM;
+        long err = pd_alloc_signal(ch->pd, &slot, &badge); /* imported by the stub */
         if (!err && !model_signal_add(c, s.id, slot, badge)) {
             env_cap_release(badge);
             err = FERRY_E_NOMEM;
