@@ -437,8 +437,10 @@ struct cpu_thread {
     uint64_t fault_offset;         /* the fault's address in waiting_on */
 };
 
+/* A thread of `pd` charged to `cpu`, its UTCB at `utcb` (FERRY_CPU_UTCB_ANY: the PD's
+ * next free page): E_ALIGN / E_RANGE / E_OCCUPIED for a bad requested address. */
 long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
-                               const char *name, struct cpu_thread **out);
+                               uint64_t utcb, const char *name, struct cpu_thread **out);
 void cpu_session_kill_thread(struct cpu_thread *t);
 void cpu_kill_threads_of_pd(struct session *pd);
 long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp);

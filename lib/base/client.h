@@ -95,6 +95,9 @@ long npd_capmap_report(uint32_t npd, uint32_t *ds);
 /* A thread of `pd` in CPU session `cpu`, not started (thread_start). */
 long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio,
                        uint32_t *thread);
+/* The same with the UTCB at `utcb` (FERRY_CPU_UTCB_ANY: anywhere), as a restore needs. */
+long cpu_create_thread_at(uint32_t cpu, uint32_t pd, const char *name, unsigned prio, uint64_t utcb,
+                          uint32_t *thread);
 long cpu_kill_thread(uint32_t cpu, uint32_t thread);
 long cpu_exception_sigh(uint32_t cpu, uint32_t signal);
 
