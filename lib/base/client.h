@@ -119,6 +119,9 @@ long rm_detach(uint32_t rm, uint64_t addr);
 long rm_fault_handler(uint32_t rm, uint32_t signal);
 long rm_state(uint32_t rm, struct ferry_rm_state_out *state);
 long rm_dataspace(uint32_t rm, uint32_t *ds);
+/* Pages of an address space written since attached or last cleared (RM_DIRTY). */
+long rm_dirty(uint32_t rm, uint64_t at, uint64_t pages, unsigned flags,
+              struct ferry_rm_dirty_out *out);
 
 /* ---- dataspace (client/dataspace.c) ---- */
 

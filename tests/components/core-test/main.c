@@ -440,6 +440,46 @@ static void test_pd(void)
     check_err(npd_cap_next(npd, 8, &next), FERRY_E_BADOBJ, "its native PD is dead");
 }
 
+/* ---- dirty tracking (RM_DIRTY) ---- */
+
+static void test_dirty(void)
+{
+    uint32_t ds, rms, map;
+    long err;
+    struct ferry_rm_dirty_out out;
+    volatile uint8_t *p = env_alloc_attached(E, 8 * FERRY_PAGE_SIZE, &ds, &err);
+    uint64_t at = (uint64_t)p;
+    check_err(rm_dirty(E->rm, at, 8, 0, &out), FERRY_OK, "RM_DIRTY of 8 fresh pages");
+    check(out.count == 0 && out.bits[0] == 0, "none is dirty");
+    p[1 * FERRY_PAGE_SIZE] = 1;
+    p[3 * FERRY_PAGE_SIZE + 100] = 3;
+    p[6 * FERRY_PAGE_SIZE + 4095] = 6;
+    (void)p[5 * FERRY_PAGE_SIZE]; /* read only: stays clean */
+    check_err(rm_dirty(E->rm, at, 8, 0, &out), FERRY_OK, "RM_DIRTY after writing pages 1, 3, 6");
+    check(out.count == 3 && out.bits[0] == 0x4a, "bitmap 0x4a, count 3");
+    check_err(rm_dirty(E->rm, at, 8, FERRY_RM_DIRTY_CLEAR, &out), FERRY_OK,
+              "RM_DIRTY without clearing reads the same again, then clears");
+    check(out.count == 3 && out.bits[0] == 0x4a, "still bitmap 0x4a");
+    rm_dirty(E->rm, at, 8, FERRY_RM_DIRTY_CLEAR, &out);
+    check(out.count == 0 && out.bits[0] == 0, "after the clear: nothing dirty");
+    p[7 * FERRY_PAGE_SIZE] = 7;
+    rm_dirty(E->rm, at + 4 * FERRY_PAGE_SIZE, 4, FERRY_RM_DIRTY_CLEAR, &out);
+    check(out.count == 1 && out.bits[0] == 0x8 && out.bits[1] == 0,
+          "a write after the clear: page 3 of a range starting at page 4");
+    check_err(rm_dirty(E->rm, at + 8, 1, 0, &out), FERRY_E_ALIGN, "RM_DIRTY unaligned");
+    check_err(rm_dirty(E->rm, at, 0, 0, &out), FERRY_E_RANGE, "RM_DIRTY of 0 pages");
+    check_err(rm_dirty(E->rm, at, FERRY_RM_DIRTY_MAX_PAGES + 1, 0, &out), FERRY_E_RANGE,
+              "RM_DIRTY of more pages than a reply holds");
+    check_err(rm_dirty(E->rm, FERRY_COMP_ATTACH_END - FERRY_PAGE_SIZE, 2, 0, &out), FERRY_E_RANGE,
+              "RM_DIRTY past the end of the address space");
+    check_err(rm_dirty(E->rm, at, 1, 0x2, &out), FERRY_E_INVAL, "RM_DIRTY with unknown flags");
+    env_session(E, "RM", "", NULL, 8192, 4, &rms);
+    rm_create(rms, 0x10000, &map);
+    check_err(rm_dirty(map, 0, 1, 0, &out), FERRY_E_INVAL, "RM_DIRTY of a managed map");
+    env_session_close(E, rms);
+    env_free_attached(E, (void *)p, ds);
+}
+
 /* ---- what a restore asks of core (RTCR-PLAN decision 8) ---- */
 
 static volatile int restored_ran;
@@ -731,6 +771,7 @@ void component_construct(struct env *env)
     test_faults();
     test_managed();
     test_pd();
+    test_dirty();
     test_restore_support();
     test_devices();
     test_churn();
