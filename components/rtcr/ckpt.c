@@ -142,15 +142,22 @@ const uint8_t *ckpt_image(const char *name, size_t *len)
     return im->buf;
 }
 
-long ckpt_image_put(const char *name, const uint8_t *data, size_t len)
+long ckpt_image_room(const char *name, size_t len, uint8_t **buf)
 {
     long err;
     struct stored_image *im = image_new(name, len, &err);
     if (!im)
         return err;
-    memcpy(im->buf, data, len);
     im->len = len;
+    *buf = im->buf;
     return FERRY_OK;
+}
+
+void ckpt_image_forget(const char *name)
+{
+    struct stored_image *im = image_named(name);
+    if (im)
+        image_drop(im);
 }
 
 /* ---- freeze ---- */

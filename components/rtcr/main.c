@@ -151,6 +151,8 @@ static const struct ps_policy rtcr_policy = {.route = route,
 
 /* ---- steps ---- */
 
+#define STEP_UNKNOWN (-2l) /* a step rtcr does not know */
+
 static unsigned step_next; /* index of the next step to run */
 static bool step_waiting;  /* a `when` or `wait` step holds the others back */
 static struct signal_handler step_signal;
@@ -214,7 +216,7 @@ static long step_wait(const char *amount)
     unsigned long n = strtoul(amount, &end, 10);
     uint64_t us = !strcmp(end, "ms") ? n * 1000 : !strcmp(end, "s") ? n * 1000000 : 0;
     if (!us)
-        return FERRY_E_INVAL;
+        return STEP_UNKNOWN;
     long err = FERRY_OK;
     if (!step_timer) {
         err = env_session(rtcr.env, "Timer", "steps", NULL, 8192, 4, &step_timer);
@@ -236,13 +238,14 @@ static void kill_all(void)
 
 static bool start_children(void);
 
-/* Runs one step; sets step_waiting if it waits. */
+/* Runs one step; sets step_waiting if it waits. Returns the error, or
+ * STEP_UNKNOWN. */
 static long step_run(char *text)
 {
     char *w[8];
     unsigned n = split(text, w, 8);
     if (n == 0)
-        return FERRY_E_INVAL;
+        return STEP_UNKNOWN;
     if (!strcmp(w[0], "when") && n == 4 && !strcmp(w[2], "logs")) {
         when.active = true;
         snprintf(when.child, sizeof(when.child), "%s", w[1]);
@@ -250,14 +253,17 @@ static long step_run(char *text)
         step_waiting = true;
         return FERRY_OK;
     }
-    if (!strcmp(w[0], "checkpoint") && n >= 2)
-        return ckpt_checkpoint(w[1], has_word(w, n, "incremental"));
+    if (!strcmp(w[0], "checkpoint") && n >= 2) {
+        long err = ckpt_checkpoint(w[1], has_word(w, n, "incremental"));
+        return !err && has_word(w, n, "disk") ? disk_write_image(w[1]) : err;
+    }
     if (!strcmp(w[0], "restore") && n >= 2) {
         const char *as = NULL;
         for (unsigned i = 2; i + 1 < n; i++)
             if (!strcmp(w[i], "as"))
                 as = w[i + 1];
-        return ckpt_restore(w[1], as);
+        long err = has_word(w, n, "disk") ? disk_read_image(w[1]) : FERRY_OK;
+        return err ? err : ckpt_restore(w[1], as);
     }
     if (!strcmp(w[0], "kill") && n == 1) {
         kill_all();
@@ -271,9 +277,10 @@ static long step_run(char *text)
     if (!strcmp(w[0], "exit") && n == 1) {
         printf("rtcr: exit\n");
         kill_all();
+        disk_close();
         env_exit(rtcr.env, 0);
     }
-    return FERRY_E_INVAL;
+    return STEP_UNKNOWN;
 }
 
 static void steps_run(void)
@@ -283,7 +290,7 @@ static void steps_run(void)
         char text[CONFIG_STEP_MAX + 1];
         memcpy(text, st->text, sizeof(text));
         long err = step_run(text);
-        if (err == FERRY_E_INVAL && !step_waiting)
+        if (err == STEP_UNKNOWN)
             printf("%s:%u: step '%s' not understood\n", RTCR_CONFIG_MODULE, st->line, st->text);
         else if (err)
             printf("rtcr: step '%s' failed: %s\n", st->text, ferry_error_name(err));

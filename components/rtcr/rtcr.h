@@ -58,8 +58,20 @@ long ckpt_checkpoint(const char *name, bool incremental);
 long ckpt_restore(const char *name, const char *as);
 /* The image's bytes (NULL if none is called so). */
 const uint8_t *ckpt_image(const char *name, size_t *len);
-/* Stores an image read from elsewhere (disk) under `name`. */
-long ckpt_image_put(const char *name, const uint8_t *data, size_t len);
+/* Room for an image of len bytes called `name` (an older one goes): *buf. */
+long ckpt_image_room(const char *name, size_t len, uint8_t **buf);
+/* Drops the image `name` from memory. */
+void ckpt_image_forget(const char *name);
+
+/* ---- disk.c ---- */
+
+/* Writes the image `name` (in memory) to the disk's image store (formatted
+ * if the disk holds none); atomic replace. */
+long disk_write_image(const char *name);
+/* Reads the image `name` from the disk's store into memory. */
+long disk_read_image(const char *name);
+/* Closes the Block session. */
+void disk_close(void);
 
 /* ---- main.c ---- */
 
