@@ -39,6 +39,8 @@
 #define PAGE                4096ul
 #define RTCR_AS_SIZE        0x80000000ul /* a component's address space (2 GiB user half) */
 #define TIMER_TAG           "rtcr.timer="
+/* The capability map badge of a stale slot: unique per slot, above any badge core hands out. */
+#define RTCR_STALE_BADGE(slot) (~0ull - (slot))
 
 struct stored_image {
     bool used;
@@ -151,6 +153,13 @@ long ckpt_image_room(const char *name, size_t len, uint8_t **buf)
     im->len = len;
     *buf = im->buf;
     return FERRY_OK;
+}
+
+void ckpt_image_truncate(const char *name, size_t len)
+{
+    struct stored_image *im = image_named(name);
+    if (im && len < im->len)
+        im->len = len;
 }
 
 void ckpt_image_forget(const char *name)
@@ -912,7 +921,7 @@ static long restore_threads(struct restore *r)
         } else {
             uint32_t slot;
             struct ferry_thread_info_out info;
-            long err = cpu_create_thread(ch->cpu, ch->pd, t.name, t.priority, &slot);
+            long err = cpu_create_thread_at(ch->cpu, ch->pd, t.name, t.priority, t.utcb, &slot);
             if (!err && (err = thread_info(slot, &info)))
                 env_cap_release(env_cap_badge(slot));
             if (err) {
@@ -1050,7 +1059,31 @@ static const struct made *made_of(const struct restore *r, const struct image_ca
     return cap->object ? made_find(cap->object, cap->role) : NULL;
 }
 
-/* Every capability into its slot. Slots 1..7 the construction filled. */
+/* A gate whose thread is gone: what a stale capability is restored as (its
+ * use gives E_DEAD). Made once: a thread of rtcr's, a gate to it, the thread
+ * killed. */
+static long dead_gate(uint32_t *out)
+{
+    static uint32_t gate;
+    if (!gate) {
+        struct env *env = rtcr.env;
+        uint32_t thread, g;
+        uint64_t badge;
+        long err = cpu_create_thread(env->cpu, env->pd, "dead", 1, &thread);
+        if (err)
+            return err;
+        err = pd_alloc_rpc_cap(env->pd, thread, &g, &badge);
+        cpu_kill_thread(env->cpu, thread);
+        if (err)
+            return err;
+        gate = g;
+    }
+    *out = gate;
+    return FERRY_OK;
+}
+
+/* Every capability into its slot. Slots 1..7 the construction filled; a stale
+ * one becomes a dead gate. */
 static long restore_caps(struct restore *r)
 {
     struct child *ch = &r->c->pc->child;
@@ -1060,11 +1093,15 @@ static long restore_caps(struct restore *r)
         struct image_cap cap;
         image_at(r->view, IMAGE_CAP, i, &rec);
         image_decode(&rec, IMAGE_CAP, &cap, sizeof(cap));
-        if (cap.component != r->comp.id || cap.slot < FERRY_COMP_SEL_FREE ||
-            (cap.flags & IMAGE_CAP_STALE))
+        if (cap.component != r->comp.id || cap.slot < FERRY_COMP_SEL_FREE)
             continue;
+        uint32_t dead = 0;
         const struct made *m = made_of(r, &cap);
-        long err = m ? npd_map(ch->npd, m->slot, cap.slot, cap.rights) : FERRY_E_NOENT;
+        long err = cap.flags & IMAGE_CAP_STALE ? dead_gate(&dead) : FERRY_OK;
+        if (!err)
+            err = dead ? npd_map(ch->npd, dead, cap.slot, cap.rights)
+                  : m  ? npd_map(ch->npd, m->slot, cap.slot, cap.rights)
+                       : FERRY_E_NOENT;
         if (err) {
             RESTORE_FAIL(r, "slot %u (%s %u): %s", cap.slot, image_role_name(cap.role), cap.object,
                          ferry_error_name(err));
@@ -1082,6 +1119,10 @@ static bool new_badge(const struct restore *r, uint32_t slot, uint64_t *badge)
         return false;
     if (cap.role == IMAGE_ROLE_PARENT) {
         *badge = r->c->pc->child.parent_obj.badge;
+        return true;
+    }
+    if (cap.flags & IMAGE_CAP_STALE) {
+        *badge = RTCR_STALE_BADGE(slot);
         return true;
     }
     const struct made *m = made_of(r, &cap);
@@ -1173,10 +1214,11 @@ static unsigned compare(struct restore *r, unsigned *slots)
         struct ferry_npd_cap_info_out info;
         struct image_cap cap;
         uint64_t badge = 0;
-        bool ok = npd_cap_info(ch->npd, next, &info) == FERRY_OK &&
-                  cap_record(r->view, r->comp.id, (uint32_t)next, &cap) && info.type == cap.type &&
-                  info.rights == cap.rights;
-        if (ok && cap.role != IMAGE_ROLE_TASK)
+        bool ok =
+            npd_cap_info(ch->npd, next, &info) == FERRY_OK &&
+            cap_record(r->view, r->comp.id, (uint32_t)next, &cap) &&
+            ((cap.flags & IMAGE_CAP_STALE) || (info.type == cap.type && info.rights == cap.rights));
+        if (ok && cap.role != IMAGE_ROLE_TASK && !(cap.flags & IMAGE_CAP_STALE))
             ok = new_badge(r, (uint32_t)next, &badge) && badge == info.label;
         if (!ok) {
             printf("rtcr: slot %lu of '%s' differs from the image\n", (unsigned long)next,

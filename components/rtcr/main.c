@@ -238,6 +238,48 @@ static void kill_all(void)
 
 static bool start_children(void);
 
+/* `quota mark` remembers rtcr's PD account, `quota check` compares with it. */
+static struct ferry_pd_quota_out quota_mark;
+static long step_quota(const char *what)
+{
+    struct ferry_pd_quota_out q;
+    long err = pd_quota(rtcr.env->pd, &q);
+    if (err)
+        return err;
+    if (!strcmp(what, "mark")) {
+        quota_mark = q;
+        return FERRY_OK;
+    }
+    if (strcmp(what, "check"))
+        return STEP_UNKNOWN;
+    if (q.ram_used == quota_mark.ram_used && q.cap_used == quota_mark.cap_used)
+        printf("rtcr: quota as at the mark\n");
+    else
+        printf("rtcr: quota differs from the mark: ram used %ld bytes, capabilities %ld\n",
+               (long)(q.ram_used - quota_mark.ram_used), (long)(q.cap_used - quota_mark.cap_used));
+    return FERRY_OK;
+}
+
+/* Test steps on an image in memory: `damage NAME OFFSET` flips the byte at
+ * OFFSET, `truncate NAME LENGTH` cuts it. */
+static long step_damage(const char *how, const char *name, const char *number)
+{
+    size_t len;
+    uint8_t *buf = (uint8_t *)ckpt_image(name, &len);
+    unsigned long n = strtoul(number, NULL, 0);
+    if (!buf)
+        return FERRY_E_NOENT;
+    if (n >= len)
+        return FERRY_E_RANGE;
+    if (!strcmp(how, "damage"))
+        buf[n] ^= 0xff;
+    else
+        ckpt_image_truncate(name, n);
+    printf("rtcr: image '%s' %s at %lu\n", name, !strcmp(how, "damage") ? "damaged" : "truncated",
+           n);
+    return FERRY_OK;
+}
+
 /* Runs one step; sets step_waiting if it waits. Returns the error, or
  * STEP_UNKNOWN. */
 static long step_run(char *text)
@@ -272,6 +314,10 @@ static long step_run(char *text)
     }
     if (!strcmp(w[0], "start") && n == 1)
         return start_children() ? FERRY_OK : FERRY_E_NOENT;
+    if (!strcmp(w[0], "quota") && n == 2)
+        return step_quota(w[1]);
+    if ((!strcmp(w[0], "damage") || !strcmp(w[0], "truncate")) && n == 3)
+        return step_damage(w[0], w[1], w[2]);
     if (!strcmp(w[0], "wait") && n == 2)
         return step_wait(w[1]);
     if (!strcmp(w[0], "exit") && n == 1) {
