@@ -16,6 +16,7 @@
  */
 #include "rtcr.h"
 #include <capmap.h>
+#include <tables.h>
 #include <client.h>
 #include <ferry/component.h>
 #include <ferry/iface/cpu.h>
@@ -268,7 +269,7 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
     if (info->type == FERRY_OBJ_TASK && slot == FERRY_COMP_SEL_TASK) {
         cap->role = IMAGE_ROLE_TASK;
         cap->object = c->id;
-    } else if (info->type == FERRY_OBJ_GATE && label == c->pc->child.parent_obj.badge) {
+    } else if (info->type == FERRY_OBJ_GATE && label == env_cap_badge(c->pc->child.parent_gate)) {
         cap->role = IMAGE_ROLE_PARENT;
     } else if (info->type == FERRY_OBJ_GATE && (v = model_session_by_badge(c, label))) {
         bool as = v == &c->sessions[RTCR_S_RM];
@@ -346,54 +347,82 @@ static uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len)
     return 0;
 }
 
-/* The child's capability map, found through its report page. */
-static long find_capmap(struct rtcr_child *c, struct capmap **map, uint64_t *size)
+/* The child's report page (struct ferry_report: its badge tables), checked. */
+static long find_report(struct rtcr_child *c, const struct ferry_report **out)
 {
     for (unsigned j = 0; j < ds_count; j++) {
         if (dss[j].c != c || !(dss[j].ds->flags & IMAGE_DS_REPORT))
             continue;
-        const struct ferry_capmap_report *r = (const void *)dss[j].local;
-        if (r->magic != FERRY_CAPMAP_REPORT_MAGIC)
+        const struct ferry_report *r = (const void *)dss[j].local;
+        struct tables_failure f;
+        if (r->magic != FERRY_REPORT_MAGIC)
             return FERRY_E_NOENT;
-        uint64_t at = local_addr(c, r->vaddr, r->size);
-        if (!at || (at & 7))
-            return FERRY_E_RANGE;
-        *map = (struct capmap *)at;
-        *size = r->size;
+        if (tables_report_validate(r, &f) != TABLES_OK)
+            return FERRY_E_INVAL;
+        *out = r;
         return FERRY_OK;
     }
     return FERRY_E_NOENT;
 }
 
-/* The capability map as TABLE entries: each entry's slot must hold the badge it names. */
-static long capture_capmap(struct rtcr_child *c)
+/* rtcr's view of every table the report names: copies[i] for table[i]. */
+static long map_tables(struct rtcr_child *c, const struct ferry_report *report,
+                       struct tables_copy *copies)
 {
-    struct capmap *map;
-    uint64_t size;
-    long err = find_capmap(c, &map, &size);
+    for (unsigned i = 0; i < report->count; i++) {
+        const struct ferry_report_table *t = &report->table[i];
+        uint64_t at = local_addr(c, t->vaddr, t->size);
+        if (!at || (at & 7))
+            return FERRY_E_RANGE;
+        copies[i] = (struct tables_copy){(void *)at, t->size};
+    }
+    return FERRY_OK;
+}
+
+/* The child's badge tables as TABLE records (by slot and object): every badge
+ * of every table must be what one of its slots holds. */
+static long capture_tables(struct rtcr_child *c)
+{
+    const struct ferry_report *report;
+    struct tables_copy copies[FERRY_REPORT_MAX_TABLES];
+    long err = find_report(c, &report);
+    if (!err)
+        err = map_tables(c, report, copies);
     if (err) {
-        printf("rtcr: checkpoint failed: capability map of '%s' not found: %s\n", c->name,
+        printf("rtcr: checkpoint failed: badge tables of '%s' not found: %s\n", c->name,
                ferry_error_name(err));
         return err;
     }
-    int v = capmap_validate(map, size);
-    if (v != CAPMAP_OK) {
-        printf("rtcr: checkpoint failed: capability map of '%s': %s\n", c->name,
-               capmap_error_name(v));
-        return FERRY_E_INVAL;
-    }
-    for (struct capmap_entry *e = capmap_first(map); e; e = capmap_next(map, e)) {
-        const struct cap_entry *cap = cap_of(c, e->slot);
-        if (!cap || cap->label != e->link.key) {
-            printf("rtcr: checkpoint failed: capability map of '%s': badge %lu at slot %u is "
-                   "not what the slot holds\n",
-                   c->name, (unsigned long)e->link.key, e->slot);
+    for (unsigned i = 0; i < report->count; i++) {
+        const struct ferry_report_table *t = &report->table[i];
+        int detail = 0;
+        if (tables_validate(t->kind, t->version, copies[i].data, copies[i].size, &detail)) {
+            printf("rtcr: checkpoint failed: badge table %u of '%s': %s\n", t->kind, c->name,
+                   capmap_error_name(detail));
             return FERRY_E_INVAL;
         }
-        if (table_count == CKPT_MAX_TABLE)
-            return FERRY_E_NOMEM;
-        table[table_count++] = (struct image_table_entry){c->id, IMAGE_TABLE_CAPMAP, e->slot,
-                                                          cap->cap.object, e->refcount};
+        struct capmap *map = copies[i].data;
+        for (struct capmap_entry *e = capmap_first(map); e; e = capmap_next(map, e)) {
+            const struct cap_entry *cap = NULL;
+            if (t->kind == FERRY_TABLE_CAPMAP)
+                cap = cap_of(c, e->slot);
+            for (unsigned k = 0; k < cap_count && t->kind != FERRY_TABLE_CAPMAP && !cap; k++)
+                if (caps[k].c == c && caps[k].label == e->link.key)
+                    cap = &caps[k];
+            if (!cap || cap->label != e->link.key) {
+                printf("rtcr: checkpoint failed: badge table %u of '%s': badge %lu is in no "
+                       "slot\n",
+                       t->kind, c->name, (unsigned long)e->link.key);
+                return FERRY_E_INVAL;
+            }
+            if (table_count == CKPT_MAX_TABLE)
+                return FERRY_E_NOMEM;
+            uint16_t kind =
+                t->kind == FERRY_TABLE_CAPMAP ? IMAGE_TABLE_CAPMAP : IMAGE_TABLE_RPC_POOL;
+            table[table_count++] =
+                (struct image_table_entry){c->id, kind, cap->cap.slot, cap->cap.object,
+                                           t->kind == FERRY_TABLE_CAPMAP ? e->refcount : 1};
+        }
     }
     return FERRY_OK;
 }
@@ -722,7 +751,7 @@ long ckpt_checkpoint(const char *name, bool incremental)
         err = map_dataspaces();
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++)
         if (rtcr.children[i].used)
-            err = capture_capmap(&rtcr.children[i]);
+            err = capture_tables(&rtcr.children[i]);
     if (!err)
         err = harvest_dirty();
     uint64_t t2 = sys_instret();
@@ -822,10 +851,10 @@ static long restore_sessions(struct restore *r)
             v->id = cap.object;
             model_id_seen(cap.object);
         }
-        made_add(v->id, IMAGE_ROLE_SESSION, v->gate, v->obj.badge);
+        made_add(v->id, IMAGE_ROLE_SESSION, v->gate, v->badge);
     }
     struct rtcr_session *as = &c->sessions[RTCR_S_RM];
-    made_add(c->rm_id, IMAGE_ROLE_REGION_MAP, as->gate, as->obj.badge);
+    made_add(c->rm_id, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
     uint32_t n = image_count(r->view, IMAGE_SESSION);
     for (uint32_t i = 0; i < n; i++) {
         struct image_record rec;
@@ -881,8 +910,8 @@ static long restore_sessions(struct restore *r)
             return FERRY_E_CAPQUOTA;
         }
         v->ps->virt = v;
-        v->ps->virt_badge = v->obj.badge;
-        made_add(s.id, IMAGE_ROLE_SESSION, gate, v->obj.badge);
+        v->ps->virt_badge = v->badge;
+        made_add(s.id, IMAGE_ROLE_SESSION, gate, v->badge);
     }
     return FERRY_OK;
 }
@@ -935,7 +964,7 @@ static long restore_dataspaces(struct restore *r)
             ds->session = d.session;
         } else {
             uint32_t slot;
-            long err = d.flags & IMAGE_DS_REPORT ? pd_capmap_report(ch->pd, &slot)
+            long err = d.flags & IMAGE_DS_REPORT ? pd_report(ch->pd, &slot)
                                                  : pd_alloc_ram(ch->pd, d.size, &slot);
             if (err) {
                 RESTORE_FAIL(r, "dataspace %u (%lu bytes): %s", d.id, (unsigned long)d.size,
@@ -1208,7 +1237,7 @@ static bool new_badge(const struct restore *r, uint32_t slot, uint64_t *badge)
     if (!cap_record(r->view, r->comp.id, slot, &cap))
         return false;
     if (cap.role == IMAGE_ROLE_PARENT) {
-        *badge = r->c->pc->child.parent_obj.badge;
+        *badge = env_cap_badge(r->c->pc->child.parent_gate);
         return true;
     }
     if (cap.flags & IMAGE_CAP_STALE) {
@@ -1221,44 +1250,53 @@ static bool new_badge(const struct restore *r, uint32_t slot, uint64_t *badge)
     return m != NULL;
 }
 
-/* The capability map in the restored memory: every entry's badge -> the new
- * one of its slot's object, then the tree re-linked and checked. */
-static long restore_capmap(struct restore *r)
+/* The badge tables in the restored memory, all or nothing (tables_rekey_all):
+ * every badge -> the new one of the object its slot held (the capability
+ * map names the slot; the other tables' badges are in it too). */
+static long restore_tables(struct restore *r)
 {
-    struct capmap *map;
-    uint64_t size;
-    long err = find_capmap(r->c, &map, &size);
+    static struct badge_translation tr[CKPT_MAX_CAPS];
+    const struct ferry_report *report;
+    struct tables_copy copies[FERRY_REPORT_MAX_TABLES];
+    long err = find_report(r->c, &report);
+    if (!err)
+        err = map_tables(r->c, report, copies);
     if (err) {
-        RESTORE_FAIL(r, "capability map not found: %s", ferry_error_name(err));
+        RESTORE_FAIL(r, "badge tables not found: %s", ferry_error_name(err));
         return err;
     }
-    int v = capmap_validate(map, size);
-    if (v != CAPMAP_OK) {
-        RESTORE_FAIL(r, "capability map: %s", capmap_error_name(v));
-        return FERRY_E_INVAL;
-    }
-    struct capmap_entry *entries = (struct capmap_entry *)((uint8_t *)map + map->entries_offset);
-    for (uint32_t i = 0; i < map->capacity; i++) {
-        struct capmap_entry *e = &entries[i];
-        if (!e->refcount)
+    size_t n = 0;
+    for (unsigned i = 0; i < report->count; i++) {
+        int detail = 0;
+        const struct ferry_report_table *t = &report->table[i];
+        if (t->kind != FERRY_TABLE_CAPMAP)
             continue;
-        uint64_t badge;
-        if (!new_badge(r, e->slot, &badge)) {
-            RESTORE_FAIL(r, "capability map: slot %u has no object in the image", e->slot);
+        if (tables_validate(t->kind, t->version, copies[i].data, copies[i].size, &detail)) {
+            RESTORE_FAIL(r, "capability map: %s", capmap_error_name(detail));
             return FERRY_E_INVAL;
         }
-        if (rtcr.verbose) {
-            struct image_cap cap;
-            cap_record(r->view, r->comp.id, e->slot, &cap);
-            printf("rtcr: slot %u of '%s': %s, badge %lu -> %lu\n", e->slot, r->c->name,
-                   image_role_name(cap.role), (unsigned long)e->link.key, (unsigned long)badge);
+        struct capmap *map = copies[i].data;
+        for (struct capmap_entry *e = capmap_first(map); e && n < CKPT_MAX_CAPS;
+             e = capmap_next(map, e)) {
+            uint64_t badge;
+            if (!new_badge(r, e->slot, &badge)) {
+                RESTORE_FAIL(r, "capability map: slot %u has no object in the image", e->slot);
+                return FERRY_E_INVAL;
+            }
+            if (rtcr.verbose) {
+                struct image_cap cap;
+                cap_record(r->view, r->comp.id, e->slot, &cap);
+                printf("rtcr: slot %u of '%s': %s, badge %lu -> %lu\n", e->slot, r->c->name,
+                       image_role_name(cap.role), (unsigned long)e->link.key, (unsigned long)badge);
+            }
+            tr[n++] = (struct badge_translation){e->link.key, badge};
         }
-        e->link.key = badge;
     }
-    if ((v = capmap_rebuild(map, size)) == CAPMAP_OK)
-        v = capmap_validate(map, size);
-    if (v != CAPMAP_OK) {
-        RESTORE_FAIL(r, "capability map after rewriting: %s", capmap_error_name(v));
+    struct tables_failure f;
+    int t = tables_rekey_all(report, copies, tr, n, &f);
+    if (t != TABLES_OK) {
+        RESTORE_FAIL(r, "badge table %u: %s (%s, badge %lu)", f.kind, tables_error_name(t),
+                     capmap_error_name(f.detail), (unsigned long)f.badge);
         return FERRY_E_INVAL;
     }
     return FERRY_OK;
@@ -1365,7 +1403,7 @@ static long restore_component(const struct image_view *chain, unsigned chain_len
     if (!err)
         err = restore_contents(&r);
     if (!err)
-        err = restore_capmap(&r);
+        err = restore_tables(&r);
     unmap_dataspaces();
     if (!err)
         err = restore_caps(&r);

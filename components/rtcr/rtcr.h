@@ -11,6 +11,7 @@
 #define RTCR_H
 
 #include "model.h"
+#include <badge_runtime.h>
 #include <image/image.h>
 
 struct rtcr {
