@@ -252,6 +252,29 @@ static long freeze(void)
 
 /* ---- capture ---- */
 
+/* A sibling's gate, dataspace or signal in a slot (the role and the id). */
+static bool resolve_sibling(const struct ferry_npd_cap_info_out *info, struct image_cap *cap)
+{
+    struct rtcr_child *owner;
+    struct rtcr_gate *g;
+    struct rtcr_ds *ds;
+    struct rtcr_signal *s;
+    if (info->type == FERRY_OBJ_GATE && (g = model_any_gate_by_badge(info->label, &owner))) {
+        cap->role = IMAGE_ROLE_GATE;
+        cap->object = g->id;
+    } else if (info->type == FERRY_OBJ_GATE && (ds = model_any_ds_by_badge(info->label, &owner))) {
+        cap->role = IMAGE_ROLE_DATASPACE;
+        cap->object = ds->id;
+    } else if (info->type == FERRY_OBJ_IRQ &&
+               (s = model_any_signal_by_badge(info->label, &owner))) {
+        cap->role = IMAGE_ROLE_SIGNAL;
+        cap->object = s->id;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* What slot `slot` of c holds, as a CAP record; false (reported) if rtcr cannot account for it. */
 static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_cap_info_out *info,
                     struct image_cap *cap)
@@ -288,6 +311,8 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
         cap->role = IMAGE_ROLE_SIGNAL;
         cap->object = s->id;
         signal_pending[c - rtcr.children][s - c->signals] = (uint32_t)info->obj.irq.pending;
+    } else if (resolve_sibling(info, cap)) {
+        /* a sibling's object: its RPC object (a session), a shared dataspace or signal */
     } else if (rtcr.config.policy_stale) {
         cap->role = info->type == FERRY_OBJ_IRQ ? IMAGE_ROLE_SIGNAL : IMAGE_ROLE_GATE;
         cap->flags = IMAGE_CAP_STALE;
@@ -547,6 +572,18 @@ struct encode_totals {
     unsigned components, threads, pages, zero, clean;
 };
 
+/* Whether another child attached the dataspace too. */
+static bool shared(const struct rtcr_child *owner, const struct rtcr_ds *ds)
+{
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        const struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && c != owner && j < RTCR_ATTACHMENTS; j++)
+            if (c->attach[j].used && c->attach[j].ds == ds->id)
+                return true;
+    }
+    return false;
+}
+
 static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
 {
     long err = IMAGE_OK;
@@ -580,12 +617,16 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
     for (unsigned i = 0; i < n && !err; i++) {
         struct rtcr_child *c = CHILD_AT(order[i]);
         const struct rtcr_ds *ds = &c->ds[RECORD_AT(order[i])];
-        struct image_dataspace rec = {ds->id, c->id, ds->flags, ds->session, ds->size};
+        struct image_dataspace rec = {ds->id, c->id,
+                                      ds->flags | (shared(c, ds) ? IMAGE_DS_SHARED : 0),
+                                      ds->session, ds->size};
         err = image_encode_dataspace(enc, &rec);
     }
+    for (unsigned i = 0; i < thread_count; i++)
+        order[i] = (struct keyed){threads[i].t->id, i};
+    qsort(order, thread_count, sizeof(order[0]), by_key);
     for (unsigned i = 0; i < thread_count && !err; i++) {
-        /* threads[] is in child order, then record order: ids ascend within a child */
-        const struct thread_entry *e = &threads[i];
+        const struct thread_entry *e = &threads[order[i].index];
         struct image_thread rec = {.id = e->t->id,
                                    .component = e->c->id,
                                    .session = e->c->sessions[RTCR_S_CPU].id,
@@ -1155,7 +1196,7 @@ static long restore_attachments(struct restore *r)
             done = c->attach[k].used && c->attach[k].ds == a.target && c->attach[k].addr == a.addr;
         if (done)
             continue; /* a region of the construction */
-        struct rtcr_ds *ds = model_ds_by_id(c, a.target);
+        const struct made *ds = made_find(a.target, IMAGE_ROLE_DATASPACE);
         uint64_t at = 0;
         unsigned flags = (a.rights & 2 ? FERRY_RM_WRITE : 0) | (a.rights & 4 ? FERRY_RM_EXEC : 0);
         long err = ds ? rm_attach(c->pc->child.rm, ds->slot, a.addr, a.size, a.offset, flags, &at)
@@ -1359,70 +1400,59 @@ static unsigned compare(struct restore *r, unsigned *slots)
     return bad;
 }
 
-static long restore_component(const struct image_view *chain, unsigned chain_len,
-                              const struct image_component *comp, const char *as, unsigned *threads,
-                              unsigned *slots)
+/* Phase one of a component: a fresh child and every object of it (new badges). */
+static long restore_objects(struct restore *r, const char *as)
 {
-    const struct image_view *view = &chain[0];
-    struct restore r = {.view = view, .chain = chain, .chain_len = chain_len, .comp = *comp};
+    const struct image_component *comp = &r->comp;
     const char *name = as ? as : comp->name;
     const struct init_child *cfg = config_child(&rtcr.config, comp->name);
     if (!cfg) {
-        printf("rtcr: cannot restore '%s': no child of that name in %s\n", comp->name, "rtcr.cfg");
+        printf("rtcr: cannot restore '%s': no child of that name in rtcr.cfg\n", comp->name);
         return FERRY_E_NOENT;
     }
-    r.c = rtcr_child_new();
-    if (!r.c)
+    r->c = rtcr_child_new();
+    if (!r->c)
         return FERRY_E_NOMEM;
-    /* ids drawn from now on lie above every id of the image */
-    for (uint16_t type = IMAGE_COMPONENT; type <= IMAGE_LAST_OBJECT; type++) {
-        struct image_record rec;
-        for (uint32_t i = 0; i < image_count(view, type); i++)
-            if (image_at(view, type, i, &rec))
-                model_id_seen(image_record_id(&rec));
-    }
-    long err = rtcr_child_create(r.c, cfg, name, false);
-    if (err)
+    long err = rtcr_child_create(r->c, cfg, name, false);
+    if (err) {
+        r->c = NULL;
         return err;
-    r.c->id = comp->id;
-    model_id_seen(comp->id);
+    }
+    r->c->id = comp->id;
     /* the address space keeps its id */
     struct image_cap rm_cap;
-    if (cap_record(view, comp->id, FERRY_COMP_SEL_RM, &rm_cap))
-        r.c->rm_id = r.c->sessions[RTCR_S_RM].id = rm_cap.object;
-    made_count = 0;
-    err = restore_sessions(&r);
+    if (cap_record(r->view, comp->id, FERRY_COMP_SEL_RM, &rm_cap))
+        r->c->rm_id = r->c->sessions[RTCR_S_RM].id = rm_cap.object;
+    err = restore_sessions(r);
     if (!err)
-        err = restore_dataspaces(&r);
+        err = restore_dataspaces(r);
     if (!err)
-        err = restore_threads(&r);
+        err = restore_threads(r);
     if (!err)
-        err = restore_gates_signals(&r);
+        err = restore_gates_signals(r);
+    return err;
+}
+
+/* Phase two, once every component's objects exist (capabilities and
+ * attachments may name a sibling's): memory, slots, tables, threads. */
+static long restore_finish(struct restore *r, unsigned *slots)
+{
+    long err = restore_attachments(r);
     if (!err)
-        err = restore_attachments(&r);
+        err = restore_contents(r);
     if (!err)
-        err = restore_contents(&r);
-    if (!err)
-        err = restore_tables(&r);
+        err = restore_tables(r);
     unmap_dataspaces();
     if (!err)
-        err = restore_caps(&r);
+        err = restore_caps(r);
     if (!err)
-        err = restore_states(&r);
+        err = restore_states(r);
     unsigned bad = 0;
-    if (!err && (bad = compare(&r, slots)))
-        err = FERRY_E_INVAL, RESTORE_FAIL(&r, "%u slots differ", bad);
-    if (err) {
-        printf("rtcr: restore of '%s' failed: %s\n", name,
-               r.fail[0] ? r.fail : ferry_error_name(err));
-        rtcr_child_kill(r.c);
-        return err;
+    if (!err && (bad = compare(r, slots))) {
+        RESTORE_FAIL(r, "%u slots differ", bad);
+        err = FERRY_E_INVAL;
     }
-    for (unsigned i = 0; i < RTCR_THREADS; i++)
-        if (r.c->threads[i].used) {
-            ++*threads;
-        }
-    return FERRY_OK;
+    return err;
 }
 
 static struct stored_image *image_by_digest(const struct image_digest *d)
@@ -1501,33 +1531,55 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: image '%s' holds %u components: 'as' names one\n", name, n);
         return FERRY_E_INVAL;
     }
-    unsigned threads = 0, slots = 0, restored = 0;
-    struct rtcr_child *made_children[RTCR_MAX_CHILDREN];
-    for (uint32_t i = 0; i < n; i++) {
+    /* ids drawn from now on lie above every id of the image */
+    for (uint16_t type = IMAGE_COMPONENT; type <= IMAGE_LAST_OBJECT; type++) {
         struct image_record rec;
-        struct image_component comp;
-        image_at(view, IMAGE_COMPONENT, i, &rec);
-        image_decode(&rec, IMAGE_COMPONENT, &comp, sizeof(comp));
-        unsigned s = 0;
-        if ((err = restore_component(views, chain_len, &comp, as, &threads, &s))) {
-            for (unsigned k = 0; k < restored; k++)
-                rtcr_child_kill(made_children[k]);
-            return err;
-        }
-        slots += s;
-        for (unsigned k = 0; k < RTCR_MAX_CHILDREN; k++)
-            if (rtcr.children[k].used && rtcr.children[k].id == comp.id &&
-                !strcmp(rtcr.children[k].name, as ? as : comp.name))
-                made_children[restored] = &rtcr.children[k];
-        restored++;
+        for (uint32_t i = 0; i < image_count(view, type); i++)
+            if (image_at(view, type, i, &rec))
+                model_id_seen(image_record_id(&rec));
     }
+    static struct restore rs[RTCR_MAX_CHILDREN];
+    if (n > RTCR_MAX_CHILDREN) {
+        printf("rtcr: image '%s' holds %u components, rtcr protects at most %u\n", name, n,
+               RTCR_MAX_CHILDREN);
+        return FERRY_E_NOMEM;
+    }
+    made_count = 0;
+    unsigned threads = 0, slots = 0, made_n = 0;
+    for (uint32_t i = 0; i < n && !err; i++, made_n++) {
+        struct image_record rec;
+        struct restore *r = &rs[i];
+        *r = (struct restore){.view = view, .chain = views, .chain_len = chain_len};
+        image_at(view, IMAGE_COMPONENT, i, &rec);
+        image_decode(&rec, IMAGE_COMPONENT, &r->comp, sizeof(r->comp));
+        err = restore_objects(r, as);
+    }
+    for (uint32_t i = 0; i < made_n && !err; i++) {
+        unsigned s = 0;
+        err = restore_finish(&rs[i], &s);
+        slots += s;
+    }
+    if (err) {
+        for (uint32_t i = 0; i < made_n; i++) {
+            if (rs[i].fail[0] || !rs[i].c)
+                printf("rtcr: restore of '%s' failed: %s\n", as ? as : rs[i].comp.name,
+                       rs[i].fail[0] ? rs[i].fail : ferry_error_name(err));
+            if (rs[i].c)
+                rtcr_child_kill(rs[i].c);
+        }
+        return err;
+    }
+    for (uint32_t i = 0; i < made_n; i++)
+        for (unsigned k = 0; k < RTCR_THREADS; k++)
+            threads += rs[i].c->threads[k].used;
+    unsigned restored = made_n;
     printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n", name,
            restored, threads, slots);
     last_digest = view->digest; /* the next increment builds on this cut */
     have_last = true;
     for (unsigned k = 0; k < restored; k++)
         for (unsigned i = 0; i < RTCR_THREADS; i++)
-            if (made_children[k]->threads[i].used)
-                thread_resume(made_children[k]->threads[i].slot);
+            if (rs[k].c->threads[i].used)
+                thread_resume(rs[k].c->threads[i].slot);
     return FERRY_OK;
 }
