@@ -209,10 +209,28 @@ static long read_state(struct rtcr_thread *t, struct ferry_thread_state *out)
     return err;
 }
 
+/* Pauses every thread of the cut and reads each one's state; the first one
+ * waiting for a reply (REPLY_WAIT: not restartable), or NULL. */
+static struct thread_entry *pause_all(long *err)
+{
+    struct thread_entry *waiting = NULL;
+    *err = FERRY_OK;
+    for (unsigned i = 0; i < thread_count; i++)
+        thread_pause(threads[i].t->slot);
+    for (unsigned i = 0; i < thread_count && !*err; i++) {
+        *err = read_state(threads[i].t, &threads[i].state);
+        if (!waiting && threads[i].state.run.state == FERRY_RUN_REPLY_WAIT)
+            waiting = &threads[i];
+    }
+    return waiting;
+}
+
 /*
- * Pauses every thread and reads its state. A thread waiting for a reply
- * (REPLY_WAIT: not restartable) runs on until it has it, within
- * CKPT_REPLY_BOUND_US; past it the checkpoint fails naming the thread.
+ * Pauses every thread of every protected child and reads its state. While a
+ * thread waits for a reply (REPLY_WAIT: its call was taken, the answer is
+ * owed), everything runs on for a millisecond and is paused again: a server
+ * inside the cut answers, one outside has CKPT_REPLY_BOUND_US; past that the
+ * checkpoint fails naming the thread and what it waits on.
  */
 static long freeze(void)
 {
@@ -224,30 +242,24 @@ static long freeze(void)
                 if (thread_count == CKPT_MAX_THREADS)
                     return FERRY_E_NOMEM;
                 threads[thread_count++] = (struct thread_entry){.c = c, .t = &c->threads[j]};
-                thread_pause(c->threads[j].slot);
             }
     }
-    for (unsigned i = 0; i < thread_count; i++) {
-        struct thread_entry *e = &threads[i];
-        uint64_t deadline = sys_clock_us() + CKPT_REPLY_BOUND_US;
-        long err;
-        while ((err = read_state(e->t, &e->state)) == FERRY_OK &&
-               e->state.run.state == FERRY_RUN_REPLY_WAIT) {
-            if (sys_clock_us() > deadline) {
-                printf("rtcr: checkpoint failed: thread '%s' of '%s' waits for a reply from "
-                       "object %lu beyond %lu ms\n",
-                       e->t->name, e->c->name, (unsigned long)e->state.run.blocked_on,
-                       CKPT_REPLY_BOUND_US / 1000);
-                return FERRY_E_TIMEOUT;
-            }
-            thread_resume(e->t->slot);
-            sys_sleep(1000);
-            thread_pause(e->t->slot);
+    uint64_t deadline = sys_clock_us() + CKPT_REPLY_BOUND_US;
+    long err;
+    struct thread_entry *e;
+    while ((e = pause_all(&err)) && !err) {
+        if (sys_clock_us() > deadline) {
+            printf("rtcr: checkpoint failed: thread '%s' of '%s' waits for a reply from "
+                   "object %lu beyond %lu ms\n",
+                   e->t->name, e->c->name, (unsigned long)e->state.run.blocked_on,
+                   CKPT_REPLY_BOUND_US / 1000);
+            return FERRY_E_TIMEOUT;
         }
-        if (err)
-            return err;
+        for (unsigned i = 0; i < thread_count; i++)
+            thread_resume(threads[i].t->slot);
+        sys_sleep(1000);
     }
-    return FERRY_OK;
+    return err;
 }
 
 /* ---- capture ---- */
@@ -860,12 +872,19 @@ static bool cap_record(const struct image_view *view, uint32_t comp, uint32_t sl
            image_decode(&rec, IMAGE_CAP, cap, sizeof(*cap)) == IMAGE_OK;
 }
 
+/* Ids of a restore: the image's, or shifted above every id in use when the
+ * image's components live already (a second instance from one image), so
+ * that ids stay unique among all protected children. */
+static uint32_t id_shift;
+#define NEW_ID(id) ((id) ? (id) + id_shift : 0)
+
 #define CKPT_MAX_CHAIN 8 /* images of an incremental chain, base included */
 
 struct restore {
     const struct image_view *view;  /* the newest image: every object */
     const struct image_view *chain; /* chain[0] = view .. chain[chain_len - 1] = the base */
     unsigned chain_len;
+    uint32_t rm_image; /* the image's id of the component's address space */
     struct image_component comp;
     struct rtcr_child *c;
     char fail[160]; /* what failed, for the message */
@@ -889,13 +908,12 @@ static long restore_sessions(struct restore *r)
         struct rtcr_session *v = &c->sessions[initial[i].index];
         if (cap_record(r->view, r->comp.id, initial[i].slot, &cap) &&
             cap.role == IMAGE_ROLE_SESSION) {
-            v->id = cap.object;
-            model_id_seen(cap.object);
+            v->id = NEW_ID(cap.object);
+            made_add(cap.object, IMAGE_ROLE_SESSION, v->gate, v->badge);
         }
-        made_add(v->id, IMAGE_ROLE_SESSION, v->gate, v->badge);
     }
     struct rtcr_session *as = &c->sessions[RTCR_S_RM];
-    made_add(c->rm_id, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
+    made_add(r->rm_image, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
     uint32_t n = image_count(r->view, IMAGE_SESSION);
     for (uint32_t i = 0; i < n; i++) {
         struct image_record rec;
@@ -925,13 +943,12 @@ static long restore_sessions(struct restore *r)
             return err;
         }
         struct rtcr_session *v =
-            iface >= 0 ? virt_wrap(c, (unsigned)iface, real, s.id, &gate) : NULL;
+            iface >= 0 ? virt_wrap(c, (unsigned)iface, real, NEW_ID(s.id), &gate) : NULL;
         if (!v) {
             env_session_close(rtcr.env, real);
             RESTORE_FAIL(r, "its %s session cannot be virtualised", s.service);
             return FERRY_E_INVAL;
         }
-        model_id_seen(s.id);
         snprintf(v->service, sizeof(v->service), "%s", s.service);
         snprintf(v->label, sizeof(v->label), "%s", s.label);
         snprintf(v->args, sizeof(v->args), "%s", s.args);
@@ -939,7 +956,7 @@ static long restore_sessions(struct restore *r)
         v->caps = s.cap_quota;
         v->timer_mode = mode;
         v->timer_us = us;
-        v->timer_signal = signal;
+        v->timer_signal = NEW_ID(signal);
         struct ferry_parent_session_in req = {.ram = s.ram_quota, .caps = s.cap_quota};
         memcpy(req.service, s.service, sizeof(req.service));
         memcpy(req.label, s.label, sizeof(req.label));
@@ -965,7 +982,7 @@ static bool attachment_of(const struct restore *r, uint32_t id, struct image_att
         struct image_record rec;
         image_at(r->view, IMAGE_ATTACHMENT, i, &rec);
         image_decode(&rec, IMAGE_ATTACHMENT, out, sizeof(*out));
-        if (out->target == id && out->rm == r->c->rm_id)
+        if (out->target == id && out->rm == r->rm_image)
             return true;
     }
     return false;
@@ -985,7 +1002,6 @@ static long restore_dataspaces(struct restore *r)
         image_decode(&rec, IMAGE_DATASPACE, &d, sizeof(d));
         if (d.component != r->comp.id)
             continue;
-        model_id_seen(d.id);
         struct image_attachment a;
         bool attached = attachment_of(r, d.id, &a);
         struct rtcr_ds *ds = NULL;
@@ -1000,9 +1016,9 @@ static long restore_dataspaces(struct restore *r)
         if (ds) { /* a region of the construction: renamed, its attachment too */
             for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++)
                 if (c->attach[k].used && c->attach[k].ds == ds->id)
-                    c->attach[k].ds = d.id;
-            ds->id = d.id;
-            ds->session = d.session;
+                    c->attach[k].ds = NEW_ID(d.id);
+            ds->id = NEW_ID(d.id);
+            ds->session = NEW_ID(d.session);
         } else {
             uint32_t slot;
             long err = d.flags & IMAGE_DS_REPORT ? pd_report(ch->pd, &slot)
@@ -1012,7 +1028,8 @@ static long restore_dataspaces(struct restore *r)
                              ferry_error_name(err));
                 return err;
             }
-            ds = model_ds_add(c, d.id, slot, env_cap_badge(slot), d.size, d.session, d.flags);
+            ds = model_ds_add(c, NEW_ID(d.id), slot, env_cap_badge(slot), d.size, NEW_ID(d.session),
+                              d.flags & ~IMAGE_DS_SHARED);
             if (!ds) {
                 env_cap_release(env_cap_badge(slot));
                 RESTORE_FAIL(r, "too many dataspaces");
@@ -1045,7 +1062,7 @@ static long restore_contents(struct restore *r)
             image_at(v, IMAGE_PAGE, i, &rec);
             image_decode(&rec, IMAGE_PAGE, &p, sizeof(p));
             for (unsigned j = 0; j < ds_count; j++)
-                if (dss[j].c == r->c && dss[j].ds->id == p.dataspace &&
+                if (dss[j].c == r->c && dss[j].ds->id == NEW_ID(p.dataspace) &&
                     p.index < dss[j].ds->size / PAGE)
                     memcpy((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
         }
@@ -1070,14 +1087,13 @@ static long restore_threads(struct restore *r)
         image_decode(&rec, IMAGE_THREAD, &t, sizeof(t));
         if (t.component != r->comp.id)
             continue;
-        model_id_seen(t.id);
         struct rtcr_thread *nt = NULL;
         if (t.id == main_id) {
             for (unsigned j = 0; j < RTCR_THREADS && !nt; j++)
                 if (c->threads[j].used && c->threads[j].borrowed)
                     nt = &c->threads[j];
             if (nt)
-                nt->id = t.id;
+                nt->id = NEW_ID(t.id);
         } else {
             uint32_t slot;
             struct ferry_thread_info_out info;
@@ -1088,8 +1104,8 @@ static long restore_threads(struct restore *r)
                 RESTORE_FAIL(r, "thread '%s': %s", t.name, ferry_error_name(err));
                 return err;
             }
-            nt =
-                model_thread_add(c, t.id, slot, env_cap_badge(slot), info.utcb, t.priority, t.name);
+            nt = model_thread_add(c, NEW_ID(t.id), slot, env_cap_badge(slot), info.utcb, t.priority,
+                                  t.name);
             if (!nt) {
                 env_cap_release(env_cap_badge(slot));
                 RESTORE_FAIL(r, "too many threads");
@@ -1122,12 +1138,11 @@ static long restore_gates_signals(struct restore *r)
         image_decode(&rec, IMAGE_GATE, &g, sizeof(g));
         if (g.component != r->comp.id)
             continue;
-        model_id_seen(g.id);
         const struct made *t = made_find(g.thread, IMAGE_ROLE_THREAD);
         uint32_t slot;
         uint64_t badge;
         long err = t ? pd_alloc_rpc_cap(ch->pd, t->slot, &slot, &badge) : FERRY_E_NOENT;
-        if (!err && !model_gate_add(c, g.id, g.thread, slot, badge)) {
+        if (!err && !model_gate_add(c, NEW_ID(g.id), NEW_ID(g.thread), slot, badge)) {
             env_cap_release(badge);
             err = FERRY_E_NOMEM;
         }
@@ -1145,11 +1160,10 @@ static long restore_gates_signals(struct restore *r)
         image_decode(&rec, IMAGE_SIGNAL, &s, sizeof(s));
         if (s.component != r->comp.id)
             continue;
-        model_id_seen(s.id);
         uint32_t slot;
         uint64_t badge;
         long err = pd_alloc_signal(ch->pd, &slot, &badge); /* imported by the stub */
-        if (!err && !model_signal_add(c, s.id, slot, badge)) {
+        if (!err && !model_signal_add(c, NEW_ID(s.id), slot, badge)) {
             env_cap_release(badge);
             err = FERRY_E_NOMEM;
         }
@@ -1189,11 +1203,12 @@ static long restore_attachments(struct restore *r)
         struct image_attachment a;
         image_at(r->view, IMAGE_ATTACHMENT, i, &rec);
         image_decode(&rec, IMAGE_ATTACHMENT, &a, sizeof(a));
-        if (a.rm != c->rm_id)
+        if (a.rm != r->rm_image)
             continue;
         bool done = false;
         for (unsigned k = 0; k < RTCR_ATTACHMENTS && !done; k++)
-            done = c->attach[k].used && c->attach[k].ds == a.target && c->attach[k].addr == a.addr;
+            done = c->attach[k].used && c->attach[k].ds == NEW_ID(a.target) &&
+                   c->attach[k].addr == a.addr;
         if (done)
             continue; /* a region of the construction */
         const struct made *ds = made_find(a.target, IMAGE_ROLE_DATASPACE);
@@ -1203,7 +1218,7 @@ static long restore_attachments(struct restore *r)
                       : FERRY_E_NOENT;
         if (!err && at != a.addr)
             err = FERRY_E_RANGE;
-        if (err || !model_attach_add(c, a.target, a.addr, a.size, a.offset, a.rights)) {
+        if (err || !model_attach_add(c, NEW_ID(a.target), a.addr, a.size, a.offset, a.rights)) {
             RESTORE_FAIL(r, "attachment at 0x%lx: %s", (unsigned long)a.addr,
                          ferry_error_name(err ? err : FERRY_E_NOMEM));
             return err ? err : FERRY_E_NOMEM;
@@ -1400,12 +1415,30 @@ static unsigned compare(struct restore *r, unsigned *slots)
     return bad;
 }
 
+/* The configured child a component of an image is an instance of: the one of
+ * its name, else (an instance restored `as NAME2`) the one whose name it
+ * extends by digits. */
+static const struct init_child *configured(const char *name)
+{
+    const struct init_child *cfg = config_child(&rtcr.config, name);
+    for (unsigned i = 0; i < rtcr.config.child_count && !cfg; i++) {
+        const struct init_child *c = &rtcr.config.children[i];
+        size_t n = strlen(c->name);
+        bool digits = !strncmp(name, c->name, n) && name[n];
+        for (const char *p = name + n; digits && *p; p++)
+            digits = *p >= '0' && *p <= '9';
+        if (digits)
+            cfg = c;
+    }
+    return cfg;
+}
+
 /* Phase one of a component: a fresh child and every object of it (new badges). */
 static long restore_objects(struct restore *r, const char *as)
 {
     const struct image_component *comp = &r->comp;
     const char *name = as ? as : comp->name;
-    const struct init_child *cfg = config_child(&rtcr.config, comp->name);
+    const struct init_child *cfg = configured(comp->name);
     if (!cfg) {
         printf("rtcr: cannot restore '%s': no child of that name in rtcr.cfg\n", comp->name);
         return FERRY_E_NOENT;
@@ -1418,11 +1451,13 @@ static long restore_objects(struct restore *r, const char *as)
         r->c = NULL;
         return err;
     }
-    r->c->id = comp->id;
+    r->c->id = NEW_ID(comp->id);
     /* the address space keeps its id */
     struct image_cap rm_cap;
-    if (cap_record(r->view, comp->id, FERRY_COMP_SEL_RM, &rm_cap))
-        r->c->rm_id = r->c->sessions[RTCR_S_RM].id = rm_cap.object;
+    if (cap_record(r->view, comp->id, FERRY_COMP_SEL_RM, &rm_cap)) {
+        r->rm_image = rm_cap.object;
+        r->c->rm_id = r->c->sessions[RTCR_S_RM].id = NEW_ID(rm_cap.object);
+    }
     err = restore_sessions(r);
     if (!err)
         err = restore_dataspaces(r);
@@ -1522,7 +1557,9 @@ long ckpt_restore(const char *name, const char *as)
     if (err)
         return err;
     static struct image_view views[CKPT_MAX_CHAIN];
+    uint64_t t0 = sys_instret();
     unsigned chain_len = validate_chain(im, views);
+    uint64_t t1 = sys_instret();
     if (!chain_len)
         return FERRY_E_INVAL;
     const struct image_view *view = &views[0];
@@ -1531,13 +1568,24 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: image '%s' holds %u components: 'as' names one\n", name, n);
         return FERRY_E_INVAL;
     }
-    /* ids drawn from now on lie above every id of the image */
+    /* the image's ids, shifted if one of its components lives; ids drawn
+     * from now on lie above them */
+    uint32_t max_id = 0;
     for (uint16_t type = IMAGE_COMPONENT; type <= IMAGE_LAST_OBJECT; type++) {
         struct image_record rec;
         for (uint32_t i = 0; i < image_count(view, type); i++)
-            if (image_at(view, type, i, &rec))
-                model_id_seen(image_record_id(&rec));
+            if (image_at(view, type, i, &rec) && image_record_id(&rec) > max_id)
+                max_id = image_record_id(&rec);
     }
+    id_shift = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct image_record rec;
+        image_at(view, IMAGE_COMPONENT, i, &rec);
+        for (unsigned k = 0; k < RTCR_MAX_CHILDREN; k++)
+            if (rtcr.children[k].used && rtcr.children[k].id == image_record_id(&rec))
+                id_shift = model_id();
+    }
+    model_id_seen(max_id + id_shift);
     static struct restore rs[RTCR_MAX_CHILDREN];
     if (n > RTCR_MAX_CHILDREN) {
         printf("rtcr: image '%s' holds %u components, rtcr protects at most %u\n", name, n,
@@ -1554,11 +1602,13 @@ long ckpt_restore(const char *name, const char *as)
         image_decode(&rec, IMAGE_COMPONENT, &r->comp, sizeof(r->comp));
         err = restore_objects(r, as);
     }
+    uint64_t t2 = sys_instret();
     for (uint32_t i = 0; i < made_n && !err; i++) {
         unsigned s = 0;
         err = restore_finish(&rs[i], &s);
         slots += s;
     }
+    uint64_t t3 = sys_instret();
     if (err) {
         for (uint32_t i = 0; i < made_n; i++) {
             if (rs[i].fail[0] || !rs[i].c)
@@ -1575,6 +1625,10 @@ long ckpt_restore(const char *name, const char *as)
     unsigned restored = made_n;
     printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n", name,
            restored, threads, slots);
+    printf("rtcr: restored '%s' statistics: validate %lu, objects %lu, memory and slots %lu "
+           "instructions; %u images\n",
+           name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
+           chain_len);
     last_digest = view->digest; /* the next increment builds on this cut */
     have_last = true;
     for (unsigned k = 0; k < restored; k++)
