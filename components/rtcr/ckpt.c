@@ -80,7 +80,8 @@ struct ds_entry {
     struct rtcr_child *c;
     struct rtcr_ds *ds;
     uint64_t local;  /* attached in rtcr */
-    uint64_t *dirty; /* a bit per page written since the last cut (into dirty_bits) */
+    uint64_t *dirty; /* a bit per page written since the last cut (into dirty_bits); for a
+                        full image then: a bit per page to store (not zero) */
 };
 #define CKPT_DIRTY_PAGES (64ul * 1024) /* pages of all dataspaces of one cut (256 MiB) */
 static uint64_t dirty_bits[CKPT_DIRTY_PAGES / 64];
@@ -533,6 +534,63 @@ static long harvest_dirty(void)
     return FERRY_OK;
 }
 
+/* For a full image: each dataspace's bitmap becomes its non-zero pages. */
+static void mark_nonzero(void)
+{
+    for (unsigned i = 0; i < ds_count; i++) {
+        struct ds_entry *e = &dss[i];
+        uint64_t pages = e->ds->size / PAGE;
+        for (uint64_t p = 0; p < pages; p++) {
+            uint64_t bit = 1ull << (p % 64);
+            if (image_page_is_zero((const void *)(e->local + p * PAGE)))
+                e->dirty[p / 64] &= ~bit;
+            else
+                e->dirty[p / 64] |= bit;
+        }
+    }
+}
+
+/* Pages the image will hold (the bits set). */
+static uint64_t pages_to_store(void)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < ds_count; i++)
+        for (uint64_t w = 0; w < (dss[i].ds->size / PAGE + 63) / 64; w++)
+            n += (uint64_t)__builtin_popcountll(dss[i].dirty[w]);
+    return n;
+}
+
+/* Copies words where it can: picolibc's memcpy moves one byte per iteration. */
+static void copy_bytes(void *dst, const void *src, size_t len)
+{
+    if (!(((uintptr_t)dst | (uintptr_t)src | len) & 7)) {
+        uint64_t *d = dst;
+        const uint64_t *s = src;
+        for (size_t i = 0; i < len / 8; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(dst, src, len);
+    }
+}
+
+static void zero_bytes(void *dst, size_t len)
+{
+    uint64_t *d = dst;
+    for (size_t i = 0; i < len / 8; i++)
+        d[i] = 0;
+}
+
+/* image_buffer_sink with word copies. */
+static long buffer_sink(void *ctx, const void *data, size_t len)
+{
+    struct image_buffer *b = ctx;
+    if (len > b->cap - b->len)
+        return 1;
+    copy_bytes(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
 /* ---- encode ---- */
 
 struct keyed {
@@ -710,11 +768,11 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
         const struct ds_entry *e = &dss[order[i].index];
         for (uint64_t p = 0; p < e->ds->size / PAGE && !err; p++) {
             const void *page = (const void *)(e->local + p * PAGE);
-            if (tot->incremental && !(e->dirty[p / 64] >> (p % 64) & 1)) {
+            if (!(e->dirty[p / 64] >> (p % 64) & 1) && tot->incremental) {
                 tot->clean++;
                 continue;
             }
-            if (!tot->incremental && image_page_is_zero(page)) {
+            if (!(e->dirty[p / 64] >> (p % 64) & 1)) {
                 tot->zero++;
                 continue;
             }
@@ -735,8 +793,7 @@ static size_t image_bound(void)
             objects +=
                 2 + RTCR_SESSIONS + RTCR_DATASPACES + RTCR_GATES + RTCR_SIGNALS + RTCR_ATTACHMENTS;
     }
-    for (unsigned i = 0; i < ds_count; i++)
-        pages += dss[i].ds->size / PAGE;
+    pages = pages_to_store();
     return IMAGE_HEADER_SIZE + objects * (IMAGE_RECORD_HEADER + 0x100) +
            thread_count * (IMAGE_RECORD_HEADER + 0x1250) +
            (cap_count + table_count) * (IMAGE_RECORD_HEADER + 0x18) +
@@ -756,7 +813,7 @@ static long encode(const char *name, struct encode_totals *tot, struct image_sta
     struct image_header header = {0, rtcr.ecu, ++sequence, {0, 0}};
     if (tot->incremental)
         header = (struct image_header){IMAGE_FLAG_INCREMENTAL, rtcr.ecu, sequence, last_digest};
-    err = image_encode_begin(&enc, image_buffer_sink, &sink, &header);
+    err = image_encode_begin(&enc, buffer_sink, &sink, &header);
     if (!err)
         err = encode_objects(&enc, tot);
     if (!err)
@@ -807,6 +864,8 @@ long ckpt_checkpoint(const char *name, bool incremental)
             err = capture_tables(&rtcr.children[i]);
     if (!err)
         err = harvest_dirty();
+    if (!err && !incremental)
+        mark_nonzero();
     uint64_t t2 = sys_instret();
     struct encode_totals tot = {.incremental = incremental};
     size_t bytes = 0;
@@ -1051,7 +1110,7 @@ static long restore_contents(struct restore *r)
     }
     for (unsigned i = 0; i < ds_count; i++)
         if (dss[i].c == r->c)
-            memset((void *)dss[i].local, 0, dss[i].ds->size);
+            zero_bytes((void *)dss[i].local, dss[i].ds->size);
     /* the base's pages, then each increment's over them */
     for (unsigned k = r->chain_len; k-- > 0;) {
         const struct image_view *v = &r->chain[k];
@@ -1064,7 +1123,7 @@ static long restore_contents(struct restore *r)
             for (unsigned j = 0; j < ds_count; j++)
                 if (dss[j].c == r->c && dss[j].ds->id == NEW_ID(p.dataspace) &&
                     p.index < dss[j].ds->size / PAGE)
-                    memcpy((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
+                    copy_bytes((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
         }
     }
     return FERRY_OK;
