@@ -1560,8 +1560,12 @@ static struct stored_image *image_by_digest(const struct image_digest *d)
 
 static void rejected(const char *name, long err, const struct image_fault *fault)
 {
-    printf("rtcr: image '%s' rejected: %s at record %u (offset %lu)\n", name, image_error_name(err),
-           fault->record, (unsigned long)fault->offset);
+    if (fault->record == IMAGE_AT_HEADER)
+        printf("rtcr: image '%s' rejected: %s in the header (offset %lu)\n", name,
+               image_error_name(err), (unsigned long)fault->offset);
+    else
+        printf("rtcr: image '%s' rejected: %s at record %u (offset %lu)\n", name,
+               image_error_name(err), fault->record, (unsigned long)fault->offset);
 }
 
 /* The chain ending in `im`, validated from the base on (each against its
