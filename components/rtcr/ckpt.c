@@ -995,17 +995,24 @@ static long restore_sessions(struct restore *r)
                 timer[-1] = 0;
         }
         uint32_t real, gate;
-        long err = env_session_paid(rtcr.env, s.service, s.label, s.args, s.ram_quota, s.cap_quota,
-                                    ch->pd, &real);
+        long err = rtcr_core_service(s.service)
+                       ? env_session_paid(rtcr.env, s.service, s.label, s.args, s.ram_quota,
+                                          s.cap_quota, ch->pd, &real)
+                       : env_session(rtcr.env, s.service, s.label, s.args, s.ram_quota, s.cap_quota,
+                                     &real);
         if (err) {
             RESTORE_FAIL(r, "re-opening its %s session: %s", s.service, ferry_error_name(err));
             return err;
         }
-        struct rtcr_session *v =
-            iface >= 0 ? virt_wrap(c, (unsigned)iface, real, NEW_ID(s.id), &gate) : NULL;
+        uint64_t real_badge = env_cap_badge(real);
+        struct rtcr_session *v = iface >= 0
+                                     ? virt_wrap(c, (unsigned)iface, real, NEW_ID(s.id), &gate)
+                                     : virt_direct(c, real, real_badge, NEW_ID(s.id));
+        if (v && !v->gate)
+            gate = real; /* held directly */
         if (!v) {
             env_session_close(rtcr.env, real);
-            RESTORE_FAIL(r, "its %s session cannot be virtualised", s.service);
+            RESTORE_FAIL(r, "its %s session: too many sessions", s.service);
             return FERRY_E_INVAL;
         }
         snprintf(v->service, sizeof(v->service), "%s", s.service);
@@ -1020,14 +1027,14 @@ static long restore_sessions(struct restore *r)
         memcpy(req.service, s.service, sizeof(req.service));
         memcpy(req.label, s.label, sizeof(req.label));
         memcpy(req.args, s.args, sizeof(req.args));
-        v->ps = parent_server_session_add(c->pc, &req, real, env_cap_badge(real));
+        v->ps = parent_server_session_add(c->pc, &req, real, real_badge);
         if (!v->ps) {
             env_session_close(rtcr.env, real);
             RESTORE_FAIL(r, "too many sessions");
             return FERRY_E_CAPQUOTA;
         }
         v->ps->virt = v;
-        v->ps->virt_badge = v->badge;
+        v->ps->virt_badge = v->gate ? v->badge : 0;
         made_add(s.id, IMAGE_ROLE_SESSION, gate, v->badge);
     }
     return FERRY_OK;

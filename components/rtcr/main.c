@@ -82,6 +82,15 @@ void rtcr_child_kill(struct rtcr_child *c)
         parent_server_kill(&rtcr.ps, pc);
 }
 
+bool rtcr_core_service(const char *service)
+{
+    static const char *const core[] = {"PD", "CPU", "RM", "LOG", "ROM", "Timer", "IRQ", "IO_MEM"};
+    for (unsigned i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+        if (!strcmp(service, core[i]))
+            return true;
+    return false;
+}
+
 static struct rtcr_child *child_of(struct ps_child *pc)
 {
     return pc->policy_data;
@@ -95,13 +104,15 @@ static void route(struct parent_server *ps, struct ps_child *client, const char 
     const struct init_route *r = config_route(child_of(client)->cfg, service);
     switch (r->target) {
     case ROUTE_PARENT:
-        *out = (struct ps_route){PS_ROUTE_PARENT, NULL, NULL};
+        /* a service of another server of rtcr's parent: rtcr asks for it itself */
+        *out = (struct ps_route){.kind = PS_ROUTE_PARENT, .own_quota = !rtcr_core_service(service)};
         break;
     case ROUTE_CHILD:
-        *out = (struct ps_route){PS_ROUTE_CHILD, parent_server_child(ps, r->child), r->child};
+        *out = (struct ps_route){
+            .kind = PS_ROUTE_CHILD, .server = parent_server_child(ps, r->child), .name = r->child};
         break;
     default:
-        *out = (struct ps_route){PS_ROUTE_DENIED, NULL, NULL};
+        *out = (struct ps_route){.kind = PS_ROUTE_DENIED};
     }
 }
 
