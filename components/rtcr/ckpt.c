@@ -876,7 +876,7 @@ long ckpt_checkpoint(const char *name, bool incremental)
     unmap_dataspaces();
     thaw();
     uint64_t t4 = sys_instret();
-    if (err)
+    if (err || rtcr.quiet)
         return err;
     if (incremental)
         printf("rtcr: checkpoint '%s' (incremental): %u components, %u threads, %u slots, %u "
@@ -1405,7 +1405,7 @@ static long restore_tables(struct restore *r)
                 RESTORE_FAIL(r, "capability map: slot %u has no object in the image", e->slot);
                 return FERRY_E_INVAL;
             }
-            if (rtcr.verbose) {
+            if (rtcr.verbose && !rtcr.quiet) {
                 struct image_cap cap;
                 cap_record(r->view, r->comp.id, e->slot, &cap);
                 printf("rtcr: slot %u of '%s': %s, badge %lu -> %lu\n", e->slot, r->c->name,
@@ -1693,12 +1693,14 @@ long ckpt_restore(const char *name, const char *as)
         for (unsigned k = 0; k < RTCR_THREADS; k++)
             threads += rs[i].c->threads[k].used;
     unsigned restored = made_n;
-    printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n", name,
-           restored, threads, slots);
-    printf("rtcr: restored '%s' statistics: validate %lu, objects %lu, memory and slots %lu "
-           "instructions; %u images\n",
-           name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
-           chain_len);
+    if (!rtcr.quiet) {
+        printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n",
+               name, restored, threads, slots);
+        printf("rtcr: restored '%s' statistics: validate %lu, objects %lu, memory and slots %lu "
+               "instructions; %u images\n",
+               name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
+               chain_len);
+    }
     last_digest = view->digest; /* the next increment builds on this cut */
     have_last = true;
     for (unsigned k = 0; k < restored; k++)

@@ -21,6 +21,7 @@ struct rtcr {
     struct rtcr_child children[RTCR_MAX_CHILDREN];
     bool verbose; /* the configuration's `verbose yes`: slot-by-slot lines */
     uint64_t ecu; /* this ECU's number, put into image headers (rtcr's arg `ecu`) */
+    bool quiet;   /* `cycle`: no line per checkpoint and restore */
 };
 
 extern struct rtcr rtcr;
