@@ -191,7 +191,7 @@ void ckpt_image_forget(const char *name)
 
 /* ---- freeze ---- */
 
-static void thaw(void)
+void ckpt_thaw(void)
 {
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         struct rtcr_child *c = &rtcr.children[i];
@@ -839,7 +839,7 @@ static long encode(const char *name, struct encode_totals *tot, struct image_sta
     return FERRY_OK;
 }
 
-long ckpt_checkpoint(const char *name, bool incremental)
+long ckpt_checkpoint(const char *name, bool incremental, bool stop)
 {
     if (incremental && !have_last) {
         printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
@@ -874,7 +874,8 @@ long ckpt_checkpoint(const char *name, bool incremental)
         err = encode(name, &tot, &stats, &bytes);
     uint64_t t3 = sys_instret();
     unmap_dataspaces();
-    thaw();
+    if (err || !stop)
+        ckpt_thaw();
     uint64_t t4 = sys_instret();
     if (err || rtcr.quiet)
         return err;
