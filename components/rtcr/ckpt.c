@@ -99,7 +99,7 @@ static const char *type_name(uint64_t type)
     return type < ARRAY_SIZE(names) ? names[type] : "unknown";
 }
 
-static long state_buffer(void)
+long ckpt_init(void)
 {
     if (state_ds)
         return FERRY_OK;
@@ -845,7 +845,7 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
         printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
         return FERRY_E_NOENT;
     }
-    long err = state_buffer();
+    long err = ckpt_init();
     if (err)
         return err;
     cap_count = table_count = 0;
@@ -1675,7 +1675,7 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: no image '%s'\n", name);
         return FERRY_E_NOENT;
     }
-    long err = state_buffer();
+    long err = ckpt_init();
     if (err)
         return err;
     static struct image_view views[CKPT_MAX_CHAIN];

@@ -486,9 +486,11 @@ void component_construct(struct env *env)
     if (read_config(env))
         env_exit(env, 1);
     rtcr.verbose = rtcr.ps.verbose = rtcr.config.verbose;
-    long err = env_signal_handler(env, &step_signal, step_signalled, NULL);
+    long err = ckpt_init();
+    if (!err)
+        err = env_signal_handler(env, &step_signal, step_signalled, NULL);
     if (err) {
-        printf("rtcr: no signal for the steps: %s\n", ferry_error_name(err));
+        printf("rtcr: cannot start: %s\n", ferry_error_name(err));
         env_exit(env, 1);
     }
     if (!starts_by_step() && !start_children()) {

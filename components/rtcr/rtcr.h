@@ -55,6 +55,10 @@ void rtcr_child_logged(struct rtcr_child *c, const char *text, uint64_t len);
 
 /* ---- ckpt.c ---- */
 
+/* What every checkpoint and restore uses, allocated once at start (so that a
+ * first operation does not look like a leak): the thread-state buffer. */
+long ckpt_init(void);
+
 /* Checkpoints every living protected child into a new image in memory
  * called `name`; prints the statistics line. `stop`: the children stay
  * frozen (until ckpt_thaw, a kill or exit). */
