@@ -10,7 +10,10 @@
  *   - READY and OPEN entries hold one reference of the parent (s->slot with
  *     s->badge, in the capability map), except an OPEN entry whose server
  *     ended (slot 0: the server's objects are gone);
- *   - tickets are unique (ps->next_ticket only grows) and never 0.
+ *   - tickets are unique (ps->next_ticket only grows), never 0, and their low
+ *     PS_TICKET_ENTRY_BITS name the entry that holds them;
+ *   - an entry is in its server's queue (queue_head..queue_tail, counted in
+ *     queued) exactly when it is QUEUED, in the order of its ticket.
  */
 #include "parent_server.h"
 #include "client.h"
@@ -38,12 +41,28 @@ static bool session_pending(const struct ps_session *s)
     return s->state >= PS_SESSION_QUEUED && s->state <= PS_SESSION_FAILED;
 }
 
+/* The pending entry `ticket` names, if it is one of c's; NULL otherwise. */
 static struct ps_session *session_by_ticket(struct ps_child *c, uint64_t ticket)
 {
-    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
-        if (session_pending(&c->sessions[i]) && c->sessions[i].ticket == ticket)
-            return &c->sessions[i];
-    return NULL;
+    unsigned entry = (unsigned)(ticket & PS_TICKET_ENTRY_MASK);
+    if (entry / PS_CHILD_SESSIONS != (unsigned)(c - c->ps->children))
+        return NULL;
+    struct ps_session *s = &c->sessions[entry % PS_CHILD_SESSIONS];
+    return ticket && s->ticket == ticket && session_pending(s) ? s : NULL;
+}
+
+/* A new ticket for entry s of child c: unique, never 0, and naming the entry. */
+static uint64_t ticket_new(struct ps_child *c, struct ps_session *s)
+{
+    unsigned entry =
+        (unsigned)(c - c->ps->children) * PS_CHILD_SESSIONS + (unsigned)(s - c->sessions);
+    return ++c->ps->next_ticket << PS_TICKET_ENTRY_BITS | entry;
+}
+
+/* The child whose entry the pending s is. */
+static struct ps_child *session_client(struct parent_server *ps, const struct ps_session *s)
+{
+    return &ps->children[(s->ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS];
 }
 
 static struct ps_session *session_free_entry(struct ps_child *c)
@@ -84,59 +103,81 @@ static void server_notify(struct ps_child *server)
         sys_irq_trigger(server->request_signal);
 }
 
+/* Appends the QUEUED entry s to its server's queue. */
+static void queue_append(struct ps_session *s)
+{
+    struct ps_child *server = s->server;
+    s->queue_next = NULL;
+    s->queue_prev = server->queue_tail;
+    if (server->queue_tail)
+        server->queue_tail->queue_next = s;
+    else
+        server->queue_head = s;
+    server->queue_tail = s;
+    server->queued++;
+}
+
+/* Takes the QUEUED entry s out of its server's queue (it leaves QUEUED). */
+static void queue_remove(struct ps_session *s)
+{
+    struct ps_child *server = s->server;
+    if (s->queue_prev)
+        s->queue_prev->queue_next = s->queue_next;
+    else
+        server->queue_head = s->queue_next;
+    if (s->queue_next)
+        s->queue_next->queue_prev = s->queue_prev;
+    else
+        server->queue_tail = s->queue_prev;
+    s->queue_prev = s->queue_next = NULL;
+    server->queued--;
+}
+
 /* A pending request fails; the client collects `err` with its next SESSION_RESULT. */
 static void request_fail(struct ps_session *s, long err)
 {
+    if (s->state == PS_SESSION_QUEUED)
+        queue_remove(s);
     s->state = PS_SESSION_FAILED;
     s->error = err;
 }
 
 /* A request the server did not answer in time fails E_TIMEOUT, and the server
  * is named. */
-static void request_check_deadline(struct ps_child *client, struct ps_session *s)
+static void request_check_deadline(struct parent_server *ps, struct ps_session *s)
 {
     if ((s->state != PS_SESSION_QUEUED && s->state != PS_SESSION_FETCHED) ||
         sys_clock_us() <= s->deadline)
         return;
-    struct parent_server *ps = client->ps;
     printf("server '%s' did not answer a session request for '%s' within %lu ms (client '%s')\n",
            s->server->child.name, s->request.service, (unsigned long)(ps->server_bound_us / 1000),
-           client->child.name);
+           session_client(ps, s)->child.name);
     request_fail(s, FERRY_E_TIMEOUT);
 }
 
-/* The oldest open request queued for `server`, after expiring the late ones;
- * *queued counts all of them. */
-static struct ps_session *request_oldest(struct parent_server *ps, struct ps_child *server,
-                                         unsigned *queued)
+/* The oldest request queued for `server` that is not late (the late ones
+ * before it fail), taken out of the queue; NULL if none. */
+static struct ps_session *request_take_oldest(struct ps_child *server)
 {
-    struct ps_session *oldest = NULL;
-    *queued = 0;
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
-        for (unsigned j = 0; j < PS_CHILD_SESSIONS; j++) {
-            struct ps_session *s = &ps->children[i].sessions[j];
-            if (s->server != server || s->state != PS_SESSION_QUEUED)
-                continue;
-            request_check_deadline(&ps->children[i], s);
-            if (s->state != PS_SESSION_QUEUED)
-                continue;
-            ++*queued;
-            if (!oldest || s->ticket < oldest->ticket)
-                oldest = s;
+    struct ps_session *s;
+    while ((s = server->queue_head)) {
+        request_check_deadline(server->ps, s); /* late: fails, leaves the queue */
+        if (s->state == PS_SESSION_QUEUED) {
+            queue_remove(s);
+            return s;
         }
-    return oldest;
+    }
+    return NULL;
 }
 
 /* The request `ticket` that `server` fetched, or NULL (unknown, or given up). */
 static struct ps_session *request_fetched(struct parent_server *ps, struct ps_child *server,
                                           uint64_t ticket)
 {
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++) {
-        struct ps_session *s = session_by_ticket(&ps->children[i], ticket);
-        if (s && s->server == server && s->state == PS_SESSION_FETCHED)
-            return s;
-    }
-    return NULL;
+    unsigned child = (unsigned)(ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS;
+    struct ps_session *s =
+        child < PS_MAX_CHILDREN ? session_by_ticket(&ps->children[child], ticket) : NULL;
+    return s && s->server == server && s->state == PS_SESSION_FETCHED ? s : NULL;
 }
 
 /* Asks the server to close one of its sessions; the parent's reference goes. */
@@ -158,6 +199,8 @@ static void server_queue_close(struct ps_child *server, struct ps_session *s)
 /* Marks the entry free (what else it holds is meaningless from then on). */
 static void session_free(struct ps_session *s)
 {
+    if (s->state == PS_SESSION_QUEUED)
+        queue_remove(s);
     s->state = PS_SESSION_FREE;
     s->server = NULL;
     s->slot = 0;
@@ -292,11 +335,12 @@ static long do_session(struct ps_child *c, struct rpc_request *req)
     }
     log_route(c, service, &route, server->child.name, false);
     s->state = PS_SESSION_QUEUED;
-    s->ticket = ++ps->next_ticket;
+    s->ticket = ticket_new(c, s);
     s->deadline = sys_clock_us() + ps->server_bound_us;
     s->server = server;
     s->slot = 0;
     RPC_COPY_MSG(&s->request, in);
+    queue_append(s);
     server_notify(server);
     FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = s->ticket;
     req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
@@ -309,7 +353,7 @@ static long do_session_result(struct ps_child *c, struct rpc_request *req)
     struct ps_session *s = session_by_ticket(c, ticket);
     if (!s)
         return FERRY_E_NOENT;
-    request_check_deadline(c, s);
+    request_check_deadline(c->ps, s);
     struct ferry_parent_session_result_out *out =
         FERRY_RPC_MSG(ferry_parent_session_result_out, req->mr);
     req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_result_out);
@@ -402,15 +446,12 @@ static long do_request_next(struct ps_child *server, struct rpc_request *req)
             words[i] = 0; /* nothing of earlier messages leaks out */
         out->kind = FERRY_PARENT_REQUEST_CLOSE;
         out->session = close.badge;
-        unsigned queued;
-        request_oldest(server->ps, server, &queued);
-        out->more = queued + server->close_count;
+        out->more = server->queued + server->close_count;
         rpc_copy_words((uint64_t *)(void *)out->service,
                        (const uint64_t *)(const void *)close.service, FERRY_NAME_WORDS);
         return FERRY_OK;
     }
-    unsigned queued;
-    struct ps_session *s = request_oldest(server->ps, server, &queued);
+    struct ps_session *s = request_take_oldest(server);
     if (!s)
         return FERRY_E_NOENT;
     s->state = PS_SESSION_FETCHED;
@@ -419,7 +460,7 @@ static long do_request_next(struct ps_child *server, struct rpc_request *req)
     out->ram = s->request.ram;
     out->caps = s->request.caps;
     out->session = 0;
-    out->more = queued - 1 + server->close_count;
+    out->more = server->queued + server->close_count;
     /* service, label and args: the same words in both layouts */
     rpc_copy_words((uint64_t *)(void *)out->service,
                    (const uint64_t *)(const void *)s->request.service,

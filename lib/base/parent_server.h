@@ -28,6 +28,14 @@
 #define PS_CLOSE_QUEUE     16             /* closes waiting for one server to fetch them */
 #define PS_SERVER_BOUND_US (500ul * 1000) /* a server answers a request within 0.5 s */
 
+/* A ticket is a sequence number above PS_TICKET_ENTRY_BITS bits naming the
+ * session entry (child index * PS_CHILD_SESSIONS + entry index): a request is
+ * found without a search. */
+#define PS_TICKET_ENTRY_BITS 8
+#define PS_TICKET_ENTRY_MASK ((1ull << PS_TICKET_ENTRY_BITS) - 1)
+_Static_assert(PS_MAX_CHILDREN *PS_CHILD_SESSIONS <= 1u << PS_TICKET_ENTRY_BITS,
+               "a ticket's low bits name every session entry");
+
 struct parent_server;
 struct ps_child;
 
@@ -86,7 +94,8 @@ struct ps_session {
     struct ps_child *server; /* NULL: the parent's parent serves it */
     uint32_t slot;           /* READY, OPEN: the parent's reference */
     uint64_t badge;
-    struct ferry_parent_session_in request; /* QUEUED, FETCHED: as the server gets it */
+    struct ferry_parent_session_in request;     /* QUEUED, FETCHED: as the server gets it */
+    struct ps_session *queue_prev, *queue_next; /* QUEUED: its place in server's queue */
 };
 
 struct ps_service {
@@ -112,6 +121,8 @@ struct ps_child {
     struct ps_service services[PS_CHILD_SERVICES];
     uint32_t request_signal; /* from PARENT_ANNOUNCE: triggered when requests wait */
     uint64_t request_signal_badge;
+    struct ps_session *queue_head, *queue_tail; /* its QUEUED requests, oldest first */
+    unsigned queued;                            /* how many */
     struct ps_close closes[PS_CLOSE_QUEUE];
     unsigned close_count;
     /* verbose log of repeated requests for a service not announced yet */
