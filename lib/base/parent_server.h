@@ -6,10 +6,12 @@
  * (child.c) and tears them down on exit or fault. Decisions and reactions are
  * the policy's: where a session request goes, what to do when a child ends.
  *
- * A parent never calls into a child. A session request routed to a child
- * server is queued here, the server is signalled, and the client's runtime
- * asks again (PARENT_SESSION_RESULT) until the server has fetched and answered
- * it, or until the parent's bound has passed (E_TIMEOUT, and the server is
+ * A parent never waits for a child. A session request routed to a child
+ * server is queued here and handed to the server without waiting: sent to its
+ * request gate if its entrypoint waits for a message (IPC_SEND, zero
+ * timeout), else announced by its request signal (the server fetches it). The
+ * client's runtime asks (PARENT_SESSION_RESULT) until the server has answered,
+ * or until the parent's bound has passed (E_TIMEOUT, and the server is
  * reported by name). Meanwhile the parent serves everyone else. The protocol
  * is documented in docs/framework.md, "Session requests to a child server".
  *
@@ -121,6 +123,9 @@ struct ps_child {
     struct ps_service services[PS_CHILD_SERVICES];
     uint32_t request_signal; /* from PARENT_ANNOUNCE: triggered when requests wait */
     uint64_t request_signal_badge;
+    uint32_t request_gate; /* from PARENT_ANNOUNCE: requests are sent to it when it waits */
+    uint64_t request_gate_badge;
+    bool untold; /* requests wait that it was not told of (busy): a client asks again */
     struct ps_session *queue_head, *queue_tail; /* its QUEUED requests, oldest first */
     unsigned queued;                            /* how many */
     struct ps_close closes[PS_CLOSE_QUEUE];
