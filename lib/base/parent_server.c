@@ -226,7 +226,7 @@ static bool server_notify(struct ps_child *server, bool signal)
         if (sys_ipc_send(server->request_gate,
                          FERRY_TAG(FERRY_RPC_WORDS(ferry_parent_request_next_out), 0,
                                    FERRY_PARENT_PUSH_REQUEST),
-                         0) == FERRY_OK) {
+                         FERRY_TIMEOUT_POLL) == FERRY_OK) {
             request_take(server, next, s);
             return true;
         }
