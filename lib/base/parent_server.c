@@ -13,7 +13,11 @@
  *   - tickets are unique (ps->next_ticket only grows), never 0, and their low
  *     PS_TICKET_ENTRY_BITS name the entry that holds them;
  *   - an entry is in its server's queue (queue_head..queue_tail, counted in
- *     queued) exactly when it is QUEUED, in the order of its ticket.
+ *     queued) exactly when it is QUEUED, in the order of its ticket; FETCHED
+ *     means the server got it (sent to its request gate, or REQUEST_NEXT);
+ *   - a server is `untold` when requests wait that it was neither sent nor
+ *     signalled: the client of the newest one was answered `handed` 0 and
+ *     asks again at once, and its SESSION_RESULT tells the server.
  */
 #include "parent_server.h"
 #include "client.h"
