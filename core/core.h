@@ -86,8 +86,19 @@ _Static_assert(FERRY_COMP_SEL_LIMIT - 64 >= 2 * (CORE_INIT_CAPS + 1) + 16,
 
 /* ---- badges (badge.c) ---- */
 
-/* A new badge: 1, 2, 3, ... never reused. */
+/* A new badge: base, base + 1, ... (base 1 unless core.cfg says otherwise), never reused. */
 uint64_t badge_alloc(void);
+/* The largest badge base: 2^63 badges remain above it. */
+#define CORE_BADGE_BASE_MAX 0x8000000000000000ull
+/* Sets the first badge: E_RANGE for 0 or above CORE_BADGE_BASE_MAX, E_BUSY once a
+ * badge was handed out. */
+long badge_set_base(uint64_t base);
+
+/* ---- boot options (config.c) ---- */
+
+/* Reads the optional boot module core.cfg and applies it (badge-base); every
+ * error is printed as `core: core.cfg:LINE: reason`, then E_INVAL. */
+long core_config_read(void);
 
 /* ---- RAM for dataspaces (ram.c) ---- */
 
@@ -180,7 +191,8 @@ enum obj_kind {
 };
 
 struct core_obj {
-    struct rpc_object rpc; /* badge, interface; rpc.self points back here */
+    struct rpc_object rpc; /* pool handle, interface; rpc.self points back here */
+    uint64_t badge;        /* the gate's (or IRQ's) label; core is never checkpointed */
     enum obj_kind kind;    /* OBJ_FREE while not published */
     uint32_t sel;          /* core's slot of the gate (or IRQ) clients hold; 0 if none */
 };
@@ -231,12 +243,12 @@ struct region_map;
 #define CORE_UTCB_PAGES ((FERRY_COMP_UTCB_END - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE)
 
 struct pd_state {
-    uint32_t task_sel;               /* core's slot of the kernel task (R|W|...) */
-    struct region_map *space;        /* the address space (PD_ADDRESS_SPACE) */
-    struct core_obj pager;           /* its gate is every thread's pager + exception handler */
-    struct core_obj native;          /* OBJ_FREE until PD_NATIVE hands it out */
-    bool native_given;               /* PD_NATIVE answers only once */
-    struct dataspace *capmap_report; /* one page, PD_CAPMAP_REPORT */
+    uint32_t task_sel;        /* core's slot of the kernel task (R|W|...) */
+    struct region_map *space; /* the address space (PD_ADDRESS_SPACE) */
+    struct core_obj pager;    /* its gate is every thread's pager + exception handler */
+    struct core_obj native;   /* OBJ_FREE until PD_NATIVE hands it out */
+    bool native_given;        /* PD_NATIVE answers only once */
+    struct dataspace *report; /* one page, PD_REPORT: the runtime's badge tables */
     /* UTCB pages in [FERRY_COMP_UTCB_BASE, FERRY_COMP_UTCB_END): bit i set = page i
      * belongs to a live thread. A killed thread's kernel object (and so its
      * UTCB mapping) is destroyed before its bit is cleared, so a new thread
@@ -437,8 +449,10 @@ struct cpu_thread {
     uint64_t fault_offset;         /* the fault's address in waiting_on */
 };
 
+/* A thread of `pd` charged to `cpu`, its UTCB at `utcb` (FERRY_CPU_UTCB_ANY: the PD's
+ * next free page): E_ALIGN / E_RANGE / E_OCCUPIED for a bad requested address. */
 long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
-                               const char *name, struct cpu_thread **out);
+                               uint64_t utcb, const char *name, struct cpu_thread **out);
 void cpu_session_kill_thread(struct cpu_thread *t);
 void cpu_kill_threads_of_pd(struct session *pd);
 long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp);

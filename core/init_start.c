@@ -79,7 +79,7 @@ static long build(struct init_env *env, const struct ferry_boot_module *m,
     struct child_image_info info = {.name = "init"};
     for (unsigned i = 0; i < CHILD_CAP_COUNT; i++) {
         info.cap[i] = (uintptr_t)objs[i];
-        info.badge[i] = objs[i]->rpc.badge;
+        info.badge[i] = objs[i]->badge;
     }
     /* FERRY_COMP_SEL_TASK was put there with the PD; a kernel task has no badge */
     return child_image_build(&ops, env, rom_module_data(m), m->size, &info, &env->start, failure);
@@ -102,7 +102,8 @@ static long start(struct init_env *env, const struct ferry_boot_module *m,
     if ((err = parent_create(env->pd, &env->parent)))
         return err;
     *failure = (struct child_failure){CHILD_STEP_THREAD, 0};
-    if ((err = cpu_session_create_thread(env->cpu, env->pd, CORE_INIT_PRIO, "main", &env->main)))
+    if ((err = cpu_session_create_thread(env->cpu, env->pd, CORE_INIT_PRIO, FERRY_CPU_UTCB_ANY,
+                                         "main", &env->main)))
         return err;
     if ((err = build(env, m, failure)))
         return err;

@@ -68,7 +68,7 @@ static void request_open(struct env *env, const struct ferry_parent_request_next
                                FERRY_PARENT_REQUEST_DELIVER),
                      FERRY_TIMEOUT_NEVER)) {
         root->close(root, session); /* no parent to take it */
-        env_rpc_unregister(env, session, gate);
+        env_rpc_unregister(env, session);
     }
 }
 
@@ -79,7 +79,7 @@ static void request_close(struct env *env, const struct ferry_parent_request_nex
     if (!root || !session)
         return; /* not ours (any more): nothing to close */
     root->close(root, session);
-    env_rpc_unregister(env, session, env_cap_lookup(session->badge));
+    env_rpc_unregister(env, session);
 }
 
 /* Answers one request from the parent (a copy: the callbacks' own RPCs reuse

@@ -15,6 +15,7 @@
 #include <ferry/iface/rom.h>
 #include <ferry/iface/timer.h>
 #include <client.h>
+#include <ferry/macros.h>
 #include <env.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,14 @@ static uint64_t kernel_type(uint32_t slot)
 {
     struct sys_cap_info info;
     return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) ? FERRY_OBJ_NONE : info.type;
+}
+
+/* The kernel's label of one of our capabilities: core's badge. This test checks
+ * what core does with badges; a component's own code never looks at one. */
+static uint64_t label_of(uint32_t slot)
+{
+    struct sys_cap_info info;
+    return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) ? 0 : info.label;
 }
 
 /* Is the capability in our slot one to a destroyed kernel object? */
@@ -149,9 +158,8 @@ static void test_rom(void)
 static void test_timer(void)
 {
     uint32_t timer, signal;
-    uint64_t badge;
     check_err(env_session(E, "Timer", "", NULL, 8192, 2, &timer), FERRY_OK, "Timer session");
-    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "PD_ALLOC_SIGNAL");
+    check_err(env_signal_alloc(E, &signal), FERRY_OK, "PD_ALLOC_SIGNAL");
     check_err(timer_sigh(timer, signal), FERRY_OK, "TIMER_SIGH");
     uint64_t t0 = 0, t1 = 0;
     check_err(timer_elapsed_us(timer, &t0), FERRY_OK, "TIMER_ELAPSED");
@@ -245,7 +253,6 @@ static void test_thread_churn(void)
         uint32_t t;
         if (cpu_create_thread(E->cpu, E->pd, "churn", HELPER_PRIO, &t) != FERRY_OK)
             break;
-        uint64_t badge = env_cap_badge(t);
         struct ferry_thread_info_out info;
         if (thread_info(t, &info) == FERRY_OK) {
             if (i == 0)
@@ -254,7 +261,7 @@ static void test_thread_churn(void)
         }
         if (cpu_kill_thread(E->cpu, t) == FERRY_OK)
             ok++;
-        env_cap_release(badge);
+        env_cap_drop(t);
     }
     check(ok == THREAD_CHURN, "threads created and killed one after the other, more than a PD "
                               "has UTCB pages");
@@ -278,9 +285,8 @@ static void illegal(void *arg)
 static void test_faults(void)
 {
     uint32_t signal;
-    uint64_t badge;
     long err;
-    env_signal_alloc(E, &signal, &badge);
+    env_signal_alloc(E, &signal);
     check_err(cpu_exception_sigh(E->cpu, signal), FERRY_OK, "CPU_EXCEPTION_SIGH");
     uint32_t t = env_thread_spawn(E, "wild", HELPER_PRIO, wild_write, NULL, &err);
     check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "page fault signalled");
@@ -318,7 +324,7 @@ static void managed_reader(void *arg)
 static void test_managed(void)
 {
     uint32_t rms, map, mds, signal, ram;
-    uint64_t badge, addr, at;
+    uint64_t addr, at;
     long err;
     check_err(env_session(E, "RM", "", NULL, 8192, 4, &rms), FERRY_OK, "RM session");
     check_err(rm_create(rms, 0x10001, &map), FERRY_E_INVAL, "RM_CREATE unaligned");
@@ -330,7 +336,7 @@ static void test_managed(void)
     check_err(rm_dataspace(E->rm, &ram), FERRY_E_INVAL, "RM_DATASPACE of an address space");
     check_err(rm_attach(map, mds, FERRY_RM_ANY, 0, 0, 0, &at), FERRY_E_INVAL,
               "a managed dataspace inside a managed map");
-    env_signal_alloc(E, &signal, &badge);
+    env_signal_alloc(E, &signal);
     check_err(rm_fault_handler(map, signal), FERRY_OK, "RM_FAULT_HANDLER");
     check_err(env_attach(E, mds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
               "attach the managed dataspace");
@@ -373,8 +379,8 @@ static void test_managed(void)
 static void test_npd_cap_info(uint32_t npd)
 {
     uint32_t signal;
-    uint64_t badge;
-    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "a signal to introspect");
+    check_err(env_signal_alloc(E, &signal), FERRY_OK, "a signal to introspect");
+    uint64_t badge = label_of(signal);
     check_err(npd_map(npd, signal, 21, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
               "NPD_MAP the signal to slot 21");
     sys_irq_trigger(signal);
@@ -394,7 +400,7 @@ static void test_npd_cap_info(uint32_t npd)
     }
     check_err(npd_unmap(npd, 21), FERRY_OK, "NPD_UNMAP the signal");
     check_err(pd_free_signal(E->pd, signal), FERRY_OK, "free the signal");
-    env_cap_release(badge);
+    env_cap_drop(signal);
 }
 
 static void test_pd(void)
@@ -426,7 +432,7 @@ static void test_pd(void)
     struct ferry_npd_cap_info_out info = {0};
     npd_cap_info(npd, 20, &info);
     check(info.type == FERRY_OBJ_GATE && info.rights == FERRY_RIGHT_W &&
-              info.label == env_cap_badge(E->log),
+              info.label == label_of(E->log),
           "NPD_CAP_INFO: gate, W, the LOG's badge");
     check_err(npd_unmap(npd, 20), FERRY_OK, "NPD_UNMAP");
     npd_cap_info(npd, 20, &info);
@@ -437,6 +443,171 @@ static void test_pd(void)
     quota(E->pd, &used1, &caps1);
     check(used1 == used0 && caps1 == caps0, "its whole quota came back");
     check_err(npd_cap_next(npd, 8, &next), FERRY_E_BADOBJ, "its native PD is dead");
+}
+
+/* ---- dirty tracking (RM_DIRTY) ---- */
+
+static void test_dirty(void)
+{
+    uint32_t ds, rms, map;
+    long err;
+    struct ferry_rm_dirty_out out;
+    volatile uint8_t *p = env_alloc_attached(E, 8 * FERRY_PAGE_SIZE, &ds, &err);
+    uint64_t at = (uint64_t)p;
+    check_err(rm_dirty(E->rm, at, 8, 0, &out), FERRY_OK, "RM_DIRTY of 8 fresh pages");
+    check(out.count == 0 && out.bits[0] == 0, "none is dirty");
+    p[1 * FERRY_PAGE_SIZE] = 1;
+    p[3 * FERRY_PAGE_SIZE + 100] = 3;
+    p[6 * FERRY_PAGE_SIZE + 4095] = 6;
+    (void)p[5 * FERRY_PAGE_SIZE]; /* read only: stays clean */
+    check_err(rm_dirty(E->rm, at, 8, 0, &out), FERRY_OK, "RM_DIRTY after writing pages 1, 3, 6");
+    check(out.count == 3 && out.bits[0] == 0x4a, "bitmap 0x4a, count 3");
+    check_err(rm_dirty(E->rm, at, 8, FERRY_RM_DIRTY_CLEAR, &out), FERRY_OK,
+              "RM_DIRTY without clearing reads the same again, then clears");
+    check(out.count == 3 && out.bits[0] == 0x4a, "still bitmap 0x4a");
+    rm_dirty(E->rm, at, 8, FERRY_RM_DIRTY_CLEAR, &out);
+    check(out.count == 0 && out.bits[0] == 0, "after the clear: nothing dirty");
+    p[7 * FERRY_PAGE_SIZE] = 7;
+    rm_dirty(E->rm, at + 4 * FERRY_PAGE_SIZE, 4, FERRY_RM_DIRTY_CLEAR, &out);
+    check(out.count == 1 && out.bits[0] == 0x8 && out.bits[1] == 0,
+          "a write after the clear: page 3 of a range starting at page 4");
+    check_err(rm_dirty(E->rm, at + 8, 1, 0, &out), FERRY_E_ALIGN, "RM_DIRTY unaligned");
+    check_err(rm_dirty(E->rm, at, 0, 0, &out), FERRY_E_RANGE, "RM_DIRTY of 0 pages");
+    check_err(rm_dirty(E->rm, at, FERRY_RM_DIRTY_MAX_PAGES + 1, 0, &out), FERRY_E_RANGE,
+              "RM_DIRTY of more pages than a reply holds");
+    check_err(rm_dirty(E->rm, FERRY_COMP_ATTACH_END - FERRY_PAGE_SIZE, 2, 0, &out), FERRY_E_RANGE,
+              "RM_DIRTY past the end of the address space");
+    check_err(rm_dirty(E->rm, at, 1, 0x2, &out), FERRY_E_INVAL, "RM_DIRTY with unknown flags");
+    env_session(E, "RM", "", NULL, 8192, 4, &rms);
+    rm_create(rms, 0x10000, &map);
+    check_err(rm_dirty(map, 0, 1, 0, &out), FERRY_E_INVAL, "RM_DIRTY of a managed map");
+    env_session_close(E, rms);
+    env_free_attached(E, (void *)p, ds);
+}
+
+/* ---- what a restore asks of core (RTCR-PLAN decision 8) ---- */
+
+static volatile int restored_ran;
+
+/* Entered through THREAD_STATE_SET alone: no TLS, no stack frame needed. */
+static void restored_entry(void)
+{
+    restored_ran = 1;
+    for (;;)
+        sys_sleep(FERRY_TIMEOUT_NEVER);
+}
+
+/* CPU_CREATE_THREAD at a requested UTCB address, and its precise errors. */
+static void test_utcb_at(uint32_t pd)
+{
+    const uint64_t at = FERRY_COMP_UTCB_BASE + 40 * FERRY_PAGE_SIZE;
+    uint32_t t = 0, t2;
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t), FERRY_OK,
+              "CPU_CREATE_THREAD with its UTCB at a chosen address");
+    struct ferry_thread_info_out info = {0};
+    thread_info(t, &info);
+    check(info.utcb == at, "THREAD_INFO: the UTCB is where it was asked for");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t2), FERRY_E_OCCUPIED,
+              "the same UTCB address again");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at + 8, &t2), FERRY_E_ALIGN,
+              "a UTCB address not page aligned");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, FERRY_COMP_UTCB_END, &t2),
+              FERRY_E_RANGE, "a UTCB address past the UTCB area");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, FERRY_COMP_ATTACH_BASE, &t2),
+              FERRY_E_RANGE, "a UTCB address below the UTCB area");
+    check_err(cpu_kill_thread(E->cpu, t), FERRY_OK, "kill it");
+    env_cap_drop(t);
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t), FERRY_OK,
+              "a killed thread's UTCB address can be asked for again");
+    cpu_kill_thread(E->cpu, t);
+    env_cap_drop(t);
+}
+
+/* Re-creating a thread mid-run: a fresh thread at a chosen UTCB, paused, its
+ * state written, resumed: it runs from the written pc, never from an entry. */
+static void test_thread_restore(void)
+{
+    const uint64_t at = FERRY_COMP_UTCB_BASE + 41 * FERRY_PAGE_SIZE;
+    uint32_t t = 0, ds = 0;
+    long err;
+    struct ferry_thread_state *st = env_alloc_attached(E, 4 * FERRY_PAGE_SIZE, &ds, &err);
+    check_err(cpu_create_thread_at(E->cpu, E->pd, "restored", HELPER_PRIO, at, &t), FERRY_OK,
+              "a thread to restore, in our PD at a chosen UTCB");
+    check_err(thread_pause(t), FERRY_OK, "pause it before it ever ran");
+    check_err(thread_state_get(t, ds), FERRY_OK, "STATE_GET of the fresh thread");
+    st->pc = (uint64_t)restored_entry;
+    st->x[2] = (uint64_t)st + 4 * FERRY_PAGE_SIZE; /* sp: the top of the same dataspace */
+    uint64_t gp;
+    __asm__ volatile("mv %0, gp" : "=r"(gp));
+    st->x[3] = gp; /* the global pointer globals may be reached through */
+    check_err(thread_state_set(t, ds), FERRY_OK, "STATE_SET of the fresh thread");
+    check_err(thread_resume(t), FERRY_OK, "resume it");
+    sys_sleep(20000);
+    check(restored_ran == 1, "it runs from the written pc");
+    cpu_kill_thread(E->cpu, t);
+    env_cap_drop(t);
+    env_free_attached(E, st, ds);
+}
+
+/* Gates bound to another PD's thread, a signal's pending count, dead capabilities. */
+static void test_restore_objects(uint32_t pd, uint32_t npd)
+{
+    uint32_t t = 0, gate = 0, signal = 0, dead_signal = 0, dead_gate = 0;
+    cpu_create_thread(E->cpu, pd, "bound", HELPER_PRIO, &t);
+    check_err(pd_alloc_rpc_cap(pd, t, &gate, NULL), FERRY_OK,
+              "PD_ALLOC_RPC_CAP bound to the other PD's thread made by our CPU session");
+    struct ferry_npd_cap_info_out info = {0};
+    struct ferry_thread_info_out tinfo = {0};
+    npd_map(npd, gate, 30, FERRY_RIGHT_W);
+    npd_cap_info(npd, 30, &info);
+    thread_info(t, &tinfo);
+    check(info.type == FERRY_OBJ_GATE && info.obj.gate.receiver == tinfo.kobj_id,
+          "the gate's receiver is that thread");
+    check_err(pd_alloc_signal(pd, &signal, NULL), FERRY_OK, "a signal of the other PD");
+    for (int i = 0; i < 3; i++)
+        sys_irq_trigger(signal);
+    npd_map(npd, signal, 31, FERRY_RIGHT_R | FERRY_RIGHT_W);
+    npd_cap_info(npd, 31, &info);
+    check(info.type == FERRY_OBJ_IRQ && info.obj.irq.pending == 3,
+          "triggered 3 times: pending count 3 in the other PD's slot");
+    /* the stale policy: a dead capability of the right type in a chosen slot */
+    pd_alloc_signal(pd, &dead_signal, NULL);
+    check_err(pd_free_signal(pd, dead_signal), FERRY_OK, "a signal freed: our copy is dead");
+    check_err(npd_map(npd, dead_signal, 32, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
+              "NPD_MAP of a dead signal");
+    npd_cap_info(npd, 32, &info);
+    check(info.type == FERRY_OBJ_IRQ && (info.obj.flags & FERRY_CAP_DEAD),
+          "the slot holds a dead IRQ");
+    pd_alloc_rpc_cap(pd, t, &dead_gate, NULL);
+    check_err(pd_free_rpc_cap(pd, dead_gate), FERRY_OK, "an RPC gate freed: our copy is dead");
+    check_err(npd_map(npd, dead_gate, 33, FERRY_RIGHT_W), FERRY_OK, "NPD_MAP of a dead gate");
+    npd_cap_info(npd, 33, &info);
+    check(info.type == FERRY_OBJ_GATE && (info.obj.flags & FERRY_CAP_DEAD),
+          "the slot holds a dead gate");
+    for (uint64_t slot = 30; slot <= 33; slot++)
+        npd_unmap(npd, slot);
+    pd_free_rpc_cap(pd, gate);
+    pd_free_signal(pd, signal);
+    cpu_kill_thread(E->cpu, t);
+    uint32_t slots[] = {t, gate, signal, dead_signal, dead_gate};
+    for (unsigned i = 0; i < ARRAY_SIZE(slots); i++)
+        env_cap_drop(slots[i]);
+}
+
+static void test_restore_support(void)
+{
+    uint32_t pd, npd;
+    uint64_t ram0, caps0, ram1, caps1;
+    quota(E->pd, &ram0, &caps0);
+    check_err(env_session(E, "PD", "restore", NULL, 64 * 1024, 16, &pd), FERRY_OK,
+              "a PD session to restore into");
+    pd_native(pd, &npd);
+    test_utcb_at(pd);
+    test_restore_objects(pd, npd);
+    test_thread_restore();
+    check_err(env_session_close(E, pd), FERRY_OK, "close it");
+    quota(E->pd, &ram1, &caps1);
+    check(ram1 == ram0 && caps1 == caps0, "restore support: our quota is whole again");
 }
 
 /* ---- devices ---- */
@@ -490,10 +661,9 @@ static void test_devices(void)
  */
 #define CHURN_CYCLES 1500
 
-/* What a churn cycle got (slot 0: nothing), with the badges to drop it by. */
+/* What a churn cycle got (slot 0: nothing). */
 struct churn_caps {
     uint32_t thread, gate, signal;
-    uint64_t thread_badge, gate_badge, signal_badge;
 };
 
 static long churn_fill(uint32_t pd, struct churn_caps *c)
@@ -501,15 +671,14 @@ static long churn_fill(uint32_t pd, struct churn_caps *c)
     long err = cpu_create_thread(E->cpu, pd, "churn", HELPER_PRIO, &c->thread);
     if (err)
         return err;
-    c->thread_badge = env_cap_badge(c->thread);
-    err = pd_alloc_rpc_cap(pd, c->thread, &c->gate, &c->gate_badge);
-    return err ? err : pd_alloc_signal(pd, &c->signal, &c->signal_badge);
+    err = pd_alloc_rpc_cap(pd, c->thread, &c->gate, NULL);
+    return err ? err : pd_alloc_signal(pd, &c->signal, NULL);
 }
 
 static long churn_cycle(struct churn_caps *c)
 {
     uint32_t pd;
-    *c = (struct churn_caps){0, 0, 0, 0, 0, 0};
+    *c = (struct churn_caps){0, 0, 0};
     long err = env_session(E, "PD", "churn", NULL, 16 * 1024, 8, &pd);
     if (err)
         return err;
@@ -521,11 +690,11 @@ static long churn_cycle(struct churn_caps *c)
 static void churn_release(const struct churn_caps *c)
 {
     if (c->thread)
-        env_cap_release(c->thread_badge);
+        env_cap_drop(c->thread);
     if (c->gate)
-        env_cap_release(c->gate_badge);
+        env_cap_drop(c->gate);
     if (c->signal)
-        env_cap_release(c->signal_badge);
+        env_cap_drop(c->signal);
 }
 
 static void test_churn(void)
@@ -557,25 +726,24 @@ static void test_churn(void)
 
     /* freeing a signal or an RPC gate destroys it at once */
     uint32_t signal, thread, gate = 0;
-    uint64_t badge, gate_badge = 0;
-    env_signal_alloc(E, &signal, &badge);
+    env_signal_alloc(E, &signal);
     check_err(pd_free_signal(E->pd, signal), FERRY_OK, "PD_FREE_SIGNAL");
     check_err(sys_irq_trigger(signal), FERRY_E_DEAD, "the freed signal is destroyed");
-    env_cap_release(badge);
+    env_cap_drop(signal);
     thread = env_thread_spawn(E, "sleeper", HELPER_PRIO, sleep_forever, NULL, &err);
-    err = pd_alloc_rpc_cap(E->pd, thread, &gate, &gate_badge);
+    err = pd_alloc_rpc_cap(E->pd, thread, &gate, NULL);
     check_err(err, FERRY_OK, "PD_ALLOC_RPC_CAP for a thread of ours");
     check_err(pd_free_rpc_cap(E->pd, gate), FERRY_OK, "PD_FREE_RPC_CAP");
     check_err(sys_ipc_send(gate, FERRY_TAG(0, 0, 0), 0), FERRY_E_DEAD,
               "the freed RPC gate is destroyed");
-    env_cap_release(gate_badge);
+    env_cap_drop(gate);
     /* a gate dies with its thread: the kill destroyed the kernel thread */
     gate = 0;
-    pd_alloc_rpc_cap(E->pd, thread, &gate, &gate_badge);
+    pd_alloc_rpc_cap(E->pd, thread, &gate, NULL);
     check_err(cpu_kill_thread(E->cpu, thread), FERRY_OK, "CPU_KILL_THREAD");
     check(gate && kernel_dead(gate), "the killed thread is destroyed: its RPC gate is dead");
     check_err(pd_free_rpc_cap(E->pd, gate), FERRY_OK, "PD_FREE_RPC_CAP of the dead gate");
-    env_cap_release(gate_badge);
+    env_cap_drop(gate);
 }
 
 static void test_log(void)
@@ -600,6 +768,8 @@ void component_construct(struct env *env)
     test_faults();
     test_managed();
     test_pd();
+    test_dirty();
+    test_restore_support();
     test_devices();
     test_churn();
     printf("core-test: %u checks, %u failed\n", checks, failures);
