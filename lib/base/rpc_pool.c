@@ -46,9 +46,7 @@ void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object)
  * time, since a checkpointer may have rebuilt it. */
 struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge)
 {
-    struct avl_tree t = pool->view;
-    t.root = pool->index->root;
-    uint32_t i = avl_find(&t, badge);
+    uint32_t i = avl_find_below(&pool->view, pool->index->root, badge);
     return i == AVL_NIL ? NULL : pool->objects[i];
 }
 
