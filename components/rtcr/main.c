@@ -142,6 +142,21 @@ static void faulted(struct parent_server *ps, struct ps_child *pc, const struct 
     ended(pc);
 }
 
+/* Whether a thread of the child halted on a fault (else the fault signal was
+ * the late one of the child that had the parent-server entry before). */
+static bool fault_confirmed(struct parent_server *ps, struct ps_child *pc)
+{
+    (void)ps;
+    struct rtcr_child *c = child_of(pc);
+    for (unsigned i = 0; i < RTCR_THREADS; i++) {
+        struct ferry_thread_info_out info;
+        if (c->threads[i].used && thread_info(c->threads[i].slot, &info) == FERRY_OK &&
+            info.fault_kind != FERRY_THREAD_FAULT_NONE)
+            return true;
+    }
+    return false;
+}
+
 static void steps_run(void);
 static bool steps_done(void);
 
@@ -156,6 +171,7 @@ static void all_ended(struct parent_server *ps)
 static const struct ps_policy rtcr_policy = {.route = route,
                                              .exited = exited,
                                              .faulted = faulted,
+                                             .fault_confirmed = fault_confirmed,
                                              .all_ended = all_ended,
                                              .virtualise = virt_session,
                                              .unvirtualise = virt_session_end};

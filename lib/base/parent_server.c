@@ -759,6 +759,8 @@ static void on_child_fault(void *arg)
     if (thread_info(c->child.thread, &info) == FERRY_OK &&
         info.fault_kind != FERRY_THREAD_FAULT_NONE)
         fault = (struct ps_fault){true, info.fault_kind, info.fault_addr, info.fault_pc};
+    if (!fault.known && c->ps->policy->fault_confirmed && !c->ps->policy->fault_confirmed(c->ps, c))
+        return; /* a late signal of the entry's previous child */
     if (c->ps->policy->faulted)
         c->ps->policy->faulted(c->ps, c, &fault);
     child_teardown(c);

@@ -78,6 +78,12 @@ struct ps_policy {
      * while its memory can still be read. */
     void (*exited)(struct parent_server *ps, struct ps_child *child, long code);
     void (*faulted)(struct parent_server *ps, struct ps_child *child, const struct ps_fault *fault);
+    /* The fault signal came but the main thread shows no fault: does any thread of
+     * the child show one? NULL: assume so. An entry is reused after a child ends,
+     * so the late signal of a child that faulted just before it was killed
+     * reaches the next one; a policy that knows all threads (rtcr) says false
+     * then, and the signal is ignored. */
+    bool (*fault_confirmed)(struct parent_server *ps, struct ps_child *child);
     /* No child is alive any more (only after parent_server_started). */
     void (*all_ended)(struct parent_server *ps);
     /* A session routed to the parent was opened (s->slot, s->badge; s->request holds the
