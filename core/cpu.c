@@ -20,11 +20,10 @@ static uint64_t fault_seq; /* orders recorded faults: RM_STATE reports the oldes
 
 static long cpu_dispatch(void *object, struct rpc_request *req);
 static long cpu_thread_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig cpu_sigs[] = FERRY_RPC_SIGS(FERRY_CPU_RPCS);
-static const struct ferry_rpc_sig cpu_thread_sigs[] = FERRY_RPC_SIGS(FERRY_THREAD_RPCS);
-const struct rpc_iface cpu_iface = {"CPU", cpu_sigs, ARRAY_SIZE(cpu_sigs), cpu_dispatch};
-const struct rpc_iface cpu_thread_iface = {"thread", cpu_thread_sigs, ARRAY_SIZE(cpu_thread_sigs),
-                                           cpu_thread_dispatch};
+const struct rpc_iface cpu_iface = {"CPU", ferry_cpu_sigs, ARRAY_SIZE(ferry_cpu_sigs),
+                                    cpu_dispatch};
+const struct rpc_iface cpu_thread_iface = {"thread", ferry_thread_sigs,
+                                           ARRAY_SIZE(ferry_thread_sigs), cpu_thread_dispatch};
 
 static struct cpu_thread *thread_of(struct list *l)
 {
@@ -218,9 +217,12 @@ void cpu_forget_rm(struct region_map *rm)
 /* ---- RPC: thread ---- */
 
 /* The RAM dataspace a state is exchanged through: writable, large enough. */
+_Static_assert((int)FERRY_THREAD_STATE_GET_CAP_DS == (int)FERRY_THREAD_STATE_SET_CAP_DS,
+               "THREAD_STATE_GET and _SET take their dataspace at the same index");
+#define STATE_CAP_DS FERRY_THREAD_STATE_GET_CAP_DS
 static struct dataspace *state_dataspace(const struct rpc_request *req)
 {
-    struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
+    struct core_obj *o = obj_from_cap(req, STATE_CAP_DS, OBJ_DATASPACE);
     struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
     if (!ds || ds->kind != DS_RAM || !(ds->flags & FERRY_DS_WRITABLE) ||
         ds->size < sizeof(struct ferry_thread_state))
@@ -232,7 +234,9 @@ static long cpu_thread_op_state_get(struct cpu_thread *t, struct rpc_request *re
 {
     struct dataspace *ds = state_dataspace(req);
     if (!ds)
-        return obj_find(req->cap_badge[0], OBJ_DATASPACE) ? FERRY_E_INVAL : obj_cap_error(req, 0);
+        return obj_find(req->cap_badge[STATE_CAP_DS], OBJ_DATASPACE)
+                   ? FERRY_E_INVAL
+                   : obj_cap_error(req, STATE_CAP_DS);
     if (!t->paused && !t->halted)
         return FERRY_E_BUSY;
     long err = sys_thread_read(t->ksel);
@@ -245,7 +249,9 @@ static long cpu_thread_op_state_set(struct cpu_thread *t, struct rpc_request *re
 {
     struct dataspace *ds = state_dataspace(req);
     if (!ds)
-        return obj_find(req->cap_badge[0], OBJ_DATASPACE) ? FERRY_E_INVAL : obj_cap_error(req, 0);
+        return obj_find(req->cap_badge[STATE_CAP_DS], OBJ_DATASPACE)
+                   ? FERRY_E_INVAL
+                   : obj_cap_error(req, STATE_CAP_DS);
     if (!t->paused && !t->halted)
         return FERRY_E_BUSY;
     memcpy(sys_utcb()->buf, ds->core_addr, sizeof(struct ferry_thread_state));
@@ -254,14 +260,15 @@ static long cpu_thread_op_state_set(struct cpu_thread *t, struct rpc_request *re
 
 static long cpu_thread_op_info(struct cpu_thread *t, struct rpc_request *req)
 {
-    uint64_t *mr = req->mr;
-    mr[0] = t->utcb;
-    mr[1] = t->kobj_id;
-    mr[2] = t->paused || t->halted;
-    mr[3] = t->fault_kind;
-    mr[4] = t->fault_addr;
-    mr[5] = t->fault_pc;
-    req->reply_words = 6;
+    *FERRY_RPC_MSG(ferry_thread_info_out, req->mr) = (struct ferry_thread_info_out){
+        .utcb = t->utcb,
+        .kobj_id = t->kobj_id,
+        .paused = t->paused || t->halted,
+        .fault_kind = t->fault_kind,
+        .fault_addr = t->fault_addr,
+        .fault_pc = t->fault_pc,
+    };
+    req->reply_words = FERRY_RPC_WORDS(ferry_thread_info_out);
     return FERRY_OK;
 }
 
@@ -269,8 +276,10 @@ static long cpu_thread_dispatch(void *object, struct rpc_request *req)
 {
     struct cpu_thread *t = container_of((struct core_obj *)object, struct cpu_thread, obj);
     switch (req->opcode) {
-    case FERRY_THREAD_START:
-        return cpu_thread_start(t, req->mr[0], req->mr[1]);
+    case FERRY_THREAD_START: {
+        const struct ferry_thread_start_in *in = FERRY_RPC_MSG(ferry_thread_start_in, req->mr);
+        return cpu_thread_start(t, in->pc, in->sp);
+    }
     case FERRY_THREAD_PAUSE:
         t->paused = true;
         return sys_thread_suspend(t->ksel);
@@ -304,19 +313,22 @@ void cpu_close(struct session *s)
 
 static long cpu_op_create_thread(struct session *s, struct rpc_request *req)
 {
-    struct session *pd = session_from_cap(req, 0, SVC_PD);
+    struct session *pd = session_from_cap(req, FERRY_CPU_CREATE_THREAD_CAP_PD, SVC_PD);
     if (!pd)
-        return obj_cap_error(req, 0);
+        return obj_cap_error(req, FERRY_CPU_CREATE_THREAD_CAP_PD);
+    const struct ferry_cpu_create_thread_in *in =
+        FERRY_RPC_MSG(ferry_cpu_create_thread_in, req->mr);
     char name[FERRY_NAME_MAX];
-    rpc_get_string(req->mr + 1, FERRY_NAME_WORDS, name);
+    rpc_get_string(in->name, FERRY_NAME_WORDS, name);
     struct cpu_thread *t;
-    long err = cpu_session_create_thread(s, pd, req->mr[0], name, &t);
+    long err = cpu_session_create_thread(s, pd, in->prio, name, &t);
     if (err)
         return err;
     rpc_reply_cap(req, t->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
-    req->mr[0] = t->utcb;
-    req->mr[1] = t->kobj_id;
-    req->reply_words = 2;
+    struct ferry_cpu_create_thread_out *out = FERRY_RPC_MSG(ferry_cpu_create_thread_out, req->mr);
+    out->utcb = t->utcb;
+    out->kobj_id = t->kobj_id;
+    req->reply_words = FERRY_RPC_WORDS(ferry_cpu_create_thread_out);
     return FERRY_OK;
 }
 
@@ -327,19 +339,19 @@ static long cpu_dispatch(void *object, struct rpc_request *req)
     case FERRY_CPU_CREATE_THREAD:
         return cpu_op_create_thread(s, req);
     case FERRY_CPU_KILL_THREAD: {
-        struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
+        struct core_obj *o = obj_from_cap(req, FERRY_CPU_KILL_THREAD_CAP_THREAD, OBJ_THREAD);
         struct cpu_thread *t = o ? container_of(o, struct cpu_thread, obj) : NULL;
         if (!t)
-            return obj_cap_error(req, 0);
+            return obj_cap_error(req, FERRY_CPU_KILL_THREAD_CAP_THREAD);
         if (t->cpu != s)
             return FERRY_E_DENIED;
         cpu_session_kill_thread(t);
         return FERRY_OK;
     }
     case FERRY_CPU_EXCEPTION_SIGH: {
-        struct pd_cap *signal = signal_from_cap(req, 0);
+        struct pd_cap *signal = signal_from_cap(req, FERRY_CPU_EXCEPTION_SIGH_CAP_SIGNAL);
         if (!signal)
-            return obj_cap_error(req, 0);
+            return obj_cap_error(req, FERRY_CPU_EXCEPTION_SIGH_CAP_SIGNAL);
         s->cpu.exception_sigh = signal->obj.rpc.badge;
         return FERRY_OK;
     }

@@ -15,9 +15,9 @@ static long ds_dispatch(void *object, struct rpc_request *req)
     struct dataspace *ds = container_of((struct core_obj *)object, struct dataspace, obj);
     switch (req->opcode) {
     case FERRY_DS_INFO:
-        req->mr[0] = ds->size;
-        req->mr[1] = ds->flags;
-        req->reply_words = 2;
+        *FERRY_RPC_MSG(ferry_ds_info_out, req->mr) =
+            (struct ferry_ds_info_out){ds->size, ds->flags};
+        req->reply_words = FERRY_RPC_WORDS(ferry_ds_info_out);
         return FERRY_OK;
     case FERRY_DS_PHYS:
         /* only writable RAM is DMA memory: not ROM copies, devices, managed maps */
@@ -30,8 +30,8 @@ static long ds_dispatch(void *object, struct rpc_request *req)
     return FERRY_E_BADOP;
 }
 
-static const struct ferry_rpc_sig ds_sigs[] = FERRY_RPC_SIGS(FERRY_DS_RPCS);
-const struct rpc_iface ds_iface = {"dataspace", ds_sigs, ARRAY_SIZE(ds_sigs), ds_dispatch};
+const struct rpc_iface ds_iface = {"dataspace", ferry_ds_sigs, ARRAY_SIZE(ferry_ds_sigs),
+                                   ds_dispatch};
 
 /* Charges `ram` and `caps` (plus its slice) to the owner and publishes; on
  * failure nothing is left charged. */

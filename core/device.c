@@ -40,8 +40,8 @@ void device_init(const struct ferry_bootinfo *bi)
 /* ---- IRQ ---- */
 
 static long irq_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig irq_sigs[] = FERRY_RPC_SIGS(FERRY_IRQ_RPCS);
-const struct rpc_iface irq_iface = {"IRQ", irq_sigs, ARRAY_SIZE(irq_sigs), irq_dispatch};
+const struct rpc_iface irq_iface = {"IRQ", ferry_irq_sigs, ARRAY_SIZE(ferry_irq_sigs),
+                                    irq_dispatch};
 
 long irq_open(struct session *s, const char *args)
 {
@@ -94,8 +94,7 @@ static long irq_dispatch(void *object, struct rpc_request *req)
 /* ---- IO_MEM ---- */
 
 static long io_mem_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig io_mem_sigs[] = FERRY_RPC_SIGS(FERRY_IO_MEM_RPCS);
-const struct rpc_iface io_mem_iface = {"IO_MEM", io_mem_sigs, ARRAY_SIZE(io_mem_sigs),
+const struct rpc_iface io_mem_iface = {"IO_MEM", ferry_io_mem_sigs, ARRAY_SIZE(ferry_io_mem_sigs),
                                        io_mem_dispatch};
 
 /* The device dataspace of [base, base + size) inside boot device i. */

@@ -1,8 +1,7 @@
 /*
  * The pager: page faults and exceptions of component threads arrive as
- * messages through their PD's pager gate (docs/kernel.md, "Faults"):
- *   mr[0] address, mr[1] access (R=1, W=2, X=4), mr[2] pc, mr[3] scause,
- *   mr[4] the faulting thread's kernel object id.
+ * messages through their PD's pager gate (docs/kernel.md, "Faults"), as
+ * struct ferry_fault_in (include/ferry/iface/pager.h).
  * A reply makes the thread retry the instruction. A fault core cannot resolve
  * now is not answered: core suspends the thread first, because waiting again
  * without a reply makes the kernel re-run the faulting instruction, and
@@ -10,15 +9,13 @@
  */
 #include "core.h"
 #include <ferry/iface/cpu.h>
+#include <ferry/iface/pager.h>
 #include <ferry/iface/rm.h>
 #include <stdio.h>
 
 static long pager_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig pager_sigs[] = {
-    {FERRY_PROTO_PAGE_FAULT, 5, 0},
-    {FERRY_PROTO_EXCEPTION, 5, 0},
-};
-const struct rpc_iface pager_iface = {"pager", pager_sigs, ARRAY_SIZE(pager_sigs), pager_dispatch};
+const struct rpc_iface pager_iface = {"pager", ferry_pager_sigs, ARRAY_SIZE(ferry_pager_sigs),
+                                      pager_dispatch};
 
 static unsigned rm_fault_type(uint64_t access)
 {
@@ -36,10 +33,10 @@ static const char *access_name(uint64_t access)
 }
 
 /* Stops the thread for good (until resumed) and tells whoever listens. */
-static long fault_unresolved(struct session *pd, struct cpu_thread *t, const uint64_t *mr,
-                             bool exception)
+static long fault_unresolved(struct session *pd, struct cpu_thread *t,
+                             const struct ferry_fault_in *f, bool exception)
 {
-    uint64_t addr = mr[0], access = mr[1], pc = mr[2], cause = mr[3];
+    uint64_t addr = f->addr, access = f->access, pc = f->pc, cause = f->cause;
     if (exception)
         printf("core: [%s] exception cause %lu at pc 0x%lx, thread '%s' halted\n", pd->label, cause,
                pc, t->name);
@@ -58,28 +55,28 @@ static long fault_unresolved(struct session *pd, struct cpu_thread *t, const uin
 static long pager_dispatch(void *object, struct rpc_request *req)
 {
     struct session *pd = container_of((struct core_obj *)object, struct session, pd.pager);
-    const uint64_t *mr = req->mr;
-    struct cpu_thread *t = cpu_thread_by_kobj(pd, mr[4]);
+    const struct ferry_fault_in *f = FERRY_RPC_MSG(ferry_fault_in, req->mr);
+    struct cpu_thread *t = cpu_thread_by_kobj(pd, f->thread_id);
     if (!t) {
         /* every thread of a PD's task is created here: this cannot happen */
-        printf("core: [%s] fault of unknown thread %lu ignored\n", pd->label, mr[4]);
+        printf("core: [%s] fault of unknown thread %lu ignored\n", pd->label, f->thread_id);
         return RPC_NO_REPLY;
     }
-    if (req->opcode == FERRY_PROTO_EXCEPTION)
-        return fault_unresolved(pd, t, mr, true);
+    if (req->opcode == FERRY_PAGER_EXCEPTION)
+        return fault_unresolved(pd, t, f, true);
 
     struct region_map *pending = NULL;
     uint64_t offset = 0;
-    switch (region_map_resolve(pd->pd.space, mr[0], (unsigned)mr[1], &pending, &offset)) {
+    switch (region_map_resolve(pd->pd.space, f->addr, (unsigned)f->access, &pending, &offset)) {
     case REGION_MAP_MAPPED:
         return FERRY_OK;
     case REGION_MAP_PENDING:
-        cpu_thread_halt(t, FERRY_THREAD_FAULT_PAGE, rm_fault_type(mr[1]), mr[0], mr[2], pending,
-                        offset);
+        cpu_thread_halt(t, FERRY_THREAD_FAULT_PAGE, rm_fault_type(f->access), f->addr, f->pc,
+                        pending, offset);
         signal_trigger(pending->fault_sigh);
         return RPC_NO_REPLY;
     case REGION_MAP_UNRESOLVED:
         break;
     }
-    return fault_unresolved(pd, t, mr, false);
+    return fault_unresolved(pd, t, f, false);
 }

@@ -10,8 +10,8 @@
 #include <string.h>
 
 static long log_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig log_sigs[] = FERRY_RPC_SIGS(FERRY_LOG_RPCS);
-const struct rpc_iface log_iface = {"LOG", log_sigs, ARRAY_SIZE(log_sigs), log_dispatch};
+const struct rpc_iface log_iface = {"LOG", ferry_log_sigs, ARRAY_SIZE(ferry_log_sigs),
+                                    log_dispatch};
 
 long log_open(struct session *s, const char *args)
 {
@@ -27,10 +27,11 @@ void log_close(struct session *s)
 
 static long log_write(struct session *s, struct rpc_request *req)
 {
-    uint64_t len = req->mr[0];
-    if (len > FERRY_LOG_MAX || len > (uint64_t)req->words * 8 - 8)
+    const struct ferry_log_write_in *in = FERRY_RPC_MSG(ferry_log_write_in, req->mr);
+    uint64_t len = in->len;
+    if (len > FERRY_LOG_MAX || len > (uint64_t)req->words * 8 - sizeof(*in))
         return FERRY_E_INVAL;
-    const char *text = (const char *)&req->mr[1];
+    const char *text = in->text;
     if (len > 0 && text[len - 1] == '\n')
         len--;
     static char line[CORE_LABEL_MAX + FERRY_LOG_MAX + 8];

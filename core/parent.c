@@ -19,8 +19,7 @@ struct parent {
 static struct parent init_parent;
 
 static long parent_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
-const struct rpc_iface parent_iface = {"parent", parent_sigs, ARRAY_SIZE(parent_sigs),
+const struct rpc_iface parent_iface = {"parent", ferry_parent_sigs, ARRAY_SIZE(ferry_parent_sigs),
                                        parent_dispatch};
 
 long parent_create(struct session *init_pd, struct core_obj **out)
@@ -52,17 +51,20 @@ static long parent_dispatch(void *object, struct rpc_request *req)
     case FERRY_PARENT_SESSION:
         return parent_session(p, p->pd, req);
     case FERRY_PARENT_SESSION_PAID: {
-        struct session *payer = session_from_cap(req, 0, SVC_PD);
-        return payer ? parent_session(p, payer, req) : obj_cap_error(req, 0);
+        struct session *payer = session_from_cap(req, FERRY_PARENT_SESSION_PAID_CAP_PAYER, SVC_PD);
+        return payer ? parent_session(p, payer, req)
+                     : obj_cap_error(req, FERRY_PARENT_SESSION_PAID_CAP_PAYER);
     }
     case FERRY_PARENT_UPGRADE: {
-        struct session *s = session_from_cap(req, 0, SVC_COUNT);
-        return s ? session_upgrade(s, req->mr[0], req->mr[1]) : obj_cap_error(req, 0);
+        const struct ferry_parent_upgrade_in *in = FERRY_RPC_MSG(ferry_parent_upgrade_in, req->mr);
+        struct session *s = session_from_cap(req, FERRY_PARENT_UPGRADE_CAP_SESSION, SVC_COUNT);
+        return s ? session_upgrade(s, in->ram, in->caps)
+                 : obj_cap_error(req, FERRY_PARENT_UPGRADE_CAP_SESSION);
     }
     case FERRY_PARENT_CLOSE: {
-        struct session *s = session_from_cap(req, 0, SVC_COUNT);
+        struct session *s = session_from_cap(req, FERRY_PARENT_CLOSE_CAP_SESSION, SVC_COUNT);
         if (!s)
-            return obj_cap_error(req, 0);
+            return obj_cap_error(req, FERRY_PARENT_CLOSE_CAP_SESSION);
         if (!s->payer || s == p->pd)
             return FERRY_E_DENIED; /* init's own PD: core funds it, it goes with init */
         session_close(s);
@@ -70,9 +72,11 @@ static long parent_dispatch(void *object, struct rpc_request *req)
     }
     case FERRY_PARENT_ANNOUNCE:
         return FERRY_E_DENIED; /* core's children serve nobody through core */
-    case FERRY_PARENT_EXIT:
-        printf("core: init exited with code %ld\n", (long)req->mr[0]);
-        core_poweroff(req->mr[0] != 0);
+    case FERRY_PARENT_EXIT: {
+        long code = (long)FERRY_RPC_MSG(ferry_parent_exit_in, req->mr)->code;
+        printf("core: init exited with code %ld\n", code);
+        core_poweroff(code != 0);
+    }
     }
     return FERRY_E_BADOP;
 }

@@ -19,10 +19,9 @@ static struct list pd_caps = {&pd_caps, &pd_caps}; /* every live signal and RPC 
 static long pd_dispatch(void *object, struct rpc_request *req);
 static long npd_dispatch(void *object, struct rpc_request *req);
 static long never_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig pd_sigs[] = FERRY_RPC_SIGS(FERRY_PD_RPCS);
-static const struct ferry_rpc_sig npd_sigs[] = FERRY_RPC_SIGS(FERRY_NPD_RPCS);
-const struct rpc_iface pd_iface = {"PD", pd_sigs, ARRAY_SIZE(pd_sigs), pd_dispatch};
-const struct rpc_iface npd_iface = {"native PD", npd_sigs, ARRAY_SIZE(npd_sigs), npd_dispatch};
+const struct rpc_iface pd_iface = {"PD", ferry_pd_sigs, ARRAY_SIZE(ferry_pd_sigs), pd_dispatch};
+const struct rpc_iface npd_iface = {"native PD", ferry_npd_sigs, ARRAY_SIZE(ferry_npd_sigs),
+                                    npd_dispatch};
 /* No message reaches these through core (no gate of core carries their badges):
  * they are in the pool only so that a received capability can be identified. */
 const struct rpc_iface signal_iface = {"signal", NULL, 0, never_dispatch};
@@ -146,21 +145,22 @@ void pd_close(struct session *s)
 static long pd_op_alloc_ram(struct session *s, struct rpc_request *req)
 {
     struct dataspace *ds;
-    long err = ds_alloc_ram(s, req->mr[0], FERRY_DS_WRITABLE, &ds);
+    uint64_t bytes = FERRY_RPC_MSG(ferry_pd_alloc_ram_in, req->mr)->bytes;
+    long err = ds_alloc_ram(s, bytes, FERRY_DS_WRITABLE, &ds);
     if (err)
         return err;
     rpc_reply_cap(req, ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
-    req->mr[0] = ds->size;
-    req->reply_words = 1;
+    FERRY_RPC_MSG(ferry_pd_alloc_ram_out, req->mr)->size = ds->size;
+    req->reply_words = FERRY_RPC_WORDS(ferry_pd_alloc_ram_out);
     return FERRY_OK;
 }
 
 static long pd_op_free_ram(struct session *s, struct rpc_request *req)
 {
-    struct core_obj *o = obj_from_cap(req, 0, OBJ_DATASPACE);
+    struct core_obj *o = obj_from_cap(req, FERRY_PD_FREE_RAM_CAP_DS, OBJ_DATASPACE);
     struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
     if (!ds)
-        return obj_cap_error(req, 0);
+        return obj_cap_error(req, FERRY_PD_FREE_RAM_CAP_DS);
     if (ds->kind != DS_RAM || ds == s->pd.capmap_report)
         return FERRY_E_INVAL;
     if (ds->owner != s)
@@ -171,10 +171,10 @@ static long pd_op_free_ram(struct session *s, struct rpc_request *req)
 
 static long pd_op_alloc_rpc_cap(struct session *s, struct rpc_request *req)
 {
-    struct core_obj *o = obj_from_cap(req, 0, OBJ_THREAD);
+    struct core_obj *o = obj_from_cap(req, FERRY_PD_ALLOC_RPC_CAP_CAP_THREAD, OBJ_THREAD);
     struct cpu_thread *t = o ? container_of(o, struct cpu_thread, obj) : NULL;
     if (!t)
-        return obj_cap_error(req, 0);
+        return obj_cap_error(req, FERRY_PD_ALLOC_RPC_CAP_CAP_THREAD);
     if (t->pd != s)
         return FERRY_E_INVAL;
     struct pd_cap *c;
@@ -182,8 +182,8 @@ static long pd_op_alloc_rpc_cap(struct session *s, struct rpc_request *req)
     if (err)
         return err;
     rpc_reply_cap(req, c->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
-    req->mr[0] = c->obj.rpc.badge;
-    req->reply_words = 1;
+    FERRY_RPC_MSG(ferry_pd_alloc_rpc_cap_out, req->mr)->badge = c->obj.rpc.badge;
+    req->reply_words = FERRY_RPC_WORDS(ferry_pd_alloc_rpc_cap_out);
     return FERRY_OK;
 }
 
@@ -194,18 +194,20 @@ static long pd_op_alloc_signal(struct session *s, struct rpc_request *req)
     if (err)
         return err;
     rpc_reply_cap(req, c->obj.sel, FERRY_RIGHT_R | FERRY_RIGHT_W);
-    req->mr[0] = c->obj.rpc.badge;
-    req->reply_words = 1;
+    FERRY_RPC_MSG(ferry_pd_alloc_signal_out, req->mr)->badge = c->obj.rpc.badge;
+    req->reply_words = FERRY_RPC_WORDS(ferry_pd_alloc_signal_out);
     return FERRY_OK;
 }
 
-/* PD_FREE_RPC_CAP / PD_FREE_SIGNAL */
+/* PD_FREE_RPC_CAP / PD_FREE_SIGNAL (the capability argument at the same index) */
+_Static_assert((int)FERRY_PD_FREE_RPC_CAP_CAP_GATE == (int)FERRY_PD_FREE_SIGNAL_CAP_SIGNAL,
+               "PD_FREE_RPC_CAP and PD_FREE_SIGNAL take their capability at the same index");
 static long pd_op_free_cap(struct session *s, struct rpc_request *req, enum obj_kind kind)
 {
-    struct core_obj *o = obj_from_cap(req, 0, kind);
+    struct core_obj *o = obj_from_cap(req, FERRY_PD_FREE_RPC_CAP_CAP_GATE, kind);
     struct pd_cap *c = o ? container_of(o, struct pd_cap, obj) : NULL;
     if (!c)
-        return obj_cap_error(req, 0);
+        return obj_cap_error(req, FERRY_PD_FREE_RPC_CAP_CAP_GATE);
     if (c->pd != s)
         return FERRY_E_DENIED;
     pd_cap_free(c);
@@ -246,11 +248,9 @@ static long pd_dispatch(void *object, struct rpc_request *req)
     case FERRY_PD_FREE_SIGNAL:
         return pd_op_free_cap(s, req, OBJ_SIGNAL);
     case FERRY_PD_QUOTA:
-        req->mr[0] = s->account.ram_quota;
-        req->mr[1] = s->account.ram_used;
-        req->mr[2] = s->account.cap_quota;
-        req->mr[3] = s->account.cap_used;
-        req->reply_words = 4;
+        *FERRY_RPC_MSG(ferry_pd_quota_out, req->mr) = (struct ferry_pd_quota_out){
+            s->account.ram_quota, s->account.ram_used, s->account.cap_quota, s->account.cap_used};
+        req->reply_words = FERRY_RPC_WORDS(ferry_pd_quota_out);
         return FERRY_OK;
     case FERRY_PD_ADDRESS_SPACE:
         rpc_reply_cap(req, s->pd.space->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
@@ -286,21 +286,24 @@ static long npd_dispatch(void *object, struct rpc_request *req)
     struct session *s = container_of((struct core_obj *)object, struct session, pd.native);
     uint32_t task = s->pd.task_sel;
     switch (req->opcode) {
-    case FERRY_NPD_MAP:
-        if (!req->cap_slot[0])
+    case FERRY_NPD_MAP: {
+        const struct ferry_npd_map_in *in = FERRY_RPC_MSG(ferry_npd_map_in, req->mr);
+        if (!req->cap_slot[FERRY_NPD_MAP_CAP_CAP])
             return FERRY_E_INVAL;
-        return sys_task_map(task, req->cap_slot[0], req->mr[0], req->mr[1]);
+        return sys_task_map(task, req->cap_slot[FERRY_NPD_MAP_CAP_CAP], in->slot, in->rights);
+    }
     case FERRY_NPD_UNMAP:
-        return sys_task_unmap(task, req->mr[0]);
+        return sys_task_unmap(task, FERRY_RPC_MSG(ferry_npd_unmap_in, req->mr)->slot);
     case FERRY_NPD_CAP_INFO:
         return npd_cap_info(task, req);
     case FERRY_NPD_CAP_NEXT: {
         uint64_t next;
-        long err = sys_task_cap_next(task, req->mr[0], &next);
+        long err =
+            sys_task_cap_next(task, FERRY_RPC_MSG(ferry_npd_cap_next_in, req->mr)->slot, &next);
         if (err)
             return err;
-        req->mr[0] = next;
-        req->reply_words = 1;
+        FERRY_RPC_MSG(ferry_npd_cap_next_out, req->mr)->slot = next;
+        req->reply_words = FERRY_RPC_WORDS(ferry_npd_cap_next_out);
         return FERRY_OK;
     }
     case FERRY_NPD_CAPMAP_REPORT:

@@ -25,12 +25,10 @@ static struct list regions = {&regions, &regions}; /* every attachment */
 
 static long region_map_dispatch(void *object, struct rpc_request *req);
 static long rm_session_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig region_map_sigs[] = FERRY_RPC_SIGS(FERRY_RM_RPCS);
-static const struct ferry_rpc_sig rm_session_sigs[] = FERRY_RPC_SIGS(FERRY_RM_SESSION_RPCS);
-const struct rpc_iface region_map_iface = {"region map", region_map_sigs,
-                                           ARRAY_SIZE(region_map_sigs), region_map_dispatch};
-const struct rpc_iface rm_session_iface = {"RM", rm_session_sigs, ARRAY_SIZE(rm_session_sigs),
-                                           rm_session_dispatch};
+const struct rpc_iface region_map_iface = {"region map", ferry_rm_sigs, ARRAY_SIZE(ferry_rm_sigs),
+                                           region_map_dispatch};
+const struct rpc_iface rm_session_iface = {"RM", ferry_rm_session_sigs,
+                                           ARRAY_SIZE(ferry_rm_session_sigs), rm_session_dispatch};
 
 /* ---- maps ---- */
 
@@ -356,9 +354,9 @@ static long region_map_op_attach(struct region_map *rm, struct rpc_request *req)
 
 static long region_map_op_fault_handler(struct region_map *rm, struct rpc_request *req)
 {
-    struct pd_cap *signal = signal_from_cap(req, 0);
+    struct pd_cap *signal = signal_from_cap(req, FERRY_RM_FAULT_HANDLER_CAP_SIGNAL);
     if (!signal)
-        return obj_cap_error(req, 0);
+        return obj_cap_error(req, FERRY_RM_FAULT_HANDLER_CAP_SIGNAL);
     rm->fault_sigh = signal->obj.rpc.badge;
     return FERRY_OK;
 }
@@ -366,9 +364,10 @@ static long region_map_op_fault_handler(struct region_map *rm, struct rpc_reques
 static long region_map_op_state(struct region_map *rm, struct rpc_request *req)
 {
     const struct cpu_thread *t = cpu_oldest_waiter(rm);
-    req->mr[0] = t ? t->fault_access : FERRY_RM_FAULT_NONE;
-    req->mr[1] = t ? t->fault_offset : 0;
-    req->reply_words = 2;
+    struct ferry_rm_state_out *out = FERRY_RPC_MSG(ferry_rm_state_out, req->mr);
+    out->type = t ? t->fault_access : FERRY_RM_FAULT_NONE;
+    out->addr = t ? t->fault_offset : 0;
+    req->reply_words = FERRY_RPC_WORDS(ferry_rm_state_out);
     return FERRY_OK;
 }
 
@@ -379,7 +378,7 @@ static long region_map_dispatch(void *object, struct rpc_request *req)
     case FERRY_RM_ATTACH:
         return region_map_op_attach(rm, req);
     case FERRY_RM_DETACH:
-        return region_map_detach(rm, req->mr[0]);
+        return region_map_detach(rm, FERRY_RPC_MSG(ferry_rm_detach_in, req->mr)->at);
     case FERRY_RM_FAULT_HANDLER:
         return region_map_op_fault_handler(rm, req);
     case FERRY_RM_STATE:
@@ -413,17 +412,18 @@ static long rm_session_dispatch(void *object, struct rpc_request *req)
     switch (req->opcode) {
     case FERRY_RM_CREATE: {
         struct region_map *rm;
-        long err = region_map_create_managed(s, req->mr[0], &rm);
+        uint64_t size = FERRY_RPC_MSG(ferry_rm_create_in, req->mr)->size;
+        long err = region_map_create_managed(s, size, &rm);
         if (err)
             return err;
         rpc_reply_cap(req, rm->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
     }
     case FERRY_RM_DESTROY: {
-        struct core_obj *o = obj_from_cap(req, 0, OBJ_RM);
+        struct core_obj *o = obj_from_cap(req, FERRY_RM_DESTROY_CAP_RM, OBJ_RM);
         struct region_map *rm = o ? container_of(o, struct region_map, obj) : NULL;
         if (!rm)
-            return obj_cap_error(req, 0);
+            return obj_cap_error(req, FERRY_RM_DESTROY_CAP_RM);
         if (rm->pd)
             return FERRY_E_INVAL;
         if (rm->owner != s)

@@ -39,8 +39,8 @@ const uint8_t *rom_module_data(const struct ferry_boot_module *m)
 }
 
 static long rom_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig rom_sigs[] = FERRY_RPC_SIGS(FERRY_ROM_RPCS);
-const struct rpc_iface rom_iface = {"ROM", rom_sigs, ARRAY_SIZE(rom_sigs), rom_dispatch};
+const struct rpc_iface rom_iface = {"ROM", ferry_rom_sigs, ARRAY_SIZE(ferry_rom_sigs),
+                                    rom_dispatch};
 
 /* The module a session asks for: "name=" or else the label's last element. */
 static const char *rom_wanted(const struct session *s, const char *args, char *buf, size_t size)
@@ -78,8 +78,8 @@ static long rom_dispatch(void *object, struct rpc_request *req)
     switch (req->opcode) {
     case FERRY_ROM_DATASPACE:
         rpc_reply_cap(req, s->rom.ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
-        req->mr[0] = s->rom.size;
-        req->reply_words = 1;
+        FERRY_RPC_MSG(ferry_rom_dataspace_out, req->mr)->size = s->rom.size;
+        req->reply_words = FERRY_RPC_WORDS(ferry_rom_dataspace_out);
         return FERRY_OK;
     }
     return FERRY_E_BADOP;

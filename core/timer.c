@@ -93,8 +93,8 @@ void timer_forget_signal(uint32_t sel)
 /* ---- sessions (entrypoint) ---- */
 
 static long timer_dispatch(void *object, struct rpc_request *req);
-static const struct ferry_rpc_sig timer_sigs[] = FERRY_RPC_SIGS(FERRY_TIMER_RPCS);
-const struct rpc_iface timer_iface = {"Timer", timer_sigs, ARRAY_SIZE(timer_sigs), timer_dispatch};
+const struct rpc_iface timer_iface = {"Timer", ferry_timer_sigs, ARRAY_SIZE(ferry_timer_sigs),
+                                      timer_dispatch};
 
 long timer_open(struct session *s, const char *args)
 {
@@ -130,30 +130,32 @@ static long timer_dispatch(void *object, struct rpc_request *req)
     struct session *s = session_of(object);
     switch (req->opcode) {
     case FERRY_TIMER_SIGH: {
-        struct pd_cap *signal = signal_from_cap(req, 0);
+        struct pd_cap *signal = signal_from_cap(req, FERRY_TIMER_SIGH_CAP_SIGNAL);
         if (!signal)
-            return obj_cap_error(req, 0);
+            return obj_cap_error(req, FERRY_TIMER_SIGH_CAP_SIGNAL);
         lock_acquire(&timer_lock);
         s->timer.sigh_sel = signal->obj.sel;
         lock_release(&timer_lock);
         return FERRY_OK;
     }
     case FERRY_TIMER_ONESHOT:
-        timer_arm(s, req->mr[0], 0);
+        timer_arm(s, FERRY_RPC_MSG(ferry_timer_oneshot_in, req->mr)->us, 0);
         return FERRY_OK;
-    case FERRY_TIMER_PERIODIC:
-        if (req->mr[0] < FERRY_TIMER_MIN_PERIOD_US)
+    case FERRY_TIMER_PERIODIC: {
+        uint64_t period = FERRY_RPC_MSG(ferry_timer_periodic_in, req->mr)->period_us;
+        if (period < FERRY_TIMER_MIN_PERIOD_US)
             return FERRY_E_INVAL;
-        timer_arm(s, req->mr[0], req->mr[0]);
+        timer_arm(s, period, period);
         return FERRY_OK;
+    }
     case FERRY_TIMER_STOP:
         lock_acquire(&timer_lock);
         s->timer.armed = false;
         lock_release(&timer_lock);
         return FERRY_OK;
     case FERRY_TIMER_ELAPSED:
-        req->mr[0] = sys_clock_us();
-        req->reply_words = 1;
+        FERRY_RPC_MSG(ferry_timer_elapsed_out, req->mr)->us = sys_clock_us();
+        req->reply_words = FERRY_RPC_WORDS(ferry_timer_elapsed_out);
         return FERRY_OK;
     }
     return FERRY_E_BADOP;

@@ -7,7 +7,8 @@
 # Components link the whole base library with its own start code.
 
 CORE_ELF := $(BUILD)/core/core.elf
-BASE_RPC_SRCS := lib/base/rpc.c lib/base/rpc_pool.c lib/base/slot.c lib/base/avl.c lib/base/args.c
+BASE_RPC_SRCS := lib/base/rpc.c lib/base/rpc_pool.c lib/base/slot.c lib/base/avl.c lib/base/args.c \
+                 lib/base/ifaces.c
 CORE_SRCS := $(wildcard core/*.c) $(BASE_RPC_SRCS) lib/elf/elf.c lib/child/child_image.c
 CORE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(CORE_SRCS))
 
@@ -18,8 +19,8 @@ $(CORE_ELF): $(CORE_OBJS) $(CORE_RUNTIME_OBJS) lib/sys/user.ld
 	$(TCC) $(COMPONENT_LDFLAGS) -o $@ $(filter %.o,$^) -lc -lgcc
 ALL_TARGETS += $(CORE_ELF)
 
-BASE_SRCS := $(wildcard lib/base/*.c) lib/base/crt0.S lib/elf/elf.c lib/child/child_image.c lib/config/config.c \
-             $(wildcard lib/image/*.c)
+BASE_SRCS := $(wildcard lib/base/*.c lib/base/client/*.c) lib/base/crt0.S lib/elf/elf.c \
+             lib/child/child_image.c lib/config/config.c $(wildcard lib/image/*.c)
 BASE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(BASE_SRCS))
 COMPONENT_LDFLAGS := $(USER_ARCH) -specs=picolibc.specs -nostartfiles -T lib/sys/user.ld \
                      -Wl,--gc-sections -Wl,-z,max-page-size=4096

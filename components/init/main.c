@@ -60,11 +60,11 @@ static long read_config(struct env *env)
 static struct config_budget budget(struct env *env)
 {
     struct config_budget b = {0, INIT_RESERVE_RAM, 0, INIT_RESERVE_CAPS};
-    if (rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL))
+    struct ferry_pd_quota_out q;
+    if (pd_quota(env->pd, &q))
         return b;
-    const uint64_t *mr = rpc_mr(); /* ram quota, ram used, caps quota, caps used */
-    b.ram_avail = mr[0] > mr[1] ? mr[0] - mr[1] : 0;
-    b.caps_avail = mr[2] > mr[3] ? mr[2] - mr[3] : 0;
+    b.ram_avail = q.ram_quota > q.ram_used ? q.ram_quota - q.ram_used : 0;
+    b.caps_avail = q.cap_quota > q.cap_used ? q.cap_quota - q.cap_used : 0;
     return b;
 }
 

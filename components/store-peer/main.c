@@ -5,37 +5,38 @@
  * references.
  */
 #include <ferry/iface/store.h>
+#include <ferry/macros.h>
+#include <client.h>
 #include <root.h>
 #include <stdio.h>
 
 static struct env *env;
-static const struct ferry_rpc_sig relay_sigs[] = FERRY_RPC_SIGS(FERRY_RELAY_RPCS);
-
-static long relay_give(struct rpc_request *req)
+static long relay_op_give(struct rpc_request *req)
 {
-    uint64_t badge = req->cap_badge[0];
-    uint32_t slot = env_cap_import(rpc_keep_cap(req, 0), badge);
+    uint64_t badge = req->cap_badge[FERRY_RELAY_GIVE_CAP_OBJECT];
+    uint32_t slot = env_cap_import(rpc_keep_cap(req, FERRY_RELAY_GIVE_CAP_OBJECT), badge);
     if (!slot)
         return FERRY_E_INVAL;
-    long err = rpc_call(slot, OBJECT_GET, 0, 0, NULL);
+    uint64_t value;
+    long err = object_get(slot, &value);
     if (err)
         return err;
-    uint64_t value = rpc_mr()[0];
     struct capmap_entry *e = capmap_find(env_capmap, badge);
     printf("object badge %lu in slot %u (refs %u) has value %lu\n", (unsigned long)badge, slot,
            e ? e->refcount : 0, (unsigned long)value);
-    req->mr[0] = value;
-    req->reply_words = 1;
+    FERRY_RPC_MSG(ferry_relay_give_out, req->mr)->value = value;
+    req->reply_words = FERRY_RPC_WORDS(ferry_relay_give_out);
     return FERRY_OK;
 }
 
 static long relay_dispatch(void *self, struct rpc_request *req)
 {
     (void)self;
-    return relay_give(req);
+    return relay_op_give(req);
 }
 
-static const struct rpc_iface relay_iface = {"relay", relay_sigs, 1, relay_dispatch};
+static const struct rpc_iface relay_iface = {"relay", ferry_relay_sigs,
+                                             ARRAY_SIZE(ferry_relay_sigs), relay_dispatch};
 static struct rpc_object relay_session = {.iface = &relay_iface};
 
 static long relay_open(struct service_root *root, const char *label, const char *args, uint64_t ram,

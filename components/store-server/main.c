@@ -4,6 +4,7 @@
  * a shared RAM dataspace the client can write and the server reads.
  */
 #include <ferry/iface/store.h>
+#include <ferry/macros.h>
 #include <root.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,22 +28,28 @@ struct store_session {
 
 static struct env *env;
 
-static const struct ferry_rpc_sig object_sigs[] = FERRY_RPC_SIGS(FERRY_OBJECT_RPCS);
-static const struct ferry_rpc_sig store_sigs[] = FERRY_RPC_SIGS(FERRY_STORE_RPCS);
-
 static long object_dispatch(void *self, struct rpc_request *req)
 {
     struct store_object *o = self;
-    if (req->opcode == OBJECT_ADD)
-        o->value += req->mr[0];
-    req->mr[0] = o->value;
-    req->reply_words = 1;
-    return FERRY_OK;
+    switch (req->opcode) {
+    case OBJECT_GET:
+        FERRY_RPC_MSG(ferry_object_get_out, req->mr)->value = o->value;
+        req->reply_words = FERRY_RPC_WORDS(ferry_object_get_out);
+        return FERRY_OK;
+    case OBJECT_ADD:
+        o->value += FERRY_RPC_MSG(ferry_object_add_in, req->mr)->n;
+        FERRY_RPC_MSG(ferry_object_add_out, req->mr)->value = o->value;
+        req->reply_words = FERRY_RPC_WORDS(ferry_object_add_out);
+        return FERRY_OK;
+    default:
+        return FERRY_E_BADOP;
+    }
 }
 
-static const struct rpc_iface object_iface = {"object", object_sigs, 2, object_dispatch};
+static const struct rpc_iface object_iface = {"object", ferry_object_sigs,
+                                              ARRAY_SIZE(ferry_object_sigs), object_dispatch};
 
-static long store_create(struct store_session *s, struct rpc_request *req)
+static long store_op_create(struct store_session *s, struct rpc_request *req)
 {
     for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++) {
         struct store_object *o = &s->objects[i];
@@ -50,36 +57,37 @@ static long store_create(struct store_session *s, struct rpc_request *req)
             continue;
         long err;
         o->obj = (struct rpc_object){.iface = &object_iface, .self = o};
-        o->value = req->mr[0];
+        o->value = FERRY_RPC_MSG(ferry_store_create_in, req->mr)->value;
         uint32_t gate = env_rpc_register(env, &o->obj, &err);
         if (!gate)
             return err;
         o->used = true;
         rpc_reply_cap(req, gate, FERRY_RIGHTS_ALL);
-        req->mr[0] = o->obj.badge;
-        req->reply_words = 1;
+        FERRY_RPC_MSG(ferry_store_create_out, req->mr)->badge = o->obj.badge;
+        req->reply_words = FERRY_RPC_WORDS(ferry_store_create_out);
         return FERRY_OK;
     }
     return FERRY_E_CAPQUOTA;
 }
 
-static long store_sum(struct store_session *s, struct rpc_request *req)
+static long store_op_sum(struct store_session *s, struct rpc_request *req)
 {
-    uint64_t count = req->mr[0], sum = 0;
+    uint64_t count = FERRY_RPC_MSG(ferry_store_sum_in, req->mr)->count, sum = 0;
     if (count > STORE_SHARED_BYTES / 8)
         return FERRY_E_RANGE;
     for (uint64_t i = 0; i < count; i++)
         sum += s->shared[i];
-    req->mr[0] = sum;
-    req->reply_words = 1;
+    FERRY_RPC_MSG(ferry_store_sum_out, req->mr)->sum = sum;
+    req->reply_words = FERRY_RPC_WORDS(ferry_store_sum_out);
     return FERRY_OK;
 }
 
-static long store_lookup(struct store_session *s, struct rpc_request *req)
+static long store_op_lookup(struct store_session *s, struct rpc_request *req)
 {
+    uint64_t badge = FERRY_RPC_MSG(ferry_store_lookup_in, req->mr)->badge;
     for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++)
-        if (s->objects[i].used && s->objects[i].obj.badge == req->mr[0]) {
-            rpc_reply_cap(req, env_cap_lookup(req->mr[0]), FERRY_RIGHTS_ALL);
+        if (s->objects[i].used && s->objects[i].obj.badge == badge) {
+            rpc_reply_cap(req, env_cap_lookup(badge), FERRY_RIGHTS_ALL);
             return FERRY_OK;
         }
     return FERRY_E_NOENT;
@@ -90,20 +98,21 @@ static long store_dispatch(void *self, struct rpc_request *req)
     struct store_session *s = self;
     switch (req->opcode) {
     case STORE_CREATE:
-        return store_create(s, req);
+        return store_op_create(s, req);
     case STORE_SHARED:
         rpc_reply_cap(req, s->shared_ds, FERRY_RIGHTS_ALL);
         return FERRY_OK;
     case STORE_SUM:
-        return store_sum(s, req);
+        return store_op_sum(s, req);
     case STORE_LOOKUP:
-        return store_lookup(s, req);
+        return store_op_lookup(s, req);
     default:
         return FERRY_E_BADOP;
     }
 }
 
-static const struct rpc_iface store_iface = {"store", store_sigs, 4, store_dispatch};
+static const struct rpc_iface store_iface = {"store", ferry_store_sigs,
+                                             ARRAY_SIZE(ferry_store_sigs), store_dispatch};
 
 static long store_open(struct service_root *root, const char *label, const char *args, uint64_t ram,
                        uint64_t caps, struct rpc_object **session)

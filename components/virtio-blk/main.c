@@ -65,12 +65,11 @@ static void *dma_alloc(uint64_t bytes, uint32_t *ds, uint64_t *phys, long *err)
     void *addr = env_alloc_attached(env, bytes, ds, err);
     if (!addr)
         return NULL;
-    *err = rpc_call(*ds, FERRY_DS_PHYS, 0, 0, NULL);
+    *err = ds_phys(*ds, phys);
     if (*err) {
         env_free_attached(env, addr, *ds);
         return NULL;
     }
-    *phys = FERRY_RPC_MSG(ferry_ds_phys_out, rpc_mr())->paddr;
     return addr;
 }
 
@@ -144,11 +143,9 @@ static long device_open(uint64_t index, uint32_t *io, struct ferry_io_mem_info_o
         return err;
     uint32_t ds = 0;
     uint64_t addr = 0;
-    err = rpc_call(*io, FERRY_IO_MEM_INFO, 0, 0, NULL);
+    err = io_mem_info(*io, info);
     if (!err)
-        *info = *FERRY_RPC_MSG(ferry_io_mem_info_out, rpc_mr());
-    if (!err)
-        err = rpc_get_cap(*io, FERRY_IO_MEM_DATASPACE, &ds);
+        err = io_mem_dataspace(*io, &ds);
     if (!err)
         err = env_attach(env, ds, FERRY_RM_ANY, VIRTIO_MMIO_WINDOW, 0, FERRY_RM_WRITE, &addr);
     if (ds)
@@ -199,7 +196,7 @@ static long device_init(void)
     snprintf(args, sizeof(args), "irq=%llu", (unsigned long long)info.irq);
     err = env_session(env, "IRQ", "", args, 8192, 2, &irq_session);
     if (!err)
-        err = rpc_get_cap(irq_session, FERRY_IRQ_OBJECT, &blk.irq);
+        err = irq_object(irq_session, &blk.irq);
     if (err) {
         printf("IRQ %llu: %s\n", (unsigned long long)info.irq, ferry_error_name(err));
         return err;
@@ -320,9 +317,8 @@ static long session_dispatch(void *self, struct rpc_request *req)
     return FERRY_E_BADOP;
 }
 
-static const struct ferry_rpc_sig block_sigs[] = FERRY_RPC_SIGS(FERRY_BLOCK_RPCS);
-static const struct rpc_iface block_iface = {"block", block_sigs, ARRAY_SIZE(block_sigs),
-                                             session_dispatch};
+static const struct rpc_iface block_iface = {"block", ferry_block_sigs,
+                                             ARRAY_SIZE(ferry_block_sigs), session_dispatch};
 
 static long session_open(struct service_root *root, const char *label, const char *args,
                          uint64_t ram, uint64_t caps, struct rpc_object **session)

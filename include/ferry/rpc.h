@@ -29,8 +29,10 @@
  *   - capability arguments and results are named by their index:
  *     enum { FERRY_IFACE_OP_CAP_WHAT = 0, ... }.
  * A forwarder (a parent virtualising a service) needs none of this: the
- * signature table and the reply tag's word and capability counts are enough
- * to pass an operation on unchanged.
+ * signature table (include/ferry/ifaces.h: every interface's, by number) and
+ * the reply tag's word and capability counts are enough to pass an operation
+ * on unchanged. Client stubs, one short function per operation, are in
+ * lib/base/client.h.
  */
 #ifndef FERRY_RPC_H
 #define FERRY_RPC_H
@@ -51,6 +53,13 @@ struct ferry_rpc_sig {
     {                                                                                              \
         list(FERRY_RPC_SIG_ENTRY)                                                                  \
     }
+/* The number of operations in a list, and the declaration of its signature
+ * table (defined once, in lib/base/ifaces.c; include/ferry/ifaces.h finds
+ * every interface's table by number, for a forwarder). */
+#define FERRY_RPC_COUNT_ENTRY(name, op, words, caps) +1
+#define FERRY_RPC_COUNT(list)                        (0 list(FERRY_RPC_COUNT_ENTRY))
+#define FERRY_RPC_SIGS_DECLARE(var, list)                                                          \
+    extern const struct ferry_rpc_sig var[FERRY_RPC_COUNT(list)]
 
 /* The message structure `type` (without `struct`) over the words at `mr`. */
 #define FERRY_RPC_MSG(type, mr) ((struct type *)(void *)(mr))

@@ -59,10 +59,7 @@ static void build_region_done(void *ctx, uint8_t *local)
 static long build_give_cap(void *ctx, uint32_t slot, uint64_t cap)
 {
     struct build_ctx *b = ctx;
-    rpc_mr()[0] = slot;
-    rpc_mr()[1] = FERRY_RIGHTS_ALL;
-    rpc_send_cap(0, cap, FERRY_RIGHTS_ALL);
-    return rpc_call(b->child->npd, FERRY_NPD_MAP, 2, 1, NULL);
+    return npd_map(b->child->npd, (uint32_t)cap, slot, FERRY_RIGHTS_ALL);
 }
 
 static const struct child_image_ops build_ops = {build_region, build_region_done, build_give_cap};
@@ -78,7 +75,7 @@ static long open_environment(struct env *env, const struct child_config *cfg, st
     if ((err = env_session(env, "PD", cfg->name, "", cfg->ram, cfg->caps, &child->pd)))
         return err;
     *failure = (struct child_failure){CHILD_STEP_NATIVE_PD, 0};
-    if ((err = rpc_get_cap(child->pd, FERRY_PD_NATIVE, &child->npd)))
+    if ((err = pd_native(child->pd, &child->npd)))
         return err;
     *failure = (struct child_failure){CHILD_STEP_CPU, 0};
     if ((err = env_session_paid(env, "CPU", cfg->name, "", CHILD_CPU_RAM, CHILD_CPU_CAPS, child->pd,
@@ -89,7 +86,7 @@ static long open_environment(struct env *env, const struct child_config *cfg, st
                                 &child->log)))
         return err;
     *failure = (struct child_failure){CHILD_STEP_ADDRESS_SPACE, 0};
-    if ((err = rpc_get_cap(child->pd, FERRY_PD_ADDRESS_SPACE, &child->rm)))
+    if ((err = pd_address_space(child->pd, &child->rm)))
         return err;
     *failure = (struct child_failure){CHILD_STEP_THREAD, 0};
     if ((err = cpu_create_thread(child->cpu, child->pd, "main", CHILD_PRIO, &child->thread)))
@@ -141,8 +138,7 @@ long child_construct(struct env *env, const struct child_config *cfg, struct chi
         err = build_image(env, cfg, child, failure);
     if (!err && cfg->fault_signal) {
         *failure = (struct child_failure){CHILD_STEP_EXCEPTION, 0};
-        rpc_send_cap(0, cfg->fault_signal, FERRY_RIGHTS_ALL);
-        err = rpc_call(child->cpu, FERRY_CPU_EXCEPTION_SIGH, 0, 1, NULL);
+        err = cpu_exception_sigh(child->cpu, cfg->fault_signal);
     }
     if (err)
         child_destroy(env, child);
@@ -152,9 +148,7 @@ long child_construct(struct env *env, const struct child_config *cfg, struct chi
 long child_run(struct env *env, struct child *child, struct child_failure *failure)
 {
     *failure = (struct child_failure){CHILD_STEP_START, 0};
-    rpc_mr()[0] = child->start.entry;
-    rpc_mr()[1] = child->start.sp;
-    long err = rpc_call(child->thread, FERRY_THREAD_START, 2, 0, NULL);
+    long err = thread_start(child->thread, child->start.entry, child->start.sp);
     if (err) {
         child_destroy(env, child);
         return err;
@@ -199,7 +193,7 @@ static long read_capmap_report(struct env *env, struct child *child,
 {
     uint32_t ds;
     uint64_t addr;
-    long err = rpc_get_cap(child->npd, FERRY_NPD_CAPMAP_REPORT, &ds);
+    long err = npd_capmap_report(child->npd, &ds);
     if (err)
         return err;
     err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
@@ -216,8 +210,8 @@ static long read_capmap_report(struct env *env, struct child *child,
 /* Does the kernel agree that `slot` of the child holds a gate labelled `badge`? */
 static bool slot_holds(struct child *child, uint32_t slot, uint64_t badge)
 {
-    rpc_mr()[0] = slot;
-    return rpc_call(child->npd, FERRY_NPD_CAP_INFO, 1, 0, NULL) == FERRY_OK && rpc_mr()[2] == badge;
+    struct ferry_npd_cap_info_out info;
+    return npd_cap_info(child->npd, slot, &info) == FERRY_OK && info.label == badge;
 }
 
 long child_capmap_inspect(struct env *env, struct child *child, struct child_capmap_info *info)

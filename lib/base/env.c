@@ -1,6 +1,7 @@
 /*
  * Component start and the environment's sessions (env.h).
  */
+#include "client.h"
 #include "env.h"
 #include "lock.h"
 #include <ferry/iface/parent.h>
@@ -193,13 +194,6 @@ long env_session_paid(struct env *env, const char *service, const char *label, c
     return err ? err : env_import_cap(&res, session);
 }
 
-long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap)
-{
-    struct rpc_result res;
-    long err = rpc_call(object, opcode, 0, 0, &res);
-    return err ? err : env_import_cap(&res, cap);
-}
-
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps)
 {
     struct ferry_parent_upgrade_in *in = FERRY_RPC_MSG(ferry_parent_upgrade_in, rpc_mr());
@@ -253,17 +247,10 @@ const char *env_arg(const struct env *env, const char *key)
 
 uint32_t env_rpc_register(struct env *env, struct rpc_object *obj, long *err)
 {
-    struct rpc_result res;
-    rpc_send_cap(0, env->main_thread, FERRY_RIGHTS_ALL);
-    *err = rpc_call(env->pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &res);
+    uint32_t gate;
+    *err = pd_alloc_rpc_cap(env->pd, env->main_thread, &gate, &obj->badge);
     if (*err)
         return 0;
-    uint32_t gate = env_import_result(&res);
-    if (!gate) {
-        *err = FERRY_E_INVAL;
-        return 0;
-    }
-    obj->badge = res.cap_badge[0];
     if (rpc_pool_insert(env->ep.pool, obj) < 0) {
         *err = FERRY_E_NOMEM;
         return 0;
@@ -274,8 +261,7 @@ uint32_t env_rpc_register(struct env *env, struct rpc_object *obj, long *err)
 void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate)
 {
     rpc_pool_remove(env->ep.pool, obj->badge);
-    rpc_send_cap(0, gate, FERRY_RIGHTS_ALL);
-    rpc_call(env->pd, FERRY_PD_FREE_RPC_CAP, 0, 1, NULL);
+    pd_free_rpc_cap(env->pd, gate);
     env_cap_release(obj->badge);
 }
 
@@ -287,12 +273,10 @@ void base_heap_init(struct env *env);
 /* Tells the PD where the capability map is (struct ferry_capmap_report). */
 static void capmap_report(struct env *env)
 {
-    struct rpc_result res;
-    if (rpc_call(env->pd, FERRY_PD_CAPMAP_REPORT, 0, 0, &res) || res.caps != 1)
-        return;
-    uint32_t ds = env_import_result(&res);
+    uint32_t ds;
     uint64_t addr;
-    if (!ds || env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr))
+    if (pd_capmap_report(env->pd, &ds) ||
+        env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr))
         return;
     struct ferry_capmap_report *report = (struct ferry_capmap_report *)addr;
     report->vaddr = (uint64_t)env_capmap;

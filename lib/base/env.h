@@ -109,15 +109,8 @@ void env_free_attached(struct env *env, void *addr, uint32_t ds);
 long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
                 unsigned flags, uint64_t *addr);
 long env_detach(struct env *env, uint64_t addr);
-/* The same on any region map and PD session (a child's, for its parent). */
-long rm_attach(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
-               unsigned flags, uint64_t *addr);
-long rm_detach(uint32_t rm, uint64_t addr);
-long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds);
-/* PD_FREE_RAM, and the dataspace's capability dropped. */
-long pd_free_ram(uint32_t pd, uint32_t ds);
-/* An RPC without arguments whose result is one capability, imported. */
-long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
+/* (the same on any region map and PD session, a child's for its parent:
+ * rm_attach, rm_detach, pd_alloc_ram, pd_free_ram in client.h) */
 
 /* ---- threads and signals ---- */
 
@@ -128,10 +121,6 @@ uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void
 
 /* A bare signal: wait for it with sys_irq_wait(*signal, timeout) yourself. */
 long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge);
-
-/* A thread of `pd` in CPU session `cpu`, not started (THREAD_START). */
-long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio,
-                       uint32_t *thread);
 
 /*
  * A signal handler: a signal (software IRQ) whose triggers run fn(arg) on the

@@ -8,11 +8,10 @@
  * the previous one, so the heap is contiguous as malloc requires. When the
  * PD's quota runs out, sbrk fails and malloc returns NULL.
  */
+#include "client.h"
 #include "env.h"
 #include "lock.h"
 #include <errno.h>
-#include <ferry/iface/pd.h>
-#include <ferry/iface/rm.h>
 #include <stddef.h>
 
 #define BASE_HEAP_START 0x70000000ul
@@ -24,50 +23,15 @@ static struct lock heap_lock = LOCK_INIT;
 static uint64_t heap_brk = BASE_HEAP_START;    /* first byte past the heap */
 static uint64_t heap_mapped = BASE_HEAP_START; /* first byte past the attachments */
 
-long rm_attach(uint32_t rm, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
-               unsigned flags, uint64_t *addr)
-{
-    struct ferry_rm_attach_in *in = FERRY_RPC_MSG(ferry_rm_attach_in, rpc_mr());
-    *in = (struct ferry_rm_attach_in){at, size, offset, flags};
-    rpc_send_cap(FERRY_RM_ATTACH_CAP_DS, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(rm, FERRY_RM_ATTACH, FERRY_RPC_WORDS(ferry_rm_attach_in), 1, NULL);
-    if (err == FERRY_OK && addr)
-        *addr = FERRY_RPC_MSG(ferry_rm_attach_out, rpc_mr())->at;
-    return err;
-}
-
 long env_attach(struct env *env, uint32_t ds, uint64_t at, uint64_t size, uint64_t offset,
                 unsigned flags, uint64_t *addr)
 {
     return rm_attach(env->rm, ds, at, size, offset, flags, addr);
 }
 
-long rm_detach(uint32_t rm, uint64_t addr)
-{
-    rpc_mr()[0] = addr;
-    return rpc_call(rm, FERRY_RM_DETACH, 1, 0, NULL);
-}
-
 long env_detach(struct env *env, uint64_t addr)
 {
     return rm_detach(env->rm, addr);
-}
-
-long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
-{
-    struct rpc_result res;
-    rpc_mr()[0] = bytes;
-    long err = rpc_call(pd, FERRY_PD_ALLOC_RAM, 1, 0, &res);
-    return err ? err : env_import_cap(&res, ds);
-}
-
-long pd_free_ram(uint32_t pd, uint32_t ds)
-{
-    uint64_t badge = env_cap_badge(ds);
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(pd, FERRY_PD_FREE_RAM, 0, 1, NULL);
-    env_cap_release(badge);
-    return err;
 }
 
 void *env_alloc_attached(struct env *env, uint64_t bytes, uint32_t *ds, long *err)

@@ -13,6 +13,7 @@
  *   - tickets are unique (ps->next_ticket only grows) and never 0.
  */
 #include "parent_server.h"
+#include "client.h"
 #include <ferry/iface/cpu.h>
 #include <ferry/macros.h>
 #include <ferry/object.h>
@@ -21,8 +22,6 @@
 
 _Static_assert(PS_SERVER_BOUND_US < ENV_SESSION_WAIT_US,
                "a request fails in the parent before its client stops waiting");
-
-static const struct ferry_rpc_sig parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
 
 /* ---- lookup ---- */
 
@@ -549,8 +548,8 @@ static long parent_dispatch(void *self, struct rpc_request *req)
     }
 }
 
-static const struct rpc_iface parent_iface = {"parent", parent_sigs, ARRAY_SIZE(parent_sigs),
-                                              parent_dispatch};
+static const struct rpc_iface parent_iface = {"parent", ferry_parent_sigs,
+                                              ARRAY_SIZE(ferry_parent_sigs), parent_dispatch};
 
 static void on_child_fault(void *arg)
 {
@@ -558,10 +557,10 @@ static void on_child_fault(void *arg)
     if (!c->alive)
         return;
     struct ps_fault fault = {0};
-    uint64_t *mr = rpc_mr();
-    if (rpc_call(c->child.thread, FERRY_THREAD_INFO, 0, 0, NULL) == FERRY_OK &&
-        mr[3] != FERRY_THREAD_FAULT_NONE)
-        fault = (struct ps_fault){true, mr[3], mr[4], mr[5]};
+    struct ferry_thread_info_out info;
+    if (thread_info(c->child.thread, &info) == FERRY_OK &&
+        info.fault_kind != FERRY_THREAD_FAULT_NONE)
+        fault = (struct ps_fault){true, info.fault_kind, info.fault_addr, info.fault_pc};
     if (c->ps->policy->faulted)
         c->ps->policy->faulted(c->ps, c, &fault);
     child_teardown(c);

@@ -118,8 +118,13 @@ long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps, str
     return rpc_call_timeout(gate, opcode, words, caps, FERRY_TIMEOUT_NEVER, res);
 }
 
-long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-                      uint64_t timeout_us, struct rpc_result *res)
+/* The call of rpc_call_timeout and rpc_call_reply: a successful reply with
+ * fewer than `reply_words` words is E_INVAL, its capabilities released.
+ * Inlined into both, so that rpc_call pays nothing for the check. */
+static inline __attribute__((always_inline)) long call(uint64_t gate, unsigned opcode,
+                                                       unsigned words, unsigned caps,
+                                                       uint64_t timeout_us, unsigned reply_words,
+                                                       struct rpc_result *res)
 {
     uint64_t rtag;
     window_prepare();
@@ -138,7 +143,26 @@ long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned c
         if (!res)
             rpc_slot_release(r->cap_slot[i]);
     }
-    return (long)FERRY_TAG_PROTO(rtag);
+    long proto = (long)FERRY_TAG_PROTO(rtag);
+    if (reply_words && proto == FERRY_OK && r->words < reply_words) {
+        for (unsigned i = 0; res && i < r->caps; i++)
+            rpc_slot_release(r->cap_slot[i]); /* (0 for one not received: ignored) */
+        r->caps = 0;
+        return FERRY_E_INVAL;
+    }
+    return proto;
+}
+
+long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                      uint64_t timeout_us, struct rpc_result *res)
+{
+    return call(gate, opcode, words, caps, timeout_us, 0, res);
+}
+
+long rpc_call_reply(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                    unsigned reply_words, struct rpc_result *res)
+{
+    return call(gate, opcode, words, caps, FERRY_TIMEOUT_NEVER, reply_words, res);
 }
 
 /* ---- entrypoints ---- */

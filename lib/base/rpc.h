@@ -78,6 +78,11 @@ long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
  * the reply): E_TIMEOUT if its entrypoint stays busy that long. */
 long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
                       uint64_t timeout_us, struct rpc_result *res);
+/* rpc_call of an operation whose reply has `reply_words` result words: a
+ * successful reply with fewer is E_INVAL (and its capabilities released), so
+ * the caller never reads words the server did not send. */
+long rpc_call_reply(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                    unsigned reply_words, struct rpc_result *res);
 
 /* ---- servers ---- */
 

@@ -3,8 +3,8 @@
  * A helper thread per handler waits on it and, for each trigger, calls the
  * handler's RPC object on the entrypoint, where fn runs (env.h).
  */
+#include "client.h"
 #include "env.h"
-#include <ferry/iface/pd.h>
 
 #define SIGNAL_DISPATCH    1
 #define SIGNAL_THREAD_PRIO 120
@@ -32,12 +32,7 @@ static void signal_thread(void *arg)
 
 long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge)
 {
-    struct rpc_result res;
-    long err = rpc_call(env->pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, &res);
-    if (err)
-        return err;
-    *badge = res.cap_badge[0];
-    return env_import_cap(&res, signal);
+    return pd_alloc_signal(env->pd, signal, badge);
 }
 
 long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *), void *arg)
@@ -55,8 +50,7 @@ long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(vo
     /* nothing half-made stays charged */
     if (h->gate)
         env_rpc_unregister(env, &h->obj, h->gate);
-    rpc_send_cap(0, h->signal, FERRY_RIGHTS_ALL);
-    rpc_call(env->pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL);
+    pd_free_signal(env->pd, h->signal);
     env_cap_release(h->badge);
     return err;
 }

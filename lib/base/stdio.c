@@ -7,6 +7,7 @@
  * operation may print between reading its arguments and writing its results
  * (and a parent may print before forwarding a request it received).
  */
+#include "client.h"
 #include "env.h"
 #include <ferry/iface/log.h>
 #include <stdio.h>
@@ -21,16 +22,12 @@ static void line_flush(void)
 {
     if (!line_len || !log_session)
         return;
-    uint64_t *mr = rpc_mr(), saved[FERRY_MSG_WORDS];
-    unsigned words = 1 + (line_len + 7) / 8;
-    for (unsigned i = 0; i < words; i++)
-        saved[i] = mr[i];
-    mr[0] = line_len;
-    memcpy(&mr[1], line, line_len);
+    uint64_t saved[FERRY_MSG_WORDS];
+    unsigned len = line_len, words = FERRY_LOG_WRITE_WORDS(len);
+    memcpy(saved, rpc_mr(), words * 8);
     line_len = 0;
-    rpc_call(log_session, FERRY_LOG_WRITE, words, 0, NULL); /* the reply carries no words */
-    for (unsigned i = 0; i < words; i++)
-        mr[i] = saved[i];
+    log_write(log_session, line, len); /* the reply carries no words */
+    memcpy(rpc_mr(), saved, words * 8);
 }
 
 static int log_putc(char c, FILE *f)

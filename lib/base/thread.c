@@ -8,8 +8,8 @@
  *   | stack, grows down <-------------- | struct base_spawn | TLS copy |
  *                                       ^ sp at start (16-byte aligned)
  */
+#include "client.h"
 #include "env.h"
-#include <ferry/iface/cpu.h>
 #include <string.h>
 
 #define BASE_STACK_BYTES (32ul * 1024)
@@ -31,17 +31,6 @@ void base_thread_start(struct ferry_utcb *utcb, struct base_spawn *spawn)
     spawn->fn(spawn->arg);
     for (;;) /* a thread function that returns just stops running */
         sys_sleep(FERRY_TIMEOUT_NEVER);
-}
-
-long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio, uint32_t *thread)
-{
-    struct rpc_result res;
-    uint64_t *mr = rpc_mr();
-    mr[0] = prio;
-    rpc_put_string(&mr[1], FERRY_NAME_WORDS, name);
-    rpc_send_cap(0, pd, FERRY_RIGHTS_ALL);
-    long err = rpc_call(cpu, FERRY_CPU_CREATE_THREAD, 1 + FERRY_NAME_WORDS, 1, &res);
-    return err ? err : env_import_cap(&res, thread);
 }
 
 uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void (*fn)(void *),
@@ -66,14 +55,10 @@ uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void
         env_free_attached(env, stack, ds);
         return 0;
     }
-    uint64_t *mr = rpc_mr();
-    mr[0] = (uint64_t)base_thread_entry;
-    mr[1] = (uint64_t)spawn;
-    *err = rpc_call(thread, FERRY_THREAD_START, 2, 0, NULL);
+    *err = thread_start(thread, (uint64_t)base_thread_entry, (uint64_t)spawn);
     if (*err) {
         uint64_t badge = env_cap_badge(thread);
-        rpc_send_cap(0, thread, FERRY_RIGHTS_ALL);
-        rpc_call(env->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+        cpu_kill_thread(env->cpu, thread);
         env_cap_release(badge);
         env_free_attached(env, stack, ds);
         return 0;

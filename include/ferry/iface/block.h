@@ -67,5 +67,6 @@ enum { FERRY_BLOCK_BUFFER_CAP_DS = 0 };
     RPC(FERRY_BLOCK_WRITE, 4, FERRY_RPC_WORDS(ferry_block_io_in), 0)                               \
     RPC(FERRY_BLOCK_SYNC, 5, 0, 0)
 FERRY_RPC_ENUM(FERRY_BLOCK_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_block_sigs, FERRY_BLOCK_RPCS);
 
 #endif

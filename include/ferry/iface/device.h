@@ -1,5 +1,5 @@
 /*
- * Device access for user-level drivers.
+ * Device access for user-level drivers. Neither interface has message words.
  *
  * IRQ session (argument "irq=N", a PLIC source that a device of the device
  * tree uses):
@@ -19,6 +19,7 @@
 
 #define FERRY_IRQ_RPCS(RPC) RPC(FERRY_IRQ_OBJECT, 1, 0, 0)
 FERRY_RPC_ENUM(FERRY_IRQ_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_irq_sigs, FERRY_IRQ_RPCS);
 
 struct ferry_io_mem_info_out {
     uint64_t paddr;                        /* physical base of the device's window */
@@ -32,5 +33,6 @@ FERRY_RPC_LAYOUT(ferry_io_mem_info_out);
     RPC(FERRY_IO_MEM_DATASPACE, 1, 0, 0)                                                           \
     RPC(FERRY_IO_MEM_INFO, 2, 0, 0)
 FERRY_RPC_ENUM(FERRY_IO_MEM_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_io_mem_sigs, FERRY_IO_MEM_RPCS);
 
 #endif

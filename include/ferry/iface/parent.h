@@ -127,6 +127,7 @@ FERRY_RPC_LAYOUT(ferry_parent_request_refuse_in);
     RPC(FERRY_PARENT_REQUEST_DELIVER, 9, FERRY_RPC_WORDS(ferry_parent_request_deliver_in), 1)      \
     RPC(FERRY_PARENT_REQUEST_REFUSE, 10, FERRY_RPC_WORDS(ferry_parent_request_refuse_in), 0)
 FERRY_RPC_ENUM(FERRY_PARENT_RPCS);
+FERRY_RPC_SIGS_DECLARE(ferry_parent_sigs, FERRY_PARENT_RPCS);
 
 /* Word offsets of PARENT_SESSION's fields, for code that decodes the words
  * one by one (core's session_request_decode). */

@@ -7,6 +7,7 @@
  */
 #include <ferry/iface/pd.h>
 #include <ferry/iface/store.h>
+#include <client.h>
 #include <env.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +31,8 @@ static struct worker workers[WORKERS];
  * own (a new slot, then freed), and some heap. */
 static void round_trip(struct worker *w)
 {
-    struct rpc_result res;
-    rpc_mr()[0] = shared_badge;
-    if (rpc_call(store, STORE_LOOKUP, 1, 0, &res) || !env_import_result(&res)) {
+    uint32_t again;
+    if (store_lookup(store, shared_badge, &again)) {
         w->errors++;
         return;
     }
@@ -44,8 +44,7 @@ static void round_trip(struct worker *w)
         w->errors++;
         return;
     }
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    if (rpc_call(env->pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL))
+    if (pd_free_signal(env->pd, signal))
         w->errors++;
     env_cap_release(badge);
 
@@ -66,12 +65,8 @@ static void worker_main(void *arg)
 
 static uint32_t create_shared_object(void)
 {
-    struct rpc_result res;
-    rpc_mr()[0] = 42;
-    if (rpc_call(store, STORE_CREATE, 1, 0, &res))
-        return 0;
-    shared_badge = res.cap_badge[0];
-    return env_import_result(&res);
+    uint32_t object;
+    return store_create(store, 42, &object, &shared_badge) ? 0 : object;
 }
 
 void component_construct(struct env *e)

@@ -10,16 +10,22 @@
  * The Bench interface is private to these two roles, so it is declared here
  * rather than in include/ferry/iface/:
  *
- * BENCH_NOP:      out mr[0] BENCH_REPLY_WORD; nothing else happens
+ * BENCH_NOP:      out word = BENCH_REPLY_WORD; nothing else happens
  * BENCH_RAW_GATE: out cap[0] a gate to a thread in the object's task that
  *                     answers every call with bare kernel IPC (no framework
- *                     code on its side), one word: BENCH_REPLY_WORD
+ *                     code on its side) and the same message as BENCH_NOP's
  */
 #ifndef BENCH_RPC_BENCH_H
 #define BENCH_RPC_BENCH_H
 
 #include <child.h>
+#include <client.h>
 #include <env.h>
+
+struct bench_nop_out {
+    uint64_t word; /* BENCH_REPLY_WORD */
+};
+FERRY_RPC_LAYOUT(bench_nop_out);
 
 #define BENCH_RPCS(RPC)                                                                            \
     RPC(BENCH_NOP, 1, 0, 0)                                                                        \

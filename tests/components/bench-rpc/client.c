@@ -64,9 +64,10 @@ static struct env *env;
 static struct footprint footprint(void)
 {
     struct footprint f = {0, 0, capmap_count(env_capmap)};
-    if (rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) == FERRY_OK) {
-        f.ram_used = rpc_mr()[1];
-        f.caps_used = rpc_mr()[3];
+    struct ferry_pd_quota_out q;
+    if (pd_quota(env->pd, &q) == FERRY_OK) {
+        f.ram_used = q.ram_used;
+        f.caps_used = q.cap_used;
     }
     return f;
 }
@@ -98,18 +99,19 @@ static struct rpc_pool local_pool;
 static struct rpc_ep local_ep = {.pool = &local_pool};
 static struct bench_object local_object = {.obj = {.iface = &bench_iface, .self = &local_object}};
 
-
 static void op_ipc_raw(void)
 {
     uint64_t rtag = 0;
     if (sys_ipc_call(call_gate, FERRY_TAG(0, 0, 0), FERRY_TIMEOUT_NEVER, &rtag) ||
-        FERRY_TAG_WORDS(rtag) != 1 || rpc_mr()[0] != BENCH_REPLY_WORD)
+        FERRY_TAG_WORDS(rtag) != FERRY_RPC_WORDS(bench_nop_out) ||
+        FERRY_RPC_MSG(bench_nop_out, rpc_mr())->word != BENCH_REPLY_WORD)
         failures++;
 }
 
 static void op_rpc(void)
 {
-    if (rpc_call(call_gate, BENCH_NOP, 0, 0, NULL) || rpc_mr()[0] != BENCH_REPLY_WORD)
+    if (rpc_call(call_gate, BENCH_NOP, 0, 0, NULL) ||
+        FERRY_RPC_MSG(bench_nop_out, rpc_mr())->word != BENCH_REPLY_WORD)
         failures++;
 }
 
@@ -118,8 +120,8 @@ static void op_rpc(void)
 static void op_ep_handle(void)
 {
     if (rpc_ep_handle(&local_ep, FERRY_TAG(0, 0, BENCH_NOP), local_object.obj.badge) !=
-            FERRY_TAG(1, 0, FERRY_OK) ||
-        rpc_mr()[0] != BENCH_REPLY_WORD)
+            FERRY_TAG(FERRY_RPC_WORDS(bench_nop_out), 0, FERRY_OK) ||
+        FERRY_RPC_MSG(bench_nop_out, rpc_mr())->word != BENCH_REPLY_WORD)
         failures++;
 }
 
@@ -210,12 +212,9 @@ void bench_client(struct env *e)
     if ((err = env_session(env, "Bench", "", NULL, BENCH_SESSION_RAM, BENCH_SESSION_CAPS,
                            &bench_session)))
         fail("Bench session", err);
-    struct rpc_result res;
-    if ((err = rpc_call(bench_session, BENCH_RAW_GATE, 0, 0, &res)))
+    uint32_t raw_cross;
+    if ((err = rpc_get_cap(bench_session, BENCH_RAW_GATE, &raw_cross)))
         fail("BENCH_RAW_GATE", err);
-    uint32_t raw_cross = env_import_result(&res);
-    if (!raw_cross)
-        fail("BENCH_RAW_GATE", FERRY_E_INVAL);
 
     call_gate = raw_same;
     bench(IPC_SAME, op_ipc_raw);
@@ -236,13 +235,16 @@ void bench_client(struct env *e)
     bench(SESSION_SIBLING, op_session_open_close);
 
     bench_print(&table);
-    bench_print_ratio("rpc_same_task/ipc_raw_same_task", bench_result_of(&table, RPC_SAME), bench_result_of(&table, IPC_SAME));
-    bench_print_ratio("rpc_cross_task/ipc_raw_cross_task", bench_result_of(&table, RPC_CROSS), bench_result_of(&table, IPC_CROSS));
-    bench_print_ratio("rpc_cross_task/rpc_same_task", bench_result_of(&table, RPC_CROSS), bench_result_of(&table, RPC_SAME));
-    bench_print_ratio("session_open_close_core/ipc_raw_same_task", bench_result_of(&table, SESSION_CORE),
-                bench_result_of(&table, IPC_SAME));
-    bench_print_ratio("session_open_close_sibling/ipc_raw_same_task", bench_result_of(&table, SESSION_SIBLING),
-                bench_result_of(&table, IPC_SAME));
+    bench_print_ratio("rpc_same_task/ipc_raw_same_task", bench_result_of(&table, RPC_SAME),
+                      bench_result_of(&table, IPC_SAME));
+    bench_print_ratio("rpc_cross_task/ipc_raw_cross_task", bench_result_of(&table, RPC_CROSS),
+                      bench_result_of(&table, IPC_CROSS));
+    bench_print_ratio("rpc_cross_task/rpc_same_task", bench_result_of(&table, RPC_CROSS),
+                      bench_result_of(&table, RPC_SAME));
+    bench_print_ratio("session_open_close_core/ipc_raw_same_task",
+                      bench_result_of(&table, SESSION_CORE), bench_result_of(&table, IPC_SAME));
+    bench_print_ratio("session_open_close_sibling/ipc_raw_same_task",
+                      bench_result_of(&table, SESSION_SIBLING), bench_result_of(&table, IPC_SAME));
     unsigned bad = report_failures();
     printf("bench: done\n");
     env_exit(env, bad ? 1 : 0);

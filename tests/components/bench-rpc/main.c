@@ -17,8 +17,8 @@ static long bench_dispatch(void *self, struct rpc_request *req)
     struct bench_object *b = self;
     switch (req->opcode) {
     case BENCH_NOP:
-        req->mr[0] = BENCH_REPLY_WORD;
-        req->reply_words = 1;
+        FERRY_RPC_MSG(bench_nop_out, req->mr)->word = BENCH_REPLY_WORD;
+        req->reply_words = FERRY_RPC_WORDS(bench_nop_out);
         return FERRY_OK;
     case BENCH_RAW_GATE:
         if (!b->raw_gate)
@@ -30,23 +30,13 @@ static long bench_dispatch(void *self, struct rpc_request *req)
     }
 }
 
-const struct rpc_iface bench_iface = {"bench", bench_sigs,
-                                      ARRAY_SIZE(bench_sigs), bench_dispatch};
+const struct rpc_iface bench_iface = {"bench", bench_sigs, ARRAY_SIZE(bench_sigs), bench_dispatch};
 
 uint32_t bench_gate_to(struct env *env, uint32_t thread, uint64_t *badge, long *err)
 {
-    struct rpc_result res;
-    rpc_send_cap(0, thread, FERRY_RIGHTS_ALL);
-    *err = rpc_call(env->pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &res);
-    if (*err)
-        return 0;
-    uint32_t gate = env_import_result(&res);
-    if (!gate) {
-        *err = FERRY_E_INVAL;
-        return 0;
-    }
-    *badge = res.cap_badge[0];
-    return gate;
+    uint32_t gate;
+    *err = pd_alloc_rpc_cap(env->pd, thread, &gate, badge);
+    return *err ? 0 : gate;
 }
 
 /*
@@ -60,8 +50,9 @@ static void raw_echo(void *arg)
     (void)arg;
     struct ferry_utcb *u = sys_utcb();
     for (;;) {
-        u->mr[0] = BENCH_REPLY_WORD;
-        if (sys_ipc_reply_wait(FERRY_TAG(1, 0, 0), FERRY_TIMEOUT_NEVER, 0, 0))
+        FERRY_RPC_MSG(bench_nop_out, u->mr)->word = BENCH_REPLY_WORD;
+        if (sys_ipc_reply_wait(FERRY_TAG(FERRY_RPC_WORDS(bench_nop_out), 0, 0), FERRY_TIMEOUT_NEVER,
+                               0, 0))
             sys_ipc_wait(FERRY_TIMEOUT_NEVER, 0, 0);
     }
 }

@@ -17,7 +17,7 @@
  * component exits with code 1.
  */
 #include <bench.h>
-#include <block.h>
+#include <client.h>
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
 #include <ferry/macros.h>
@@ -147,9 +147,8 @@ static void check_errors(void)
 /* Core's DMA support: DS_PHYS and IO_MEM "device=N". */
 static void check_core(void)
 {
-    struct rpc_result res;
-    check_err(rpc_call(blk.ds, FERRY_DS_PHYS, 0, 0, &res), FERRY_OK, "DS_PHYS of the buffer");
-    uint64_t paddr = FERRY_RPC_MSG(ferry_ds_phys_out, rpc_mr())->paddr;
+    uint64_t paddr = 0;
+    check_err(ds_phys(blk.ds, &paddr), FERRY_OK, "DS_PHYS of the buffer");
     check(paddr >= 0x80000000ull && paddr % 4096 == 0, "the buffer is page-aligned RAM");
     uint32_t io;
     check_err(env_session(env, "IO_MEM", "", "device=99", 8192, 2, &io), FERRY_E_NOENT,
@@ -157,12 +156,11 @@ static void check_core(void)
     check_err(env_session(env, "IO_MEM", "", "device=0", 8192, 2, &io), FERRY_OK,
               "IO_MEM device=0");
     uint32_t ds;
-    check_err(rpc_get_cap(io, FERRY_IO_MEM_DATASPACE, &ds), FERRY_OK, "its dataspace");
-    check_err(rpc_call(ds, FERRY_DS_PHYS, 0, 0, NULL), FERRY_E_INVAL,
-              "DS_PHYS of a device dataspace");
-    check_err(rpc_call(io, FERRY_IO_MEM_INFO, 0, 0, NULL), FERRY_OK, "IO_MEM_INFO");
-    struct ferry_io_mem_info_out *info = FERRY_RPC_MSG(ferry_io_mem_info_out, rpc_mr());
-    check(strcmp(info->compatible, "virtio,mmio") == 0 && info->size == 4096 && info->irq != 0,
+    check_err(io_mem_dataspace(io, &ds), FERRY_OK, "its dataspace");
+    check_err(ds_phys(ds, &paddr), FERRY_E_INVAL, "DS_PHYS of a device dataspace");
+    struct ferry_io_mem_info_out info = {0};
+    check_err(io_mem_info(io, &info), FERRY_OK, "IO_MEM_INFO");
+    check(strcmp(info.compatible, "virtio,mmio") == 0 && info.size == 4096 && info.irq != 0,
           "device 0 is a virtio-mmio window with an interrupt");
     env_cap_release(env_cap_badge(ds));
     env_session_close(env, io);

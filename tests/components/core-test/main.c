@@ -14,6 +14,7 @@
 #include <ferry/iface/rm.h>
 #include <ferry/iface/rom.h>
 #include <ferry/iface/timer.h>
+#include <client.h>
 #include <env.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,13 @@ static uint64_t kernel_id(uint32_t slot)
     return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) ? 0 : info.id;
 }
 
+/* The type of the kernel object behind one of our capabilities (FERRY_OBJ_NONE if none). */
+static uint64_t kernel_type(uint32_t slot)
+{
+    struct sys_cap_info info;
+    return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) ? FERRY_OBJ_NONE : info.type;
+}
+
 /* Is the capability in our slot one to a destroyed kernel object? */
 static bool kernel_dead(uint32_t slot)
 {
@@ -58,12 +66,13 @@ static bool kernel_dead(uint32_t slot)
 
 static long quota(uint32_t pd, uint64_t *ram_used, uint64_t *caps_used)
 {
-    long err = rpc_call(pd, FERRY_PD_QUOTA, 0, 0, NULL);
+    struct ferry_pd_quota_out q;
+    long err = pd_quota(pd, &q);
     if (!err) {
         if (ram_used)
-            *ram_used = rpc_mr()[1];
+            *ram_used = q.ram_used;
         if (caps_used)
-            *caps_used = rpc_mr()[3];
+            *caps_used = q.cap_used;
     }
     return err;
 }
@@ -78,9 +87,9 @@ static void test_ram(void)
     check_err(pd_alloc_ram(E->pd, 3 * 4096 + 1, &ds), FERRY_OK, "PD_ALLOC_RAM 3 pages + 1 byte");
     quota(E->pd, &used1, NULL);
     check(used1 - used0 == 4 * 4096, "RAM charged: 4 pages");
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    long err = rpc_call(ds, FERRY_DS_INFO, 0, 0, NULL);
-    check(!err && rpc_mr()[0] == 4 * 4096 && (rpc_mr()[1] & FERRY_DS_WRITABLE), "DS_INFO");
+    struct ferry_ds_info_out info;
+    long err = ds_info(ds, &info);
+    check(!err && info.size == 4 * 4096 && (info.flags & FERRY_DS_WRITABLE), "DS_INFO");
 
     check_err(env_attach(E, ds, 0x40000800, 0, 0, FERRY_RM_WRITE, &addr), FERRY_E_ALIGN,
               "attach at an unaligned address");
@@ -124,10 +133,8 @@ static void test_rom(void)
               "ROM with a donation smaller than the module");
     check_err(env_session(E, "ROM", "core-test", "", 1 << 20, 4, &rom), FERRY_OK,
               "ROM named by the label's last element");
-    struct rpc_result res;
-    long err = rpc_call(rom, FERRY_ROM_DATASPACE, 0, 0, &res);
-    uint64_t size = rpc_mr()[0];
-    ds = err ? 0 : env_import_result(&res);
+    uint64_t size = 0;
+    long err = rom_dataspace(rom, &ds, &size);
     check(!err && ds && size > 4096, "ROM_DATASPACE");
     check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_E_NORIGHTS,
               "attach a ROM writable");
@@ -145,27 +152,21 @@ static void test_timer(void)
     uint64_t badge;
     check_err(env_session(E, "Timer", "", NULL, 8192, 2, &timer), FERRY_OK, "Timer session");
     check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "PD_ALLOC_SIGNAL");
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(timer, FERRY_TIMER_SIGH, 0, 1, NULL), FERRY_OK, "TIMER_SIGH");
-    rpc_call(timer, FERRY_TIMER_ELAPSED, 0, 0, NULL);
-    uint64_t t0 = rpc_mr()[0];
-    rpc_mr()[0] = 30000;
-    rpc_call(timer, FERRY_TIMER_ONESHOT, 1, 0, NULL);
+    check_err(timer_sigh(timer, signal), FERRY_OK, "TIMER_SIGH");
+    uint64_t t0 = 0, t1 = 0;
+    check_err(timer_elapsed_us(timer, &t0), FERRY_OK, "TIMER_ELAPSED");
+    check_err(timer_oneshot(timer, 30000), FERRY_OK, "TIMER_ONESHOT");
     check_err(sys_irq_wait(signal, 2000000), FERRY_OK, "one-shot 30 ms fires");
-    rpc_call(timer, FERRY_TIMER_ELAPSED, 0, 0, NULL);
-    uint64_t t1 = rpc_mr()[0];
+    timer_elapsed_us(timer, &t1);
     check(t1 - t0 >= 30000 && t1 - t0 < 1000000, "... not before 30 ms, well before 1 s");
     check_err(sys_irq_wait(signal, 100000), FERRY_E_TIMEOUT, "one-shot fires only once");
-    rpc_mr()[0] = 10;
-    check_err(rpc_call(timer, FERRY_TIMER_PERIODIC, 1, 0, NULL), FERRY_E_INVAL,
-              "period below the minimum");
-    rpc_mr()[0] = 10000;
-    rpc_call(timer, FERRY_TIMER_PERIODIC, 1, 0, NULL);
+    check_err(timer_periodic(timer, 10), FERRY_E_INVAL, "period below the minimum");
+    check_err(timer_periodic(timer, 10000), FERRY_OK, "TIMER_PERIODIC");
     unsigned ticks = 0;
     for (unsigned i = 0; i < 3; i++)
         ticks += sys_irq_wait(signal, 1000000) == FERRY_OK;
     check(ticks == 3, "periodic 10 ms: 3 ticks");
-    rpc_call(timer, FERRY_TIMER_STOP, 0, 0, NULL);
+    check_err(timer_stop(timer), FERRY_OK, "TIMER_STOP");
     while (sys_irq_wait(signal, 0) == FERRY_OK) /* a tick may have come before the stop */
         ;
     check_err(sys_irq_wait(signal, 50000), FERRY_E_TIMEOUT, "TIMER_STOP stops it");
@@ -207,30 +208,26 @@ static void test_threads(void)
     check(spin_count > 0, "it runs");
     uint32_t ds;
     pd_alloc_ram(E->pd, 4096, &ds);
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(t, FERRY_THREAD_STATE_GET, 0, 1, NULL), FERRY_E_BUSY,
-              "STATE_GET of a running thread");
-    check_err(rpc_call(t, FERRY_THREAD_PAUSE, 0, 0, NULL), FERRY_OK, "THREAD_PAUSE");
+    check_err(thread_state_get(t, ds), FERRY_E_BUSY, "STATE_GET of a running thread");
+    check_err(thread_pause(t), FERRY_OK, "THREAD_PAUSE");
     uint64_t c0 = spin_count;
     sys_sleep(20000);
     check(spin_count == c0, "a paused thread does not run");
-    rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL);
-    check(rpc_mr()[2] == 1 && rpc_mr()[0] >= FERRY_COMP_UTCB_BASE, "THREAD_INFO: paused, UTCB");
+    struct ferry_thread_info_out info = {0};
+    thread_info(t, &info);
+    check(info.paused == 1 && info.utcb >= FERRY_COMP_UTCB_BASE, "THREAD_INFO: paused, UTCB");
     uint64_t addr;
     env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr);
     struct ferry_thread_state *st = (struct ferry_thread_state *)addr;
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(t, FERRY_THREAD_STATE_GET, 0, 1, NULL), FERRY_OK, "STATE_GET");
+    check_err(thread_state_get(t, ds), FERRY_OK, "STATE_GET");
     check(st->pc >= (uint64_t)spinner && st->pc < (uint64_t)spinner + 64, "pc is in the loop");
     st->pc = (uint64_t)redirect_target;
-    rpc_send_cap(0, ds, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(t, FERRY_THREAD_STATE_SET, 0, 1, NULL), FERRY_OK, "STATE_SET new pc");
-    check_err(rpc_call(t, FERRY_THREAD_RESUME, 0, 0, NULL), FERRY_OK, "THREAD_RESUME");
+    check_err(thread_state_set(t, ds), FERRY_OK, "STATE_SET new pc");
+    check_err(thread_resume(t), FERRY_OK, "THREAD_RESUME");
     sys_sleep(20000);
     check(redirected == 1, "the thread continues at the new pc");
-    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL), FERRY_OK, "CPU_KILL_THREAD");
-    check_err(rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL), FERRY_E_BADOBJ, "killed thread is dead");
+    check_err(cpu_kill_thread(E->cpu, t), FERRY_OK, "CPU_KILL_THREAD");
+    check_err(thread_info(t, &info), FERRY_E_BADOBJ, "killed thread is dead");
     env_detach(E, addr);
     pd_free_ram(E->pd, ds);
 }
@@ -249,13 +246,13 @@ static void test_thread_churn(void)
         if (cpu_create_thread(E->cpu, E->pd, "churn", HELPER_PRIO, &t) != FERRY_OK)
             break;
         uint64_t badge = env_cap_badge(t);
-        if (rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL) == FERRY_OK) {
+        struct ferry_thread_info_out info;
+        if (thread_info(t, &info) == FERRY_OK) {
             if (i == 0)
-                first_utcb = rpc_mr()[0];
-            same_utcb += rpc_mr()[0] == first_utcb;
+                first_utcb = info.utcb;
+            same_utcb += info.utcb == first_utcb;
         }
-        rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
-        if (rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL) == FERRY_OK)
+        if (cpu_kill_thread(E->cpu, t) == FERRY_OK)
             ok++;
         env_cap_release(badge);
     }
@@ -284,29 +281,27 @@ static void test_faults(void)
     uint64_t badge;
     long err;
     env_signal_alloc(E, &signal, &badge);
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->cpu, FERRY_CPU_EXCEPTION_SIGH, 0, 1, NULL), FERRY_OK,
-              "CPU_EXCEPTION_SIGH");
+    check_err(cpu_exception_sigh(E->cpu, signal), FERRY_OK, "CPU_EXCEPTION_SIGH");
     uint32_t t = env_thread_spawn(E, "wild", HELPER_PRIO, wild_write, NULL, &err);
     check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "page fault signalled");
-    rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL);
-    uint64_t *mr = rpc_mr();
-    check(mr[2] == 1 && mr[3] == FERRY_THREAD_FAULT_PAGE && mr[4] == 0x7e000000ul,
+    struct ferry_thread_info_out info = {0};
+    struct ferry_rm_state_out state = {0};
+    thread_info(t, &info);
+    check(info.paused == 1 && info.fault_kind == FERRY_THREAD_FAULT_PAGE &&
+              info.fault_addr == 0x7e000000ul,
           "THREAD_INFO: halted on a page fault at 0x7e000000");
-    rpc_call(E->rm, FERRY_RM_STATE, 0, 0, NULL);
-    check(mr[0] == FERRY_RM_FAULT_WRITE && mr[1] == 0x7e000000ul,
+    rm_state(E->rm, &state);
+    check(state.type == FERRY_RM_FAULT_WRITE && state.addr == 0x7e000000ul,
           "RM_STATE of the address space: write at 0x7e000000");
-    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
-    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
-    rpc_call(E->rm, FERRY_RM_STATE, 0, 0, NULL);
-    check(mr[0] == FERRY_RM_FAULT_NONE, "no fault pending after the kill");
+    cpu_kill_thread(E->cpu, t);
+    rm_state(E->rm, &state);
+    check(state.type == FERRY_RM_FAULT_NONE, "no fault pending after the kill");
 
     t = env_thread_spawn(E, "illegal", HELPER_PRIO, illegal, NULL, &err);
     check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "exception signalled");
-    rpc_call(t, FERRY_THREAD_INFO, 0, 0, NULL);
-    check(mr[3] == FERRY_THREAD_FAULT_EXCEPTION, "THREAD_INFO: exception");
-    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
-    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+    thread_info(t, &info);
+    check(info.fault_kind == FERRY_THREAD_FAULT_EXCEPTION, "THREAD_INFO: exception");
+    cpu_kill_thread(E->cpu, t);
 }
 
 /* ---- managed dataspaces ---- */
@@ -326,30 +321,25 @@ static void test_managed(void)
     uint64_t badge, addr, at;
     long err;
     check_err(env_session(E, "RM", "", NULL, 8192, 4, &rms), FERRY_OK, "RM session");
-    rpc_mr()[0] = 0x10001;
-    check_err(rpc_call(rms, FERRY_RM_CREATE, 1, 0, NULL), FERRY_E_INVAL, "RM_CREATE unaligned");
-    struct rpc_result res;
-    rpc_mr()[0] = 0x10000;
-    err = rpc_call(rms, FERRY_RM_CREATE, 1, 0, &res);
-    map = err ? 0 : env_import_result(&res);
-    check_err(err, FERRY_OK, "RM_CREATE 64 KiB");
-    check_err(rpc_get_cap(map, FERRY_RM_DATASPACE, &mds), FERRY_OK, "RM_DATASPACE");
-    rpc_call(mds, FERRY_DS_INFO, 0, 0, NULL);
-    check(rpc_mr()[0] == 0x10000 && (rpc_mr()[1] & FERRY_DS_MANAGED), "DS_INFO: managed, 64 KiB");
-    check_err(rpc_get_cap(E->rm, FERRY_RM_DATASPACE, &ram), FERRY_E_INVAL,
-              "RM_DATASPACE of an address space");
+    check_err(rm_create(rms, 0x10001, &map), FERRY_E_INVAL, "RM_CREATE unaligned");
+    check_err(rm_create(rms, 0x10000, &map), FERRY_OK, "RM_CREATE 64 KiB");
+    check_err(rm_dataspace(map, &mds), FERRY_OK, "RM_DATASPACE");
+    struct ferry_ds_info_out info = {0};
+    ds_info(mds, &info);
+    check(info.size == 0x10000 && (info.flags & FERRY_DS_MANAGED), "DS_INFO: managed, 64 KiB");
+    check_err(rm_dataspace(E->rm, &ram), FERRY_E_INVAL, "RM_DATASPACE of an address space");
     check_err(rm_attach(map, mds, FERRY_RM_ANY, 0, 0, 0, &at), FERRY_E_INVAL,
               "a managed dataspace inside a managed map");
     env_signal_alloc(E, &signal, &badge);
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(map, FERRY_RM_FAULT_HANDLER, 0, 1, NULL), FERRY_OK, "RM_FAULT_HANDLER");
+    check_err(rm_fault_handler(map, signal), FERRY_OK, "RM_FAULT_HANDLER");
     check_err(env_attach(E, mds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
               "attach the managed dataspace");
     managed_base = (volatile uint64_t *)addr;
     uint32_t t = env_thread_spawn(E, "reader", HELPER_PRIO, managed_reader, NULL, &err);
     check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "fault in the empty map signalled");
-    rpc_call(map, FERRY_RM_STATE, 0, 0, NULL);
-    check(rpc_mr()[0] == FERRY_RM_FAULT_READ && rpc_mr()[1] == 0x2000,
+    struct ferry_rm_state_out state = {0};
+    rm_state(map, &state);
+    check(state.type == FERRY_RM_FAULT_READ && state.addr == 0x2000,
           "RM_STATE: read at offset 0x2000");
     pd_alloc_ram(E->pd, 4096, &ram);
     uint64_t local;
@@ -359,24 +349,20 @@ static void test_managed(void)
               "attach RAM into the map at 0x2000");
     sys_sleep(20000);
     check(managed_value == 0x5eed, "the waiting thread resumed and read through the map");
-    rpc_call(map, FERRY_RM_STATE, 0, 0, NULL);
-    check(rpc_mr()[0] == FERRY_RM_FAULT_NONE, "no fault pending");
+    rm_state(map, &state);
+    check(state.type == FERRY_RM_FAULT_NONE, "no fault pending");
     managed_base[0x2000 / 8 + 2] = 7;
     check(((volatile uint64_t *)local)[2] == 7, "writes through the map reach the RAM");
     check_err(rm_detach(map, 0x2000), FERRY_OK, "detach from the map");
-    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
-    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+    cpu_kill_thread(E->cpu, t);
     t = env_thread_spawn(E, "reader2", HELPER_PRIO, managed_reader, NULL, &err);
     check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "the detached page faults again");
-    rpc_send_cap(0, t, FERRY_RIGHTS_ALL);
-    rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL);
+    cpu_kill_thread(E->cpu, t);
     env_detach(E, addr);
     env_detach(E, local);
     pd_free_ram(E->pd, ram);
-    rpc_send_cap(0, map, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(rms, FERRY_RM_DESTROY, 0, 1, NULL), FERRY_OK, "RM_DESTROY");
-    check_err(rpc_call(mds, FERRY_DS_INFO, 0, 0, NULL), FERRY_E_BADOBJ,
-              "its dataspace is gone with it");
+    check_err(rm_destroy(rms, map), FERRY_OK, "RM_DESTROY");
+    check_err(ds_info(mds, &info), FERRY_E_BADOBJ, "its dataspace is gone with it");
     env_session_close(E, rms);
 }
 
@@ -389,31 +375,25 @@ static void test_npd_cap_info(uint32_t npd)
     uint32_t signal;
     uint64_t badge;
     check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "a signal to introspect");
-    uint64_t *mr = rpc_mr();
-    mr[0] = 21;
-    mr[1] = FERRY_RIGHT_R | FERRY_RIGHT_W;
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(npd, FERRY_NPD_MAP, 2, 1, NULL), FERRY_OK, "NPD_MAP the signal to slot 21");
+    check_err(npd_map(npd, signal, 21, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
+              "NPD_MAP the signal to slot 21");
     sys_irq_trigger(signal);
     sys_irq_trigger(signal);
-    const struct ferry_npd_cap_info_out *out = FERRY_RPC_MSG(ferry_npd_cap_info_out, mr);
+    struct ferry_npd_cap_info_out out = {0};
     for (uint64_t want = 2; want >= 1; want--) {
         for (int read = 0; read < 2; read++) {
-            FERRY_RPC_MSG(ferry_npd_cap_info_in, mr)->slot = 21;
-            rpc_call(npd, FERRY_NPD_CAP_INFO, FERRY_RPC_WORDS(ferry_npd_cap_info_in), 0, NULL);
-            check(out->type == FERRY_OBJ_IRQ && out->label == badge &&
-                      out->obj.magic == FERRY_OBJ_INFO_MAGIC &&
-                      out->obj.version == FERRY_OBJ_INFO_VERSION && out->obj.id == out->id &&
-                      out->obj.irq.pending == want,
+            npd_cap_info(npd, 21, &out);
+            check(out.type == FERRY_OBJ_IRQ && out.label == badge &&
+                      out.obj.magic == FERRY_OBJ_INFO_MAGIC &&
+                      out.obj.version == FERRY_OBJ_INFO_VERSION && out.obj.id == out.id &&
+                      out.obj.irq.pending == want,
                   want == 2 ? "NPD_CAP_INFO: the signal's pending count 2, read without consuming"
                             : "NPD_CAP_INFO: pending count 1 after one IRQ_WAIT");
         }
         sys_irq_wait(signal, FERRY_TIMEOUT_POLL);
     }
-    mr[0] = 21;
-    check_err(rpc_call(npd, FERRY_NPD_UNMAP, 1, 0, NULL), FERRY_OK, "NPD_UNMAP the signal");
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL), FERRY_OK, "free the signal");
+    check_err(npd_unmap(npd, 21), FERRY_OK, "NPD_UNMAP the signal");
+    check_err(pd_free_signal(E->pd, signal), FERRY_OK, "free the signal");
     env_cap_release(badge);
 }
 
@@ -432,39 +412,31 @@ static void test_pd(void)
     quota(E->pd, &used1, &caps1);
     check(used1 == used0 + 64 * 1024 && caps1 == caps0 + 16, "the donation left our account");
     check_err(env_session_upgrade(E, pd, 4096, 1), FERRY_OK, "upgrade it");
-    rpc_call(pd, FERRY_PD_QUOTA, 0, 0, NULL);
-    check(rpc_mr()[0] == 68 * 1024 && rpc_mr()[2] == 17, "its quota grew");
-    check_err(rpc_get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_OK, "PD_NATIVE");
-    check_err(rpc_get_cap(pd, FERRY_PD_NATIVE, &npd), FERRY_E_DENIED, "PD_NATIVE twice");
-    uint64_t *mr = rpc_mr();
-    mr[0] = 1;
-    rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL);
-    check(mr[0] == FERRY_COMP_SEL_TASK, "NPD_CAP_NEXT: the task in its slot");
-    mr[0] = 20;
-    mr[1] = FERRY_RIGHT_W;
-    rpc_send_cap(0, E->log, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(npd, FERRY_NPD_MAP, 2, 1, NULL), FERRY_OK, "NPD_MAP our LOG to slot 20");
-    mr[0] = 20;
-    mr[1] = FERRY_RIGHT_W;
-    rpc_send_cap(0, E->log, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(npd, FERRY_NPD_MAP, 2, 1, NULL), FERRY_E_OCCUPIED, "NPD_MAP again");
-    mr[0] = 20;
-    rpc_call(npd, FERRY_NPD_CAP_INFO, 1, 0, NULL);
-    check(mr[0] == FERRY_OBJ_GATE && mr[1] == FERRY_RIGHT_W && mr[2] == env_cap_badge(E->log),
+    struct ferry_pd_quota_out q = {0};
+    pd_quota(pd, &q);
+    check(q.ram_quota == 68 * 1024 && q.cap_quota == 17, "its quota grew");
+    check_err(pd_native(pd, &npd), FERRY_OK, "PD_NATIVE");
+    uint32_t npd2;
+    check_err(pd_native(pd, &npd2), FERRY_E_DENIED, "PD_NATIVE twice");
+    uint64_t next = 0;
+    npd_cap_next(npd, 1, &next);
+    check(next == FERRY_COMP_SEL_TASK, "NPD_CAP_NEXT: the task in its slot");
+    check_err(npd_map(npd, E->log, 20, FERRY_RIGHT_W), FERRY_OK, "NPD_MAP our LOG to slot 20");
+    check_err(npd_map(npd, E->log, 20, FERRY_RIGHT_W), FERRY_E_OCCUPIED, "NPD_MAP again");
+    struct ferry_npd_cap_info_out info = {0};
+    npd_cap_info(npd, 20, &info);
+    check(info.type == FERRY_OBJ_GATE && info.rights == FERRY_RIGHT_W &&
+              info.label == env_cap_badge(E->log),
           "NPD_CAP_INFO: gate, W, the LOG's badge");
-    mr[0] = 20;
-    check_err(rpc_call(npd, FERRY_NPD_UNMAP, 1, 0, NULL), FERRY_OK, "NPD_UNMAP");
-    mr[0] = 20;
-    rpc_call(npd, FERRY_NPD_CAP_INFO, 1, 0, NULL);
-    check(mr[0] == FERRY_OBJ_NONE, "slot 20 empty");
-    mr[0] = 8;
-    check_err(rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL), FERRY_E_NOENT, "NPD_CAP_NEXT at end");
+    check_err(npd_unmap(npd, 20), FERRY_OK, "NPD_UNMAP");
+    npd_cap_info(npd, 20, &info);
+    check(info.type == FERRY_OBJ_NONE, "slot 20 empty");
+    check_err(npd_cap_next(npd, 8, &next), FERRY_E_NOENT, "NPD_CAP_NEXT at end");
     test_npd_cap_info(npd);
     check_err(env_session_close(E, pd), FERRY_OK, "close the PD session");
     quota(E->pd, &used1, &caps1);
     check(used1 == used0 && caps1 == caps0, "its whole quota came back");
-    check_err(rpc_call(npd, FERRY_NPD_CAP_NEXT, 1, 0, NULL), FERRY_E_BADOBJ,
-              "its native PD is dead");
+    check_err(npd_cap_next(npd, 8, &next), FERRY_E_BADOBJ, "its native PD is dead");
 }
 
 /* ---- devices ---- */
@@ -479,7 +451,7 @@ static void test_devices(void)
               FERRY_E_DENIED, "IO_MEM past a device window");
     check_err(env_session(E, "IO_MEM", "", "base=0x10001000,size=0x1000", 8192, 2, &io), FERRY_OK,
               "IO_MEM of virtio-mmio slot 0");
-    check_err(rpc_get_cap(io, FERRY_IO_MEM_DATASPACE, &ds), FERRY_OK, "IO_MEM_DATASPACE");
+    check_err(io_mem_dataspace(io, &ds), FERRY_OK, "IO_MEM_DATASPACE");
     check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_EXEC, &addr), FERRY_E_NORIGHTS,
               "device memory is never executable");
     check_err(env_attach(E, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
@@ -488,10 +460,8 @@ static void test_devices(void)
     env_detach(E, addr);
     env_session_close(E, io);
     check_err(env_session(E, "IRQ", "", "irq=1", 8192, 2, &irq), FERRY_OK, "IRQ 1");
-    struct rpc_result res;
-    long err = rpc_call(irq, FERRY_IRQ_OBJECT, 0, 0, &res);
-    check(!err && res.caps == 1 && res.cap_type[0] == FERRY_OBJ_IRQ, "IRQ_OBJECT: an IRQ");
-    obj = err ? 0 : env_import_result(&res);
+    long err = irq_object(irq, &obj);
+    check(!err && kernel_type(obj) == FERRY_OBJ_IRQ, "IRQ_OBJECT: an IRQ");
     check_err(env_session(E, "IRQ", "", "irq=1", 8192, 2, &irq2), FERRY_E_EXISTS, "IRQ 1 twice");
     check_err(env_session(E, "IRQ", "", "irq=50", 8192, 2, &irq2), FERRY_E_DENIED,
               "IRQ of no device");
@@ -501,8 +471,8 @@ static void test_devices(void)
     check_err(sys_irq_wait(obj, 0), FERRY_E_DEAD, "the closed session's IRQ object is destroyed");
     check_err(env_session(E, "IRQ", "", "irq=1", 8192, 2, &irq2), FERRY_OK,
               "IRQ 1 again after the close");
-    err = rpc_call(irq2, FERRY_IRQ_OBJECT, 0, 0, &res);
-    uint32_t obj2 = err ? 0 : env_import_result(&res);
+    uint32_t obj2 = 0;
+    irq_object(irq2, &obj2);
     check(obj2 && kernel_id(obj2) != obj_id && sys_irq_wait(obj2, 0) == FERRY_E_TIMEOUT,
           "the new session has a new IRQ object");
     env_session_close(E, irq2);
@@ -520,40 +490,26 @@ static void test_devices(void)
  */
 #define CHURN_CYCLES 1500
 
+/* What a churn cycle got (slot 0: nothing), with the badges to drop it by. */
 struct churn_caps {
     uint32_t thread, gate, signal;
+    uint64_t thread_badge, gate_badge, signal_badge;
 };
-
-/* One request to `to` returning one capability (with its slot in *slot). */
-static long call_for_cap(uint32_t to, unsigned opcode, unsigned words, unsigned caps,
-                         uint32_t *slot)
-{
-    struct rpc_result res;
-    long err = rpc_call(to, opcode, words, caps, &res);
-    if (!err && (res.caps != 1 || !res.cap_slot[0]))
-        err = FERRY_E_INVAL;
-    *slot = err ? 0 : res.cap_slot[0];
-    return err;
-}
 
 static long churn_fill(uint32_t pd, struct churn_caps *c)
 {
-    uint64_t *mr = rpc_mr();
-    mr[0] = HELPER_PRIO;
-    rpc_put_string(&mr[1], FERRY_NAME_WORDS, "churn");
-    rpc_send_cap(0, pd, FERRY_RIGHTS_ALL);
-    long err = call_for_cap(E->cpu, FERRY_CPU_CREATE_THREAD, 1 + FERRY_NAME_WORDS, 1, &c->thread);
+    long err = cpu_create_thread(E->cpu, pd, "churn", HELPER_PRIO, &c->thread);
     if (err)
         return err;
-    rpc_send_cap(0, c->thread, FERRY_RIGHTS_ALL);
-    err = call_for_cap(pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &c->gate);
-    return err ? err : call_for_cap(pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, &c->signal);
+    c->thread_badge = env_cap_badge(c->thread);
+    err = pd_alloc_rpc_cap(pd, c->thread, &c->gate, &c->gate_badge);
+    return err ? err : pd_alloc_signal(pd, &c->signal, &c->signal_badge);
 }
 
 static long churn_cycle(struct churn_caps *c)
 {
     uint32_t pd;
-    *c = (struct churn_caps){0, 0, 0};
+    *c = (struct churn_caps){0, 0, 0, 0, 0, 0};
     long err = env_session(E, "PD", "churn", NULL, 16 * 1024, 8, &pd);
     if (err)
         return err;
@@ -564,9 +520,12 @@ static long churn_cycle(struct churn_caps *c)
 
 static void churn_release(const struct churn_caps *c)
 {
-    rpc_slot_release(c->thread);
-    rpc_slot_release(c->gate);
-    rpc_slot_release(c->signal);
+    if (c->thread)
+        env_cap_release(c->thread_badge);
+    if (c->gate)
+        env_cap_release(c->gate_badge);
+    if (c->signal)
+        env_cap_release(c->signal_badge);
 }
 
 static void test_churn(void)
@@ -579,8 +538,8 @@ static void test_churn(void)
     check(kernel_dead(c.gate) && kernel_dead(c.signal),
           "the closed PD's RPC gate and signal are destroyed in the kernel");
     check_err(sys_irq_wait(c.signal, 0), FERRY_E_DEAD, "waiting on its signal");
-    check_err(rpc_call(c.thread, FERRY_THREAD_INFO, 0, 0, NULL), FERRY_E_BADOBJ,
-              "its thread object is gone");
+    struct ferry_thread_info_out info;
+    check_err(thread_info(c.thread, &info), FERRY_E_BADOBJ, "its thread object is gone");
     churn_release(&c);
     unsigned done = 1;
     uint64_t t0 = sys_clock_us();
@@ -598,42 +557,34 @@ static void test_churn(void)
 
     /* freeing a signal or an RPC gate destroys it at once */
     uint32_t signal, thread, gate = 0;
-    uint64_t badge;
+    uint64_t badge, gate_badge = 0;
     env_signal_alloc(E, &signal, &badge);
-    rpc_send_cap(0, signal, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->pd, FERRY_PD_FREE_SIGNAL, 0, 1, NULL), FERRY_OK, "PD_FREE_SIGNAL");
+    check_err(pd_free_signal(E->pd, signal), FERRY_OK, "PD_FREE_SIGNAL");
     check_err(sys_irq_trigger(signal), FERRY_E_DEAD, "the freed signal is destroyed");
     env_cap_release(badge);
     thread = env_thread_spawn(E, "sleeper", HELPER_PRIO, sleep_forever, NULL, &err);
-    rpc_send_cap(0, thread, FERRY_RIGHTS_ALL);
-    err = call_for_cap(E->pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &gate);
+    err = pd_alloc_rpc_cap(E->pd, thread, &gate, &gate_badge);
     check_err(err, FERRY_OK, "PD_ALLOC_RPC_CAP for a thread of ours");
-    rpc_send_cap(0, gate, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->pd, FERRY_PD_FREE_RPC_CAP, 0, 1, NULL), FERRY_OK, "PD_FREE_RPC_CAP");
+    check_err(pd_free_rpc_cap(E->pd, gate), FERRY_OK, "PD_FREE_RPC_CAP");
     check_err(sys_ipc_send(gate, FERRY_TAG(0, 0, 0), 0), FERRY_E_DEAD,
               "the freed RPC gate is destroyed");
-    rpc_slot_release(gate);
+    env_cap_release(gate_badge);
     /* a gate dies with its thread: the kill destroyed the kernel thread */
-    rpc_send_cap(0, thread, FERRY_RIGHTS_ALL);
-    call_for_cap(E->pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &gate);
-    rpc_send_cap(0, thread, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->cpu, FERRY_CPU_KILL_THREAD, 0, 1, NULL), FERRY_OK, "CPU_KILL_THREAD");
+    gate = 0;
+    pd_alloc_rpc_cap(E->pd, thread, &gate, &gate_badge);
+    check_err(cpu_kill_thread(E->cpu, thread), FERRY_OK, "CPU_KILL_THREAD");
     check(gate && kernel_dead(gate), "the killed thread is destroyed: its RPC gate is dead");
-    rpc_send_cap(0, gate, FERRY_RIGHTS_ALL);
-    check_err(rpc_call(E->pd, FERRY_PD_FREE_RPC_CAP, 0, 1, NULL), FERRY_OK,
-              "PD_FREE_RPC_CAP of the dead gate");
-    rpc_slot_release(gate);
+    check_err(pd_free_rpc_cap(E->pd, gate), FERRY_OK, "PD_FREE_RPC_CAP of the dead gate");
+    env_cap_release(gate_badge);
 }
 
 static void test_log(void)
 {
-    uint64_t *mr = rpc_mr();
-    mr[0] = 5;
-    memcpy(&mr[1], "a\001b\n", 5);
-    check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_OK,
-              "LOG_WRITE with a control byte");
-    mr[0] = 9;
-    check_err(rpc_call(E->log, FERRY_LOG_WRITE, 2, 0, NULL), FERRY_E_INVAL,
+    check_err(log_write(E->log, "a\001b\n", 5), FERRY_OK, "LOG_WRITE with a control byte");
+    /* a malformed request, by hand: a length beyond the words that came */
+    struct ferry_log_write_in *in = FERRY_RPC_MSG(ferry_log_write_in, rpc_mr());
+    in->len = 9;
+    check_err(rpc_call(E->log, FERRY_LOG_WRITE, FERRY_LOG_WRITE_WORDS(1), 0, NULL), FERRY_E_INVAL,
               "LOG_WRITE longer than the words sent");
 }
 

@@ -3,6 +3,7 @@
  * quota, and reports the errors it gets. Nothing else may suffer.
  */
 #include <ferry/iface/pd.h>
+#include <client.h>
 #include <env.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,14 @@ static void idle(void *arg)
 
 static uint64_t ram_used(struct env *env)
 {
-    return rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) ? 0 : rpc_mr()[1];
+    struct ferry_pd_quota_out q;
+    return pd_quota(env->pd, &q) ? 0 : q.ram_used;
 }
 
 static uint64_t caps_used(struct env *env)
 {
-    return rpc_call(env->pd, FERRY_PD_QUOTA, 0, 0, NULL) ? 0 : rpc_mr()[3];
+    struct ferry_pd_quota_out q;
+    return pd_quota(env->pd, &q) ? 0 : q.cap_used;
 }
 
 /* Threads until the CPU session's quota is used up; the failed attempt must
@@ -60,8 +63,8 @@ void component_construct(struct env *env)
         chunks++;
     printf("heap exhausted after %lu KiB\n", chunks * HOG_CHUNK / 1024);
 
-    rpc_mr()[0] = 1ul << 30;
-    err = rpc_call(env->pd, FERRY_PD_ALLOC_RAM, 1, 0, NULL);
+    uint32_t ds;
+    err = pd_alloc_ram(env->pd, 1ul << 30, &ds);
     printf("1 GiB dataspace: %s\n", ferry_error_name(err));
     if (reserve)
         env_free_attached(env, reserve, reserve_ds);

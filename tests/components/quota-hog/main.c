@@ -22,6 +22,7 @@
  */
 #include <ferry/iface/pd.h>
 #include <ferry/iface/rm.h>
+#include <client.h>
 #include <env.h>
 #include <root.h>
 #include <stdio.h>
@@ -62,12 +63,15 @@ static long open_session(const char *service, const char *label, uint64_t ram, u
 /* RM_CREATE of a managed map; its capability is kept in *map if map != NULL. */
 static long map_create(uint32_t rm, uint64_t size, uint32_t *map)
 {
-    struct rpc_result res;
-    rpc_mr()[0] = size; /* RM_CREATE: in mr[0] size */
-    long err = rpc_call(rm, FERRY_RM_CREATE, 1, 0, map ? &res : NULL);
-    if (!err && map)
-        err = env_import_cap(&res, map);
-    return err;
+    uint32_t m;
+    long err = rm_create(rm, size, &m);
+    if (err)
+        return err;
+    if (map)
+        *map = m;
+    else
+        env_cap_release(env_cap_badge(m)); /* the map stays, charged to the session */
+    return FERRY_OK;
 }
 
 /* Signals and RPC gates, alternately, until the PD session's quota is gone. */
@@ -83,14 +87,13 @@ static void hog_caps(const struct donations *d, uint32_t cpu)
     }
     unsigned long count = 0;
     for (;; count++) {
-        if (count % 2) {
-            rpc_send_cap(0, thread, FERRY_RIGHT_W | FERRY_RIGHT_G);
-            err = rpc_call(pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, NULL);
-        } else {
-            err = rpc_call(pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, NULL);
-        }
+        uint32_t cap;
+        uint64_t badge;
+        err = count % 2 ? pd_alloc_rpc_cap(pd, thread, &cap, &badge)
+                        : pd_alloc_signal(pd, &cap, &badge);
         if (err)
             break;
+        env_cap_release(badge); /* the object stays, charged to the session */
     }
     report("signals and RPC gates", count, err);
 }

@@ -1,15 +1,14 @@
 /*
- * Block client stubs (block.h). Message layouts: include/ferry/iface/block.h.
+ * Client stubs: Block session (include/ferry/iface/block.h, docs/block.md),
+ * and a session with its buffer attached.
  */
-#include "block.h"
+#include "../client.h"
 #include <stdio.h>
 
 long block_info(uint32_t session, struct ferry_block_info_out *info)
 {
-    long err = rpc_call(session, FERRY_BLOCK_INFO, 0, 0, NULL);
-    if (err == FERRY_OK)
-        *info = *FERRY_RPC_MSG(ferry_block_info_out, rpc_mr());
-    return err;
+    return client_call(session, FERRY_BLOCK_INFO, 0, 0, info, FERRY_RPC_WORDS(ferry_block_info_out),
+                       NULL);
 }
 
 long block_buffer(uint32_t session, uint32_t *ds)
@@ -20,7 +19,7 @@ long block_buffer(uint32_t session, uint32_t *ds)
 static long block_io(uint32_t session, unsigned op, uint64_t lba, uint64_t count, uint64_t offset)
 {
     *FERRY_RPC_MSG(ferry_block_io_in, rpc_mr()) = (struct ferry_block_io_in){lba, count, offset};
-    return rpc_call(session, op, FERRY_RPC_WORDS(ferry_block_io_in), 0, NULL);
+    return client_call(session, op, FERRY_RPC_WORDS(ferry_block_io_in), 0, NULL, 0, NULL);
 }
 
 long block_read(uint32_t session, uint64_t lba, uint64_t count, uint64_t offset)
@@ -35,7 +34,7 @@ long block_write(uint32_t session, uint64_t lba, uint64_t count, uint64_t offset
 
 long block_sync(uint32_t session)
 {
-    return rpc_call(session, FERRY_BLOCK_SYNC, 0, 0, NULL);
+    return client_call(session, FERRY_BLOCK_SYNC, 0, 0, NULL, 0, NULL);
 }
 
 long block_open(struct env *env, const char *label, uint64_t buffer_bytes, struct block_client *c)
