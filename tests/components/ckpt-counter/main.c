@@ -1,0 +1,95 @@
+/*
+ * ckpt-counter: a counter on periodic Timer signals whose count lives in
+ * three places at once: a local of the long-lived frame of
+ * component_construct (on the stack), a malloc'd block (on the heap, with a
+ * buffer of words that every tick adds to) and globals. Each tick prints
+ *
+ *     NAME: tick N (stack N, heap N, global N)
+ *
+ * and checks that the three agree and that the heap buffer's sum is what the
+ * globals say it must be (INCONSISTENT otherwise). `NAME: started` is printed
+ * only in component_construct, so a component restarted from its entry point
+ * instead of restored prints it twice.
+ *
+ * Arguments: ticks (stop after that many, 0 = never; default 0), period_ms
+ * (default 20), heap_kb (size of the heap buffer, default 64).
+ */
+#include <client.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct heap_state {
+    uint64_t ticks;
+    uint64_t words;
+    uint64_t buf[]; /* buf[t % words] += t for every tick t */
+};
+
+static uint64_t global_ticks;
+static uint64_t global_sum; /* sum of every tick number so far */
+static const char *name;
+
+static void fail(struct env *env, const char *what, long err)
+{
+    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
+    env_exit(env, 1);
+}
+
+/* Whether the heap buffer holds what the ticks so far put there. */
+static int heap_consistent(const struct heap_state *h)
+{
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < h->words; i++)
+        sum += h->buf[i];
+    return sum == global_sum;
+}
+
+static uint64_t arg_or(struct env *env, const char *key, uint64_t dflt)
+{
+    const char *arg = env_arg(env, key);
+    return arg ? strtoul(arg, NULL, 0) : dflt;
+}
+
+void component_construct(struct env *env)
+{
+    name = env->startup->name;
+    uint64_t want = arg_or(env, "ticks", 0);
+    uint64_t period_ms = arg_or(env, "period_ms", 20);
+    uint64_t words = arg_or(env, "heap_kb", 64) * 1024 / 8;
+    printf("%s: started\n", name);
+
+    uint32_t timer, signal;
+    uint64_t signal_badge;
+    long err;
+    if ((err = env_session(env, "Timer", "", NULL, 8192, 4, &timer)))
+        fail(env, "Timer session", err);
+    if ((err = env_signal_alloc(env, &signal, &signal_badge)))
+        fail(env, "signal", err);
+    if ((err = timer_sigh(timer, signal)))
+        fail(env, "TIMER_SIGH", err);
+    struct heap_state *heap = calloc(1, sizeof(*heap) + words * 8);
+    if (!heap || !words)
+        fail(env, "heap buffer", FERRY_E_QUOTA);
+    heap->words = words;
+    if ((err = timer_periodic(timer, period_ms * 1000)))
+        fail(env, "TIMER_PERIODIC", err);
+
+    volatile uint64_t stack_ticks = 0; /* in this frame's memory, not a register */
+    while (!want || stack_ticks < want) {
+        if ((err = sys_irq_wait(signal, FERRY_TIMEOUT_NEVER)))
+            fail(env, "waiting for the timer signal", err);
+        uint64_t t = stack_ticks + 1;
+        stack_ticks = t;
+        heap->ticks++;
+        heap->buf[t % heap->words] += t;
+        global_ticks++;
+        global_sum += t;
+        uint64_t on_stack = stack_ticks;
+        int ok = on_stack == t && heap->ticks == t && global_ticks == t && heap_consistent(heap);
+        printf("%s: tick %lu (stack %lu, heap %lu, global %lu)%s\n", name, (unsigned long)t,
+               (unsigned long)on_stack, (unsigned long)heap->ticks, (unsigned long)global_ticks,
+               ok ? "" : " INCONSISTENT");
+    }
+    timer_stop(timer);
+    printf("%s: done after %lu ticks\n", name, (unsigned long)stack_ticks);
+    env_exit(env, 0);
+}

@@ -1,0 +1,74 @@
+/*
+ * ckpt-foreign: holds a capability a checkpointer cannot account for. It
+ * opens a Ckpt session (route it to a ckpt-server outside the checkpointer's
+ * cut: under rtcr, to rtcr's parent) and asks it for an object: a gate of
+ * that server that reaches the component directly in the server's reply,
+ * never through a session the checkpointer virtualises. Then it calls the
+ * object in a loop.
+ *
+ *     NAME: holding an object of an outside server in slot S
+ *     NAME: call K: value V                      (every `report` calls)
+ *     NAME: object in slot S: ERROR              (a call failed: exit code 3)
+ *     NAME: done after K calls
+ *
+ * Arguments: calls (0 = never stop; default 0), report (default 10),
+ * period_ms (default 5).
+ */
+#include <client.h>
+#include <ferry/iface/ckpt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static struct env *env;
+static const char *name;
+
+static void fail(const char *what, long err)
+{
+    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
+    env_exit(env, 1);
+}
+
+static uint64_t arg_or(const char *key, uint64_t dflt)
+{
+    const char *arg = env_arg(env, key);
+    return arg ? strtoul(arg, NULL, 0) : dflt;
+}
+
+void component_construct(struct env *e)
+{
+    env = e;
+    name = env->startup->name;
+    uint64_t calls = arg_or("calls", 0), report = arg_or("report", 10);
+    uint64_t period_ms = arg_or("period_ms", 5);
+    if (!report)
+        fail("checking the arguments", FERRY_E_INVAL);
+    printf("%s: started\n", name);
+
+    uint32_t session, object;
+    long err = env_session(env, "Ckpt", "", NULL, 16 * 1024, CKPT_MAX_OBJECTS + 1, &session);
+    if (err)
+        fail("Ckpt session", err);
+    FERRY_RPC_MSG(ferry_ckpt_create_in, rpc_mr())->value = 0;
+    if ((err = client_call(session, CKPT_CREATE, FERRY_RPC_WORDS(ferry_ckpt_create_in), 0, NULL, 0,
+                           &object)))
+        fail("CKPT_CREATE", err);
+    printf("%s: holding an object of an outside server in slot %u\n", name, object);
+
+    uint64_t k;
+    for (k = 1; !calls || k <= calls; k++) {
+        uint64_t value;
+        FERRY_RPC_MSG(ferry_ckpt_obj_add_in, rpc_mr())->n = 1;
+        if ((err = client_call(object, CKPT_OBJ_ADD, FERRY_RPC_WORDS(ferry_ckpt_obj_add_in), 0,
+                               &value, FERRY_RPC_WORDS(ferry_ckpt_obj_value_out), NULL))) {
+            printf("%s: object in slot %u: %s\n", name, object, ferry_error_name(err));
+            env_exit(env, 3);
+        }
+        if (k % report == 0)
+            printf("%s: call %lu: value %lu%s\n", name, (unsigned long)k, (unsigned long)value,
+                   value == k ? "" : " WRONG");
+        if (period_ms)
+            sys_sleep(period_ms * 1000);
+    }
+    printf("%s: done after %lu calls\n", name, (unsigned long)calls);
+    env_exit(env, 0);
+}
