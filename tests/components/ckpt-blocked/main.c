@@ -32,11 +32,10 @@
 #include <ferry/macros.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "../ckpt.h"
 
 #define THREAD_PRIO 100
 
-static struct env *env;
-static const char *name;
 static uint64_t rounds, hold, busy_ms, period_ms, report;
 
 /* capabilities (slots) */
@@ -60,8 +59,8 @@ static void wait_flag(unsigned *flag)
 static void check_seq(const char *what, uint64_t seq, uint64_t *last, uint64_t *count)
 {
     if (seq != *last + 1)
-        printf("%s: %s %lu after %lu: %s\n", name, what, (unsigned long)seq, (unsigned long)*last,
-               seq <= *last ? "DUPLICATE" : "LOST");
+        printf("%s: %s %lu after %lu: %s\n", ckpt_name, what, (unsigned long)seq,
+               (unsigned long)*last, seq <= *last ? "DUPLICATE" : "LOST");
     *last = seq;
     (*count)++;
 }
@@ -117,12 +116,6 @@ static long blocked_work(uint32_t gate, uint64_t us)
 
 /* ---- threads ---- */
 
-static void fail(const char *what, long err)
-{
-    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
-    env_exit(env, 1);
-}
-
 /* Raw IPC: blocked in receive (IPC_WAIT, then REPLY_WAIT) between notes. */
 static void receiver(void *arg)
 {
@@ -131,7 +124,7 @@ static void receiver(void *arg)
     long err = sys_ipc_wait(FERRY_TIMEOUT_NEVER, &tag, &label);
     for (;;) {
         if (err)
-            fail("receiving a note", err);
+            ckpt_fail("receiving a note", err);
         struct ferry_utcb *u = sys_utcb();
         uint64_t seq = FERRY_RPC_MSG(ferry_blocked_ping_in, u->mr)->seq;
         check_seq("note", seq, &last_note, &notes);
@@ -147,7 +140,7 @@ static void waiter(void *arg)
     for (;;) {
         long err = sys_irq_wait(signal, FERRY_TIMEOUT_NEVER);
         if (err)
-            fail("waiting for the signal", err);
+            ckpt_fail("waiting for the signal", err);
         __atomic_add_fetch(&signals, 1, __ATOMIC_RELEASE);
     }
 }
@@ -158,7 +151,7 @@ static void worker(void *arg)
     wait_flag(&work_wanted);
     long err = blocked_work(work_gate, busy_ms * 1000);
     if (err)
-        fail("BLOCKED_WORK", err);
+        ckpt_fail("BLOCKED_WORK", err);
 }
 
 static void reporter(void *arg)
@@ -168,7 +161,7 @@ static void reporter(void *arg)
     sleep_ms(20); /* the caller is in its call by now: the entrypoint spins for busy_ms */
     printf("%s: all blocked at round %lu: entrypoint busy, caller and worker in calls to it, "
            "receiver in receive, waiter in a signal wait\n",
-           name, (unsigned long)hold);
+           ckpt_name, (unsigned long)hold);
 }
 
 static void finish(void)
@@ -179,10 +172,10 @@ static void finish(void)
     uint64_t s = __atomic_load_n(&signals, __ATOMIC_ACQUIRE);
     int ok = pings == rounds && last_ping == rounds && notes == rounds && last_note == rounds &&
              s == rounds && works == (hold && hold <= rounds);
-    printf("%s: done: %lu pings, %lu notes, %lu signals, %lu work: %s\n", name,
+    printf("%s: done: %lu pings, %lu notes, %lu signals, %lu work: %s\n", ckpt_name,
            (unsigned long)pings, (unsigned long)notes, (unsigned long)s, (unsigned long)works,
            ok ? "each delivered exactly once" : "FAILED");
-    env_exit(env, !ok);
+    env_exit(ckpt_env, !ok);
 }
 
 static void caller(void *arg)
@@ -194,63 +187,56 @@ static void caller(void *arg)
         uint64_t back;
         if ((err = client_call(note_gate, BLOCKED_PING, FERRY_RPC_WORDS(ferry_blocked_ping_in), 0,
                                &back, FERRY_RPC_WORDS(ferry_blocked_ping_out), NULL)))
-            fail("note", err);
+            ckpt_fail("note", err);
         if (r == hold) {
             __atomic_store_n(&work_wanted, 1, __ATOMIC_RELEASE);
             wait_flag(&ep_busy);
             __atomic_store_n(&caller_calling, 1, __ATOMIC_RELEASE);
         }
         if ((err = blocked_ping(ping_gate, r)))
-            fail("BLOCKED_PING", err);
+            ckpt_fail("BLOCKED_PING", err);
         if ((err = sys_irq_trigger(signal)))
-            fail("triggering the signal", err);
+            ckpt_fail("triggering the signal", err);
         if (r % report == 0)
-            printf("%s: round %lu\n", name, (unsigned long)r);
+            printf("%s: round %lu\n", ckpt_name, (unsigned long)r);
         sleep_ms(period_ms);
     }
     __atomic_store_n(&caller_done, 1, __ATOMIC_RELEASE);
     finish();
 }
 
-static uint64_t arg_or(const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
-}
-
 static uint32_t spawn(const char *what, void (*fn)(void *))
 {
     long err;
-    uint32_t thread = env_thread_spawn(env, what, THREAD_PRIO, fn, NULL, &err);
+    uint32_t thread = env_thread_spawn(ckpt_env, what, THREAD_PRIO, fn, NULL, &err);
     if (!thread)
-        fail(what, err);
+        ckpt_fail(what, err);
     return thread;
 }
 
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    rounds = arg_or("rounds", 20);
-    hold = arg_or("hold", 10);
-    busy_ms = arg_or("busy_ms", 400);
-    period_ms = arg_or("period_ms", 10);
-    report = arg_or("report", 5);
+    ckpt_init(e);
+    rounds = ckpt_arg("rounds", 20);
+    hold = ckpt_arg("hold", 10);
+    busy_ms = ckpt_arg("busy_ms", 400);
+    period_ms = ckpt_arg("period_ms", 10);
+    report = ckpt_arg("report", 5);
     if (!rounds || !report) {
-        printf("%s: bad arguments: rounds and report > 0\n", name);
-        env_exit(env, 1);
+        printf("%s: bad arguments: rounds and report > 0\n", ckpt_name);
+        env_exit(ckpt_env, 1);
     }
-    printf("%s: started\n", name);
+    printf("%s: started\n", ckpt_name);
     long err;
     uint64_t badge;
-    if (!(ping_gate = env_rpc_register(env, &ping_obj, &err)) ||
-        !(work_gate = env_rpc_register(env, &work_obj, &err)))
-        fail("registering the objects", err);
-    if ((err = env_signal_alloc(env, &signal, &badge)))
-        fail("signal", err);
+    if (!(ping_gate = env_rpc_register(ckpt_env, &ping_obj, &err)) ||
+        !(work_gate = env_rpc_register(ckpt_env, &work_obj, &err)))
+        ckpt_fail("registering the objects", err);
+    if ((err = env_signal_alloc(ckpt_env, &signal, &badge)))
+        ckpt_fail("signal", err);
     uint32_t receiver_thread = spawn("receiver", receiver);
-    if ((err = pd_alloc_rpc_cap(env->pd, receiver_thread, &note_gate, &badge)))
-        fail("PD_ALLOC_RPC_CAP for the receiver", err);
+    if ((err = pd_alloc_rpc_cap(ckpt_env->pd, receiver_thread, &note_gate, &badge)))
+        ckpt_fail("PD_ALLOC_RPC_CAP for the receiver", err);
     spawn("waiter", waiter);
     spawn("worker", worker);
     if (hold && hold <= rounds)

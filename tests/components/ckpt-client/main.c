@@ -20,15 +20,7 @@
 #include <ferry/iface/ckpt.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static struct env *env;
-static const char *name;
-
-static void fail(const char *what, long err)
-{
-    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
-    env_exit(env, 1);
-}
+#include "../ckpt.h"
 
 /* ---- Ckpt client stubs (include/ferry/iface/ckpt.h) ---- */
 
@@ -60,7 +52,7 @@ static int check_capmap(void)
 {
     int layout = capmap_validate(env_capmap, CAPMAP_REGION_SIZE(env_capmap->capacity));
     if (layout != CAPMAP_OK) {
-        printf("%s: capability map INVALID: %s\n", name, capmap_error_name(layout));
+        printf("%s: capability map INVALID: %s\n", ckpt_name, capmap_error_name(layout));
         return 0;
     }
     unsigned n = 0, bad = 0;
@@ -71,44 +63,37 @@ static int check_capmap(void)
             bad++;
             printf("%s: capability map MISMATCH: slot %u: map says badge %lu, the slot holds "
                    "badge %lu\n",
-                   name, e->slot, (unsigned long)e->link.key, (unsigned long)held);
+                   ckpt_name, e->slot, (unsigned long)e->link.key, (unsigned long)held);
         }
     }
     if (!bad)
         printf("%s: capability map: %u entries, each badge once, every slot's badge matches\n",
-               name, n);
+               ckpt_name, n);
     return !bad;
-}
-
-static uint64_t arg_or(const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
 }
 
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    uint64_t objects = arg_or("objects", 3), calls = arg_or("calls", 0);
-    uint64_t report = arg_or("report", 10), period_ms = arg_or("period_ms", 5);
-    uint64_t check = arg_or("check", 0), late = arg_or("late", 0);
+    ckpt_init(e);
+    uint64_t objects = ckpt_arg("objects", 3), calls = ckpt_arg("calls", 0);
+    uint64_t report = ckpt_arg("report", 10), period_ms = ckpt_arg("period_ms", 5);
+    uint64_t check = ckpt_arg("check", 0), late = ckpt_arg("late", 0);
     if (!objects || objects + (late != 0) > CKPT_MAX_OBJECTS || !report) {
-        printf("%s: bad arguments: objects 1..%u (one less with late), report > 0\n", name,
+        printf("%s: bad arguments: objects 1..%u (one less with late), report > 0\n", ckpt_name,
                CKPT_MAX_OBJECTS);
-        env_exit(env, 1);
+        env_exit(ckpt_env, 1);
     }
-    printf("%s: started\n", name);
+    printf("%s: started\n", ckpt_name);
 
     uint32_t session, obj[CKPT_MAX_OBJECTS];
     uint64_t expect[CKPT_MAX_OBJECTS];
-    long err = env_session(env, "Ckpt", "", NULL, 16 * 1024, CKPT_MAX_OBJECTS + 1, &session);
+    long err = env_session(ckpt_env, "Ckpt", "", NULL, 16 * 1024, CKPT_MAX_OBJECTS + 1, &session);
     if (err)
-        fail("Ckpt session", err);
+        ckpt_fail("Ckpt session", err);
     for (unsigned i = 0; i < objects; i++) {
         expect[i] = 1000 * (i + 1);
         if ((err = ckpt_create(session, expect[i], &obj[i])))
-            fail("CKPT_CREATE", err);
+            ckpt_fail("CKPT_CREATE", err);
     }
     int ok = check_capmap();
 
@@ -116,26 +101,27 @@ void component_construct(struct env *e)
         if (late && k == late) {
             expect[objects] = 1000 * (objects + 1);
             if ((err = ckpt_create(session, expect[objects], &obj[objects])))
-                fail("CKPT_CREATE (late)", err);
-            printf("%s: call %lu: created object %lu\n", name, (unsigned long)k,
+                ckpt_fail("CKPT_CREATE (late)", err);
+            printf("%s: call %lu: created object %lu\n", ckpt_name, (unsigned long)k,
                    (unsigned long)objects);
             objects++;
         }
         unsigned i = k % objects;
         uint64_t value;
         if ((err = ckpt_obj_add(obj[i], i + 1, &value))) {
-            printf("%s: object %u in slot %u: %s\n", name, i, obj[i], ferry_error_name(err));
-            env_exit(env, 1);
+            printf("%s: object %u in slot %u: %s\n", ckpt_name, i, obj[i], ferry_error_name(err));
+            env_exit(ckpt_env, 1);
         }
         expect[i] += i + 1;
         if (value != expect[i]) {
-            printf("%s: object %u in slot %u: value %lu, expected %lu\n", name, i, obj[i],
+            printf("%s: object %u in slot %u: value %lu, expected %lu\n", ckpt_name, i, obj[i],
                    (unsigned long)value, (unsigned long)expect[i]);
             ok = 0;
         }
         if (k % report == 0) {
             char line[160];
-            int len = snprintf(line, sizeof(line), "%s: call %lu: values", name, (unsigned long)k);
+            int len =
+                snprintf(line, sizeof(line), "%s: call %lu: values", ckpt_name, (unsigned long)k);
             for (unsigned j = 0; j < objects && len < (int)sizeof(line) - 24; j++)
                 len += snprintf(line + len, sizeof(line) - len, " %lu", (unsigned long)expect[j]);
             printf("%s ok\n", line);
@@ -148,9 +134,9 @@ void component_construct(struct env *e)
 
     struct ferry_ckpt_stats_out stats;
     if ((err = ckpt_stats(session, &stats)))
-        fail("CKPT_STATS", err);
+        ckpt_fail("CKPT_STATS", err);
     ok &= check_capmap();
-    printf("%s: done: %lu objects, the server counted %lu calls%s\n", name,
+    printf("%s: done: %lu objects, the server counted %lu calls%s\n", ckpt_name,
            (unsigned long)stats.objects, (unsigned long)stats.calls, ok ? "" : ", FAILED");
-    env_exit(env, !ok);
+    env_exit(ckpt_env, !ok);
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../ckpt.h"
 
 #define MAX_THREADS 8
 #define THREAD_PRIO 90 /* below the entrypoint's default, equal among workers */
@@ -33,7 +34,6 @@ struct work {
     int report; /* print "halfway" */
 };
 
-static const char *name;
 static struct work works[MAX_THREADS];
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -68,7 +68,7 @@ static uint64_t compute(struct work *w)
             f *= 1e-3f;
         h = mix(h, i ^ bits(x));
         if (w->report && i == w->rounds / 2)
-            printf("%s: thread %u halfway\n", name, w->index);
+            printf("%s: thread %u halfway\n", ckpt_name, w->index);
         if (w->yield && i % w->yield == 0)
             sys_yield();
     }
@@ -86,30 +86,24 @@ static void worker(void *arg)
     __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 }
 
-static uint64_t arg_or(struct env *env, const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
-}
-
 void component_construct(struct env *env)
 {
-    name = env->startup->name;
-    uint64_t threads = arg_or(env, "threads", 4);
-    uint64_t rounds = arg_or(env, "rounds", 300000);
-    uint64_t yield = arg_or(env, "yield", 0);
+    ckpt_init(env);
+    uint64_t threads = ckpt_arg("threads", 4);
+    uint64_t rounds = ckpt_arg("rounds", 300000);
+    uint64_t yield = ckpt_arg("yield", 0);
     if (!threads || threads > MAX_THREADS || !rounds) {
-        printf("%s: bad arguments: threads 1..%u, rounds > 0\n", name, MAX_THREADS);
-        env_exit(env, 1);
+        printf("%s: bad arguments: threads 1..%u, rounds > 0\n", ckpt_name, MAX_THREADS);
+        env_exit(ckpt_env, 1);
     }
-    printf("%s: started, %lu threads of %lu rounds\n", name, (unsigned long)threads,
+    printf("%s: started, %lu threads of %lu rounds\n", ckpt_name, (unsigned long)threads,
            (unsigned long)rounds);
     for (unsigned i = 0; i < threads; i++) {
         works[i] = (struct work){.index = i, .rounds = rounds, .yield = yield, .report = 1};
         long err;
-        if (!env_thread_spawn(env, "compute", THREAD_PRIO, worker, &works[i], &err)) {
-            printf("%s: thread %u: %s\n", name, i, ferry_error_name(err));
-            env_exit(env, 1);
+        if (!env_thread_spawn(ckpt_env, "compute", THREAD_PRIO, worker, &works[i], &err)) {
+            printf("%s: thread %u: %s\n", ckpt_name, i, ferry_error_name(err));
+            env_exit(ckpt_env, 1);
         }
     }
     uint64_t digest = 0;
@@ -124,8 +118,8 @@ void component_construct(struct env *env)
         struct work w = {.index = i, .rounds = rounds};
         reference = mix(reference, compute(&w));
     }
-    printf("%s: digest 0x%016lx, uninterrupted reference 0x%016lx: %s\n", name,
+    printf("%s: digest 0x%016lx, uninterrupted reference 0x%016lx: %s\n", ckpt_name,
            (unsigned long)digest, (unsigned long)reference,
            digest == reference ? "equal" : "DIFFERENT");
-    env_exit(env, digest != reference);
+    env_exit(ckpt_env, digest != reference);
 }

@@ -17,6 +17,7 @@
 #include <client.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "../ckpt.h"
 
 struct heap_state {
     uint64_t ticks;
@@ -26,13 +27,6 @@ struct heap_state {
 
 static uint64_t global_ticks;
 static uint64_t global_sum; /* sum of every tick number so far */
-static const char *name;
-
-static void fail(struct env *env, const char *what, long err)
-{
-    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
-    env_exit(env, 1);
-}
 
 /* Whether the heap buffer holds what the ticks so far put there. */
 static int heap_consistent(const struct heap_state *h)
@@ -43,40 +37,34 @@ static int heap_consistent(const struct heap_state *h)
     return sum == global_sum;
 }
 
-static uint64_t arg_or(struct env *env, const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
-}
-
 void component_construct(struct env *env)
 {
-    name = env->startup->name;
-    uint64_t want = arg_or(env, "ticks", 0);
-    uint64_t period_ms = arg_or(env, "period_ms", 20);
-    uint64_t words = arg_or(env, "heap_kb", 64) * 1024 / 8;
-    printf("%s: started\n", name);
+    ckpt_init(env);
+    uint64_t want = ckpt_arg("ticks", 0);
+    uint64_t period_ms = ckpt_arg("period_ms", 20);
+    uint64_t words = ckpt_arg("heap_kb", 64) * 1024 / 8;
+    printf("%s: started\n", ckpt_name);
 
     uint32_t timer, signal;
     uint64_t signal_badge;
     long err;
-    if ((err = env_session(env, "Timer", "", NULL, 8192, 4, &timer)))
-        fail(env, "Timer session", err);
-    if ((err = env_signal_alloc(env, &signal, &signal_badge)))
-        fail(env, "signal", err);
+    if ((err = env_session(ckpt_env, "Timer", "", NULL, 8192, 4, &timer)))
+        ckpt_fail("Timer session", err);
+    if ((err = env_signal_alloc(ckpt_env, &signal, &signal_badge)))
+        ckpt_fail("signal", err);
     if ((err = timer_sigh(timer, signal)))
-        fail(env, "TIMER_SIGH", err);
+        ckpt_fail("TIMER_SIGH", err);
     struct heap_state *heap = calloc(1, sizeof(*heap) + words * 8);
     if (!heap || !words)
-        fail(env, "heap buffer", FERRY_E_QUOTA);
+        ckpt_fail("heap buffer", FERRY_E_QUOTA);
     heap->words = words;
     if ((err = timer_periodic(timer, period_ms * 1000)))
-        fail(env, "TIMER_PERIODIC", err);
+        ckpt_fail("TIMER_PERIODIC", err);
 
     volatile uint64_t stack_ticks = 0; /* in this frame's memory, not a register */
     while (!want || stack_ticks < want) {
         if ((err = sys_irq_wait(signal, FERRY_TIMEOUT_NEVER)))
-            fail(env, "waiting for the timer signal", err);
+            ckpt_fail("waiting for the timer signal", err);
         uint64_t t = stack_ticks + 1;
         stack_ticks = t;
         heap->ticks++;
@@ -85,11 +73,11 @@ void component_construct(struct env *env)
         global_sum += t;
         uint64_t on_stack = stack_ticks;
         int ok = on_stack == t && heap->ticks == t && global_ticks == t && heap_consistent(heap);
-        printf("%s: tick %lu (stack %lu, heap %lu, global %lu)%s\n", name, (unsigned long)t,
+        printf("%s: tick %lu (stack %lu, heap %lu, global %lu)%s\n", ckpt_name, (unsigned long)t,
                (unsigned long)on_stack, (unsigned long)heap->ticks, (unsigned long)global_ticks,
                ok ? "" : " INCONSISTENT");
     }
     timer_stop(timer);
-    printf("%s: done after %lu ticks\n", name, (unsigned long)stack_ticks);
-    env_exit(env, 0);
+    printf("%s: done after %lu ticks\n", ckpt_name, (unsigned long)stack_ticks);
+    env_exit(ckpt_env, 0);
 }

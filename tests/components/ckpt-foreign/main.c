@@ -18,41 +18,26 @@
 #include <ferry/iface/ckpt.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static struct env *env;
-static const char *name;
-
-static void fail(const char *what, long err)
-{
-    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
-    env_exit(env, 1);
-}
-
-static uint64_t arg_or(const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
-}
+#include "../ckpt.h"
 
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    uint64_t calls = arg_or("calls", 0), report = arg_or("report", 10);
-    uint64_t period_ms = arg_or("period_ms", 5);
+    ckpt_init(e);
+    uint64_t calls = ckpt_arg("calls", 0), report = ckpt_arg("report", 10);
+    uint64_t period_ms = ckpt_arg("period_ms", 5);
     if (!report)
-        fail("checking the arguments", FERRY_E_INVAL);
-    printf("%s: started\n", name);
+        ckpt_fail("checking the arguments", FERRY_E_INVAL);
+    printf("%s: started\n", ckpt_name);
 
     uint32_t session, object;
-    long err = env_session(env, "Ckpt", "", NULL, 16 * 1024, CKPT_MAX_OBJECTS + 1, &session);
+    long err = env_session(ckpt_env, "Ckpt", "", NULL, 16 * 1024, CKPT_MAX_OBJECTS + 1, &session);
     if (err)
-        fail("Ckpt session", err);
+        ckpt_fail("Ckpt session", err);
     FERRY_RPC_MSG(ferry_ckpt_create_in, rpc_mr())->value = 0;
     if ((err = client_call(session, CKPT_CREATE, FERRY_RPC_WORDS(ferry_ckpt_create_in), 0, NULL, 0,
                            &object)))
-        fail("CKPT_CREATE", err);
-    printf("%s: holding an object of an outside server in slot %u\n", name, object);
+        ckpt_fail("CKPT_CREATE", err);
+    printf("%s: holding an object of an outside server in slot %u\n", ckpt_name, object);
 
     uint64_t k;
     for (k = 1; !calls || k <= calls; k++) {
@@ -60,15 +45,15 @@ void component_construct(struct env *e)
         FERRY_RPC_MSG(ferry_ckpt_obj_add_in, rpc_mr())->n = 1;
         if ((err = client_call(object, CKPT_OBJ_ADD, FERRY_RPC_WORDS(ferry_ckpt_obj_add_in), 0,
                                &value, FERRY_RPC_WORDS(ferry_ckpt_obj_value_out), NULL))) {
-            printf("%s: object in slot %u: %s\n", name, object, ferry_error_name(err));
-            env_exit(env, 3);
+            printf("%s: object in slot %u: %s\n", ckpt_name, object, ferry_error_name(err));
+            env_exit(ckpt_env, 3);
         }
         if (k % report == 0)
-            printf("%s: call %lu: value %lu%s\n", name, (unsigned long)k, (unsigned long)value,
+            printf("%s: call %lu: value %lu%s\n", ckpt_name, (unsigned long)k, (unsigned long)value,
                    value == k ? "" : " WRONG");
         if (period_ms)
             sys_sleep(period_ms * 1000);
     }
-    printf("%s: done after %lu calls\n", name, (unsigned long)calls);
-    env_exit(env, 0);
+    printf("%s: done after %lu calls\n", ckpt_name, (unsigned long)calls);
+    env_exit(ckpt_env, 0);
 }

@@ -22,30 +22,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../ckpt.h"
 
 #define PAGE        4096ul
 #define DIRTY_EVERY 100 /* 1 % of the pages */
-
-static struct env *env;
-static const char *name;
 
 static uint64_t pattern(uint64_t word, uint64_t generation)
 {
     return (word * 0x9e3779b97f4a7c15ull) ^ (generation << 56) ^ 0x5a5a5a5a5a5a5a5aull;
 }
 
-static void fail(const char *what, long err)
-{
-    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
-    env_exit(env, 1);
-}
-
 static uint64_t *alloc(uint64_t bytes, uint32_t *ds)
 {
     long err;
-    uint64_t *p = env_alloc_attached(env, bytes, ds, &err);
+    uint64_t *p = env_alloc_attached(ckpt_env, bytes, ds, &err);
     if (!p)
-        fail("allocating the memory", err);
+        ckpt_fail("allocating the memory", err);
     return p;
 }
 
@@ -81,10 +73,10 @@ static void measure_copies(const uint64_t *src, uint64_t mib, uint64_t bytes)
     copy_words(dst, src, bytes / 8);
     uint64_t t2 = sys_instret();
     if (memcmp(dst, src, 64) || dst[bytes / 8 - 1] != src[bytes / 8 - 1])
-        fail("checking the copy", FERRY_E_INVAL);
+        ckpt_fail("checking the copy", FERRY_E_INVAL);
     report("memcpy", mib, t1 - t0, bytes);
     report("words", mib, t2 - t1, bytes);
-    env_free_attached(env, dst, ds);
+    env_free_attached(ckpt_env, dst, ds);
 }
 
 /* The first wrong word, or `words` if all are right. */
@@ -99,40 +91,34 @@ static uint64_t check(const uint64_t *mem, uint64_t words)
     return words;
 }
 
-static uint64_t arg_or(const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
-}
-
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    uint64_t mib = arg_or("mib", 1), pause_ms = arg_or("pause_ms", 300);
+    ckpt_init(e);
+    uint64_t mib = ckpt_arg("mib", 1), pause_ms = ckpt_arg("pause_ms", 300);
     uint64_t bytes = mib << 20, words = bytes / 8, pages = bytes / PAGE;
     if (!mib || mib > 1024)
-        fail("checking mib (1..1024)", FERRY_E_INVAL);
+        ckpt_fail("checking mib (1..1024)", FERRY_E_INVAL);
     uint32_t ds;
     uint64_t *mem = alloc(bytes, &ds);
     for (uint64_t i = 0; i < words; i++)
         mem[i] = pattern(i, 0);
-    if (arg_or("copy", 1))
+    if (ckpt_arg("copy", 1))
         measure_copies(mem, mib, bytes);
-    printf("%s: touched %lu MiB\n", name, (unsigned long)mib);
+    printf("%s: touched %lu MiB\n", ckpt_name, (unsigned long)mib);
 
     sys_sleep(pause_ms * 1000);
     uint64_t dirtied = 0;
     for (uint64_t p = 0; p < pages; p += DIRTY_EVERY, dirtied++)
         mem[p * (PAGE / 8)] = pattern(p * (PAGE / 8), 1);
-    printf("%s: dirtied %lu of %lu pages\n", name, (unsigned long)dirtied, (unsigned long)pages);
+    printf("%s: dirtied %lu of %lu pages\n", ckpt_name, (unsigned long)dirtied,
+           (unsigned long)pages);
     for (;;) {
         sys_sleep(pause_ms * 1000);
         uint64_t bad = check(mem, words);
         if (bad == words)
-            printf("%s: memory intact\n", name);
+            printf("%s: memory intact\n", ckpt_name);
         else
-            printf("%s: memory CORRUPT at word %lu: %#lx\n", name, (unsigned long)bad,
+            printf("%s: memory CORRUPT at word %lu: %#lx\n", ckpt_name, (unsigned long)bad,
                    (unsigned long)mem[bad]);
     }
 }

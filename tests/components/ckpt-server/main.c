@@ -14,6 +14,7 @@
 #include <root.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "../ckpt.h"
 
 struct ckpt_object {
     struct rpc_object obj;
@@ -29,9 +30,6 @@ struct ckpt_session {
     uint64_t calls;
     struct ckpt_object objects[CKPT_MAX_OBJECTS];
 };
-
-static struct env *env;
-static const char *name;
 
 static const struct ferry_rpc_sig ckpt_sigs[] = FERRY_RPC_SIGS(FERRY_CKPT_RPCS);
 static const struct ferry_rpc_sig obj_sigs[] = FERRY_RPC_SIGS(FERRY_CKPT_OBJ_RPCS);
@@ -59,7 +57,7 @@ static long ckpt_create(struct ckpt_session *s, struct rpc_request *req)
     *o = (struct ckpt_object){.obj = {.iface = &obj_iface, .self = o},
                               .session = s,
                               .value = FERRY_RPC_MSG(ferry_ckpt_create_in, req->mr)->value};
-    o->gate = env_rpc_register(env, &o->obj, &err);
+    o->gate = env_rpc_register(ckpt_env, &o->obj, &err);
     if (!o->gate)
         return err;
     s->count++;
@@ -101,7 +99,7 @@ static long ckpt_open(struct service_root *root, const char *label, const char *
         return FERRY_E_QUOTA;
     snprintf(s->label, sizeof(s->label), "%s", label);
     s->obj = (struct rpc_object){.iface = &ckpt_iface, .self = s};
-    printf("%s: session for '%s'\n", name, label);
+    printf("%s: session for '%s'\n", ckpt_name, label);
     *session = &s->obj;
     return FERRY_OK;
 }
@@ -111,8 +109,9 @@ static void ckpt_close(struct service_root *root, struct rpc_object *session)
     (void)root;
     struct ckpt_session *s = session->self;
     for (unsigned i = 0; i < s->count; i++)
-        env_rpc_unregister(env, &s->objects[i].obj, s->objects[i].gate);
-    printf("%s: session of '%s' closed after %lu calls\n", name, s->label, (unsigned long)s->calls);
+        env_rpc_unregister(ckpt_env, &s->objects[i].obj, s->objects[i].gate);
+    printf("%s: session of '%s' closed after %lu calls\n", ckpt_name, s->label,
+           (unsigned long)s->calls);
     free(s);
 }
 
@@ -120,12 +119,11 @@ static struct service_root ckpt_root = {.open = ckpt_open, .close = ckpt_close};
 
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    long err = env_serve(env, "Ckpt", &ckpt_root);
+    ckpt_init(e);
+    long err = env_serve(ckpt_env, "Ckpt", &ckpt_root);
     if (err) {
-        printf("%s: cannot announce Ckpt: %s\n", name, ferry_error_name(err));
-        env_exit(env, 1);
+        printf("%s: cannot announce Ckpt: %s\n", ckpt_name, ferry_error_name(err));
+        env_exit(ckpt_env, 1);
     }
-    printf("%s: serving Ckpt\n", name);
+    printf("%s: serving Ckpt\n", ckpt_name);
 }

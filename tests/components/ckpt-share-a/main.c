@@ -15,9 +15,8 @@
 #include <root.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "../ckpt.h"
 
-static struct env *env;
-static const char *name;
 static uint32_t shared_ds;
 static volatile uint64_t *shared; /* this component's view */
 static uint64_t shared_words;
@@ -61,7 +60,7 @@ static long share_open(struct service_root *root, const char *label, const char 
     if (!s)
         return FERRY_E_QUOTA;
     *s = (struct rpc_object){.iface = &share_iface, .self = s};
-    printf("%s: session for '%s'\n", name, label);
+    printf("%s: session for '%s'\n", ckpt_name, label);
     *session = s;
     return FERRY_OK;
 }
@@ -76,21 +75,20 @@ static struct service_root share_root = {.open = share_open, .close = share_clos
 
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    const char *arg = env_arg(env, "kb");
+    ckpt_init(e);
+    const char *arg = env_arg(ckpt_env, "kb");
     uint64_t kb = arg ? strtoul(arg, NULL, 0) : 16;
     long err = FERRY_E_INVAL;
     shared_words = kb * 1024 / 8;
-    shared = shared_words >= 2 ? env_alloc_attached(env, kb * 1024, &shared_ds, &err) : NULL;
+    shared = shared_words >= 2 ? env_alloc_attached(ckpt_env, kb * 1024, &shared_ds, &err) : NULL;
     if (!shared) {
-        printf("%s: shared dataspace of %lu KiB: %s\n", name, (unsigned long)kb,
+        printf("%s: shared dataspace of %lu KiB: %s\n", ckpt_name, (unsigned long)kb,
                ferry_error_name(err));
-        env_exit(env, 1);
+        env_exit(ckpt_env, 1);
     }
-    if ((err = env_serve(env, "Share", &share_root))) {
-        printf("%s: cannot announce Share: %s\n", name, ferry_error_name(err));
-        env_exit(env, 1);
+    if ((err = env_serve(ckpt_env, "Share", &share_root))) {
+        printf("%s: cannot announce Share: %s\n", ckpt_name, ferry_error_name(err));
+        env_exit(ckpt_env, 1);
     }
-    printf("%s: serving Share, %lu KiB shared\n", name, (unsigned long)kb);
+    printf("%s: serving Share, %lu KiB shared\n", ckpt_name, (unsigned long)kb);
 }

@@ -19,15 +19,7 @@
 #include <ferry/iface/ckpt.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static struct env *env;
-static const char *name;
-
-static void fail(const char *what, long err)
-{
-    printf("%s: %s failed: %s\n", name, what, ferry_error_name(err));
-    env_exit(env, 1);
-}
+#include "../ckpt.h"
 
 /* ---- Share client stubs (include/ferry/iface/ckpt.h) ---- */
 
@@ -43,57 +35,50 @@ static long share_check(uint32_t session, uint64_t word, uint64_t *seen)
                        FERRY_RPC_WORDS(ferry_share_check_out), NULL);
 }
 
-static uint64_t arg_or(const char *key, uint64_t dflt)
-{
-    const char *arg = env_arg(env, key);
-    return arg ? strtoul(arg, NULL, 0) : dflt;
-}
-
 void component_construct(struct env *e)
 {
-    env = e;
-    name = env->startup->name;
-    uint64_t rounds = arg_or("rounds", 0), report = arg_or("report", 10);
-    uint64_t period_ms = arg_or("period_ms", 5);
-    printf("%s: started\n", name);
+    ckpt_init(e);
+    uint64_t rounds = ckpt_arg("rounds", 0), report = ckpt_arg("report", 10);
+    uint64_t period_ms = ckpt_arg("period_ms", 5);
+    printf("%s: started\n", ckpt_name);
 
     uint32_t session, ds;
     uint64_t addr;
     struct ferry_ds_info_out info;
-    long err = env_session(env, "Share", "", NULL, 4096, 2, &session);
+    long err = env_session(ckpt_env, "Share", "", NULL, 4096, 2, &session);
     if (err)
-        fail("Share session", err);
+        ckpt_fail("Share session", err);
     if ((err = share_dataspace(session, &ds)))
-        fail("SHARE_DATASPACE", err);
+        ckpt_fail("SHARE_DATASPACE", err);
     if ((err = ds_info(ds, &info)))
-        fail("DS_INFO", err);
-    if ((err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr)))
-        fail("attaching the shared dataspace", err);
+        ckpt_fail("DS_INFO", err);
+    if ((err = env_attach(ckpt_env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr)))
+        ckpt_fail("attaching the shared dataspace", err);
     volatile uint64_t *words = (volatile uint64_t *)addr;
     uint64_t count = info.size / 8, r;
     if (count < 4 || !report)
-        fail("checking the arguments and the dataspace's size", FERRY_E_INVAL);
+        ckpt_fail("checking the arguments and the dataspace's size", FERRY_E_INVAL);
 
     for (r = 1; !rounds || r <= rounds; r++) {
         uint64_t w = (2 * r) % (count - 1) & ~1ul, wrote = r * 7 + 1, seen;
         words[w] = wrote;
         if ((err = share_check(session, w, &seen)))
-            fail("SHARE_CHECK", err);
+            ckpt_fail("SHARE_CHECK", err);
         if (seen != wrote) {
-            printf("%s: round %lu: wrote %lu, the server saw %lu\n", name, (unsigned long)r,
+            printf("%s: round %lu: wrote %lu, the server saw %lu\n", ckpt_name, (unsigned long)r,
                    (unsigned long)wrote, (unsigned long)seen);
-            env_exit(env, 1);
+            env_exit(ckpt_env, 1);
         }
         if (words[w + 1] != seen * 2 + 1) {
-            printf("%s: round %lu: the server wrote %lu, read %lu\n", name, (unsigned long)r,
+            printf("%s: round %lu: the server wrote %lu, read %lu\n", ckpt_name, (unsigned long)r,
                    (unsigned long)(seen * 2 + 1), (unsigned long)words[w + 1]);
-            env_exit(env, 1);
+            env_exit(ckpt_env, 1);
         }
         if (r % report == 0)
-            printf("%s: round %lu: both ways\n", name, (unsigned long)r);
+            printf("%s: round %lu: both ways\n", ckpt_name, (unsigned long)r);
         if (period_ms)
             sys_sleep(period_ms * 1000);
     }
-    printf("%s: done: %lu rounds shared both ways\n", name, (unsigned long)rounds);
-    env_exit(env, 0);
+    printf("%s: done: %lu rounds shared both ways\n", ckpt_name, (unsigned long)rounds);
+    env_exit(ckpt_env, 0);
 }
