@@ -86,8 +86,19 @@ _Static_assert(FERRY_COMP_SEL_LIMIT - 64 >= 2 * (CORE_INIT_CAPS + 1) + 16,
 
 /* ---- badges (badge.c) ---- */
 
-/* A new badge: 1, 2, 3, ... never reused. */
+/* A new badge: base, base + 1, ... (base 1 unless core.cfg says otherwise), never reused. */
 uint64_t badge_alloc(void);
+/* The largest badge base: 2^63 badges remain above it. */
+#define CORE_BADGE_BASE_MAX 0x8000000000000000ull
+/* Sets the first badge: E_RANGE for 0 or above CORE_BADGE_BASE_MAX, E_BUSY once a
+ * badge was handed out. */
+long badge_set_base(uint64_t base);
+
+/* ---- boot options (config.c) ---- */
+
+/* Reads the optional boot module core.cfg and applies it (badge-base); every
+ * error is printed as `core: core.cfg:LINE: reason`, then E_INVAL. */
+long core_config_read(void);
 
 /* ---- RAM for dataspaces (ram.c) ---- */
 
@@ -437,8 +448,10 @@ struct cpu_thread {
     uint64_t fault_offset;         /* the fault's address in waiting_on */
 };
 
+/* A thread of `pd` charged to `cpu`, its UTCB at `utcb` (FERRY_CPU_UTCB_ANY: the PD's
+ * next free page): E_ALIGN / E_RANGE / E_OCCUPIED for a bad requested address. */
 long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
-                               const char *name, struct cpu_thread **out);
+                               uint64_t utcb, const char *name, struct cpu_thread **out);
 void cpu_session_kill_thread(struct cpu_thread *t);
 void cpu_kill_threads_of_pd(struct session *pd);
 long cpu_thread_start(struct cpu_thread *t, uint64_t pc, uint64_t sp);

@@ -31,7 +31,7 @@ static struct cpu_thread *thread_of(struct list *l)
 }
 
 /* A free UTCB address of the PD (marked used), or 0 when all are taken. */
-static uint64_t utcb_alloc(struct pd_state *pd)
+static uint64_t utcb_alloc_any(struct pd_state *pd)
 {
     for (uint64_t i = 0; i < CORE_UTCB_PAGES; i++)
         if (!(pd->utcb_used[i / 64] & (1ull << (i % 64)))) {
@@ -39,6 +39,34 @@ static uint64_t utcb_alloc(struct pd_state *pd)
             return FERRY_COMP_UTCB_BASE + i * FERRY_PAGE_SIZE;
         }
     return 0;
+}
+
+/*
+ * Decode: the UTCB address a thread may get. FERRY_CPU_UTCB_ANY is fine
+ * (E_NOMEM comes later if none is left); a requested one must be page aligned
+ * (E_ALIGN), inside [FERRY_COMP_UTCB_BASE, FERRY_COMP_UTCB_END) (E_RANGE) and
+ * not a live thread's of the PD (E_OCCUPIED).
+ */
+static long utcb_check(const struct pd_state *pd, uint64_t want)
+{
+    if (want == FERRY_CPU_UTCB_ANY)
+        return FERRY_OK;
+    if (!PAGE_ALIGNED(want))
+        return FERRY_E_ALIGN;
+    if (want < FERRY_COMP_UTCB_BASE || want >= FERRY_COMP_UTCB_END)
+        return FERRY_E_RANGE;
+    uint64_t i = (want - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE;
+    return pd->utcb_used[i / 64] & (1ull << (i % 64)) ? FERRY_E_OCCUPIED : FERRY_OK;
+}
+
+/* Invoke: marks the UTCB address utcb_check accepted as used; 0 when ANY found none. */
+static uint64_t utcb_alloc(struct pd_state *pd, uint64_t want)
+{
+    if (want == FERRY_CPU_UTCB_ANY)
+        return utcb_alloc_any(pd);
+    uint64_t i = (want - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE;
+    pd->utcb_used[i / 64] |= 1ull << (i % 64);
+    return want;
 }
 
 /* Caller must have destroyed the kernel thread that used the page. */
@@ -62,10 +90,12 @@ static void cpu_thread_kernel_destroy(struct cpu_thread *t, struct session *pd)
     t->utcb = 0;
 }
 
-/* The kernel thread: created in the PD's task, configured; fills ksel, utcb, kobj_id. */
-static long cpu_thread_kernel_create(struct cpu_thread *t, struct session *pd, uint64_t prio)
+/* The kernel thread: created in the PD's task with its UTCB at `want` (checked by
+ * utcb_check) or anywhere, configured; fills ksel, utcb, kobj_id. */
+static long cpu_thread_kernel_create(struct cpu_thread *t, struct session *pd, uint64_t prio,
+                                     uint64_t want)
 {
-    uint64_t utcb = utcb_alloc(&pd->pd);
+    uint64_t utcb = utcb_alloc(&pd->pd, want);
     if (!utcb)
         return FERRY_E_NOMEM;
     t->ksel = rpc_slot_alloc();
@@ -93,13 +123,16 @@ static long cpu_thread_kernel_create(struct cpu_thread *t, struct session *pd, u
 }
 
 long cpu_session_create_thread(struct session *cpu, struct session *pd, uint64_t prio,
-                               const char *name, struct cpu_thread **out)
+                               uint64_t utcb, const char *name, struct cpu_thread **out)
 {
     struct cpu_thread *t;
-    long err = meta_alloc(&cpu->account, CORE_THREAD_COST_RAM, 1, sizeof(*t), (void **)&t);
+    long err = utcb_check(&pd->pd, utcb);
     if (err)
         return err;
-    err = cpu_thread_kernel_create(t, pd, prio);
+    err = meta_alloc(&cpu->account, CORE_THREAD_COST_RAM, 1, sizeof(*t), (void **)&t);
+    if (err)
+        return err;
+    err = cpu_thread_kernel_create(t, pd, prio, utcb);
     if (!err) {
         err = obj_publish_gate(&t->obj, OBJ_THREAD, &cpu_thread_iface, FERRY_ROOT_SEL_THREAD);
         if (err)
@@ -321,7 +354,7 @@ static long cpu_op_create_thread(struct session *s, struct rpc_request *req)
     char name[FERRY_NAME_MAX];
     rpc_get_string(in->name, FERRY_NAME_WORDS, name);
     struct cpu_thread *t;
-    long err = cpu_session_create_thread(s, pd, in->prio, name, &t);
+    long err = cpu_session_create_thread(s, pd, in->prio, in->utcb, name, &t);
     if (err)
         return err;
     rpc_reply_cap(req, t->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);

@@ -102,7 +102,8 @@ static long start(struct init_env *env, const struct ferry_boot_module *m,
     if ((err = parent_create(env->pd, &env->parent)))
         return err;
     *failure = (struct child_failure){CHILD_STEP_THREAD, 0};
-    if ((err = cpu_session_create_thread(env->cpu, env->pd, CORE_INIT_PRIO, "main", &env->main)))
+    if ((err = cpu_session_create_thread(env->cpu, env->pd, CORE_INIT_PRIO, FERRY_CPU_UTCB_ANY,
+                                         "main", &env->main)))
         return err;
     if ((err = build(env, m, failure)))
         return err;

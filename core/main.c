@@ -53,6 +53,8 @@ static long boot(const struct ferry_bootinfo *bi)
         return err;
     if ((err = rom_init(bi)))
         return err;
+    if ((err = core_config_read()))
+        return err;
     device_init(bi);
     return FERRY_OK;
 }

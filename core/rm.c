@@ -371,6 +371,41 @@ static long region_map_op_state(struct region_map *rm, struct rpc_request *req)
     return FERRY_OK;
 }
 
+/*
+ * RM_DIRTY: MEM_DIRTY of the PD's task over [at, at + pages pages), the kernel's
+ * byte bitmap (LSB first) copied into the reply's words, which on this
+ * little-endian machine is the same bit order.
+ */
+static long region_map_op_dirty(struct region_map *rm, struct rpc_request *req)
+{
+    const struct ferry_rm_dirty_in *in = FERRY_RPC_MSG(ferry_rm_dirty_in, req->mr);
+    uint64_t at = in->at, pages = in->pages, flags = in->flags;
+    if (!rm->pd || (flags & ~(uint64_t)FERRY_RM_DIRTY_CLEAR))
+        return FERRY_E_INVAL;
+    if (!PAGE_ALIGNED(at))
+        return FERRY_E_ALIGN;
+    if (pages == 0 || pages > FERRY_RM_DIRTY_MAX_PAGES || at < rm->base || at >= rm->end ||
+        pages > (rm->end - at) / FERRY_PAGE_SIZE)
+        return FERRY_E_RANGE;
+    uint64_t count;
+    long err = sys_mem_dirty(task_of(rm), at, pages,
+                             flags & FERRY_RM_DIRTY_CLEAR ? FERRY_DIRTY_CLEAR : 0, &count);
+    if (err)
+        return err;
+    struct ferry_rm_dirty_out *out = FERRY_RPC_MSG(ferry_rm_dirty_out, req->mr);
+    const uint8_t *bitmap = (const uint8_t *)sys_utcb()->buf;
+    unsigned bytes = (unsigned)((pages + 7) / 8);
+    for (unsigned w = 0; w < FERRY_RM_DIRTY_BITMAP_WORDS; w++) {
+        uint64_t word = 0;
+        for (unsigned b = 0; b < 8 && w * 8 + b < bytes; b++)
+            word |= (uint64_t)bitmap[w * 8 + b] << (8 * b);
+        out->bits[w] = word;
+    }
+    out->count = count;
+    req->reply_words = FERRY_RPC_WORDS(ferry_rm_dirty_out);
+    return FERRY_OK;
+}
+
 static long region_map_dispatch(void *object, struct rpc_request *req)
 {
     struct region_map *rm = container_of((struct core_obj *)object, struct region_map, obj);
@@ -388,6 +423,8 @@ static long region_map_dispatch(void *object, struct rpc_request *req)
             return FERRY_E_INVAL;
         rpc_reply_cap(req, rm->ds->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
+    case FERRY_RM_DIRTY:
+        return region_map_op_dirty(rm, req);
     }
     return FERRY_E_BADOP;
 }

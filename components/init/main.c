@@ -130,7 +130,8 @@ static void all_ended(struct parent_server *server)
     env_exit(server->env, 0);
 }
 
-static const struct ps_policy init_policy = {route, exited, faulted, all_ended};
+static const struct ps_policy init_policy = {
+    .route = route, .exited = exited, .faulted = faulted, .all_ended = all_ended};
 
 /* ---- start ---- */
 

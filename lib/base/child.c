@@ -121,6 +121,10 @@ static long build_image(struct env *env, const struct child_config *cfg, struct 
     for (unsigned i = 0; i < CHILD_CAP_COUNT; i++) {
         info.cap[i] = caps[i];
         info.badge[i] = i == CHILD_CAP_PARENT ? child->parent_obj.badge : env_cap_badge(caps[i]);
+        if (cfg->initial_cap[i]) {
+            info.cap[i] = cfg->initial_cap[i];
+            info.badge[i] = cfg->initial_badge[i];
+        }
     }
     struct build_ctx ctx = {env, child, 0};
     err = child_image_build(&build_ops, &ctx, (const void *)addr, size, &info, &child->start,

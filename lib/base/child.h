@@ -30,6 +30,11 @@ struct child_config {
     uint32_t fault_signal; /* if not 0: CPU_EXCEPTION_SIGH of its CPU session, before it runs */
     unsigned arg_count;
     const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];
+    /* If initial_cap[i] is not 0: the caller's capability (slot, with its badge) the child
+     * gets in place of its real PD, CPU, LOG or RM session (i = CHILD_CAP_*): a parent's
+     * virtual session (rtcr). The real ones are still opened and kept in struct child. */
+    uint32_t initial_cap[CHILD_CAP_COUNT];
+    uint64_t initial_badge[CHILD_CAP_COUNT];
 };
 
 #define CHILD_MAX_REGIONS (CHILD_IMAGE_MAX_SEGMENTS + 1) /* segments and stack */

@@ -95,6 +95,9 @@ long npd_capmap_report(uint32_t npd, uint32_t *ds);
 /* A thread of `pd` in CPU session `cpu`, not started (thread_start). */
 long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio,
                        uint32_t *thread);
+/* The same with the UTCB at `utcb` (FERRY_CPU_UTCB_ANY: anywhere), as a restore needs. */
+long cpu_create_thread_at(uint32_t cpu, uint32_t pd, const char *name, unsigned prio, uint64_t utcb,
+                          uint32_t *thread);
 long cpu_kill_thread(uint32_t cpu, uint32_t thread);
 long cpu_exception_sigh(uint32_t cpu, uint32_t signal);
 
@@ -116,6 +119,9 @@ long rm_detach(uint32_t rm, uint64_t addr);
 long rm_fault_handler(uint32_t rm, uint32_t signal);
 long rm_state(uint32_t rm, struct ferry_rm_state_out *state);
 long rm_dataspace(uint32_t rm, uint32_t *ds);
+/* Pages of an address space written since attached or last cleared (RM_DIRTY). */
+long rm_dirty(uint32_t rm, uint64_t at, uint64_t pages, unsigned flags,
+              struct ferry_rm_dirty_out *out);
 
 /* ---- dataspace (client/dataspace.c) ---- */
 

@@ -28,7 +28,8 @@ _Static_assert(PS_SERVER_BOUND_US < ENV_SESSION_WAIT_US,
 static struct ps_session *session_open_by_badge(struct ps_child *c, uint64_t badge)
 {
     for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
-        if (c->sessions[i].state == PS_SESSION_OPEN && c->sessions[i].badge == badge)
+        if (c->sessions[i].state == PS_SESSION_OPEN &&
+            (c->sessions[i].virt_badge ? c->sessions[i].virt_badge : c->sessions[i].badge) == badge)
             return &c->sessions[i];
     return NULL;
 }
@@ -162,6 +163,8 @@ static void session_free(struct ps_session *s)
     s->server = NULL;
     s->slot = 0;
     s->ticket = 0;
+    s->virt_badge = 0;
+    s->virt = NULL;
 }
 
 /* Ends session entry s of child c, whatever its state. */
@@ -169,6 +172,8 @@ static void session_end(struct ps_child *c, struct ps_session *s)
 {
     struct env *env = c->ps->env;
     if (s->state == PS_SESSION_OPEN || s->state == PS_SESSION_READY) {
+        if (s->virt_badge && c->ps->policy->unvirtualise)
+            c->ps->policy->unvirtualise(c->ps, c, s);
         if (!s->server) {
             env_session_close(env, s->slot);
         } else if (s->slot) {
@@ -183,11 +188,12 @@ static void session_end(struct ps_child *c, struct ps_session *s)
 }
 
 /* The request in the message words (label already the parent's) opened at
- * the parent's parent, paid by the client's PD. */
-static long open_at_parent(struct ps_child *c, struct ps_session *s)
+ * the parent's parent, paid by `payer` (the client's PD, or the PD session a
+ * client that is a parent itself named in PARENT_SESSION_PAID). */
+static long open_at_parent(struct ps_child *c, struct ps_session *s, uint32_t payer)
 {
     struct rpc_result res;
-    rpc_send_cap(FERRY_PARENT_SESSION_PAID_CAP_PAYER, c->child.pd, FERRY_RIGHTS_ALL);
+    rpc_send_cap(FERRY_PARENT_SESSION_PAID_CAP_PAYER, payer, FERRY_RIGHTS_ALL);
     long err =
         rpc_call(c->ps->env->parent, FERRY_PARENT_SESSION_PAID, FERRY_SESSION_WORDS, 1, &res);
     if (err)
@@ -237,7 +243,7 @@ static void log_route(struct ps_child *c, const char *service, const struct ps_r
  * the way may make an RPC (the policy's route callback must not; printf
  * restores the words it uses).
  */
-static long do_session(struct ps_child *c, struct rpc_request *req)
+static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
 {
     struct parent_server *ps = c->ps;
     struct ferry_parent_session_in *in = FERRY_RPC_MSG(ferry_parent_session_in, req->mr);
@@ -250,8 +256,9 @@ static long do_session(struct ps_child *c, struct rpc_request *req)
     struct ps_route route = {PS_ROUTE_DENIED, NULL, NULL};
     if (ps->policy->route)
         ps->policy->route(ps, c, service, &route);
-    if (route.kind == PS_ROUTE_DENIED) {
-        printf("'%s' requested a %s session: denied\n", c->child.name, service);
+    if (route.kind == PS_ROUTE_DENIED || (paid && route.kind != PS_ROUTE_PARENT)) {
+        printf("'%s' requested a %s session%s: denied\n", c->child.name, service,
+               route.kind == PS_ROUTE_DENIED ? "" : " paid by another PD (only to the parent)");
         return FERRY_E_DENIED;
     }
     struct ps_session *s = session_free_entry(c);
@@ -268,12 +275,21 @@ static long do_session(struct ps_child *c, struct rpc_request *req)
 
     if (route.kind == PS_ROUTE_PARENT) {
         log_route(c, service, &route, NULL, false);
-        long err = open_at_parent(c, s);
+        if (ps->policy->virtualise)
+            RPC_COPY_MSG(&s->request, in);
+        uint32_t payer = paid ? req->cap_slot[FERRY_PARENT_SESSION_PAID_CAP_PAYER] : c->child.pd;
+        long err = payer ? open_at_parent(c, s, payer) : FERRY_E_INVAL;
         if (err)
             return err;
+        uint32_t gate = 0;
+        if (ps->policy->virtualise && (err = ps->policy->virtualise(ps, c, s, &gate))) {
+            s->virt_badge = 0;
+            session_end(c, s);
+            return err;
+        }
         FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = 0;
         req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
-        rpc_reply_cap(req, s->slot, FERRY_RIGHTS_ALL);
+        rpc_reply_cap(req, gate ? gate : s->slot, FERRY_RIGHTS_ALL);
         return FERRY_OK;
     }
 
@@ -510,6 +526,28 @@ static void child_teardown(struct ps_child *c)
     check_all_ended(c->ps);
 }
 
+struct ps_session *parent_server_session_add(struct ps_child *child,
+                                             const struct ferry_parent_session_in *request,
+                                             uint32_t slot, uint64_t badge)
+{
+    struct ps_session *s = session_free_entry(child);
+    if (!s)
+        return NULL;
+    session_free(s);
+    s->state = PS_SESSION_OPEN;
+    s->slot = slot;
+    s->badge = badge;
+    RPC_COPY_MSG(&s->request, request);
+    return s;
+}
+
+void parent_server_kill(struct parent_server *ps, struct ps_child *child)
+{
+    (void)ps;
+    if (child->alive)
+        child_teardown(child);
+}
+
 static long do_exit(struct ps_child *c, struct rpc_request *req)
 {
     long code = (long)FERRY_RPC_MSG(ferry_parent_exit_in, req->mr)->code;
@@ -526,7 +564,9 @@ static long parent_dispatch(void *self, struct rpc_request *req)
         return FERRY_E_BADOBJ;
     switch (req->opcode) {
     case FERRY_PARENT_SESSION:
-        return do_session(c, req);
+        return do_session(c, req, false);
+    case FERRY_PARENT_SESSION_PAID: /* a child that is a parent itself (rtcr) */
+        return do_session(c, req, true);
     case FERRY_PARENT_SESSION_RESULT:
         return do_session_result(c, req);
     case FERRY_PARENT_UPGRADE:
@@ -544,7 +584,7 @@ static long parent_dispatch(void *self, struct rpc_request *req)
     case FERRY_PARENT_EXIT:
         return do_exit(c, req);
     default:
-        return FERRY_E_BADOP; /* PARENT_SESSION_PAID: only core serves it */
+        return FERRY_E_BADOP;
     }
 }
 

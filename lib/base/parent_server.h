@@ -30,6 +30,7 @@
 
 struct parent_server;
 struct ps_child;
+struct ps_session;
 
 enum ps_route_kind {
     PS_ROUTE_DENIED = 0, /* E_DENIED */
@@ -66,6 +67,16 @@ struct ps_policy {
     void (*faulted)(struct parent_server *ps, struct ps_child *child, const struct ps_fault *fault);
     /* No child is alive any more (only after parent_server_started). */
     void (*all_ended)(struct parent_server *ps);
+    /* A session routed to the parent was opened (s->slot, s->badge; s->request holds the
+     * request as forwarded). The policy may hand the client its own object instead (a
+     * virtual session, rtcr): it sets *gate to that object's gate and s->virt_badge to its
+     * badge, and keeps s->slot for itself; *gate 0 hands out the real one. An error fails
+     * the request (the real session is closed). */
+    long (*virtualise)(struct parent_server *ps, struct ps_child *client, struct ps_session *s,
+                       uint32_t *gate);
+    /* A virtualised session ends (closed by the client, or the client's teardown): the
+     * policy drops its object; the real session is closed afterwards. */
+    void (*unvirtualise)(struct parent_server *ps, struct ps_child *client, struct ps_session *s);
 };
 
 /* A session a child holds, or has asked for. */
@@ -86,7 +97,10 @@ struct ps_session {
     struct ps_child *server; /* NULL: the parent's parent serves it */
     uint32_t slot;           /* READY, OPEN: the parent's reference */
     uint64_t badge;
-    struct ferry_parent_session_in request; /* QUEUED, FETCHED: as the server gets it */
+    struct ferry_parent_session_in request; /* QUEUED, FETCHED: as the server gets it;
+                                               sessions at the parent: as forwarded */
+    uint64_t virt_badge; /* not 0: virtualised (policy->virtualise), the client's badge */
+    void *virt;          /* the policy's object of a virtualised session */
 };
 
 struct ps_service {
@@ -157,6 +171,21 @@ long parent_server_start_child(struct parent_server *ps, const struct child_conf
 /* Every child was tried: from now on, when no child is alive, all_ended runs
  * (at once if none is). */
 void parent_server_started(struct parent_server *ps);
+
+/*
+ * Enters a session the policy opened itself at the parent for `child` (a
+ * restore re-opens the sessions a child held): slot and badge as from the
+ * parent, request as forwarded. The entry is OPEN and ends like any other
+ * (policy->unvirtualise first if the policy sets virt_badge). NULL if the
+ * child's table is full.
+ */
+struct ps_session *parent_server_session_add(struct ps_child *child,
+                                             const struct ferry_parent_session_in *request,
+                                             uint32_t slot, uint64_t badge);
+
+/* Ends a living child as if it had exited (its sessions, services, PD); the
+ * policy's exited callback is not called. */
+void parent_server_kill(struct parent_server *ps, struct ps_child *child);
 
 /* The living child called `name`, or NULL. */
 struct ps_child *parent_server_child(struct parent_server *ps, const char *name);

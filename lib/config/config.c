@@ -22,7 +22,8 @@ struct token {
 
 struct line {
     struct token tok[LINE_TOKENS];
-    unsigned count; /* every token of the line, also those beyond LINE_TOKENS */
+    unsigned count;  /* every token of the line, also those beyond LINE_TOKENS */
+    const char *end; /* just past the last token (count > 0) */
 };
 
 /* A bounded string writer: buf always NUL-terminated (when size > 0), excess dropped. */
@@ -52,6 +53,8 @@ struct parser {
     size_t size;
     unsigned errors;
     unsigned verbose_line; /* line of the `verbose` statement, 0 if none yet */
+    unsigned keys;         /* CONFIG_KEYS_* accepted beyond init's */
+    unsigned policy_line;  /* line of the `policy stale` statement, 0 if none yet */
 
     /* The open child (block != AT_TOP). */
     enum block block;
@@ -196,6 +199,7 @@ static size_t split_line(const char *text, size_t size, size_t pos, struct line 
         if (out->count < LINE_TOKENS)
             out->tok[out->count] = (struct token){text + start, pos - start};
         out->count++;
+        out->end = text + pos;
     }
     return pos < size ? pos + 1 : size;
 }
@@ -575,10 +579,55 @@ static void verbose_statement(struct parser *p, unsigned line, const struct line
         p->cfg->verbose = yes;
 }
 
+/* `step TEXT...` (rtcr): the text from the first token after `step` to the end of the last,
+ * checked by rtcr when it runs the steps. */
+static void step_statement(struct parser *p, unsigned line, const struct line *l)
+{
+    if (l->count < 2) {
+        fail(p, line, "'step' without an action", (struct msg_args){0});
+        return;
+    }
+    if (p->cfg->step_count >= CONFIG_MAX_STEPS) {
+        fail(p, line, "more than %u steps", (struct msg_args){.n = CONFIG_MAX_STEPS});
+        return;
+    }
+    const char *from = l->tok[1].text;
+    size_t len = (size_t)(l->end - from);
+    if (len > CONFIG_STEP_MAX) {
+        fail(p, line, "step longer than %u characters", (struct msg_args){.n = CONFIG_STEP_MAX});
+        return;
+    }
+    struct config_step *st = &p->cfg->steps[p->cfg->step_count++];
+    memcpy(st->text, from, len);
+    st->text[len] = 0;
+    st->line = line;
+}
+
+/* `policy stale yes|no` (rtcr): record unaccountable capabilities as stale. */
+static void policy_statement(struct parser *p, unsigned line, const struct line *l)
+{
+    if (l->count != 3 || !token_is(l->tok[1], "stale")) {
+        fail(p, line, "expected 'policy stale yes' or 'policy stale no'", (struct msg_args){0});
+        return;
+    }
+    bool yes = token_is(l->tok[2], "yes");
+    if (!yes && !token_is(l->tok[2], "no")) {
+        fail(p, line, "bad value %q for 'policy stale' (expected yes or no)",
+             (struct msg_args){.q = {l->tok[2]}});
+        return;
+    }
+    if (first_time(p, line, l->tok[0], &p->policy_line))
+        p->cfg->policy_stale = yes;
+}
+
 static void top_statement(struct parser *p, unsigned line, const struct line *l)
 {
     struct token key = l->tok[0];
-    if (token_is(key, "child"))
+    if ((p->keys & CONFIG_KEYS_RTCR) && token_is(key, "step"))
+        step_statement(p, line, l);
+    else if ((p->keys & CONFIG_KEYS_RTCR) && token_is(key, "policy"))
+        policy_statement(p, line, l);
+    else if (token_is(key, "child"))
         begin_child(p, line, l);
     else if (token_is(key, "end"))
         fail(p, line, "'end' without 'child'", (struct msg_args){0});
@@ -630,6 +679,12 @@ static void check_siblings(struct parser *p)
 unsigned config_parse(struct init_config *cfg, const char *file, const char *text, size_t size,
                       config_error_fn error, void *ctx)
 {
+    return config_parse_keys(cfg, file, text, size, 0, error, ctx);
+}
+
+unsigned config_parse_keys(struct init_config *cfg, const char *file, const char *text, size_t size,
+                           unsigned keys, config_error_fn error, void *ctx)
+{
     memset(cfg, 0, sizeof(*cfg));
     if (file != NULL) {
         struct writer w = {cfg->file, sizeof(cfg->file), 0};
@@ -638,7 +693,7 @@ unsigned config_parse(struct init_config *cfg, const char *file, const char *tex
     cfg->error = error;
     cfg->error_ctx = ctx;
 
-    struct parser p = {.cfg = cfg, .text = text, .size = text != NULL ? size : 0};
+    struct parser p = {.cfg = cfg, .text = text, .size = text != NULL ? size : 0, .keys = keys};
     struct line l;
     unsigned line = 0;
     for (size_t pos = 0; pos < p.size;) {

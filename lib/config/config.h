@@ -27,6 +27,11 @@
 #define CONFIG_MAX_ROUTES   16 /* explicit routes per child; the `route *` default is extra */
 #define CONFIG_MAX_ARGS     8
 #define CONFIG_MSG_MAX      192 /* the longest reason handed to the error callback, with NUL */
+#define CONFIG_MAX_STEPS    32  /* rtcr's `step` lines */
+#define CONFIG_STEP_MAX     127 /* a step's text after `step`, without the NUL */
+
+/* Keys beyond init's that a parser accepts (config_parse_keys). */
+#define CONFIG_KEYS_RTCR 0x1u /* `step TEXT...` and `policy stale yes|no` (docs/rtcr.md) */
 
 /*
  * Reports one error. `msg` is the reason alone (no file, no line, no newline) and is only valid
@@ -76,6 +81,14 @@ struct init_config {
     struct init_child children[CONFIG_MAX_CHILDREN]; /* in file order */
     unsigned child_count;
     bool verbose; /* `verbose yes`: init logs each start and each routing decision */
+    /* CONFIG_KEYS_RTCR only: the `step` lines in file order (their text after `step`, blanks
+     * kept as written) and `policy stale yes|no` (default no). */
+    struct config_step {
+        char text[CONFIG_STEP_MAX + 1];
+        unsigned line;
+    } steps[CONFIG_MAX_STEPS];
+    unsigned step_count;
+    bool policy_stale;
     /* The reporter given to config_parse(), reused by config_child_error(). */
     config_error_fn error;
     void *error_ctx;
@@ -88,6 +101,10 @@ struct init_config {
  */
 unsigned config_parse(struct init_config *cfg, const char *file, const char *text, size_t size,
                       config_error_fn error, void *ctx);
+/* config_parse accepting the extra keys of `keys` (CONFIG_KEYS_*) at the top level; without
+ * them (init) those lines are "unknown keyword" errors as before. */
+unsigned config_parse_keys(struct init_config *cfg, const char *file, const char *text, size_t size,
+                           unsigned keys, config_error_fn error, void *ctx);
 
 /* The route for `service`: the explicit one, or the child's default. Never NULL. */
 const struct init_route *config_route(const struct init_child *child, const char *service);

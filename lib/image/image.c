@@ -911,7 +911,7 @@ static long check_local(uint16_t type, const union any_record *r, const uint8_t 
     case IMAGE_DATASPACE:
         if (!r->ds.id || !r->ds.component)
             return IMAGE_E_ZERO_ID;
-        if (r->ds.flags & ~IMAGE_DS_SHARED)
+        if (r->ds.flags & ~(IMAGE_DS_SHARED | IMAGE_DS_REPORT))
             return IMAGE_E_FLAGS;
         return size_ok(r->ds.size) ? IMAGE_OK : IMAGE_E_SIZE;
     case IMAGE_THREAD:

@@ -81,6 +81,8 @@ enum image_type {
 #define IMAGE_RM_MANAGED       0x2u /* a managed region map, attached like a dataspace */
 /* Dataspace flags. */
 #define IMAGE_DS_SHARED 0x1u /* attached by more than one component */
+#define IMAGE_DS_REPORT 0x2u /* the PD's report page (PD_CAPMAP_REPORT): restored as the new PD's  \
+                              */
 /* Capability flags. */
 #define IMAGE_CAP_STALE 0x1u /* rtcr could not account for it: E_DEAD after restore */
 

@@ -3,8 +3,13 @@
  *
  * Message layouts below (include/ferry/rpc.h); in short:
  *
- * CPU_CREATE_THREAD: in cap PD (session), prio (0..FERRY_CPU_PRIO_MAX), name
+ * CPU_CREATE_THREAD: in cap PD (session), prio (0..FERRY_CPU_PRIO_MAX), utcb (the
+ *                       UTCB address to use, FERRY_CPU_UTCB_ANY: the PD's next free
+ *                       one; a restored thread's UTCB sits where it was), name
  *                    out cap[0] thread, utcb (address), kobj_id (kernel object id)
+ *                    errors of a requested utcb: E_ALIGN (not page aligned), E_RANGE
+ *                       (outside [FERRY_COMP_UTCB_BASE, FERRY_COMP_UTCB_END)),
+ *                       E_OCCUPIED (a live thread of the PD has it)
  * CPU_KILL_THREAD:   in cap THREAD (stops it for good and frees its account)
  * CPU_EXCEPTION_SIGH: in cap SIGNAL, triggered when a thread of this session
  *                    halts on a fault core cannot resolve (THREAD_INFO tells which)
@@ -33,8 +38,11 @@
 
 #define FERRY_CPU_PRIO_MAX 200 /* core's own threads run above every component */
 
+#define FERRY_CPU_UTCB_ANY 0 /* CPU_CREATE_THREAD: core picks the UTCB address */
+
 struct ferry_cpu_create_thread_in {
     uint64_t prio;
+    uint64_t utcb; /* FERRY_CPU_UTCB_ANY, or the page-aligned address to put it at */
     uint64_t name[FERRY_NAME_WORDS]; /* a string: rpc_put_string, rpc_get_string */
 };
 struct ferry_cpu_create_thread_out {

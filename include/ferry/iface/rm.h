@@ -18,6 +18,14 @@
  * RM_STATE:         out type (FERRY_RM_FAULT_* of the oldest pending fault,
  *                      NONE if none), addr (its offset in the map)
  * RM_DATASPACE:     out cap[0] the managed dataspace (E_INVAL for an address space)
+ * RM_DIRTY:         in at (page aligned), pages (1..FERRY_RM_DIRTY_MAX_PAGES), flags
+ *                      (FERRY_RM_DIRTY_CLEAR: re-arm the pages reported)
+ *                   out count (dirty pages), bits: bit i % 64 of bits[i / 64] is set
+ *                      when the page at + i * 4096 was written through this address
+ *                      space since it was attached or last cleared; bits past `pages`
+ *                      are 0. Only for an address space (E_INVAL for a managed map:
+ *                      ask the address space it is attached to); E_ALIGN, E_RANGE
+ *                      (pages 0 or too many, range outside the map), E_INVAL (flags)
  */
 #ifndef FERRY_IFACE_RM_H
 #define FERRY_IFACE_RM_H
@@ -71,12 +79,29 @@ struct ferry_rm_state_out {
 };
 FERRY_RPC_LAYOUT(ferry_rm_state_out);
 
+/* RM_DIRTY: the kernel's dirty tracking (MEM_DIRTY, docs/kernel.md) of an address space */
+#define FERRY_RM_DIRTY_CLEAR        0x1u
+#define FERRY_RM_DIRTY_BITMAP_WORDS 60 /* the reply: count + 60 words of bits */
+#define FERRY_RM_DIRTY_MAX_PAGES    (FERRY_RM_DIRTY_BITMAP_WORDS * 64) /* 3840 pages, 15 MiB */
+struct ferry_rm_dirty_in {
+    uint64_t at;    /* first page */
+    uint64_t pages; /* 1 .. FERRY_RM_DIRTY_MAX_PAGES */
+    uint64_t flags; /* FERRY_RM_DIRTY_CLEAR or 0 (read only) */
+};
+struct ferry_rm_dirty_out {
+    uint64_t count;                             /* bits set */
+    uint64_t bits[FERRY_RM_DIRTY_BITMAP_WORDS]; /* page i: bit i % 64 of bits[i / 64] */
+};
+FERRY_RPC_LAYOUT(ferry_rm_dirty_in);
+FERRY_RPC_LAYOUT(ferry_rm_dirty_out);
+
 #define FERRY_RM_RPCS(RPC)                                                                         \
     RPC(FERRY_RM_ATTACH, 1, FERRY_RPC_WORDS(ferry_rm_attach_in), 1)                                \
     RPC(FERRY_RM_DETACH, 2, FERRY_RPC_WORDS(ferry_rm_detach_in), 0)                                \
     RPC(FERRY_RM_FAULT_HANDLER, 3, 0, 1)                                                           \
     RPC(FERRY_RM_STATE, 4, 0, 0)                                                                   \
-    RPC(FERRY_RM_DATASPACE, 5, 0, 0)
+    RPC(FERRY_RM_DATASPACE, 5, 0, 0)                                                               \
+    RPC(FERRY_RM_DIRTY, 6, FERRY_RPC_WORDS(ferry_rm_dirty_in), 0)
 FERRY_RPC_ENUM(FERRY_RM_RPCS);
 FERRY_RPC_SIGS_DECLARE(ferry_rm_sigs, FERRY_RM_RPCS);
 

@@ -5,8 +5,15 @@
 
 long cpu_create_thread(uint32_t cpu, uint32_t pd, const char *name, unsigned prio, uint32_t *thread)
 {
+    return cpu_create_thread_at(cpu, pd, name, prio, FERRY_CPU_UTCB_ANY, thread);
+}
+
+long cpu_create_thread_at(uint32_t cpu, uint32_t pd, const char *name, unsigned prio, uint64_t utcb,
+                          uint32_t *thread)
+{
     struct ferry_cpu_create_thread_in *in = FERRY_RPC_MSG(ferry_cpu_create_thread_in, rpc_mr());
     in->prio = prio;
+    in->utcb = utcb;
     rpc_put_string(in->name, FERRY_NAME_WORDS, name);
     rpc_send_cap(FERRY_CPU_CREATE_THREAD_CAP_PD, pd, FERRY_RIGHTS_ALL);
     return client_call(cpu, FERRY_CPU_CREATE_THREAD, FERRY_RPC_WORDS(ferry_cpu_create_thread_in), 1,

@@ -49,3 +49,11 @@ long rm_dataspace(uint32_t rm, uint32_t *ds)
 {
     return rpc_get_cap(rm, FERRY_RM_DATASPACE, ds);
 }
+
+long rm_dirty(uint32_t rm, uint64_t at, uint64_t pages, unsigned flags,
+              struct ferry_rm_dirty_out *out)
+{
+    *FERRY_RPC_MSG(ferry_rm_dirty_in, rpc_mr()) = (struct ferry_rm_dirty_in){at, pages, flags};
+    return client_call(rm, FERRY_RM_DIRTY, FERRY_RPC_WORDS(ferry_rm_dirty_in), 0, out,
+                       FERRY_RPC_WORDS(ferry_rm_dirty_out), NULL);
+}

@@ -15,6 +15,7 @@
 #include <ferry/iface/rom.h>
 #include <ferry/iface/timer.h>
 #include <client.h>
+#include <ferry/macros.h>
 #include <env.h>
 #include <stdio.h>
 #include <string.h>
@@ -439,6 +440,176 @@ static void test_pd(void)
     check_err(npd_cap_next(npd, 8, &next), FERRY_E_BADOBJ, "its native PD is dead");
 }
 
+/* ---- dirty tracking (RM_DIRTY) ---- */
+
+static void test_dirty(void)
+{
+    uint32_t ds, rms, map;
+    long err;
+    struct ferry_rm_dirty_out out;
+    volatile uint8_t *p = env_alloc_attached(E, 8 * FERRY_PAGE_SIZE, &ds, &err);
+    uint64_t at = (uint64_t)p;
+    check_err(rm_dirty(E->rm, at, 8, 0, &out), FERRY_OK, "RM_DIRTY of 8 fresh pages");
+    check(out.count == 0 && out.bits[0] == 0, "none is dirty");
+    p[1 * FERRY_PAGE_SIZE] = 1;
+    p[3 * FERRY_PAGE_SIZE + 100] = 3;
+    p[6 * FERRY_PAGE_SIZE + 4095] = 6;
+    (void)p[5 * FERRY_PAGE_SIZE]; /* read only: stays clean */
+    check_err(rm_dirty(E->rm, at, 8, 0, &out), FERRY_OK, "RM_DIRTY after writing pages 1, 3, 6");
+    check(out.count == 3 && out.bits[0] == 0x4a, "bitmap 0x4a, count 3");
+    check_err(rm_dirty(E->rm, at, 8, FERRY_RM_DIRTY_CLEAR, &out), FERRY_OK,
+              "RM_DIRTY without clearing reads the same again, then clears");
+    check(out.count == 3 && out.bits[0] == 0x4a, "still bitmap 0x4a");
+    rm_dirty(E->rm, at, 8, FERRY_RM_DIRTY_CLEAR, &out);
+    check(out.count == 0 && out.bits[0] == 0, "after the clear: nothing dirty");
+    p[7 * FERRY_PAGE_SIZE] = 7;
+    rm_dirty(E->rm, at + 4 * FERRY_PAGE_SIZE, 4, FERRY_RM_DIRTY_CLEAR, &out);
+    check(out.count == 1 && out.bits[0] == 0x8 && out.bits[1] == 0,
+          "a write after the clear: page 3 of a range starting at page 4");
+    check_err(rm_dirty(E->rm, at + 8, 1, 0, &out), FERRY_E_ALIGN, "RM_DIRTY unaligned");
+    check_err(rm_dirty(E->rm, at, 0, 0, &out), FERRY_E_RANGE, "RM_DIRTY of 0 pages");
+    check_err(rm_dirty(E->rm, at, FERRY_RM_DIRTY_MAX_PAGES + 1, 0, &out), FERRY_E_RANGE,
+              "RM_DIRTY of more pages than a reply holds");
+    check_err(rm_dirty(E->rm, FERRY_COMP_ATTACH_END - FERRY_PAGE_SIZE, 2, 0, &out), FERRY_E_RANGE,
+              "RM_DIRTY past the end of the address space");
+    check_err(rm_dirty(E->rm, at, 1, 0x2, &out), FERRY_E_INVAL, "RM_DIRTY with unknown flags");
+    env_session(E, "RM", "", NULL, 8192, 4, &rms);
+    rm_create(rms, 0x10000, &map);
+    check_err(rm_dirty(map, 0, 1, 0, &out), FERRY_E_INVAL, "RM_DIRTY of a managed map");
+    env_session_close(E, rms);
+    env_free_attached(E, (void *)p, ds);
+}
+
+/* ---- what a restore asks of core (RTCR-PLAN decision 8) ---- */
+
+static volatile int restored_ran;
+
+/* Entered through THREAD_STATE_SET alone: no TLS, no stack frame needed. */
+static void restored_entry(void)
+{
+    restored_ran = 1;
+    for (;;)
+        sys_sleep(FERRY_TIMEOUT_NEVER);
+}
+
+/* CPU_CREATE_THREAD at a requested UTCB address, and its precise errors. */
+static void test_utcb_at(uint32_t pd)
+{
+    const uint64_t at = FERRY_COMP_UTCB_BASE + 40 * FERRY_PAGE_SIZE;
+    uint32_t t = 0, t2;
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t), FERRY_OK,
+              "CPU_CREATE_THREAD with its UTCB at a chosen address");
+    struct ferry_thread_info_out info = {0};
+    thread_info(t, &info);
+    check(info.utcb == at, "THREAD_INFO: the UTCB is where it was asked for");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t2), FERRY_E_OCCUPIED,
+              "the same UTCB address again");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at + 8, &t2), FERRY_E_ALIGN,
+              "a UTCB address not page aligned");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, FERRY_COMP_UTCB_END, &t2),
+              FERRY_E_RANGE, "a UTCB address past the UTCB area");
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, FERRY_COMP_ATTACH_BASE, &t2),
+              FERRY_E_RANGE, "a UTCB address below the UTCB area");
+    uint64_t badge = env_cap_badge(t);
+    check_err(cpu_kill_thread(E->cpu, t), FERRY_OK, "kill it");
+    env_cap_release(badge);
+    check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t), FERRY_OK,
+              "a killed thread's UTCB address can be asked for again");
+    badge = env_cap_badge(t);
+    cpu_kill_thread(E->cpu, t);
+    env_cap_release(badge);
+}
+
+/* Re-creating a thread mid-run: a fresh thread at a chosen UTCB, paused, its
+ * state written, resumed: it runs from the written pc, never from an entry. */
+static void test_thread_restore(void)
+{
+    const uint64_t at = FERRY_COMP_UTCB_BASE + 41 * FERRY_PAGE_SIZE;
+    uint32_t t = 0, ds = 0;
+    long err;
+    struct ferry_thread_state *st = env_alloc_attached(E, 4 * FERRY_PAGE_SIZE, &ds, &err);
+    check_err(cpu_create_thread_at(E->cpu, E->pd, "restored", HELPER_PRIO, at, &t), FERRY_OK,
+              "a thread to restore, in our PD at a chosen UTCB");
+    check_err(thread_pause(t), FERRY_OK, "pause it before it ever ran");
+    check_err(thread_state_get(t, ds), FERRY_OK, "STATE_GET of the fresh thread");
+    st->pc = (uint64_t)restored_entry;
+    st->x[2] = (uint64_t)st + 4 * FERRY_PAGE_SIZE; /* sp: the top of the same dataspace */
+    uint64_t gp;
+    __asm__ volatile("mv %0, gp" : "=r"(gp));
+    st->x[3] = gp; /* the global pointer globals may be reached through */
+    check_err(thread_state_set(t, ds), FERRY_OK, "STATE_SET of the fresh thread");
+    check_err(thread_resume(t), FERRY_OK, "resume it");
+    sys_sleep(20000);
+    check(restored_ran == 1, "it runs from the written pc");
+    uint64_t badge = env_cap_badge(t);
+    cpu_kill_thread(E->cpu, t);
+    env_cap_release(badge);
+    env_free_attached(E, st, ds);
+}
+
+/* Gates bound to another PD's thread, a signal's pending count, dead capabilities. */
+static void test_restore_objects(uint32_t pd, uint32_t npd)
+{
+    uint32_t t = 0, gate = 0, signal = 0, dead_signal = 0, dead_gate = 0;
+    uint64_t thread_badge = 0, gate_badge = 0, signal_badge = 0, dead_badge = 0, dg_badge = 0;
+    cpu_create_thread(E->cpu, pd, "bound", HELPER_PRIO, &t);
+    thread_badge = env_cap_badge(t);
+    check_err(pd_alloc_rpc_cap(pd, t, &gate, &gate_badge), FERRY_OK,
+              "PD_ALLOC_RPC_CAP bound to the other PD's thread made by our CPU session");
+    struct ferry_npd_cap_info_out info = {0};
+    struct ferry_thread_info_out tinfo = {0};
+    npd_map(npd, gate, 30, FERRY_RIGHT_W);
+    npd_cap_info(npd, 30, &info);
+    thread_info(t, &tinfo);
+    check(info.type == FERRY_OBJ_GATE && info.obj.gate.receiver == tinfo.kobj_id,
+          "the gate's receiver is that thread");
+    check_err(pd_alloc_signal(pd, &signal, &signal_badge), FERRY_OK, "a signal of the other PD");
+    for (int i = 0; i < 3; i++)
+        sys_irq_trigger(signal);
+    npd_map(npd, signal, 31, FERRY_RIGHT_R | FERRY_RIGHT_W);
+    npd_cap_info(npd, 31, &info);
+    check(info.type == FERRY_OBJ_IRQ && info.obj.irq.pending == 3,
+          "triggered 3 times: pending count 3 in the other PD's slot");
+    /* the stale policy: a dead capability of the right type in a chosen slot */
+    pd_alloc_signal(pd, &dead_signal, &dead_badge);
+    check_err(pd_free_signal(pd, dead_signal), FERRY_OK, "a signal freed: our copy is dead");
+    check_err(npd_map(npd, dead_signal, 32, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
+              "NPD_MAP of a dead signal");
+    npd_cap_info(npd, 32, &info);
+    check(info.type == FERRY_OBJ_IRQ && (info.obj.flags & FERRY_CAP_DEAD),
+          "the slot holds a dead IRQ");
+    pd_alloc_rpc_cap(pd, t, &dead_gate, &dg_badge);
+    check_err(pd_free_rpc_cap(pd, dead_gate), FERRY_OK, "an RPC gate freed: our copy is dead");
+    check_err(npd_map(npd, dead_gate, 33, FERRY_RIGHT_W), FERRY_OK, "NPD_MAP of a dead gate");
+    npd_cap_info(npd, 33, &info);
+    check(info.type == FERRY_OBJ_GATE && (info.obj.flags & FERRY_CAP_DEAD),
+          "the slot holds a dead gate");
+    for (uint64_t slot = 30; slot <= 33; slot++)
+        npd_unmap(npd, slot);
+    pd_free_rpc_cap(pd, gate);
+    pd_free_signal(pd, signal);
+    cpu_kill_thread(E->cpu, t);
+    uint64_t badges[] = {thread_badge, gate_badge, signal_badge, dead_badge, dg_badge};
+    for (unsigned i = 0; i < ARRAY_SIZE(badges); i++)
+        env_cap_release(badges[i]);
+}
+
+static void test_restore_support(void)
+{
+    uint32_t pd, npd;
+    uint64_t ram0, caps0, ram1, caps1;
+    quota(E->pd, &ram0, &caps0);
+    check_err(env_session(E, "PD", "restore", NULL, 64 * 1024, 16, &pd), FERRY_OK,
+              "a PD session to restore into");
+    pd_native(pd, &npd);
+    test_utcb_at(pd);
+    test_restore_objects(pd, npd);
+    test_thread_restore();
+    check_err(env_session_close(E, pd), FERRY_OK, "close it");
+    quota(E->pd, &ram1, &caps1);
+    check(ram1 == ram0 && caps1 == caps0, "restore support: our quota is whole again");
+}
+
 /* ---- devices ---- */
 
 static void test_devices(void)
@@ -600,6 +771,8 @@ void component_construct(struct env *env)
     test_faults();
     test_managed();
     test_pd();
+    test_dirty();
+    test_restore_support();
     test_devices();
     test_churn();
     printf("core-test: %u checks, %u failed\n", checks, failures);

@@ -1,0 +1,191 @@
+/*
+ * rtcr's recorded model (model.h): ids, lookups, records.
+ */
+#include "model.h"
+#include <env.h>
+#include <ferry/macros.h>
+#include <string.h>
+
+static uint32_t next_id = 1;
+
+uint32_t model_id(void)
+{
+    return next_id++;
+}
+
+void model_id_seen(uint32_t id)
+{
+    if (id >= next_id)
+        next_id = id + 1;
+}
+
+/* Lookups of one array by a field: the first used record whose `field` is `value`. */
+#define MODEL_FIND(array, field, value)                                                            \
+    do {                                                                                           \
+        for (unsigned i_ = 0; i_ < ARRAY_SIZE(array); i_++)                                        \
+            if ((array)[i_].used && (array)[i_].field == (value))                                  \
+                return &(array)[i_];                                                               \
+        return NULL;                                                                               \
+    } while (0)
+
+struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge)
+{
+    MODEL_FIND(c->sessions, obj.badge, badge);
+}
+
+struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge)
+{
+    MODEL_FIND(c->ds, badge, badge);
+}
+
+struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge)
+{
+    MODEL_FIND(c->threads, badge, badge);
+}
+
+struct rtcr_gate *model_gate_by_badge(struct rtcr_child *c, uint64_t badge)
+{
+    MODEL_FIND(c->gates, badge, badge);
+}
+
+struct rtcr_signal *model_signal_by_badge(struct rtcr_child *c, uint64_t badge)
+{
+    MODEL_FIND(c->signals, badge, badge);
+}
+
+struct rtcr_ds *model_ds_by_id(struct rtcr_child *c, uint32_t id)
+{
+    MODEL_FIND(c->ds, id, id);
+}
+
+struct rtcr_thread *model_thread_by_id(struct rtcr_child *c, uint32_t id)
+{
+    MODEL_FIND(c->threads, id, id);
+}
+
+struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id)
+{
+    MODEL_FIND(c->signals, id, id);
+}
+
+/* A free record of the array (zeroed and marked used), or NULL. */
+#define MODEL_ALLOC(array)                                                                         \
+    ({                                                                                             \
+        __typeof__(&(array)[0]) r_ = NULL;                                                         \
+        for (unsigned i_ = 0; i_ < ARRAY_SIZE(array) && !r_; i_++)                                 \
+            if (!(array)[i_].used)                                                                 \
+                r_ = &(array)[i_];                                                                 \
+        if (r_) {                                                                                  \
+            memset(r_, 0, sizeof(*r_));                                                            \
+            r_->used = true;                                                                       \
+        }                                                                                          \
+        r_;                                                                                        \
+    })
+
+static uint32_t id_or_new(uint32_t id)
+{
+    return id ? id : model_id();
+}
+
+struct rtcr_ds *model_ds_add(struct rtcr_child *c, uint32_t id, uint32_t slot, uint64_t badge,
+                             uint64_t size, uint32_t session, unsigned flags)
+{
+    struct rtcr_ds *ds = MODEL_ALLOC(c->ds);
+    if (ds)
+        *ds = (struct rtcr_ds){true, id_or_new(id), slot, badge, size, session, flags, false};
+    return ds;
+}
+
+struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t ds, uint64_t addr,
+                                     uint64_t size, uint64_t offset, unsigned rights)
+{
+    struct rtcr_attach *a = MODEL_ALLOC(c->attach);
+    if (a)
+        *a = (struct rtcr_attach){true, ds, addr, size, offset, rights};
+    return a;
+}
+
+struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
+                                     uint64_t badge, uint64_t utcb, unsigned prio, const char *name)
+{
+    struct rtcr_thread *t = MODEL_ALLOC(c->threads);
+    if (!t)
+        return NULL;
+    *t = (struct rtcr_thread){true, id_or_new(id), slot, badge, utcb, prio, {0}, false};
+    strncpy(t->name, name, sizeof(t->name) - 1);
+    return t;
+}
+
+struct rtcr_gate *model_gate_add(struct rtcr_child *c, uint32_t id, uint32_t thread, uint32_t slot,
+                                 uint64_t badge)
+{
+    struct rtcr_gate *g = MODEL_ALLOC(c->gates);
+    if (g)
+        *g = (struct rtcr_gate){true, id_or_new(id), thread, slot, badge};
+    return g;
+}
+
+struct rtcr_signal *model_signal_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
+                                     uint64_t badge)
+{
+    struct rtcr_signal *s = MODEL_ALLOC(c->signals);
+    if (s)
+        *s = (struct rtcr_signal){true, id_or_new(id), slot, badge};
+    return s;
+}
+
+static void release(uint32_t slot, uint64_t badge, bool borrowed)
+{
+    if (slot && !borrowed)
+        env_cap_release(badge);
+}
+
+void model_ds_free(struct rtcr_ds *ds)
+{
+    release(ds->slot, ds->badge, ds->borrowed);
+    ds->used = false;
+}
+
+void model_thread_free(struct rtcr_thread *t)
+{
+    release(t->slot, t->badge, t->borrowed);
+    t->used = false;
+}
+
+void model_gate_free(struct rtcr_gate *g)
+{
+    release(g->slot, g->badge, false);
+    g->used = false;
+}
+
+void model_signal_free(struct rtcr_signal *s)
+{
+    release(s->slot, s->badge, false);
+    s->used = false;
+}
+
+void model_detach(struct rtcr_child *c, uint64_t addr)
+{
+    for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
+        struct rtcr_attach *a = &c->attach[i];
+        if (a->used && addr >= a->addr && addr - a->addr < a->size)
+            a->used = false;
+    }
+}
+
+void model_clear_objects(struct rtcr_child *c)
+{
+    for (unsigned i = 0; i < RTCR_DATASPACES; i++)
+        if (c->ds[i].used)
+            model_ds_free(&c->ds[i]);
+    for (unsigned i = 0; i < RTCR_THREADS; i++)
+        if (c->threads[i].used)
+            model_thread_free(&c->threads[i]);
+    for (unsigned i = 0; i < RTCR_GATES; i++)
+        if (c->gates[i].used)
+            model_gate_free(&c->gates[i]);
+    for (unsigned i = 0; i < RTCR_SIGNALS; i++)
+        if (c->signals[i].used)
+            model_signal_free(&c->signals[i]);
+    memset(c->attach, 0, sizeof(c->attach));
+}

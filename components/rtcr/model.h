@@ -1,0 +1,159 @@
+/*
+ * rtcr's recorded model of its protected children: every object a child
+ * created through rtcr's virtual sessions, named by a stable id (uint32, never
+ * reused within one rtcr run, never a badge). It maps directly to lib/image's
+ * record types: component, session, dataspace, thread, gate, signal,
+ * attachment (docs/rtcr.md, "What rtcr records").
+ *
+ * Invariants, per child c:
+ *   - every used record holds one reference of rtcr to its object (slot in
+ *     rtcr's capability space, badge as core gave it), released when the
+ *     record is freed;
+ *   - sessions[0..3] are the child's initial PD, CPU, LOG and address-space
+ *     RM (rtcr's RPC objects, in slots 2..5 of the child);
+ *   - an attachment's ds is the id of a used dataspace record of c;
+ *   - ids grow in creation order, so each array walked in index order is in
+ *     ascending id order only until a record is freed and reused: the image
+ *     writer sorts.
+ */
+#ifndef RTCR_MODEL_H
+#define RTCR_MODEL_H
+
+#include <config/config.h>
+#include <parent_server.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RTCR_MAX_CHILDREN 8
+#define RTCR_SESSIONS     12
+#define RTCR_DATASPACES   64
+#define RTCR_ATTACHMENTS  64
+#define RTCR_THREADS      8
+#define RTCR_GATES        32
+#define RTCR_SIGNALS      16
+
+/* The initial sessions' indices in rtcr_child.sessions. */
+enum { RTCR_S_PD = 0, RTCR_S_CPU = 1, RTCR_S_LOG = 2, RTCR_S_RM = 3, RTCR_S_INITIAL = 4 };
+
+struct rtcr_child;
+
+/* Timer state a restore replays (the last configuring calls). */
+enum rtcr_timer_mode { RTCR_TIMER_STOPPED = 0, RTCR_TIMER_PERIODIC = 1, RTCR_TIMER_ONESHOT = 2 };
+
+/* A virtual session: rtcr's RPC object forwarding to the real one. */
+struct rtcr_session {
+    bool used;
+    uint32_t id;
+    struct rtcr_child *child;
+    unsigned iface;        /* enum ferry_iface_id */
+    struct rpc_object obj; /* obj.badge: the badge the child sees */
+    uint32_t gate;         /* rtcr's gate: the child's capability */
+    uint32_t real;         /* rtcr's slot of the real session (or address space) */
+    struct ps_session *ps; /* the parent server's entry (not for the initial four) */
+    char service[32];
+    char label[64];
+    char args[128];
+    uint64_t ram, caps;
+    uint32_t timer_signal; /* Timer: signal id given to TIMER_SIGH, 0 if none */
+    unsigned timer_mode;   /* enum rtcr_timer_mode */
+    uint64_t timer_us;
+};
+
+struct rtcr_ds {
+    bool used;
+    uint32_t id;
+    uint32_t slot; /* rtcr's reference */
+    uint64_t badge;
+    uint64_t size;
+    uint32_t session; /* id of the PD (or ROM) session it came from */
+    unsigned flags;   /* IMAGE_DS_* */
+    bool borrowed;    /* slot is struct child's (ELF and stack regions): not released here */
+};
+
+struct rtcr_attach {
+    bool used;
+    uint32_t ds; /* dataspace id */
+    uint64_t addr, size, offset;
+    unsigned rights; /* IMAGE map rights: 1 R, 2 W, 4 X */
+};
+
+struct rtcr_thread {
+    bool used;
+    uint32_t id;
+    uint32_t slot;
+    uint64_t badge; /* of core's thread object */
+    uint64_t utcb;
+    unsigned prio;
+    char name[32];
+    bool borrowed; /* slot is struct child's (the main thread) */
+};
+
+struct rtcr_gate {
+    bool used;
+    uint32_t id, thread; /* thread id it is bound to */
+    uint32_t slot;
+    uint64_t badge;
+};
+
+struct rtcr_signal {
+    bool used;
+    uint32_t id;
+    uint32_t slot;
+    uint64_t badge;
+};
+
+struct rtcr_child {
+    bool used;
+    uint32_t id;    /* component id */
+    uint32_t rm_id; /* id of its address space */
+    char name[32];
+    const struct init_child *cfg;
+    struct ps_child *pc; /* the parent server's entry */
+    struct rtcr_session sessions[RTCR_SESSIONS];
+    struct rtcr_ds ds[RTCR_DATASPACES];
+    struct rtcr_attach attach[RTCR_ATTACHMENTS];
+    struct rtcr_thread threads[RTCR_THREADS];
+    struct rtcr_gate gates[RTCR_GATES];
+    struct rtcr_signal signals[RTCR_SIGNALS];
+};
+
+/* A new id (never 0, never reused in this run). */
+uint32_t model_id(void);
+/* Ids restored from an image are taken as they are: later ids lie above them. */
+void model_id_seen(uint32_t id);
+
+/* Lookup by the badge core (or rtcr) gave the object; NULL if not recorded. */
+struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge);
+struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge);
+struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge);
+struct rtcr_gate *model_gate_by_badge(struct rtcr_child *c, uint64_t badge);
+struct rtcr_signal *model_signal_by_badge(struct rtcr_child *c, uint64_t badge);
+struct rtcr_ds *model_ds_by_id(struct rtcr_child *c, uint32_t id);
+struct rtcr_thread *model_thread_by_id(struct rtcr_child *c, uint32_t id);
+struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id);
+
+/* New records (NULL if the child's table is full); `id` 0 draws a new one. */
+struct rtcr_ds *model_ds_add(struct rtcr_child *c, uint32_t id, uint32_t slot, uint64_t badge,
+                             uint64_t size, uint32_t session, unsigned flags);
+struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t ds, uint64_t addr,
+                                     uint64_t size, uint64_t offset, unsigned rights);
+struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
+                                     uint64_t badge, uint64_t utcb, unsigned prio,
+                                     const char *name);
+struct rtcr_gate *model_gate_add(struct rtcr_child *c, uint32_t id, uint32_t thread, uint32_t slot,
+                                 uint64_t badge);
+struct rtcr_signal *model_signal_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
+                                     uint64_t badge);
+
+/* Frees a record and rtcr's reference to its object. */
+void model_ds_free(struct rtcr_ds *ds);
+void model_thread_free(struct rtcr_thread *t);
+void model_gate_free(struct rtcr_gate *g);
+void model_signal_free(struct rtcr_signal *s);
+/* Detaches the record of the attachment containing addr (if any). */
+void model_detach(struct rtcr_child *c, uint64_t addr);
+/* Frees every record of the child (rtcr's references too); sessions are the
+ * caller's (virt.c). */
+void model_clear_objects(struct rtcr_child *c);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * rtcr, the checkpoint/restore runtime (docs/rtcr.md): what its parts share.
+ *
+ *   main.c   configuration, the parent-server policy, the steps
+ *   virt.c   virtual sessions: forwarding to the real ones, recording (model.h)
+ *   ckpt.c   checkpoint (freeze, capture, encode) and restore
+ *
+ * Everything runs on rtcr's entrypoint: no locks.
+ */
+#ifndef RTCR_H
+#define RTCR_H
+
+#include "model.h"
+#include <image/image.h>
+
+struct rtcr {
+    struct env *env;
+    struct parent_server ps;
+    struct init_config config;
+    struct rtcr_child children[RTCR_MAX_CHILDREN];
+    bool verbose; /* the configuration's `verbose yes`: slot-by-slot lines */
+    uint64_t ecu; /* this ECU's number, put into image headers (rtcr's arg `ecu`) */
+};
+
+extern struct rtcr rtcr;
+
+/* ---- virt.c ---- */
+
+/* Prepares the child's four initial virtual sessions (registered, real ones
+ * not known yet) and fills cfg's initial capabilities with them. */
+long virt_prepare(struct rtcr_child *c, struct child_config *cfg);
+/* Binds the initial sessions to the real ones child_construct opened, and
+ * records the memory and main thread it created. */
+long virt_bind(struct rtcr_child *c);
+/* The parent-server hooks: a session routed to the parent becomes virtual. */
+long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_session *s,
+                  uint32_t *gate);
+void virt_session_end(struct parent_server *ps, struct ps_child *client, struct ps_session *s);
+/* Wraps the real session `real` (rtcr's slot, opened for c) as a virtual one
+ * of interface `iface`; the child's capability is *gate. */
+struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t real, uint32_t id,
+                               uint32_t *gate);
+/* The interface of a service name (ferry_ifaces), or -1. */
+int virt_iface_of(const char *service);
+/* Drops every virtual session and record of the child. */
+void virt_release(struct rtcr_child *c);
+
+/* LOG lines of children pass here (main.c: `step when ... logs`). */
+void rtcr_child_logged(struct rtcr_child *c, const char *text, uint64_t len);
+
+/* ---- ckpt.c ---- */
+
+/* Checkpoints every living protected child into a new image in memory
+ * called `name`; prints the statistics line. */
+long ckpt_checkpoint(const char *name, bool incremental);
+/* Restores image `name`; `as` names the restored child if not NULL (one
+ * component images only). */
+long ckpt_restore(const char *name, const char *as);
+/* The image's bytes (NULL if none is called so). */
+const uint8_t *ckpt_image(const char *name, size_t *len);
+/* Room for an image of len bytes called `name` (an older one goes): *buf. */
+long ckpt_image_room(const char *name, size_t len, uint8_t **buf);
+/* Cuts the image `name` to len bytes (a test step). */
+void ckpt_image_truncate(const char *name, size_t len);
+/* Drops the image `name` from memory. */
+void ckpt_image_forget(const char *name);
+
+/* ---- disk.c ---- */
+
+/* Writes the image `name` (in memory) to the disk's image store (formatted
+ * if the disk holds none); atomic replace. */
+long disk_write_image(const char *name);
+/* Reads the image `name` from the disk's store into memory. */
+long disk_read_image(const char *name);
+/* Closes the Block session. */
+void disk_close(void);
+
+/* ---- main.c ---- */
+
+/* A new protected child entry (NULL if all are used). */
+struct rtcr_child *rtcr_child_new(void);
+/* Constructs a protected child from its configuration without starting it
+ * (restore) or starting it. */
+long rtcr_child_create(struct rtcr_child *c, const struct init_child *cfg, const char *name,
+                       bool start);
+/* Tears the child down (its PD and everything in it). */
+void rtcr_child_kill(struct rtcr_child *c);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * Virtual sessions (rtcr.h): each is an RPC object of rtcr that forwards
+ * every operation to the real session with the interface table's signature
+ * (include/ferry/ifaces.h: no layout restated here) and records what the
+ * child created: dataspaces, attachments, threads, gates, signals, and the
+ * Timer's configuration. Capabilities the child passes that are rtcr's own
+ * virtual sessions are replaced by the real ones on the way; capabilities
+ * core hands back (dataspaces, threads, gates, signals) go to the child
+ * directly, and rtcr keeps a reference in the record.
+ */
+#include "rtcr.h"
+#include <client.h>
+#include <ferry/iface/cpu.h>
+#include <ferry/iface/log.h>
+#include <ferry/iface/pd.h>
+#include <ferry/iface/rm.h>
+#include <ferry/iface/timer.h>
+#include <ferry/ifaces.h>
+#include <ferry/macros.h>
+#include <stdio.h>
+#include <string.h>
+
+static long vs_dispatch(void *self, struct rpc_request *req);
+
+static struct rpc_iface vs_ifaces[FERRY_IFACE_COUNT];
+
+static const struct rpc_iface *iface_of(unsigned id)
+{
+    struct rpc_iface *i = &vs_ifaces[id];
+    if (!i->dispatch)
+        *i = (struct rpc_iface){ferry_ifaces[id].name, ferry_ifaces[id].sigs,
+                                ferry_ifaces[id].count, vs_dispatch};
+    return i;
+}
+
+int virt_iface_of(const char *service)
+{
+    for (unsigned i = 0; i < FERRY_IFACE_COUNT; i++)
+        if (ferry_ifaces[i].name && !strcmp(ferry_ifaces[i].name, service))
+            return (int)i;
+    return -1;
+}
+
+/* ---- forwarding ---- */
+
+/* Sends the request as it came (its words are still in the UTCB) to `to`,
+ * with rtcr's virtual sessions among its capabilities replaced by the real ones. */
+static long forward(struct rtcr_child *c, struct rpc_request *req, uint32_t to,
+                    struct rpc_result *res)
+{
+    for (unsigned i = 0; i < req->caps; i++) {
+        struct rtcr_session *v = model_session_by_badge(c, req->cap_badge[i]);
+        rpc_send_cap(i, v ? v->real : req->cap_slot[i], FERRY_RIGHTS_ALL);
+    }
+    return rpc_call(to, req->opcode, req->words, req->caps, res);
+}
+
+/* Answers with the real server's reply: its words as they are, its
+ * capabilities handed on (rtcr keeps a reference: kept[i], 0 if none). */
+static void reply_as(struct rpc_request *req, const struct rpc_result *res, uint32_t *kept)
+{
+    req->reply_words = res->words;
+    for (unsigned i = 0; i < res->caps && i < FERRY_MSG_CAPS; i++) {
+        uint32_t slot = res->cap_slot[i] ? env_cap_import(res->cap_slot[i], res->cap_badge[i]) : 0;
+        if (kept)
+            kept[i] = slot;
+        if (slot)
+            rpc_reply_cap(req, slot, FERRY_RIGHTS_ALL);
+    }
+}
+
+static unsigned map_rights(uint64_t flags)
+{
+    return 1u | (flags & FERRY_RM_WRITE ? 2u : 0u) | (flags & FERRY_RM_EXEC ? 4u : 0u);
+}
+
+/* ---- per interface: what is recorded ---- */
+
+static long pd_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rtcr_child *c = v->child;
+    uint64_t arg_badge = req->caps ? req->cap_badge[0] : 0;
+    struct rpc_result res;
+    uint32_t kept[FERRY_MSG_CAPS] = {0};
+    switch (req->opcode) {
+    case FERRY_PD_ADDRESS_SPACE: /* the virtual one */
+        rpc_reply_cap(req, c->sessions[RTCR_S_RM].gate, FERRY_RIGHTS_ALL);
+        return FERRY_OK;
+    case FERRY_PD_NATIVE:
+        return FERRY_E_DENIED; /* the child's capability space is rtcr's to manage */
+    }
+    struct rtcr_thread *thread =
+        req->opcode == FERRY_PD_ALLOC_RPC_CAP ? model_thread_by_badge(c, arg_badge) : NULL;
+    long err = forward(c, req, v->real, &res);
+    if (err)
+        return err;
+    reply_as(req, &res, kept);
+    switch (req->opcode) {
+    case FERRY_PD_ALLOC_RAM:
+        if (kept[0])
+            model_ds_add(c, 0, kept[0], res.cap_badge[0],
+                         FERRY_RPC_MSG(ferry_pd_alloc_ram_out, rpc_mr())->size, v->id, 0);
+        break;
+    case FERRY_PD_CAPMAP_REPORT:
+        if (kept[0] && !model_ds_by_badge(c, res.cap_badge[0]))
+            model_ds_add(c, 0, kept[0], res.cap_badge[0], 4096, v->id, IMAGE_DS_REPORT);
+        else if (kept[0])
+            env_cap_release(res.cap_badge[0]); /* recorded already: one reference */
+        break;
+    case FERRY_PD_ALLOC_RPC_CAP:
+        if (kept[0])
+            model_gate_add(c, 0, thread ? thread->id : 0, kept[0], res.cap_badge[0]);
+        break;
+    case FERRY_PD_ALLOC_SIGNAL:
+        if (kept[0])
+            model_signal_add(c, 0, kept[0], res.cap_badge[0]);
+        break;
+    case FERRY_PD_FREE_RAM: {
+        struct rtcr_ds *ds = model_ds_by_badge(c, arg_badge);
+        if (ds)
+            model_ds_free(ds);
+        break;
+    }
+    case FERRY_PD_FREE_RPC_CAP: {
+        struct rtcr_gate *g = model_gate_by_badge(c, arg_badge);
+        if (g)
+            model_gate_free(g);
+        break;
+    }
+    case FERRY_PD_FREE_SIGNAL: {
+        struct rtcr_signal *s = model_signal_by_badge(c, arg_badge);
+        if (s)
+            model_signal_free(s);
+        break;
+    }
+    }
+    return FERRY_OK;
+}
+
+static long cpu_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rtcr_child *c = v->child;
+    struct rpc_result res;
+    uint32_t kept[FERRY_MSG_CAPS] = {0};
+    struct ferry_cpu_create_thread_in in = {0};
+    if (req->opcode == FERRY_CPU_CREATE_THREAD)
+        RPC_COPY_MSG(&in, FERRY_RPC_MSG(ferry_cpu_create_thread_in, req->mr));
+    uint64_t arg_badge = req->caps ? req->cap_badge[0] : 0;
+    long err = forward(c, req, v->real, &res);
+    if (err)
+        return err;
+    reply_as(req, &res, kept);
+    if (req->opcode == FERRY_CPU_CREATE_THREAD && kept[0]) {
+        char name[FERRY_NAME_MAX];
+        rpc_get_string(in.name, FERRY_NAME_WORDS, name);
+        model_thread_add(c, 0, kept[0], res.cap_badge[0],
+                         FERRY_RPC_MSG(ferry_cpu_create_thread_out, rpc_mr())->utcb,
+                         (unsigned)in.prio, name);
+    } else if (req->opcode == FERRY_CPU_KILL_THREAD) {
+        struct rtcr_thread *t = model_thread_by_badge(c, arg_badge);
+        if (t && !t->borrowed)
+            model_thread_free(t);
+    }
+    return FERRY_OK;
+}
+
+static long rm_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rtcr_child *c = v->child;
+    struct rpc_result res;
+    struct ferry_rm_attach_in at = {0};
+    struct ferry_rm_detach_in dt = {0};
+    if (req->opcode == FERRY_RM_ATTACH)
+        at = *FERRY_RPC_MSG(ferry_rm_attach_in, req->mr);
+    if (req->opcode == FERRY_RM_DETACH)
+        dt = *FERRY_RPC_MSG(ferry_rm_detach_in, req->mr);
+    struct rtcr_ds *ds = req->opcode == FERRY_RM_ATTACH && req->caps
+                             ? model_ds_by_badge(c, req->cap_badge[FERRY_RM_ATTACH_CAP_DS])
+                             : NULL;
+    long err = forward(c, req, v->real, &res);
+    if (err)
+        return err;
+    reply_as(req, &res, NULL);
+    if (req->opcode == FERRY_RM_ATTACH) {
+        uint64_t addr = FERRY_RPC_MSG(ferry_rm_attach_out, rpc_mr())->at;
+        uint64_t size = at.size ? at.size : (ds && ds->size > at.offset ? ds->size - at.offset : 0);
+        size = (size + 4095) & ~4095ul;
+        /* an attachment of a dataspace rtcr did not see created: id 0, the
+         * checkpoint fails on it */
+        model_attach_add(c, ds ? ds->id : 0, addr, size, at.offset, map_rights(at.flags));
+    } else if (req->opcode == FERRY_RM_DETACH) {
+        model_detach(c, dt.at);
+    }
+    return FERRY_OK;
+}
+
+static long timer_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rtcr_child *c = v->child;
+    struct rpc_result res;
+    uint64_t word = req->words ? req->mr[0] : 0;
+    struct rtcr_signal *sig = req->opcode == FERRY_TIMER_SIGH && req->caps
+                                  ? model_signal_by_badge(c, req->cap_badge[0])
+                                  : NULL;
+    long err = forward(c, req, v->real, &res);
+    if (err)
+        return err;
+    reply_as(req, &res, NULL);
+    switch (req->opcode) {
+    case FERRY_TIMER_SIGH:
+        v->timer_signal = sig ? sig->id : 0;
+        break;
+    case FERRY_TIMER_PERIODIC:
+        v->timer_mode = RTCR_TIMER_PERIODIC;
+        v->timer_us = word;
+        break;
+    case FERRY_TIMER_ONESHOT:
+        v->timer_mode = RTCR_TIMER_ONESHOT;
+        v->timer_us = word;
+        break;
+    case FERRY_TIMER_STOP:
+        v->timer_mode = RTCR_TIMER_STOPPED;
+        break;
+    }
+    return FERRY_OK;
+}
+
+static long log_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rpc_result res;
+    char text[FERRY_MSG_WORDS * 8];
+    uint64_t len = 0;
+    if (req->opcode == FERRY_LOG_WRITE) {
+        len = FERRY_RPC_MSG(ferry_log_write_in, req->mr)->len;
+        uint64_t room = (req->words - 1) * 8;
+        len = len < room ? len : room;
+        memcpy(text, FERRY_RPC_MSG(ferry_log_write_in, req->mr)->text, len);
+    }
+    long err = forward(v->child, req, v->real, &res);
+    if (err)
+        return err;
+    reply_as(req, &res, NULL);
+    if (len)
+        rtcr_child_logged(v->child, text, len); /* after the answer's words are set */
+    return FERRY_OK;
+}
+
+/* Any other interface (ROM, Block, ...): forwarded; what it hands out is
+ * kept (ROM dataspaces are recorded, with their session). */
+static long plain_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rpc_result res;
+    uint32_t kept[FERRY_MSG_CAPS] = {0};
+    long err = forward(v->child, req, v->real, &res);
+    if (err)
+        return err;
+    reply_as(req, &res, kept);
+    if (v->iface == FERRY_IFACE_ROM && kept[0] && !model_ds_by_badge(v->child, res.cap_badge[0])) {
+        struct ferry_ds_info_out info;
+        uint64_t words[FERRY_MSG_WORDS];
+        memcpy(words, rpc_mr(), sizeof(words)); /* ds_info overwrites the reply */
+        if (ds_info(kept[0], &info) == FERRY_OK)
+            model_ds_add(v->child, 0, kept[0], res.cap_badge[0], info.size, v->id, 0);
+        memcpy(rpc_mr(), words, sizeof(words));
+    }
+    return FERRY_OK;
+}
+
+static long vs_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_session *v = self;
+    if (!v->used || !v->real)
+        return FERRY_E_BADOBJ;
+    switch (v->iface) {
+    case FERRY_IFACE_PD:
+        return pd_op(v, req);
+    case FERRY_IFACE_CPU:
+        return cpu_op(v, req);
+    case FERRY_IFACE_RM:
+        return rm_op(v, req);
+    case FERRY_IFACE_TIMER:
+        return timer_op(v, req);
+    case FERRY_IFACE_LOG:
+        return log_op(v, req);
+    default:
+        return plain_op(v, req);
+    }
+}
+
+/* ---- sessions ---- */
+
+static struct rtcr_session *session_new(struct rtcr_child *c, unsigned index, unsigned iface,
+                                        uint32_t id)
+{
+    struct rtcr_session *v = NULL;
+    if (index < RTCR_SESSIONS)
+        v = &c->sessions[index];
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS && !v; i++)
+        if (!c->sessions[i].used)
+            v = &c->sessions[i];
+    if (!v || v->used)
+        return NULL;
+    memset(v, 0, sizeof(*v));
+    v->used = true;
+    v->id = id ? id : model_id();
+    v->child = c;
+    v->iface = iface;
+    v->obj.iface = iface_of(iface);
+    v->obj.self = v;
+    long err;
+    v->gate = env_rpc_register(rtcr.env, &v->obj, &err);
+    if (!v->gate) {
+        v->used = false;
+        return NULL;
+    }
+    return v;
+}
+
+static void session_drop(struct rtcr_session *v)
+{
+    if (!v->used)
+        return;
+    env_rpc_unregister(rtcr.env, &v->obj, v->gate);
+    v->used = false;
+}
+
+long virt_prepare(struct rtcr_child *c, struct child_config *cfg)
+{
+    static const struct {
+        unsigned index, iface, cap;
+        const char *service;
+    } initial[] = {
+        {RTCR_S_PD, FERRY_IFACE_PD, CHILD_CAP_PD, "PD"},
+        {RTCR_S_CPU, FERRY_IFACE_CPU, CHILD_CAP_CPU, "CPU"},
+        {RTCR_S_LOG, FERRY_IFACE_LOG, CHILD_CAP_LOG, "LOG"},
+        {RTCR_S_RM, FERRY_IFACE_RM, CHILD_CAP_RM, "RM"},
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(initial); i++) {
+        struct rtcr_session *v = session_new(c, initial[i].index, initial[i].iface, 0);
+        if (!v) {
+            virt_release(c);
+            return FERRY_E_CAPQUOTA;
+        }
+        snprintf(v->service, sizeof(v->service), "%s", initial[i].service);
+        snprintf(v->label, sizeof(v->label), "%s", c->name);
+        cfg->initial_cap[initial[i].cap] = v->gate;
+        cfg->initial_badge[initial[i].cap] = v->obj.badge;
+    }
+    c->rm_id = c->sessions[RTCR_S_RM].id; /* the address space is named by its session's id */
+    c->sessions[RTCR_S_PD].ram = cfg->ram;
+    c->sessions[RTCR_S_PD].caps = cfg->caps;
+    return FERRY_OK;
+}
+
+long virt_bind(struct rtcr_child *c)
+{
+    struct child *ch = &c->pc->child;
+    c->sessions[RTCR_S_PD].real = ch->pd;
+    c->sessions[RTCR_S_CPU].real = ch->cpu;
+    c->sessions[RTCR_S_LOG].real = ch->log;
+    c->sessions[RTCR_S_RM].real = ch->rm;
+    uint32_t pd = c->sessions[RTCR_S_PD].id;
+    for (unsigned i = 0; i < ch->region_count; i++) {
+        const struct child_region *r = &ch->regions[i];
+        struct rtcr_ds *ds = model_ds_add(c, 0, r->ds, env_cap_badge(r->ds), r->size, pd, 0);
+        if (!ds || !model_attach_add(c, ds->id, r->vaddr, r->size, 0, 7))
+            return FERRY_E_NOMEM;
+        ds->borrowed = true;
+    }
+    struct ferry_thread_info_out info;
+    long err = thread_info(ch->thread, &info);
+    if (err)
+        return err;
+    struct rtcr_thread *t = model_thread_add(c, 0, ch->thread, env_cap_badge(ch->thread), info.utcb,
+                                             CHILD_PRIO, "main");
+    if (!t)
+        return FERRY_E_NOMEM;
+    t->borrowed = true;
+    return FERRY_OK;
+}
+
+struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t real, uint32_t id,
+                               uint32_t *gate)
+{
+    struct rtcr_session *v = session_new(c, RTCR_SESSIONS, iface, id);
+    if (!v)
+        return NULL;
+    v->real = real;
+    *gate = v->gate;
+    return v;
+}
+
+long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_session *s,
+                  uint32_t *gate)
+{
+    (void)ps;
+    struct rtcr_child *c = client->policy_data;
+    int iface = virt_iface_of(s->request.service);
+    if (iface < 0)
+        return FERRY_OK; /* not virtualised: the child holds it directly (unaccountable) */
+    struct rtcr_session *v = virt_wrap(c, (unsigned)iface, s->slot, 0, gate);
+    if (!v)
+        return FERRY_E_CAPQUOTA;
+    v->ps = s;
+    snprintf(v->service, sizeof(v->service), "%s", s->request.service);
+    snprintf(v->label, sizeof(v->label), "%s", s->request.label);
+    snprintf(v->args, sizeof(v->args), "%s", s->request.args);
+    v->ram = s->request.ram;
+    v->caps = s->request.caps;
+    s->virt_badge = v->obj.badge;
+    s->virt = v;
+    return FERRY_OK;
+}
+
+void virt_session_end(struct parent_server *ps, struct ps_child *client, struct ps_session *s)
+{
+    (void)ps;
+    (void)client;
+    if (s->virt)
+        session_drop(s->virt);
+}
+
+void virt_release(struct rtcr_child *c)
+{
+    for (unsigned i = 0; i < RTCR_S_INITIAL; i++)
+        session_drop(&c->sessions[i]);
+    model_clear_objects(c);
+}
