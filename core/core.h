@@ -191,7 +191,8 @@ enum obj_kind {
 };
 
 struct core_obj {
-    struct rpc_object rpc; /* badge, interface; rpc.self points back here */
+    struct rpc_object rpc; /* pool handle, interface; rpc.self points back here */
+    uint64_t badge;        /* the gate's (or IRQ's) label; core is never checkpointed */
     enum obj_kind kind;    /* OBJ_FREE while not published */
     uint32_t sel;          /* core's slot of the gate (or IRQ) clients hold; 0 if none */
 };
@@ -242,12 +243,12 @@ struct region_map;
 #define CORE_UTCB_PAGES ((FERRY_COMP_UTCB_END - FERRY_COMP_UTCB_BASE) / FERRY_PAGE_SIZE)
 
 struct pd_state {
-    uint32_t task_sel;               /* core's slot of the kernel task (R|W|...) */
-    struct region_map *space;        /* the address space (PD_ADDRESS_SPACE) */
-    struct core_obj pager;           /* its gate is every thread's pager + exception handler */
-    struct core_obj native;          /* OBJ_FREE until PD_NATIVE hands it out */
-    bool native_given;               /* PD_NATIVE answers only once */
-    struct dataspace *capmap_report; /* one page, PD_CAPMAP_REPORT */
+    uint32_t task_sel;        /* core's slot of the kernel task (R|W|...) */
+    struct region_map *space; /* the address space (PD_ADDRESS_SPACE) */
+    struct core_obj pager;    /* its gate is every thread's pager + exception handler */
+    struct core_obj native;   /* OBJ_FREE until PD_NATIVE hands it out */
+    bool native_given;        /* PD_NATIVE answers only once */
+    struct dataspace *report; /* one page, PD_REPORT: the runtime's badge tables */
     /* UTCB pages in [FERRY_COMP_UTCB_BASE, FERRY_COMP_UTCB_END): bit i set = page i
      * belongs to a live thread. A killed thread's kernel object (and so its
      * UTCB mapping) is destroyed before its bit is cleared, so a new thread

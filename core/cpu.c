@@ -385,7 +385,7 @@ static long cpu_dispatch(void *object, struct rpc_request *req)
         struct pd_cap *signal = signal_from_cap(req, FERRY_CPU_EXCEPTION_SIGH_CAP_SIGNAL);
         if (!signal)
             return obj_cap_error(req, FERRY_CPU_EXCEPTION_SIGH_CAP_SIGNAL);
-        s->cpu.exception_sigh = signal->obj.rpc.badge;
+        s->cpu.exception_sigh = signal->obj.badge;
         return FERRY_OK;
     }
     }

@@ -79,7 +79,7 @@ static long build(struct init_env *env, const struct ferry_boot_module *m,
     struct child_image_info info = {.name = "init"};
     for (unsigned i = 0; i < CHILD_CAP_COUNT; i++) {
         info.cap[i] = (uintptr_t)objs[i];
-        info.badge[i] = objs[i]->rpc.badge;
+        info.badge[i] = objs[i]->badge;
     }
     /* FERRY_COMP_SEL_TASK was put there with the PD; a kernel task has no badge */
     return child_image_build(&ops, env, rom_module_data(m), m->size, &info, &env->start, failure);

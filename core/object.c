@@ -10,11 +10,12 @@
 #include "core.h"
 
 static struct rpc_pool pool;
-static struct rpc_pool_entry pool_storage[CORE_POOL_CAPACITY];
+static RPC_POOL_STORAGE(CORE_POOL_CAPACITY) pool_storage __attribute__((aligned(8)));
 
 void obj_pool_init(void)
 {
-    rpc_pool_init(&pool, pool_storage, CORE_POOL_CAPACITY);
+    rpc_pool_init(&pool, &pool_storage.index.header, sizeof(pool_storage.index),
+                  pool_storage.objects, CORE_POOL_CAPACITY);
 }
 
 struct rpc_pool *obj_pool(void)
@@ -26,12 +27,12 @@ struct rpc_pool *obj_pool(void)
 static long obj_register(struct core_obj *o, enum obj_kind kind, const struct rpc_iface *iface,
                          uint64_t badge, uint32_t sel)
 {
-    o->rpc.badge = badge;
+    o->badge = badge;
     o->rpc.iface = iface;
     o->rpc.self = o;
     o->kind = kind;
     o->sel = sel;
-    if (rpc_pool_insert(&pool, &o->rpc) < 0) {
+    if (rpc_pool_insert(&pool, &o->rpc, badge) < 0) {
         rpc_slot_release(sel);
         o->kind = OBJ_FREE;
         o->sel = 0;
@@ -43,7 +44,7 @@ static long obj_register(struct core_obj *o, enum obj_kind kind, const struct rp
 static long obj_publish(struct core_obj *o, enum obj_kind kind, const struct rpc_iface *iface,
                         uint64_t type, uint64_t a3)
 {
-    if (pool.free_head == AVL_NIL)
+    if (rpc_pool_full(&pool))
         return FERRY_E_NOMEM; /* checked first: a kernel object would be lost */
     uint32_t sel = rpc_slot_alloc();
     if (!sel)
@@ -81,7 +82,7 @@ void obj_retire(struct core_obj *o)
 {
     if (o->kind == OBJ_FREE)
         return;
-    rpc_pool_remove(&pool, o->rpc.badge);
+    rpc_pool_remove(&pool, &o->rpc);
     rpc_slot_release(o->sel);
     o->kind = OBJ_FREE;
     o->sel = 0;
@@ -91,7 +92,7 @@ void obj_destroy(struct core_obj *o)
 {
     if (o->kind == OBJ_FREE)
         return;
-    rpc_pool_remove(&pool, o->rpc.badge);
+    rpc_pool_remove(&pool, &o->rpc);
     core_destroy_kernel_object(o->sel);
     o->kind = OBJ_FREE;
     o->sel = 0;

@@ -6,7 +6,7 @@
  * RPC gates in the kernel (their memory goes back to the kernel pool).
  *
  * A PD session costs, from its donation: the session (CORE_SESSION_COST_RAM +
- * 1 cap), the address space (1 cap), the pager gate (1 cap) and the capmap
+ * 1 cap), the address space (1 cap), the pager gate (1 cap) and the
  * report page (1 page + 1 cap): PD_OPEN_COST_RAM / PD_OPEN_COST_CAPS.
  */
 #include "core.h"
@@ -108,7 +108,7 @@ long pd_open(struct session *s, const char *args)
     if (!err)
         err = region_map_create_space(s, &pd->space);
     if (!err)
-        err = ds_alloc_ram(s, FERRY_PAGE_SIZE, FERRY_DS_WRITABLE, &pd->capmap_report);
+        err = ds_alloc_ram(s, FERRY_PAGE_SIZE, FERRY_DS_WRITABLE, &pd->report);
     if (err)
         pd_close(s); /* undoes what was done: it copes with a half-built PD */
     return err;
@@ -161,7 +161,7 @@ static long pd_op_free_ram(struct session *s, struct rpc_request *req)
     struct dataspace *ds = o ? container_of(o, struct dataspace, obj) : NULL;
     if (!ds)
         return obj_cap_error(req, FERRY_PD_FREE_RAM_CAP_DS);
-    if (ds->kind != DS_RAM || ds == s->pd.capmap_report)
+    if (ds->kind != DS_RAM || ds == s->pd.report)
         return FERRY_E_INVAL;
     if (ds->owner != s)
         return FERRY_E_DENIED;
@@ -182,7 +182,7 @@ static long pd_op_alloc_rpc_cap(struct session *s, struct rpc_request *req)
     if (err)
         return err;
     rpc_reply_cap(req, c->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
-    FERRY_RPC_MSG(ferry_pd_alloc_rpc_cap_out, req->mr)->badge = c->obj.rpc.badge;
+    FERRY_RPC_MSG(ferry_pd_alloc_rpc_cap_out, req->mr)->badge = c->obj.badge;
     req->reply_words = FERRY_RPC_WORDS(ferry_pd_alloc_rpc_cap_out);
     return FERRY_OK;
 }
@@ -194,7 +194,7 @@ static long pd_op_alloc_signal(struct session *s, struct rpc_request *req)
     if (err)
         return err;
     rpc_reply_cap(req, c->obj.sel, FERRY_RIGHT_R | FERRY_RIGHT_W);
-    FERRY_RPC_MSG(ferry_pd_alloc_signal_out, req->mr)->badge = c->obj.rpc.badge;
+    FERRY_RPC_MSG(ferry_pd_alloc_signal_out, req->mr)->badge = c->obj.badge;
     req->reply_words = FERRY_RPC_WORDS(ferry_pd_alloc_signal_out);
     return FERRY_OK;
 }
@@ -255,8 +255,8 @@ static long pd_dispatch(void *object, struct rpc_request *req)
     case FERRY_PD_ADDRESS_SPACE:
         rpc_reply_cap(req, s->pd.space->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
-    case FERRY_PD_CAPMAP_REPORT:
-        rpc_reply_cap(req, s->pd.capmap_report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    case FERRY_PD_REPORT:
+        rpc_reply_cap(req, s->pd.report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
     case FERRY_PD_NATIVE:
         return pd_op_native(s, req);
@@ -306,8 +306,8 @@ static long npd_dispatch(void *object, struct rpc_request *req)
         req->reply_words = FERRY_RPC_WORDS(ferry_npd_cap_next_out);
         return FERRY_OK;
     }
-    case FERRY_NPD_CAPMAP_REPORT:
-        rpc_reply_cap(req, s->pd.capmap_report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
+    case FERRY_NPD_REPORT:
+        rpc_reply_cap(req, s->pd.report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;
     }
     return FERRY_E_BADOP;

@@ -357,7 +357,7 @@ static long region_map_op_fault_handler(struct region_map *rm, struct rpc_reques
     struct pd_cap *signal = signal_from_cap(req, FERRY_RM_FAULT_HANDLER_CAP_SIGNAL);
     if (!signal)
         return obj_cap_error(req, FERRY_RM_FAULT_HANDLER_CAP_SIGNAL);
-    rm->fault_sigh = signal->obj.rpc.badge;
+    rm->fault_sigh = signal->obj.badge;
     return FERRY_OK;
 }
 

@@ -7,8 +7,8 @@
 # Components link the whole base library with its own start code.
 
 CORE_ELF := $(BUILD)/core/core.elf
-BASE_RPC_SRCS := lib/base/rpc.c lib/base/rpc_pool.c lib/base/slot.c lib/base/avl.c lib/base/args.c \
-                 lib/base/ifaces.c
+BASE_RPC_SRCS := lib/base/rpc.c lib/base/rpc_pool.c lib/base/capmap.c lib/base/slot.c lib/base/avl.c \
+                 lib/base/args.c lib/base/ifaces.c
 CORE_SRCS := $(wildcard core/*.c) $(BASE_RPC_SRCS) lib/elf/elf.c lib/child/child_image.c
 CORE_OBJS := $(patsubst %,$(BUILD)/user/obj/%.o,$(CORE_SRCS))
 

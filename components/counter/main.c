@@ -21,11 +21,10 @@ void component_construct(struct env *env)
     const char *arg = env_arg(env, "ticks");
     unsigned want = arg ? (unsigned)strtoul(arg, NULL, 10) : 5;
     uint32_t timer, signal;
-    uint64_t badge;
     long err;
     if ((err = env_session(env, "Timer", "", NULL, 8192, 4, &timer)))
         fail(env, "Timer session", err);
-    if ((err = env_signal_alloc(env, &signal, &badge)))
+    if ((err = env_signal_alloc(env, &signal)))
         fail(env, "signal", err);
     if ((err = timer_sigh(timer, signal)))
         fail(env, "TIMER_SIGH", err);

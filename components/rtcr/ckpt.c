@@ -16,6 +16,7 @@
  */
 #include "rtcr.h"
 #include <capmap.h>
+#include <tables.h>
 #include <client.h>
 #include <ferry/component.h>
 #include <ferry/iface/cpu.h>
@@ -48,7 +49,13 @@ struct stored_image {
     uint8_t *buf;
     uint32_t ds;
     size_t len;
+    bool known;                 /* digest: encoded here, or validated */
+    struct image_digest digest; /* what an incremental image names as its parent */
 };
+/* The parent of the next incremental checkpoint: the last image taken or
+ * restored (the cut whose memory the dirty bits are relative to). */
+static struct image_digest last_digest;
+static bool have_last;
 static struct stored_image images[CKPT_MAX_IMAGES];
 static uint64_t sequence;
 
@@ -72,8 +79,11 @@ static unsigned thread_count;
 struct ds_entry {
     struct rtcr_child *c;
     struct rtcr_ds *ds;
-    uint64_t local; /* attached in rtcr */
+    uint64_t local;  /* attached in rtcr */
+    uint64_t *dirty; /* a bit per page written since the last cut (into dirty_bits) */
 };
+#define CKPT_DIRTY_PAGES (64ul * 1024) /* pages of all dataspaces of one cut (256 MiB) */
+static uint64_t dirty_bits[CKPT_DIRTY_PAGES / 64];
 static struct ds_entry dss[CKPT_MAX_DS];
 static unsigned ds_count;
 static uint32_t signal_pending[RTCR_MAX_CHILDREN][RTCR_SIGNALS];
@@ -153,6 +163,15 @@ long ckpt_image_room(const char *name, size_t len, uint8_t **buf)
     im->len = len;
     *buf = im->buf;
     return FERRY_OK;
+}
+
+void ckpt_image_set_digest(const char *name, const struct image_digest *digest)
+{
+    struct stored_image *im = image_named(name);
+    if (im) {
+        im->digest = *digest;
+        im->known = true;
+    }
 }
 
 void ckpt_image_truncate(const char *name, size_t len)
@@ -250,7 +269,7 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
     if (info->type == FERRY_OBJ_TASK && slot == FERRY_COMP_SEL_TASK) {
         cap->role = IMAGE_ROLE_TASK;
         cap->object = c->id;
-    } else if (info->type == FERRY_OBJ_GATE && label == c->pc->child.parent_obj.badge) {
+    } else if (info->type == FERRY_OBJ_GATE && label == env_cap_badge(c->pc->child.parent_gate)) {
         cap->role = IMAGE_ROLE_PARENT;
     } else if (info->type == FERRY_OBJ_GATE && (v = model_session_by_badge(c, label))) {
         bool as = v == &c->sessions[RTCR_S_RM];
@@ -328,54 +347,82 @@ static uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len)
     return 0;
 }
 
-/* The child's capability map, found through its report page. */
-static long find_capmap(struct rtcr_child *c, struct capmap **map, uint64_t *size)
+/* The child's report page (struct ferry_report: its badge tables), checked. */
+static long find_report(struct rtcr_child *c, const struct ferry_report **out)
 {
     for (unsigned j = 0; j < ds_count; j++) {
         if (dss[j].c != c || !(dss[j].ds->flags & IMAGE_DS_REPORT))
             continue;
-        const struct ferry_capmap_report *r = (const void *)dss[j].local;
-        if (r->magic != FERRY_CAPMAP_REPORT_MAGIC)
+        const struct ferry_report *r = (const void *)dss[j].local;
+        struct tables_failure f;
+        if (r->magic != FERRY_REPORT_MAGIC)
             return FERRY_E_NOENT;
-        uint64_t at = local_addr(c, r->vaddr, r->size);
-        if (!at || (at & 7))
-            return FERRY_E_RANGE;
-        *map = (struct capmap *)at;
-        *size = r->size;
+        if (tables_report_validate(r, &f) != TABLES_OK)
+            return FERRY_E_INVAL;
+        *out = r;
         return FERRY_OK;
     }
     return FERRY_E_NOENT;
 }
 
-/* The capability map as TABLE entries: each entry's slot must hold the badge it names. */
-static long capture_capmap(struct rtcr_child *c)
+/* rtcr's view of every table the report names: copies[i] for table[i]. */
+static long map_tables(struct rtcr_child *c, const struct ferry_report *report,
+                       struct tables_copy *copies)
 {
-    struct capmap *map;
-    uint64_t size;
-    long err = find_capmap(c, &map, &size);
+    for (unsigned i = 0; i < report->count; i++) {
+        const struct ferry_report_table *t = &report->table[i];
+        uint64_t at = local_addr(c, t->vaddr, t->size);
+        if (!at || (at & 7))
+            return FERRY_E_RANGE;
+        copies[i] = (struct tables_copy){(void *)at, t->size};
+    }
+    return FERRY_OK;
+}
+
+/* The child's badge tables as TABLE records (by slot and object): every badge
+ * of every table must be what one of its slots holds. */
+static long capture_tables(struct rtcr_child *c)
+{
+    const struct ferry_report *report;
+    struct tables_copy copies[FERRY_REPORT_MAX_TABLES];
+    long err = find_report(c, &report);
+    if (!err)
+        err = map_tables(c, report, copies);
     if (err) {
-        printf("rtcr: checkpoint failed: capability map of '%s' not found: %s\n", c->name,
+        printf("rtcr: checkpoint failed: badge tables of '%s' not found: %s\n", c->name,
                ferry_error_name(err));
         return err;
     }
-    int v = capmap_validate(map, size);
-    if (v != CAPMAP_OK) {
-        printf("rtcr: checkpoint failed: capability map of '%s': %s\n", c->name,
-               capmap_error_name(v));
-        return FERRY_E_INVAL;
-    }
-    for (struct capmap_entry *e = capmap_first(map); e; e = capmap_next(map, e)) {
-        const struct cap_entry *cap = cap_of(c, e->slot);
-        if (!cap || cap->label != e->link.key) {
-            printf("rtcr: checkpoint failed: capability map of '%s': badge %lu at slot %u is "
-                   "not what the slot holds\n",
-                   c->name, (unsigned long)e->link.key, e->slot);
+    for (unsigned i = 0; i < report->count; i++) {
+        const struct ferry_report_table *t = &report->table[i];
+        int detail = 0;
+        if (tables_validate(t->kind, t->version, copies[i].data, copies[i].size, &detail)) {
+            printf("rtcr: checkpoint failed: badge table %u of '%s': %s\n", t->kind, c->name,
+                   capmap_error_name(detail));
             return FERRY_E_INVAL;
         }
-        if (table_count == CKPT_MAX_TABLE)
-            return FERRY_E_NOMEM;
-        table[table_count++] = (struct image_table_entry){c->id, IMAGE_TABLE_CAPMAP, e->slot,
-                                                          cap->cap.object, e->refcount};
+        struct capmap *map = copies[i].data;
+        for (struct capmap_entry *e = capmap_first(map); e; e = capmap_next(map, e)) {
+            const struct cap_entry *cap = NULL;
+            if (t->kind == FERRY_TABLE_CAPMAP)
+                cap = cap_of(c, e->slot);
+            for (unsigned k = 0; k < cap_count && t->kind != FERRY_TABLE_CAPMAP && !cap; k++)
+                if (caps[k].c == c && caps[k].label == e->link.key)
+                    cap = &caps[k];
+            if (!cap || cap->label != e->link.key) {
+                printf("rtcr: checkpoint failed: badge table %u of '%s': badge %lu is in no "
+                       "slot\n",
+                       t->kind, c->name, (unsigned long)e->link.key);
+                return FERRY_E_INVAL;
+            }
+            if (table_count == CKPT_MAX_TABLE)
+                return FERRY_E_NOMEM;
+            uint16_t kind =
+                t->kind == FERRY_TABLE_CAPMAP ? IMAGE_TABLE_CAPMAP : IMAGE_TABLE_RPC_POOL;
+            table[table_count++] =
+                (struct image_table_entry){c->id, kind, cap->cap.slot, cap->cap.object,
+                                           t->kind == FERRY_TABLE_CAPMAP ? e->refcount : 1};
+        }
     }
     return FERRY_OK;
 }
@@ -397,12 +444,52 @@ static long map_dataspaces(void)
             if (!c->ds[j].used)
                 continue;
             struct ds_entry *e = &dss[ds_count++];
-            *e = (struct ds_entry){c, &c->ds[j], 0};
+            *e = (struct ds_entry){c, &c->ds[j], 0, NULL};
             long err =
                 env_attach(rtcr.env, c->ds[j].slot, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &e->local);
             if (err) {
                 e->local = 0;
                 return err;
+            }
+        }
+    }
+    return FERRY_OK;
+}
+
+/*
+ * The pages of every dataspace written through its child's address space
+ * since the last cut (core's RM_DIRTY on each attachment), re-armed for the
+ * next one: each ds_entry's dirty bitmap.
+ */
+static long harvest_dirty(void)
+{
+    uint64_t used = 0;
+    memset(dirty_bits, 0, sizeof(dirty_bits));
+    for (unsigned i = 0; i < ds_count; i++) {
+        struct ds_entry *e = &dss[i];
+        uint64_t pages = e->ds->size / PAGE;
+        if (used + pages > CKPT_DIRTY_PAGES)
+            return FERRY_E_NOMEM;
+        e->dirty = &dirty_bits[used / 64];
+        used += (pages + 63) & ~63ul;
+        for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
+            const struct rtcr_attach *a = &e->c->attach[k];
+            if (!a->used || a->ds != e->ds->id)
+                continue;
+            for (uint64_t done = 0; done < a->size / PAGE;) {
+                uint64_t n = a->size / PAGE - done;
+                n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
+                static struct ferry_rm_dirty_out out;
+                long err = rm_dirty(e->c->pc->child.rm, a->addr + done * PAGE, n,
+                                    FERRY_RM_DIRTY_CLEAR, &out);
+                if (err)
+                    return err;
+                for (uint64_t b = 0; b < n; b++)
+                    if (out.bits[b / 64] >> (b % 64) & 1) {
+                        uint64_t page = a->offset / PAGE + done + b;
+                        e->dirty[page / 64] |= 1ull << (page % 64);
+                    }
+                done += n;
             }
         }
     }
@@ -456,7 +543,8 @@ static void session_record(const struct rtcr_child *c, const struct rtcr_session
 #define RECORD_AT(k) ((k).index & 0xffff)
 
 struct encode_totals {
-    unsigned components, threads, pages, zero;
+    bool incremental; /* pages: only the dirty ones (zero or not) */
+    unsigned components, threads, pages, zero, clean;
 };
 
 static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
@@ -569,7 +657,11 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
         const struct ds_entry *e = &dss[order[i].index];
         for (uint64_t p = 0; p < e->ds->size / PAGE && !err; p++) {
             const void *page = (const void *)(e->local + p * PAGE);
-            if (image_page_is_zero(page)) {
+            if (tot->incremental && !(e->dirty[p / 64] >> (p % 64) & 1)) {
+                tot->clean++;
+                continue;
+            }
+            if (!tot->incremental && image_page_is_zero(page)) {
                 tot->zero++;
                 continue;
             }
@@ -609,6 +701,8 @@ static long encode(const char *name, struct encode_totals *tot, struct image_sta
     struct image_buffer sink = {im->buf, bound, 0};
     static struct image_encoder enc;
     struct image_header header = {0, rtcr.ecu, ++sequence, {0, 0}};
+    if (tot->incremental)
+        header = (struct image_header){IMAGE_FLAG_INCREMENTAL, rtcr.ecu, sequence, last_digest};
     err = image_encode_begin(&enc, image_buffer_sink, &sink, &header);
     if (!err)
         err = encode_objects(&enc, tot);
@@ -616,24 +710,31 @@ static long encode(const char *name, struct encode_totals *tot, struct image_sta
         err = encode_rest(&enc, tot);
     stats->pages_stored = tot->pages;
     stats->pages_zero = tot->zero;
+    stats->pages_clean = tot->clean;
     for (unsigned i = 0; i < ds_count; i++)
         stats->memory_bytes += dss[i].ds->size;
     if (!err)
         err = image_encode_stats(&enc, stats);
     if (!err)
-        err = image_encode_end(&enc, NULL);
+        err = image_encode_end(&enc, &im->digest);
     if (err) {
         printf("rtcr: checkpoint '%s': encoding failed: %s\n", name, image_error_name(err));
         image_drop(im);
         return FERRY_E_INVAL;
     }
     im->len = *bytes = sink.len;
+    im->known = true;
+    last_digest = im->digest;
+    have_last = true;
     return FERRY_OK;
 }
 
 long ckpt_checkpoint(const char *name, bool incremental)
 {
-    (void)incremental; /* not yet: every image is full */
+    if (incremental && !have_last) {
+        printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
+        return FERRY_E_NOENT;
+    }
     long err = state_buffer();
     if (err)
         return err;
@@ -650,9 +751,11 @@ long ckpt_checkpoint(const char *name, bool incremental)
         err = map_dataspaces();
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++)
         if (rtcr.children[i].used)
-            err = capture_capmap(&rtcr.children[i]);
+            err = capture_tables(&rtcr.children[i]);
+    if (!err)
+        err = harvest_dirty();
     uint64_t t2 = sys_instret();
-    struct encode_totals tot = {0};
+    struct encode_totals tot = {.incremental = incremental};
     size_t bytes = 0;
     stats.capture_instret = t2 - t1;
     if (!err)
@@ -663,9 +766,16 @@ long ckpt_checkpoint(const char *name, bool incremental)
     uint64_t t4 = sys_instret();
     if (err)
         return err;
-    printf("rtcr: checkpoint '%s': %u components, %u threads, %u slots, %u pages (%u zero "
-           "elided), %lu bytes\n",
-           name, tot.components, tot.threads, cap_count, tot.pages, tot.zero, (unsigned long)bytes);
+    if (incremental)
+        printf("rtcr: checkpoint '%s' (incremental): %u components, %u threads, %u slots, %u "
+               "dirty pages (%u clean), %lu bytes\n",
+               name, tot.components, tot.threads, cap_count, tot.pages, tot.clean,
+               (unsigned long)bytes);
+    else
+        printf("rtcr: checkpoint '%s': %u components, %u threads, %u slots, %u pages (%u zero "
+               "elided), %lu bytes\n",
+               name, tot.components, tot.threads, cap_count, tot.pages, tot.zero,
+               (unsigned long)bytes);
     printf("rtcr: checkpoint '%s' statistics: freeze %lu, capture %lu, encode %lu, thaw %lu "
            "instructions; %lu of %lu memory bytes stored\n",
            name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
@@ -709,8 +819,12 @@ static bool cap_record(const struct image_view *view, uint32_t comp, uint32_t sl
            image_decode(&rec, IMAGE_CAP, cap, sizeof(*cap)) == IMAGE_OK;
 }
 
+#define CKPT_MAX_CHAIN 8 /* images of an incremental chain, base included */
+
 struct restore {
-    const struct image_view *view;
+    const struct image_view *view;  /* the newest image: every object */
+    const struct image_view *chain; /* chain[0] = view .. chain[chain_len - 1] = the base */
+    unsigned chain_len;
     struct image_component comp;
     struct rtcr_child *c;
     char fail[160]; /* what failed, for the message */
@@ -737,10 +851,10 @@ static long restore_sessions(struct restore *r)
             v->id = cap.object;
             model_id_seen(cap.object);
         }
-        made_add(v->id, IMAGE_ROLE_SESSION, v->gate, v->obj.badge);
+        made_add(v->id, IMAGE_ROLE_SESSION, v->gate, v->badge);
     }
     struct rtcr_session *as = &c->sessions[RTCR_S_RM];
-    made_add(c->rm_id, IMAGE_ROLE_REGION_MAP, as->gate, as->obj.badge);
+    made_add(c->rm_id, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
     uint32_t n = image_count(r->view, IMAGE_SESSION);
     for (uint32_t i = 0; i < n; i++) {
         struct image_record rec;
@@ -796,8 +910,8 @@ static long restore_sessions(struct restore *r)
             return FERRY_E_CAPQUOTA;
         }
         v->ps->virt = v;
-        v->ps->virt_badge = v->obj.badge;
-        made_add(s.id, IMAGE_ROLE_SESSION, gate, v->obj.badge);
+        v->ps->virt_badge = v->badge;
+        made_add(s.id, IMAGE_ROLE_SESSION, gate, v->badge);
     }
     return FERRY_OK;
 }
@@ -850,7 +964,7 @@ static long restore_dataspaces(struct restore *r)
             ds->session = d.session;
         } else {
             uint32_t slot;
-            long err = d.flags & IMAGE_DS_REPORT ? pd_capmap_report(ch->pd, &slot)
+            long err = d.flags & IMAGE_DS_REPORT ? pd_report(ch->pd, &slot)
                                                  : pd_alloc_ram(ch->pd, d.size, &slot);
             if (err) {
                 RESTORE_FAIL(r, "dataspace %u (%lu bytes): %s", d.id, (unsigned long)d.size,
@@ -880,15 +994,20 @@ static long restore_contents(struct restore *r)
     for (unsigned i = 0; i < ds_count; i++)
         if (dss[i].c == r->c)
             memset((void *)dss[i].local, 0, dss[i].ds->size);
-    uint32_t n = image_count(r->view, IMAGE_PAGE);
-    for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
-        struct image_page p;
-        image_at(r->view, IMAGE_PAGE, i, &rec);
-        image_decode(&rec, IMAGE_PAGE, &p, sizeof(p));
-        for (unsigned j = 0; j < ds_count; j++)
-            if (dss[j].c == r->c && dss[j].ds->id == p.dataspace)
-                memcpy((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
+    /* the base's pages, then each increment's over them */
+    for (unsigned k = r->chain_len; k-- > 0;) {
+        const struct image_view *v = &r->chain[k];
+        uint32_t n = image_count(v, IMAGE_PAGE);
+        for (uint32_t i = 0; i < n; i++) {
+            struct image_record rec;
+            struct image_page p;
+            image_at(v, IMAGE_PAGE, i, &rec);
+            image_decode(&rec, IMAGE_PAGE, &p, sizeof(p));
+            for (unsigned j = 0; j < ds_count; j++)
+                if (dss[j].c == r->c && dss[j].ds->id == p.dataspace &&
+                    p.index < dss[j].ds->size / PAGE)
+                    memcpy((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
+        }
     }
     return FERRY_OK;
 }
@@ -1118,7 +1237,7 @@ static bool new_badge(const struct restore *r, uint32_t slot, uint64_t *badge)
     if (!cap_record(r->view, r->comp.id, slot, &cap))
         return false;
     if (cap.role == IMAGE_ROLE_PARENT) {
-        *badge = r->c->pc->child.parent_obj.badge;
+        *badge = env_cap_badge(r->c->pc->child.parent_gate);
         return true;
     }
     if (cap.flags & IMAGE_CAP_STALE) {
@@ -1131,44 +1250,53 @@ static bool new_badge(const struct restore *r, uint32_t slot, uint64_t *badge)
     return m != NULL;
 }
 
-/* The capability map in the restored memory: every entry's badge -> the new
- * one of its slot's object, then the tree re-linked and checked. */
-static long restore_capmap(struct restore *r)
+/* The badge tables in the restored memory, all or nothing (tables_rekey_all):
+ * every badge -> the new one of the object its slot held (the capability
+ * map names the slot; the other tables' badges are in it too). */
+static long restore_tables(struct restore *r)
 {
-    struct capmap *map;
-    uint64_t size;
-    long err = find_capmap(r->c, &map, &size);
+    static struct badge_translation tr[CKPT_MAX_CAPS];
+    const struct ferry_report *report;
+    struct tables_copy copies[FERRY_REPORT_MAX_TABLES];
+    long err = find_report(r->c, &report);
+    if (!err)
+        err = map_tables(r->c, report, copies);
     if (err) {
-        RESTORE_FAIL(r, "capability map not found: %s", ferry_error_name(err));
+        RESTORE_FAIL(r, "badge tables not found: %s", ferry_error_name(err));
         return err;
     }
-    int v = capmap_validate(map, size);
-    if (v != CAPMAP_OK) {
-        RESTORE_FAIL(r, "capability map: %s", capmap_error_name(v));
-        return FERRY_E_INVAL;
-    }
-    struct capmap_entry *entries = (struct capmap_entry *)((uint8_t *)map + map->entries_offset);
-    for (uint32_t i = 0; i < map->capacity; i++) {
-        struct capmap_entry *e = &entries[i];
-        if (!e->refcount)
+    size_t n = 0;
+    for (unsigned i = 0; i < report->count; i++) {
+        int detail = 0;
+        const struct ferry_report_table *t = &report->table[i];
+        if (t->kind != FERRY_TABLE_CAPMAP)
             continue;
-        uint64_t badge;
-        if (!new_badge(r, e->slot, &badge)) {
-            RESTORE_FAIL(r, "capability map: slot %u has no object in the image", e->slot);
+        if (tables_validate(t->kind, t->version, copies[i].data, copies[i].size, &detail)) {
+            RESTORE_FAIL(r, "capability map: %s", capmap_error_name(detail));
             return FERRY_E_INVAL;
         }
-        if (rtcr.verbose) {
-            struct image_cap cap;
-            cap_record(r->view, r->comp.id, e->slot, &cap);
-            printf("rtcr: slot %u of '%s': %s, badge %lu -> %lu\n", e->slot, r->c->name,
-                   image_role_name(cap.role), (unsigned long)e->link.key, (unsigned long)badge);
+        struct capmap *map = copies[i].data;
+        for (struct capmap_entry *e = capmap_first(map); e && n < CKPT_MAX_CAPS;
+             e = capmap_next(map, e)) {
+            uint64_t badge;
+            if (!new_badge(r, e->slot, &badge)) {
+                RESTORE_FAIL(r, "capability map: slot %u has no object in the image", e->slot);
+                return FERRY_E_INVAL;
+            }
+            if (rtcr.verbose) {
+                struct image_cap cap;
+                cap_record(r->view, r->comp.id, e->slot, &cap);
+                printf("rtcr: slot %u of '%s': %s, badge %lu -> %lu\n", e->slot, r->c->name,
+                       image_role_name(cap.role), (unsigned long)e->link.key, (unsigned long)badge);
+            }
+            tr[n++] = (struct badge_translation){e->link.key, badge};
         }
-        e->link.key = badge;
     }
-    if ((v = capmap_rebuild(map, size)) == CAPMAP_OK)
-        v = capmap_validate(map, size);
-    if (v != CAPMAP_OK) {
-        RESTORE_FAIL(r, "capability map after rewriting: %s", capmap_error_name(v));
+    struct tables_failure f;
+    int t = tables_rekey_all(report, copies, tr, n, &f);
+    if (t != TABLES_OK) {
+        RESTORE_FAIL(r, "badge table %u: %s (%s, badge %lu)", f.kind, tables_error_name(t),
+                     capmap_error_name(f.detail), (unsigned long)f.badge);
         return FERRY_E_INVAL;
     }
     return FERRY_OK;
@@ -1231,10 +1359,12 @@ static unsigned compare(struct restore *r, unsigned *slots)
     return bad;
 }
 
-static long restore_component(const struct image_view *view, const struct image_component *comp,
-                              const char *as, unsigned *threads, unsigned *slots)
+static long restore_component(const struct image_view *chain, unsigned chain_len,
+                              const struct image_component *comp, const char *as, unsigned *threads,
+                              unsigned *slots)
 {
-    struct restore r = {.view = view, .comp = *comp};
+    const struct image_view *view = &chain[0];
+    struct restore r = {.view = view, .chain = chain, .chain_len = chain_len, .comp = *comp};
     const char *name = as ? as : comp->name;
     const struct init_child *cfg = config_child(&rtcr.config, comp->name);
     if (!cfg) {
@@ -1273,7 +1403,7 @@ static long restore_component(const struct image_view *view, const struct image_
     if (!err)
         err = restore_contents(&r);
     if (!err)
-        err = restore_capmap(&r);
+        err = restore_tables(&r);
     unmap_dataspaces();
     if (!err)
         err = restore_caps(&r);
@@ -1295,6 +1425,62 @@ static long restore_component(const struct image_view *view, const struct image_
     return FERRY_OK;
 }
 
+static struct stored_image *image_by_digest(const struct image_digest *d)
+{
+    for (unsigned i = 0; i < CKPT_MAX_IMAGES; i++)
+        if (images[i].used && images[i].known && images[i].digest.lo == d->lo &&
+            images[i].digest.hi == d->hi)
+            return &images[i];
+    return NULL;
+}
+
+static void rejected(const char *name, long err, const struct image_fault *fault)
+{
+    printf("rtcr: image '%s' rejected: %s at record %u (offset %lu)\n", name, image_error_name(err),
+           fault->record, (unsigned long)fault->offset);
+}
+
+/* The chain ending in `im`, validated from the base on (each against its
+ * parent's digest): views[0] is im. Returns the count, 0 if rejected. */
+static unsigned validate_chain(struct stored_image *im, struct image_view *views)
+{
+    struct stored_image *chain[CKPT_MAX_CHAIN];
+    unsigned n = 0;
+    for (struct stored_image *cur = im; cur;) {
+        struct image_header h;
+        long err = image_read_header(cur->buf, cur->len, &h);
+        if (err) {
+            struct image_fault f = {err, IMAGE_AT_HEADER, 0};
+            rejected(cur->name, err, &f);
+            return 0;
+        }
+        if (n == CKPT_MAX_CHAIN) {
+            printf("rtcr: image '%s' rejected: a chain longer than %u images\n", im->name,
+                   CKPT_MAX_CHAIN);
+            return 0;
+        }
+        chain[n++] = cur;
+        if (!(h.flags & IMAGE_FLAG_INCREMENTAL))
+            break;
+        if (!(cur = image_by_digest(&h.parent))) {
+            printf("rtcr: image '%s' rejected: its parent image is not here\n", chain[n - 1]->name);
+            return 0;
+        }
+    }
+    for (unsigned k = n; k-- > 0;) {
+        struct image_fault fault;
+        long err = image_validate(chain[k]->buf, chain[k]->len,
+                                  k + 1 < n ? &views[k + 1].digest : NULL, &views[k], &fault);
+        if (err) {
+            rejected(chain[k]->name, err, &fault);
+            return 0;
+        }
+        chain[k]->digest = views[k].digest;
+        chain[k]->known = true;
+    }
+    return n;
+}
+
 long ckpt_restore(const char *name, const char *as)
 {
     struct stored_image *im = image_named(name);
@@ -1305,14 +1491,12 @@ long ckpt_restore(const char *name, const char *as)
     long err = state_buffer();
     if (err)
         return err;
-    static struct image_view view;
-    struct image_fault fault;
-    if ((err = image_validate(im->buf, im->len, NULL, &view, &fault))) {
-        printf("rtcr: image '%s' rejected: %s at record %u (offset %lu)\n", name,
-               image_error_name(err), fault.record, (unsigned long)fault.offset);
+    static struct image_view views[CKPT_MAX_CHAIN];
+    unsigned chain_len = validate_chain(im, views);
+    if (!chain_len)
         return FERRY_E_INVAL;
-    }
-    uint32_t n = image_count(&view, IMAGE_COMPONENT);
+    const struct image_view *view = &views[0];
+    uint32_t n = image_count(view, IMAGE_COMPONENT);
     if (as && n != 1) {
         printf("rtcr: image '%s' holds %u components: 'as' names one\n", name, n);
         return FERRY_E_INVAL;
@@ -1322,10 +1506,10 @@ long ckpt_restore(const char *name, const char *as)
     for (uint32_t i = 0; i < n; i++) {
         struct image_record rec;
         struct image_component comp;
-        image_at(&view, IMAGE_COMPONENT, i, &rec);
+        image_at(view, IMAGE_COMPONENT, i, &rec);
         image_decode(&rec, IMAGE_COMPONENT, &comp, sizeof(comp));
         unsigned s = 0;
-        if ((err = restore_component(&view, &comp, as, &threads, &s))) {
+        if ((err = restore_component(views, chain_len, &comp, as, &threads, &s))) {
             for (unsigned k = 0; k < restored; k++)
                 rtcr_child_kill(made_children[k]);
             return err;
@@ -1339,6 +1523,8 @@ long ckpt_restore(const char *name, const char *as)
     }
     printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n", name,
            restored, threads, slots);
+    last_digest = view->digest; /* the next increment builds on this cut */
+    have_last = true;
     for (unsigned k = 0; k < restored; k++)
         for (unsigned i = 0; i < RTCR_THREADS; i++)
             if (made_children[k]->threads[i].used)

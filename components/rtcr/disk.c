@@ -104,27 +104,38 @@ long disk_write_image(const char *name)
     return FERRY_OK;
 }
 
+/* Reads one image of the store into memory under its name. */
+static long read_one(const struct imgstore_entry *e)
+{
+    uint8_t *buf;
+    size_t len;
+    long err = ckpt_image_room(e->name, e->bytes, &buf);
+    if (err)
+        return err;
+    if ((err = imgstore_read(&store, e->name, buf, e->bytes, &len))) {
+        printf("rtcr: image '%s' not read from disk: %s\n", e->name, imgstore_error_text(err));
+        ckpt_image_forget(e->name);
+        return FERRY_E_INVAL;
+    }
+    ckpt_image_set_digest(e->name, &e->digest);
+    printf("rtcr: image '%s' read from disk (%lu bytes)\n", e->name, (unsigned long)len);
+    return FERRY_OK;
+}
+
 long disk_read_image(const char *name)
 {
     long err = disk_store(false);
     if (err)
         return err;
-    const struct imgstore_entry *e = imgstore_find(&store, name);
-    if (!e) {
-        printf("rtcr: no image '%s' on disk\n", name);
+    const struct imgstore_entry *chain[8];
+    unsigned n;
+    if ((err = imgstore_chain(&store, name, chain, 8, &n))) {
+        printf("rtcr: image '%s' not on disk: %s\n", name, imgstore_error_text(err));
         return FERRY_E_NOENT;
     }
-    uint8_t *buf;
-    if ((err = ckpt_image_room(name, e->bytes, &buf)))
-        return err;
-    size_t len;
-    if ((err = imgstore_read(&store, name, buf, e->bytes, &len))) {
-        printf("rtcr: image '%s' not read from disk: %s\n", name, imgstore_error_text(err));
-        ckpt_image_forget(name);
-        return FERRY_E_INVAL;
-    }
-    printf("rtcr: image '%s' read from disk (%lu bytes)\n", name, (unsigned long)len);
-    return FERRY_OK;
+    for (unsigned i = 0; i < n && !err; i++)
+        err = read_one(chain[i]);
+    return err;
 }
 
 void disk_close(void)

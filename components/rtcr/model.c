@@ -2,7 +2,7 @@
  * rtcr's recorded model (model.h): ids, lookups, records.
  */
 #include "model.h"
-#include <env.h>
+#include <badge_runtime.h>
 #include <ferry/macros.h>
 #include <string.h>
 
@@ -30,7 +30,7 @@ void model_id_seen(uint32_t id)
 
 struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge)
 {
-    MODEL_FIND(c->sessions, obj.badge, badge);
+    MODEL_FIND(c->sessions, badge, badge);
 }
 
 struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge)

@@ -45,9 +45,10 @@ struct rtcr_session {
     bool used;
     uint32_t id;
     struct rtcr_child *child;
-    unsigned iface;        /* enum ferry_iface_id */
-    struct rpc_object obj; /* obj.badge: the badge the child sees */
+    unsigned iface; /* enum ferry_iface_id */
+    struct rpc_object obj;
     uint32_t gate;         /* rtcr's gate: the child's capability */
+    uint64_t badge;        /* the gate's badge: what the child's tables hold */
     uint32_t real;         /* rtcr's slot of the real session (or address space) */
     struct ps_session *ps; /* the parent server's entry (not for the initial four) */
     char service[32];

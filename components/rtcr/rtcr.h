@@ -11,6 +11,7 @@
 #define RTCR_H
 
 #include "model.h"
+#include <badge_runtime.h>
 #include <image/image.h>
 
 struct rtcr {
@@ -60,6 +61,8 @@ long ckpt_restore(const char *name, const char *as);
 const uint8_t *ckpt_image(const char *name, size_t *len);
 /* Room for an image of len bytes called `name` (an older one goes): *buf. */
 long ckpt_image_room(const char *name, size_t len, uint8_t **buf);
+/* The digest the store claims for image `name` (restore validates it). */
+void ckpt_image_set_digest(const char *name, const struct image_digest *digest);
 /* Cuts the image `name` to len bytes (a test step). */
 void ckpt_image_truncate(const char *name, size_t len);
 /* Drops the image `name` from memory. */

@@ -101,7 +101,7 @@ static long pd_op(struct rtcr_session *v, struct rpc_request *req)
             model_ds_add(c, 0, kept[0], res.cap_badge[0],
                          FERRY_RPC_MSG(ferry_pd_alloc_ram_out, rpc_mr())->size, v->id, 0);
         break;
-    case FERRY_PD_CAPMAP_REPORT:
+    case FERRY_PD_REPORT:
         if (kept[0] && !model_ds_by_badge(c, res.cap_badge[0]))
             model_ds_add(c, 0, kept[0], res.cap_badge[0], 4096, v->id, IMAGE_DS_REPORT);
         else if (kept[0])
@@ -313,6 +313,7 @@ static struct rtcr_session *session_new(struct rtcr_child *c, unsigned index, un
         v->used = false;
         return NULL;
     }
+    v->badge = env_cap_badge(v->gate);
     return v;
 }
 
@@ -320,7 +321,7 @@ static void session_drop(struct rtcr_session *v)
 {
     if (!v->used)
         return;
-    env_rpc_unregister(rtcr.env, &v->obj, v->gate);
+    env_rpc_unregister(rtcr.env, &v->obj);
     v->used = false;
 }
 
@@ -344,7 +345,7 @@ long virt_prepare(struct rtcr_child *c, struct child_config *cfg)
         snprintf(v->service, sizeof(v->service), "%s", initial[i].service);
         snprintf(v->label, sizeof(v->label), "%s", c->name);
         cfg->initial_cap[initial[i].cap] = v->gate;
-        cfg->initial_badge[initial[i].cap] = v->obj.badge;
+        cfg->initial_badge[initial[i].cap] = v->badge;
     }
     c->rm_id = c->sessions[RTCR_S_RM].id; /* the address space is named by its session's id */
     c->sessions[RTCR_S_PD].ram = cfg->ram;
@@ -407,7 +408,7 @@ long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_s
     snprintf(v->args, sizeof(v->args), "%s", s->request.args);
     v->ram = s->request.ram;
     v->caps = s->request.caps;
-    s->virt_badge = v->obj.badge;
+    s->virt_badge = v->badge;
     s->virt = v;
     return FERRY_OK;
 }

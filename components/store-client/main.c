@@ -18,10 +18,10 @@ static struct env *env;
         }                                                                                          \
     } while (0)
 
-static uint32_t create_object(uint32_t store, uint64_t value, uint64_t *badge)
+static uint32_t create_object(uint32_t store, uint64_t value, uint64_t *id)
 {
     uint32_t object;
-    FAIL_IF(store_create(store, value, &object, badge), "STORE_CREATE");
+    FAIL_IF(store_create(store, value, &object, id), "STORE_CREATE");
     return object;
 }
 
@@ -62,21 +62,21 @@ void component_construct(struct env *e)
 {
     env = e;
     uint32_t store;
-    uint64_t badge_a, badge_b;
+    uint64_t id_a, id_b;
     long err = env_session(env, "Store", "", NULL, 64 * 1024, 16, &store);
     FAIL_IF(err, "Store session");
-    uint32_t a = create_object(store, 10, &badge_a);
-    uint32_t b = create_object(store, 20, &badge_b);
+    uint32_t a = create_object(store, 10, &id_a);
+    uint32_t b = create_object(store, 20, &id_b);
     uint64_t value_a, value_b;
     FAIL_IF(object_add(a, 5, &value_a), "OBJECT_ADD");
     FAIL_IF(object_get(b, &value_b), "OBJECT_GET");
     printf("object A = %lu, object B = %lu\n", (unsigned long)value_a, (unsigned long)value_b);
 
     uint32_t again;
-    err = store_lookup(store, badge_a, &again);
+    err = store_lookup(store, id_a, &again);
     FAIL_IF(err, "STORE_LOOKUP");
     printf("A received again: %s (refs %u)\n", again == a ? "same slot" : "NEW SLOT",
-           capmap_find(env_capmap, badge_a)->refcount);
+           env_cap_refs(a));
 
     shared_memory(store);
     relay(a);

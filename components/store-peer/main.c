@@ -13,17 +13,15 @@
 static struct env *env;
 static long relay_op_give(struct rpc_request *req)
 {
-    uint64_t badge = req->cap_badge[FERRY_RELAY_GIVE_CAP_OBJECT];
-    uint32_t slot = env_cap_import(rpc_keep_cap(req, FERRY_RELAY_GIVE_CAP_OBJECT), badge);
+    uint32_t slot = env_cap_keep(req, FERRY_RELAY_GIVE_CAP_OBJECT);
     if (!slot)
         return FERRY_E_INVAL;
     uint64_t value;
     long err = object_get(slot, &value);
     if (err)
         return err;
-    struct capmap_entry *e = capmap_find(env_capmap, badge);
-    printf("object badge %lu in slot %u (refs %u) has value %lu\n", (unsigned long)badge, slot,
-           e ? e->refcount : 0, (unsigned long)value);
+    printf("object in slot %u (refs %u) has value %lu\n", slot, env_cap_refs(slot),
+           (unsigned long)value);
     FERRY_RPC_MSG(ferry_relay_give_out, req->mr)->value = value;
     req->reply_words = FERRY_RPC_WORDS(ferry_relay_give_out);
     return FERRY_OK;
@@ -43,7 +41,7 @@ static long relay_open(struct service_root *root, const char *label, const char 
                        uint64_t caps, struct rpc_object **session)
 {
     (void)root, (void)args, (void)ram, (void)caps;
-    if (relay_session.badge)
+    if (relay_session.handle)
         return FERRY_E_BUSY; /* one client at a time */
     printf("session for '%s'\n", label);
     *session = &relay_session;

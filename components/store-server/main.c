@@ -1,6 +1,6 @@
 /*
  * store-server: serves the Store service (include/ferry/iface/store.h).
- * Every session gets its own objects (RPC objects with their own badges) and
+ * Every session gets its own objects (RPC objects, named by id) and
  * a shared RAM dataspace the client can write and the server reads.
  */
 #include <ferry/iface/store.h>
@@ -63,7 +63,7 @@ static long store_op_create(struct store_session *s, struct rpc_request *req)
             return err;
         o->used = true;
         rpc_reply_cap(req, gate, FERRY_RIGHTS_ALL);
-        FERRY_RPC_MSG(ferry_store_create_out, req->mr)->badge = o->obj.badge;
+        FERRY_RPC_MSG(ferry_store_create_out, req->mr)->id = i;
         req->reply_words = FERRY_RPC_WORDS(ferry_store_create_out);
         return FERRY_OK;
     }
@@ -84,13 +84,11 @@ static long store_op_sum(struct store_session *s, struct rpc_request *req)
 
 static long store_op_lookup(struct store_session *s, struct rpc_request *req)
 {
-    uint64_t badge = FERRY_RPC_MSG(ferry_store_lookup_in, req->mr)->badge;
-    for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++)
-        if (s->objects[i].used && s->objects[i].obj.badge == badge) {
-            rpc_reply_cap(req, env_cap_lookup(badge), FERRY_RIGHTS_ALL);
-            return FERRY_OK;
-        }
-    return FERRY_E_NOENT;
+    uint64_t id = FERRY_RPC_MSG(ferry_store_lookup_in, req->mr)->id;
+    if (id >= STORE_MAX_OBJECTS || !s->objects[id].used)
+        return FERRY_E_NOENT;
+    rpc_reply_cap(req, env_rpc_gate(env, &s->objects[id].obj), FERRY_RIGHTS_ALL);
+    return FERRY_OK;
 }
 
 static long store_dispatch(void *self, struct rpc_request *req)
@@ -143,7 +141,7 @@ static void store_close(struct service_root *root, struct rpc_object *session)
     struct store_session *s = session->self;
     for (unsigned i = 0; i < STORE_MAX_OBJECTS; i++)
         if (s->objects[i].used)
-            env_rpc_unregister(env, &s->objects[i].obj, env_cap_lookup(s->objects[i].obj.badge));
+            env_rpc_unregister(env, &s->objects[i].obj);
     printf("session of '%s' closed\n", s->label);
     env_capmap_dump("store-server");
     /* the shared dataspace stays with the PD: a freed session's memory is not reused here */

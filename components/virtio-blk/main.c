@@ -149,7 +149,7 @@ static long device_open(uint64_t index, uint32_t *io, struct ferry_io_mem_info_o
     if (!err)
         err = env_attach(env, ds, FERRY_RM_ANY, VIRTIO_MMIO_WINDOW, 0, FERRY_RM_WRITE, &addr);
     if (ds)
-        env_cap_release(env_cap_badge(ds)); /* the attachment keeps the window */
+        env_cap_drop(ds); /* the attachment keeps the window */
     if (err) {
         env_session_close(env, *io);
         return err;

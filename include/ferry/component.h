@@ -66,19 +66,53 @@ struct ferry_startup {
 };
 
 /*
- * The capability-map report: the runtime writes it into the PD's capmap
- * report dataspace (PD_CAPMAP_REPORT) at start. The PD's owner (init, or a
- * checkpointer) reads it through NPD_CAPMAP_REPORT to find the capability map
- * in the component's memory; the map's own layout is in lib/base/capmap.h and
- * docs/framework.md.
+ * The PD report: one page the runtime fills at start (PD_REPORT) listing every
+ * badge table of the component: where each lives in the component's memory,
+ * its kind, layout version and size. The PD's owner (init, or a checkpointer)
+ * reads it through NPD_REPORT, maps the component's memory that holds a
+ * table, and validates and rewrites it (lib/base/tables.h). Every table is one
+ * position-independent region (indices and offsets only). Layouts:
+ * docs/framework.md, "Badge tables". All fields little-endian.
+ *
+ *   0x00 magic (FERRY_REPORT_MAGIC, written last: the report is complete)
+ *   0x08 version (FERRY_REPORT_VERSION)   0x0c count (tables used, <= 8)
+ *   0x10 table[8], 24 bytes each:
+ *        +0x00 kind (enum ferry_table_kind)  +0x04 version (the table's layout)
+ *        +0x08 vaddr (its first byte in the component)  +0x10 size (bytes)
+ *   unused table entries are all zero
  */
-#define FERRY_CAPMAP_REPORT_MAGIC 0x54524f5045524d43ull /* "CMREPORT" */
+#define FERRY_REPORT_MAGIC      0x3154524f50455246ull /* "FREPORT1" */
+#define FERRY_REPORT_VERSION    1u
+#define FERRY_REPORT_MAX_TABLES 8u
 
-struct ferry_capmap_report {
-    uint64_t magic;
-    uint64_t version; /* of the capability map layout (CAPMAP_VERSION) */
-    uint64_t vaddr;   /* where the map's header lives in the component */
-    uint64_t size;    /* bytes of the map, header included */
+enum ferry_table_kind {
+    FERRY_TABLE_NONE = 0,
+    FERRY_TABLE_CAPMAP = 1,   /* capability map: badge -> slot + references (capmap.h) */
+    FERRY_TABLE_RPC_POOL = 2, /* the entrypoint's RPC object pool index: badge -> handle,
+                                 in the capability map's layout (rpc_pool.h) */
 };
+
+struct ferry_report_table {
+    uint32_t kind;    /* 0x00: enum ferry_table_kind */
+    uint32_t version; /* 0x04: the table's layout version */
+    uint64_t vaddr;   /* 0x08: where the table starts in the component */
+    uint64_t size;    /* 0x10: bytes of the table */
+};
+
+struct ferry_report {
+    uint64_t magic;                                           /* 0x00 */
+    uint32_t version;                                         /* 0x08 */
+    uint32_t count;                                           /* 0x0c */
+    struct ferry_report_table table[FERRY_REPORT_MAX_TABLES]; /* 0x10 */
+};
+
+_Static_assert(sizeof(struct ferry_report_table) == 24, "report table layout");
+_Static_assert(__builtin_offsetof(struct ferry_report_table, version) == 4, "report layout");
+_Static_assert(__builtin_offsetof(struct ferry_report_table, vaddr) == 8, "report layout");
+_Static_assert(__builtin_offsetof(struct ferry_report_table, size) == 16, "report layout");
+_Static_assert(__builtin_offsetof(struct ferry_report, version) == 8, "report layout");
+_Static_assert(__builtin_offsetof(struct ferry_report, count) == 12, "report layout");
+_Static_assert(__builtin_offsetof(struct ferry_report, table) == 16, "report layout");
+_Static_assert(sizeof(struct ferry_report) == 16 + 24 * 8, "report layout");
 
 #endif

@@ -368,6 +368,42 @@ int capmap_validate(const struct capmap *map, size_t region_size)
     return validate_free_list(map);
 }
 
+struct capmap_entry *capmap_entry_at(const struct capmap *map, uint32_t index)
+{
+    return &entries_of(map)[index];
+}
+
+const struct badge_translation *badge_translation_find(const struct badge_translation *tr,
+                                                       size_t count, uint64_t badge)
+{
+    for (size_t i = 0; i < count; i++)
+        if (tr[i].old_badge == badge)
+            return &tr[i];
+    return NULL;
+}
+
+int capmap_rekey_all(struct capmap *map, size_t region_size, const struct badge_translation *tr,
+                     size_t count, uint64_t *untranslated)
+{
+    int status = capmap_validate(map, region_size);
+    if (status != CAPMAP_OK)
+        return status;
+    struct capmap_entry *entries = entries_of(map);
+    /* decode: every used badge has a translation, before anything is written */
+    for (uint32_t i = 0; i < map->capacity; i++) {
+        if (entries[i].refcount != 0 && !badge_translation_find(tr, count, entries[i].link.key)) {
+            if (untranslated)
+                *untranslated = entries[i].link.key;
+            return CAPMAP_E_UNTRANSLATED;
+        }
+    }
+    for (uint32_t i = 0; i < map->capacity; i++)
+        if (entries[i].refcount != 0)
+            entries[i].link.key = badge_translation_find(tr, count, entries[i].link.key)->new_badge;
+    status = capmap_rebuild(map, region_size);
+    return status != CAPMAP_OK ? status : capmap_validate(map, region_size);
+}
+
 const char *capmap_error_name(int err)
 {
     static const char *const names[] = {
@@ -391,6 +427,7 @@ const char *capmap_error_name(int err)
         [-CAPMAP_E_FREE_LIST] = "CAPMAP_E_FREE_LIST",
         [-CAPMAP_E_FREE_CYCLE] = "CAPMAP_E_FREE_CYCLE",
         [-CAPMAP_E_SLOT_DUP] = "CAPMAP_E_SLOT_DUP",
+        [-CAPMAP_E_UNTRANSLATED] = "CAPMAP_E_UNTRANSLATED",
     };
     if (err > 0 || err <= -(int)(ARRAY_SIZE(names)))
         return "CAPMAP_E_UNKNOWN";

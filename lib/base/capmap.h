@@ -78,6 +78,8 @@ enum capmap_error {
                                     entry has next_free set */
     CAPMAP_E_FREE_CYCLE = -18,   /* free list longer than the free entries: a cycle */
     CAPMAP_E_SLOT_DUP = -19,     /* two used entries hold the same slot */
+    /* rekey_all */
+    CAPMAP_E_UNTRANSLATED = -20, /* a used entry's badge has no translation */
 };
 
 /*
@@ -194,6 +196,33 @@ int capmap_rebuild(struct capmap *map, size_t region_size);
  * problem found, as a CAPMAP_E_*.
  */
 int capmap_validate(const struct capmap *map, size_t region_size);
+
+/* Entry `index` (< capacity) of a map whose header is valid; for code that keeps
+ * entries by position (the RPC object pool). */
+struct capmap_entry *capmap_entry_at(const struct capmap *map, uint32_t index);
+
+/* One badge of a translation table: what a restore maps each old badge to. */
+struct badge_translation {
+    uint64_t old_badge;
+    uint64_t new_badge;
+};
+
+/* The translation of `badge` (the first one naming it as old), or NULL. */
+const struct badge_translation *badge_translation_find(const struct badge_translation *tr,
+                                                       size_t count, uint64_t badge);
+
+/*
+ * What a restorer does to a foreign copy: validates it (capmap_validate), then
+ * gives every used entry the new badge of its translation (slot, refcount and
+ * position kept), rebuilds the tree and validates again. All or nothing on the
+ * badges' presence: an entry whose badge has no translation is
+ * CAPMAP_E_UNTRANSLATED (its badge in *untranslated, may be NULL) before
+ * anything is written. CAPMAP_E_EXISTS if two entries end with the same badge
+ * (the copy is then rewritten but not written back by a careful caller). The
+ * translation table must map each old badge once (the first match is used).
+ */
+int capmap_rekey_all(struct capmap *map, size_t region_size, const struct badge_translation *tr,
+                     size_t count, uint64_t *untranslated);
 
 /* "CAPMAP_E_FULL" ... for messages; "CAPMAP_E_UNKNOWN" for anything else. */
 const char *capmap_error_name(int err);

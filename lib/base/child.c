@@ -6,6 +6,8 @@
  */
 #include "child.h"
 #include "client.h"
+#include "badge_runtime.h"
+#include "tables.h"
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/parent.h>
 #include <ferry/iface/pd.h>
@@ -44,7 +46,7 @@ static long build_region(void *ctx, uint64_t at, uint64_t size, unsigned flags, 
     if (err == FERRY_OK && child->region_count < CHILD_MAX_REGIONS) {
         child->regions[child->region_count++] = (struct child_region){b->ds, *where, size};
     } else {
-        env_cap_release(env_cap_badge(b->ds)); /* the child's PD owns it */
+        env_cap_drop(b->ds); /* the child's PD owns it */
     }
     *local = (uint8_t *)addr;
     return err;
@@ -120,7 +122,7 @@ static long build_image(struct env *env, const struct child_config *cfg, struct 
     };
     for (unsigned i = 0; i < CHILD_CAP_COUNT; i++) {
         info.cap[i] = caps[i];
-        info.badge[i] = i == CHILD_CAP_PARENT ? child->parent_obj.badge : env_cap_badge(caps[i]);
+        info.badge[i] = env_cap_badge(caps[i]); /* the parent gate's label is its badge too */
         if (cfg->initial_cap[i]) {
             info.cap[i] = cfg->initial_cap[i];
             info.badge[i] = cfg->initial_badge[i];
@@ -171,17 +173,17 @@ long child_start(struct env *env, const struct child_config *cfg, struct child *
 void child_destroy(struct env *env, struct child *child)
 {
     for (unsigned i = 0; i < child->region_count; i++)
-        env_cap_release(env_cap_badge(child->regions[i].ds));
+        env_cap_drop(child->regions[i].ds);
     child->region_count = 0;
     if (child->parent_gate)
-        env_rpc_unregister(env, &child->parent_obj, child->parent_gate);
+        env_rpc_unregister(env, &child->parent_obj);
     uint32_t *sessions[] = {&child->cpu, &child->log, &child->pd};
     if (child->thread)
-        env_cap_release(env_cap_badge(child->thread));
+        env_cap_drop(child->thread);
     if (child->rm)
-        env_cap_release(env_cap_badge(child->rm));
+        env_cap_drop(child->rm);
     if (child->npd)
-        env_cap_release(env_cap_badge(child->npd));
+        env_cap_drop(child->npd);
     for (unsigned i = 0; i < ARRAY_SIZE(sessions); i++)
         if (*sessions[i])
             env_session_close(env, *sessions[i]);
@@ -192,12 +194,13 @@ void child_destroy(struct env *env, struct child *child)
 
 /* ---- looking into a child ---- */
 
-static long read_capmap_report(struct env *env, struct child *child,
-                               struct ferry_capmap_report *report)
+/* A copy of the child's report page (include/ferry/component.h): E_NOENT before its
+ * runtime wrote one, E_INVAL if it breaks the report's rules (tables_report_validate). */
+static long read_report(struct env *env, struct child *child, struct ferry_report *report)
 {
     uint32_t ds;
     uint64_t addr;
-    long err = npd_capmap_report(child->npd, &ds);
+    long err = npd_report(child->npd, &ds);
     if (err)
         return err;
     err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr);
@@ -205,10 +208,22 @@ static long read_capmap_report(struct env *env, struct child *child,
         memcpy(report, (const void *)addr, sizeof(*report));
         env_detach(env, addr);
     }
-    env_cap_release(env_cap_badge(ds));
-    if (err == FERRY_OK && report->magic != FERRY_CAPMAP_REPORT_MAGIC)
+    env_cap_drop(ds);
+    if (err == FERRY_OK && report->magic != FERRY_REPORT_MAGIC)
         err = FERRY_E_NOENT;
+    else if (err == FERRY_OK && tables_report_validate(report, NULL) != TABLES_OK)
+        err = FERRY_E_INVAL;
     return err;
+}
+
+/* The validated report's table of `kind`, or NULL. */
+static const struct ferry_report_table *report_table(const struct ferry_report *report,
+                                                     uint32_t kind)
+{
+    for (unsigned i = 0; i < report->count; i++)
+        if (report->table[i].kind == kind)
+            return &report->table[i];
+    return NULL;
 }
 
 /* Does the kernel agree that `slot` of the child holds a gate labelled `badge`? */
@@ -220,15 +235,17 @@ static bool slot_holds(struct child *child, uint32_t slot, uint64_t badge)
 
 long child_capmap_inspect(struct env *env, struct child *child, struct child_capmap_info *info)
 {
-    struct ferry_capmap_report report;
-    long err = read_capmap_report(env, child, &report);
+    struct ferry_report report;
+    long err = read_report(env, child, &report);
     if (err)
         return err;
+    const struct ferry_report_table *t = report_table(&report, FERRY_TABLE_CAPMAP);
+    if (!t)
+        return FERRY_E_NOENT;
     const struct child_region *region = NULL;
     for (unsigned i = 0; i < child->region_count; i++) {
         const struct child_region *r = &child->regions[i];
-        if (report.vaddr >= r->vaddr && report.size <= r->size &&
-            report.vaddr - r->vaddr <= r->size - report.size)
+        if (t->vaddr >= r->vaddr && t->size <= r->size && t->vaddr - r->vaddr <= r->size - t->size)
             region = r;
     }
     if (!region)
@@ -236,8 +253,8 @@ long child_capmap_inspect(struct env *env, struct child *child, struct child_cap
     uint64_t addr;
     if ((err = env_attach(env, region->ds, FERRY_RM_ANY, 0, 0, 0, &addr)))
         return err;
-    struct capmap *map = (struct capmap *)(addr + (report.vaddr - region->vaddr));
-    *info = (struct child_capmap_info){.layout = capmap_validate(map, report.size)};
+    struct capmap *map = (struct capmap *)(addr + (t->vaddr - region->vaddr));
+    *info = (struct child_capmap_info){.layout = capmap_validate(map, t->size)};
     if (info->layout == CAPMAP_OK)
         for (struct capmap_entry *e = capmap_first(map); e; e = capmap_next(map, e)) {
             info->entries++;

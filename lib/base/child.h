@@ -80,7 +80,8 @@ struct child_capmap_info {
 
 /*
  * Reads the child's capability map from outside, as a checkpointer does:
- * finds it through the PD's capmap report (NPD_CAPMAP_REPORT), maps the
+ * finds it through the PD's report (NPD_REPORT, validated with
+ * tables_report_validate: E_INVAL if it breaks its rules), maps the
  * child's memory that holds it, validates the layout and checks every entry
  * against the kernel's view of the slot (NPD_CAP_INFO). E_NOENT if the child
  * has not reported a map (yet).

@@ -6,7 +6,7 @@
  * through out-parameters and are valid only when it returns FERRY_OK (a
  * reply with fewer words than the operation's _out structure is E_INVAL).
  * Capability results are imported into the capability map (env_import_cap:
- * the caller owns one reference, env_cap_release drops it); capability
+ * the caller owns one reference, env_cap_drop drops it); capability
  * arguments are sent with all rights the caller holds and stay the caller's.
  *
  * The parent interface (include/ferry/iface/parent.h) has its stubs in env.h
@@ -72,15 +72,18 @@ long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
 /* ---- PD session (client/pd.c) ---- */
 
 long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds);
-/* PD_FREE_RAM, and the dataspace's capability dropped (env_cap_release). */
+/* PD_FREE_RAM, and the dataspace's capability dropped (env_cap_drop). */
 long pd_free_ram(uint32_t pd, uint32_t ds);
+/* The new object's badge goes to *badge unless it is NULL: a parent or
+ * checkpointer may want it, a component's own code passes NULL (the badge
+ * rule, env.h; the runtime keeps it in the capability map). */
 long pd_alloc_rpc_cap(uint32_t pd, uint32_t thread, uint32_t *gate, uint64_t *badge);
 long pd_free_rpc_cap(uint32_t pd, uint32_t gate);
 long pd_alloc_signal(uint32_t pd, uint32_t *signal, uint64_t *badge);
 long pd_free_signal(uint32_t pd, uint32_t signal);
 long pd_quota(uint32_t pd, struct ferry_pd_quota_out *quota);
 long pd_address_space(uint32_t pd, uint32_t *rm);
-long pd_capmap_report(uint32_t pd, uint32_t *ds);
+long pd_report(uint32_t pd, uint32_t *ds);
 long pd_native(uint32_t pd, uint32_t *npd);
 
 /* native PD */
@@ -88,7 +91,7 @@ long npd_map(uint32_t npd, uint32_t cap, uint64_t slot, uint64_t rights);
 long npd_unmap(uint32_t npd, uint64_t slot);
 long npd_cap_info(uint32_t npd, uint64_t slot, struct ferry_npd_cap_info_out *info);
 long npd_cap_next(uint32_t npd, uint64_t slot, uint64_t *next);
-long npd_capmap_report(uint32_t npd, uint32_t *ds);
+long npd_report(uint32_t npd, uint32_t *ds);
 
 /* ---- CPU session and threads (client/cpu.c) ---- */
 
@@ -185,10 +188,10 @@ void block_close(struct env *env, struct block_client *c);
 
 /* ---- Store, object and Relay: the example service (client/store.c) ---- */
 
-long store_create(uint32_t store, uint64_t value, uint32_t *object, uint64_t *badge);
+long store_create(uint32_t store, uint64_t value, uint32_t *object, uint64_t *id);
 long store_shared(uint32_t store, uint32_t *ds);
 long store_sum(uint32_t store, uint64_t count, uint64_t *sum);
-long store_lookup(uint32_t store, uint64_t badge, uint32_t *object);
+long store_lookup(uint32_t store, uint64_t id, uint32_t *object);
 long object_get(uint32_t object, uint64_t *value);
 long object_add(uint32_t object, uint64_t n, uint64_t *value);
 long relay_give(uint32_t relay, uint32_t object, uint64_t *value);

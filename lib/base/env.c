@@ -4,6 +4,7 @@
 #include "client.h"
 #include "env.h"
 #include "lock.h"
+#include "badge_runtime.h"
 #include <ferry/iface/parent.h>
 #include <ferry/iface/pd.h>
 #include <stdio.h>
@@ -12,8 +13,9 @@
 _Thread_local struct ferry_utcb *ferry_utcb_self;
 
 /*
- * The capability map lives in .bss; its address and size are reported to the
- * PD at start (struct ferry_capmap_report), so that the PD's owner can find it.
+ * The capability map lives in .bss, like the object pool; their addresses and
+ * sizes are reported to the PD at start (struct ferry_report), so that the PD's
+ * owner can find them.
  * cap_lock serialises every change to it and to the slot allocator's users
  * that go with it (import, release).
  */
@@ -24,7 +26,7 @@ static struct lock cap_lock = LOCK_INIT;
 
 static struct slot_alloc slots;
 #define ENV_POOL_CAPACITY 256
-static struct rpc_pool_entry pool_storage[ENV_POOL_CAPACITY];
+static RPC_POOL_STORAGE(ENV_POOL_CAPACITY) pool_storage __attribute__((aligned(8)));
 static struct rpc_pool pool;
 static struct env the_env;
 
@@ -75,6 +77,30 @@ uint64_t env_cap_badge(uint32_t slot)
     if (!slot || sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) != FERRY_OK)
         return 0;
     return info.label;
+}
+
+uint32_t env_cap_keep(struct rpc_request *req, unsigned i)
+{
+    if (i >= req->caps)
+        return 0;
+    return env_cap_import(rpc_keep_cap(req, i), req->cap_badge[i]);
+}
+
+void env_cap_drop(uint32_t slot)
+{
+    uint64_t badge = env_cap_badge(slot);
+    if (badge)
+        env_cap_release(badge);
+}
+
+uint32_t env_cap_refs(uint32_t slot)
+{
+    uint64_t badge = env_cap_badge(slot);
+    lock_acquire(&cap_lock);
+    const struct capmap_entry *e = badge ? capmap_find(env_capmap, badge) : NULL;
+    uint32_t refs = e && e->slot == slot ? e->refcount : 0;
+    lock_release(&cap_lock);
+    return refs;
 }
 
 uint32_t env_import_result(struct rpc_result *res)
@@ -248,21 +274,34 @@ const char *env_arg(const struct env *env, const char *key)
 uint32_t env_rpc_register(struct env *env, struct rpc_object *obj, long *err)
 {
     uint32_t gate;
-    *err = pd_alloc_rpc_cap(env->pd, env->main_thread, &gate, &obj->badge);
+    uint64_t badge;
+    *err = pd_alloc_rpc_cap(env->pd, env->main_thread, &gate, &badge);
     if (*err)
         return 0;
-    if (rpc_pool_insert(env->ep.pool, obj) < 0) {
+    if (rpc_pool_insert(env->ep.pool, obj, badge) < 0) {
+        pd_free_rpc_cap(env->pd, gate);
+        env_cap_release(badge);
         *err = FERRY_E_NOMEM;
         return 0;
     }
     return gate;
 }
 
-void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate)
+uint32_t env_rpc_gate(const struct env *env, const struct rpc_object *obj)
 {
-    rpc_pool_remove(env->ep.pool, obj->badge);
+    uint64_t badge = rpc_pool_badge(env->ep.pool, obj);
+    return badge ? env_cap_lookup(badge) : 0;
+}
+
+void env_rpc_unregister(struct env *env, struct rpc_object *obj)
+{
+    uint64_t badge = rpc_pool_badge(env->ep.pool, obj);
+    if (!badge)
+        return;
+    uint32_t gate = env_cap_lookup(badge);
+    rpc_pool_remove(env->ep.pool, obj);
     pd_free_rpc_cap(env->pd, gate);
-    env_cap_release(obj->badge);
+    env_cap_release(badge);
 }
 
 /* ---- start ---- */
@@ -270,19 +309,22 @@ void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate)
 void base_stdio_init(struct env *env);
 void base_heap_init(struct env *env);
 
-/* Tells the PD where the capability map is (struct ferry_capmap_report). */
-static void capmap_report(struct env *env)
+/* Tells the PD where the badge tables are (struct ferry_report). */
+static void tables_report(struct env *env)
 {
     uint32_t ds;
     uint64_t addr;
-    if (pd_capmap_report(env->pd, &ds) ||
-        env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr))
+    if (pd_report(env->pd, &ds) || env_attach(env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr))
         return;
-    struct ferry_capmap_report *report = (struct ferry_capmap_report *)addr;
-    report->vaddr = (uint64_t)env_capmap;
-    report->size = sizeof(capmap_region);
-    report->version = env_capmap->version;
-    report->magic = FERRY_CAPMAP_REPORT_MAGIC; /* last: the report is complete */
+    struct ferry_report *report = (struct ferry_report *)addr;
+    report->version = FERRY_REPORT_VERSION;
+    report->table[0] = (struct ferry_report_table){FERRY_TABLE_CAPMAP, env_capmap->version,
+                                                   (uint64_t)env_capmap, sizeof(capmap_region)};
+    report->table[1] =
+        (struct ferry_report_table){FERRY_TABLE_RPC_POOL, pool.index->version, (uint64_t)pool.index,
+                                    sizeof(pool_storage.index)};
+    report->count = 2;
+    report->magic = FERRY_REPORT_MAGIC; /* last: the report is complete */
 }
 
 static void env_setup(struct env *env, const struct ferry_startup *startup)
@@ -293,7 +335,8 @@ static void env_setup(struct env *env, const struct ferry_startup *startup)
     for (uint32_t slot = 1; slot < FERRY_COMP_SEL_FREE; slot++)
         if (startup->badge[slot])
             capmap_insert(env_capmap, startup->badge[slot], slot);
-    rpc_pool_init(&pool, pool_storage, ENV_POOL_CAPACITY);
+    rpc_pool_init(&pool, &pool_storage.index.header, sizeof(pool_storage.index),
+                  pool_storage.objects, ENV_POOL_CAPACITY);
     *env = (struct env){
         .parent = FERRY_COMP_SEL_PARENT,
         .pd = FERRY_COMP_SEL_PD,
@@ -318,7 +361,7 @@ void base_main_start(struct ferry_utcb *utcb, const struct ferry_startup *startu
     env_setup(&the_env, startup);
     base_stdio_init(&the_env);
     base_heap_init(&the_env);
-    capmap_report(&the_env);
+    tables_report(&the_env);
     component_construct(&the_env);
     fflush(stdout);
     rpc_ep_serve(&the_env.ep);

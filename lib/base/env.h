@@ -18,7 +18,6 @@
 #ifndef FERRY_BASE_ENV_H
 #define FERRY_BASE_ENV_H
 
-#include "capmap.h"
 #include "rpc.h"
 #include <ferry/component.h>
 #include <ferry/iface/rm.h>
@@ -63,25 +62,25 @@ long env_announce(struct env *env, const char *service, uint32_t signal);
 
 /* ---- capabilities ---- */
 
-/* The capability map (badge -> slot + references) of this component. */
-extern struct capmap *env_capmap;
-
 /*
- * Takes ownership of a capability that arrived in `slot` with `badge`. If the
- * badge is known, the new slot is freed and the existing one returned with one
- * more reference; otherwise the capability is entered into the map. Returns
- * the slot that now stands for the object (0 if the map is full, or the
- * capability has no badge, i.e. is not a gate or signal from core: the
- * capability is dropped).
+ * The badge rule (docs/framework.md, "Badge tables"): an application names a
+ * capability by its SLOT, never by its badge. Badges change when a component
+ * is restored (on another ECU every object gets a new one); they live only in
+ * the runtime's badge tables (the capability map and the RPC object pool),
+ * which the runtime reports to its PD and a checkpointer rewrites. So no
+ * function here takes or returns a badge, and a component must not keep one
+ * (badge_runtime.h holds the runtime's own badge-level functions).
  */
-uint32_t env_cap_import(uint32_t slot, uint64_t badge);
-/* Drops one reference; the slot is unmapped when the last one goes. */
-void env_cap_release(uint64_t badge);
-/* The slot holding the object with this badge, 0 if none. */
-uint32_t env_cap_lookup(uint64_t badge);
-/* The badge (gate or IRQ label, as the kernel reports it) of the capability in
- * `slot`; 0 for an empty slot or an object without a label. */
-uint64_t env_cap_badge(uint32_t slot);
+
+/* Keeps capability argument i of a request (rpc_keep_cap) and takes ownership of
+ * it: the slot that now stands for the object (an object already held stays in
+ * its slot, one more reference), 0 if it could not be kept. */
+uint32_t env_cap_keep(struct rpc_request *req, unsigned i);
+/* Drops one reference to the capability in `slot`; the slot is unmapped when the
+ * last one goes. */
+void env_cap_drop(uint32_t slot);
+/* References the runtime holds to the capability in `slot` (0: not held). */
+uint32_t env_cap_refs(uint32_t slot);
 
 /* Prints the capability map: one line per entry, "badge -> slot (refs)". */
 void env_capmap_dump(const char *who);
@@ -94,10 +93,14 @@ long env_import_cap(struct rpc_result *res, uint32_t *cap);
 
 /* ---- RPC objects served by this component ---- */
 
-/* Allocates a gate for `obj` (PD_ALLOC_RPC_CAP, bound to the entrypoint),
- * sets obj->badge and registers it. Returns the gate's slot, or 0 with *err. */
+/* Allocates a gate for `obj` (PD_ALLOC_RPC_CAP, bound to the entrypoint) and
+ * registers it in the object pool (obj->handle). Returns the gate's slot, or 0
+ * with *err. */
 uint32_t env_rpc_register(struct env *env, struct rpc_object *obj, long *err);
-void env_rpc_unregister(struct env *env, struct rpc_object *obj, uint32_t gate);
+/* The slot of a registered object's gate (0 if not registered). */
+uint32_t env_rpc_gate(const struct env *env, const struct rpc_object *obj);
+/* Unregisters the object and frees its gate. */
+void env_rpc_unregister(struct env *env, struct rpc_object *obj);
 
 /* ---- memory ---- */
 
@@ -119,8 +122,9 @@ long env_detach(struct env *env, uint64_t addr);
 uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void (*fn)(void *),
                           void *arg, long *err);
 
-/* A bare signal: wait for it with sys_irq_wait(*signal, timeout) yourself. */
-long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge);
+/* A bare signal: wait for it with sys_irq_wait(*signal, timeout) yourself; free
+ * it with pd_free_signal(env->pd, signal) and env_cap_drop(signal). */
+long env_signal_alloc(struct env *env, uint32_t *signal);
 
 /*
  * A signal handler: a signal (software IRQ) whose triggers run fn(arg) on the
@@ -133,7 +137,6 @@ struct signal_handler {
     void (*fn)(void *arg);
     void *arg;
     uint32_t signal; /* slot of the signal capability (give it to a source) */
-    uint64_t badge;  /* the signal's badge */
     uint32_t gate;   /* the helper's way into the entrypoint */
 };
 long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *), void *arg);

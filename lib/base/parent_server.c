@@ -14,6 +14,7 @@
  */
 #include "parent_server.h"
 #include "client.h"
+#include "badge_runtime.h"
 #include <ferry/iface/cpu.h>
 #include <ferry/macros.h>
 #include <ferry/object.h>

@@ -60,7 +60,7 @@ static void request_open(struct env *env, const struct ferry_parent_request_next
     if (rpc_call(env->parent, FERRY_PARENT_REQUEST_DELIVER,
                  FERRY_RPC_WORDS(ferry_parent_request_deliver_in), 1, NULL)) {
         root->close(root, session);
-        env_rpc_unregister(env, session, gate);
+        env_rpc_unregister(env, session);
     }
 }
 
@@ -71,7 +71,7 @@ static void request_close(struct env *env, const struct ferry_parent_request_nex
     if (!root || !session)
         return; /* not ours (any more): nothing to close */
     root->close(root, session);
-    env_rpc_unregister(env, session, env_cap_lookup(session->badge));
+    env_rpc_unregister(env, session);
 }
 
 /* The request signal's handler: answers every request the parent holds. */

@@ -1,49 +1,76 @@
+/*
+ * The RPC object pool (rpc_pool.h): a badge -> handle index in the capability
+ * map's layout and the objects by handle.
+ */
 #include "rpc_pool.h"
-#include <stddef.h>
 
-void rpc_pool_init(struct rpc_pool *pool, struct rpc_pool_entry *storage, uint32_t capacity)
+int rpc_pool_init(struct rpc_pool *pool, struct capmap *index, size_t index_size,
+                  struct rpc_object **objects, uint32_t capacity)
 {
-    avl_init(&pool->tree, storage, sizeof(*storage), offsetof(struct rpc_pool_entry, link),
-             capacity);
-    pool->entries = storage;
-    pool->capacity = capacity;
-    pool->free_head = AVL_NIL;
-    for (uint32_t i = capacity; i-- > 0;) {
-        storage[i].object = NULL;
-        storage[i].link.left = pool->free_head;
-        pool->free_head = i;
-    }
+    int err = capmap_init(index, index_size, capacity);
+    if (err)
+        return err;
+    pool->index = index;
+    pool->index_size = index_size;
+    pool->objects = objects;
+    for (uint32_t i = 0; i < capacity; i++)
+        objects[i] = NULL;
+    return CAPMAP_OK;
 }
 
-int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object)
+int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object, uint64_t badge)
 {
-    uint32_t index = pool->free_head;
-    if (index == AVL_NIL || avl_find(&pool->tree, object->badge) != AVL_NIL)
+    /* capmap_insert takes the free list's head: that entry's handle is head + 1 */
+    uint32_t i = pool->index->free_head;
+    if (i == CAPMAP_NIL || capmap_insert(pool->index, badge, i + 1) != CAPMAP_OK)
         return -1;
-    struct rpc_pool_entry *e = &pool->entries[index];
-    pool->free_head = e->link.left;
-    e->object = object;
-    e->link.key = object->badge;
-    if (avl_insert(&pool->tree, index) != AVL_OK) {
-        e->link.left = pool->free_head;
-        pool->free_head = index;
-        return -1;
-    }
+    pool->objects[i] = object;
+    object->handle = i + 1;
     return 0;
 }
 
-void rpc_pool_remove(struct rpc_pool *pool, uint64_t badge)
+void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object)
 {
-    uint32_t index = avl_remove(&pool->tree, badge);
-    if (index == AVL_NIL)
+    uint64_t badge = rpc_pool_badge(pool, object);
+    if (!badge)
         return;
-    pool->entries[index].object = NULL;
-    pool->entries[index].link.left = pool->free_head;
-    pool->free_head = index;
+    capmap_remove(pool->index, badge, NULL);
+    pool->objects[object->handle - 1] = NULL;
+    object->handle = 0;
 }
 
 struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge)
 {
-    uint32_t index = avl_find(&pool->tree, badge);
-    return index == AVL_NIL ? NULL : pool->entries[index].object;
+    const struct capmap_entry *e = capmap_find(pool->index, badge);
+    return e ? pool->objects[e->slot - 1] : NULL;
+}
+
+uint64_t rpc_pool_badge(const struct rpc_pool *pool, const struct rpc_object *object)
+{
+    uint32_t h = object->handle;
+    if (h == 0 || h > pool->index->capacity || pool->objects[h - 1] != object)
+        return 0;
+    return capmap_entry_at(pool->index, h - 1)->link.key;
+}
+
+int rpc_pool_full(const struct rpc_pool *pool)
+{
+    return pool->index->free_head == CAPMAP_NIL;
+}
+
+int rpc_pool_index_validate(const struct capmap *index, size_t size)
+{
+    int err = capmap_validate(index, size);
+    if (err)
+        return err;
+    for (uint32_t i = 0; i < index->capacity; i++) {
+        const struct capmap_entry *e = capmap_entry_at(index, i);
+        if (e->refcount == 0)
+            continue;
+        if (e->slot != i + 1)
+            return CAPMAP_E_SLOT;
+        if (e->refcount != 1)
+            return CAPMAP_E_REFCOUNT;
+    }
+    return CAPMAP_OK;
 }

@@ -30,14 +30,14 @@ static void signal_thread(void *arg)
     }
 }
 
-long env_signal_alloc(struct env *env, uint32_t *signal, uint64_t *badge)
+long env_signal_alloc(struct env *env, uint32_t *signal)
 {
-    return pd_alloc_signal(env->pd, signal, badge);
+    return pd_alloc_signal(env->pd, signal, NULL); /* its badge: in the capability map */
 }
 
 long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(void *), void *arg)
 {
-    long err = env_signal_alloc(env, &h->signal, &h->badge);
+    long err = env_signal_alloc(env, &h->signal);
     if (err)
         return err;
     h->fn = fn;
@@ -49,8 +49,8 @@ long env_signal_handler(struct env *env, struct signal_handler *h, void (*fn)(vo
         return FERRY_OK;
     /* nothing half-made stays charged */
     if (h->gate)
-        env_rpc_unregister(env, &h->obj, h->gate);
+        env_rpc_unregister(env, &h->obj);
     pd_free_signal(env->pd, h->signal);
-    env_cap_release(h->badge);
+    env_cap_drop(h->signal);
     return err;
 }

@@ -57,9 +57,8 @@ uint32_t env_thread_spawn(struct env *env, const char *name, unsigned prio, void
     }
     *err = thread_start(thread, (uint64_t)base_thread_entry, (uint64_t)spawn);
     if (*err) {
-        uint64_t badge = env_cap_badge(thread);
         cpu_kill_thread(env->cpu, thread);
-        env_cap_release(badge);
+        env_cap_drop(thread);
         env_free_attached(env, stack, ds);
         return 0;
     }

@@ -1000,6 +1000,40 @@ static void test_every_prefix(void **state)
     assert_true(clean > 2);
 }
 
+/* rtcr's keys: `step` lines kept verbatim in order, `policy stale`; init still rejects both. */
+static void test_rtcr_keys(void **state)
+{
+    (void)state;
+    static const char text[] = SMALL_CHILD("counter") "step when counter logs \"tick 5\"  # cut\n"
+                                                      "step checkpoint img1 to disk\n"
+                                                      "policy stale yes\n"
+                                                      "step\n"
+                                                      "policy stale maybe\n"
+                                                      "policy stale no\n";
+    struct collected errors;
+    memset(&errors, 0, sizeof(errors));
+    unsigned n =
+        config_parse_keys(&cfg, "rtcr.cfg", text, strlen(text), CONFIG_KEYS_RTCR, collect, &errors);
+    assert_int_equal(n, 3);
+    assert_int_equal(cfg.child_count, 1);
+    assert_int_equal(cfg.step_count, 2);
+    assert_string_equal(cfg.steps[0].text, "when counter logs \"tick 5\"");
+    assert_int_equal(cfg.steps[0].line, 5);
+    assert_string_equal(cfg.steps[1].text, "checkpoint img1 to disk");
+    assert_true(cfg.policy_stale);
+    assert_int_equal(errors.line[0], 8);
+    assert_string_equal(errors.msg[0], "'step' without an action");
+    assert_int_equal(errors.line[1], 9);
+    assert_string_equal(errors.msg[1], "bad value 'maybe' for 'policy stale' (expected yes or no)");
+    assert_int_equal(errors.line[2], 10);
+    assert_string_equal(errors.msg[2], "duplicate 'policy' (first at line 7)");
+
+    assert_int_equal(parse(text, &errors), 6); /* init: every rtcr line is unknown */
+    assert_int_equal(cfg.step_count, 0);
+    assert_false(cfg.policy_stale);
+    assert_string_equal(errors.msg[0], "unknown keyword 'step'");
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
 static uint64_t rng(void)
@@ -1100,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_format_error),
         cmocka_unit_test(test_child_error),
         cmocka_unit_test(test_every_prefix),
+        cmocka_unit_test(test_rtcr_keys),
         cmocka_unit_test(test_random_flips),
         cmocka_unit_test(test_odd_inputs),
     };

@@ -1,5 +1,5 @@
 /* The RPC object pool (lib/base/rpc_pool.c): badge -> object. */
-// host-sources: lib/base/rpc_pool.c lib/base/avl.c
+// host-sources: lib/base/rpc_pool.c lib/base/capmap.c lib/base/avl.c
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,43 +12,57 @@
 
 #define CAPACITY 2000
 
-static struct rpc_pool_entry storage[CAPACITY];
+static RPC_POOL_STORAGE(CAPACITY) storage __attribute__((aligned(8)));
 static struct rpc_object objects[CAPACITY + 1];
+static uint64_t badge_of[CAPACITY + 1];
 static struct rpc_pool pool;
 
 static int setup(void **state)
 {
     (void)state;
-    rpc_pool_init(&pool, storage, CAPACITY);
-    for (unsigned i = 0; i <= CAPACITY; i++)
-        objects[i] = (struct rpc_object){.badge = 1000 + 7ull * i};
+    assert_int_equal(rpc_pool_init(&pool, &storage.index.header, sizeof(storage.index),
+                                   storage.objects, CAPACITY),
+                     CAPMAP_OK);
+    for (unsigned i = 0; i <= CAPACITY; i++) {
+        objects[i] = (struct rpc_object){0};
+        badge_of[i] = 1000 + 7ull * i;
+    }
     return 0;
+}
+
+/* The index is always a valid pool index (capability-map layout, handle = position + 1). */
+static void assert_index_valid(void)
+{
+    assert_int_equal(rpc_pool_index_validate(pool.index, pool.index_size), CAPMAP_OK);
 }
 
 static void insert_find_remove(void **state)
 {
     (void)state;
-    assert_null(rpc_pool_find(&pool, objects[0].badge));
-    assert_int_equal(rpc_pool_insert(&pool, &objects[0]), 0);
-    assert_int_equal(rpc_pool_insert(&pool, &objects[1]), 0);
-    assert_ptr_equal(rpc_pool_find(&pool, objects[0].badge), &objects[0]);
-    assert_ptr_equal(rpc_pool_find(&pool, objects[1].badge), &objects[1]);
-    assert_null(rpc_pool_find(&pool, objects[0].badge + 1));
-    rpc_pool_remove(&pool, objects[0].badge);
-    assert_null(rpc_pool_find(&pool, objects[0].badge));
-    assert_ptr_equal(rpc_pool_find(&pool, objects[1].badge), &objects[1]);
-    rpc_pool_remove(&pool, objects[0].badge); /* absent: no effect */
-    assert_int_equal(pool.tree.count, 1);
+    assert_null(rpc_pool_find(&pool, badge_of[0]));
+    assert_int_equal(rpc_pool_insert(&pool, &objects[0], badge_of[0]), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[1], badge_of[1]), 0);
+    assert_ptr_equal(rpc_pool_find(&pool, badge_of[0]), &objects[0]);
+    assert_ptr_equal(rpc_pool_find(&pool, badge_of[1]), &objects[1]);
+    assert_null(rpc_pool_find(&pool, badge_of[0] + 1));
+    rpc_pool_remove(&pool, &objects[0]);
+    assert_null(rpc_pool_find(&pool, badge_of[0]));
+    assert_ptr_equal(rpc_pool_find(&pool, badge_of[1]), &objects[1]);
+    rpc_pool_remove(&pool, &objects[0]); /* not registered: no effect */
+    assert_int_equal(objects[0].handle, 0);
+    assert_int_equal(rpc_pool_badge(&pool, &objects[1]), badge_of[1]);
+    assert_int_equal(capmap_count(pool.index), 1);
 }
 
 static void duplicate_badge_is_refused(void **state)
 {
     (void)state;
-    struct rpc_object twin = {.badge = objects[0].badge};
-    assert_int_equal(rpc_pool_insert(&pool, &objects[0]), 0);
-    assert_int_equal(rpc_pool_insert(&pool, &twin), -1);
-    assert_ptr_equal(rpc_pool_find(&pool, twin.badge), &objects[0]);
-    assert_int_equal(pool.tree.count, 1);
+    struct rpc_object twin = {0};
+    assert_int_equal(rpc_pool_insert(&pool, &objects[0], badge_of[0]), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &twin, badge_of[0]), -1);
+    assert_int_equal(twin.handle, 0);
+    assert_ptr_equal(rpc_pool_find(&pool, badge_of[0]), &objects[0]);
+    assert_int_equal(capmap_count(pool.index), 1);
 }
 
 /* Filling, overfilling, emptying and refilling keeps every entry reachable. */
@@ -56,20 +70,20 @@ static void full_pool_and_reuse(void **state)
 {
     (void)state;
     for (unsigned i = 0; i < CAPACITY; i++)
-        assert_int_equal(rpc_pool_insert(&pool, &objects[i]), 0);
-    assert_int_equal(rpc_pool_insert(&pool, &objects[CAPACITY]), -1);
-    assert_true(avl_check(&pool.tree) > 0);
+        assert_int_equal(rpc_pool_insert(&pool, &objects[i], badge_of[i]), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[CAPACITY], badge_of[CAPACITY]), -1);
+    assert_index_valid();
     for (unsigned i = 0; i < CAPACITY; i += 2)
-        rpc_pool_remove(&pool, objects[i].badge);
-    assert_int_equal(pool.tree.count, CAPACITY / 2);
+        rpc_pool_remove(&pool, &objects[i]);
+    assert_int_equal(capmap_count(pool.index), CAPACITY / 2);
     for (unsigned i = 0; i < CAPACITY; i++)
-        assert_ptr_equal(rpc_pool_find(&pool, objects[i].badge), i % 2 ? &objects[i] : NULL);
+        assert_ptr_equal(rpc_pool_find(&pool, badge_of[i]), i % 2 ? &objects[i] : NULL);
     for (unsigned i = 0; i < CAPACITY; i += 2)
-        assert_int_equal(rpc_pool_insert(&pool, &objects[i]), 0);
-    assert_int_equal(rpc_pool_insert(&pool, &objects[CAPACITY]), -1);
-    assert_true(avl_check(&pool.tree) > 0);
+        assert_int_equal(rpc_pool_insert(&pool, &objects[i], badge_of[i]), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[CAPACITY], badge_of[CAPACITY]), -1);
+    assert_index_valid();
     for (unsigned i = 0; i < CAPACITY; i++)
-        assert_ptr_equal(rpc_pool_find(&pool, objects[i].badge), &objects[i]);
+        assert_ptr_equal(rpc_pool_find(&pool, badge_of[i]), &objects[i]);
 }
 
 /* Random inserts and removes against a reference array, fixed seed. */
@@ -82,16 +96,16 @@ static void random_operations(void **state)
     for (unsigned step = 0; step < 20000; step++) {
         unsigned i = (unsigned)rand() % CAPACITY;
         if (present[i]) {
-            rpc_pool_remove(&pool, objects[i].badge);
+            rpc_pool_remove(&pool, &objects[i]);
             present[i] = 0;
         } else {
-            assert_int_equal(rpc_pool_insert(&pool, &objects[i]), 0);
+            assert_int_equal(rpc_pool_insert(&pool, &objects[i], badge_of[i]), 0);
             present[i] = 1;
         }
         if (step % 1000 == 0) {
-            assert_true(avl_check(&pool.tree) >= 0);
+            assert_index_valid();
             for (unsigned k = 0; k < CAPACITY; k++)
-                assert_ptr_equal(rpc_pool_find(&pool, objects[k].badge),
+                assert_ptr_equal(rpc_pool_find(&pool, badge_of[k]),
                                  present[k] ? &objects[k] : NULL);
         }
     }

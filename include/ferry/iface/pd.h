@@ -13,8 +13,9 @@
  * PD_FREE_SIGNAL:    in cap SIGNAL
  * PD_QUOTA:                                    out ram_quota, ram_used, cap_quota, cap_used
  * PD_ADDRESS_SPACE:                            out cap[0] region map of the PD's address space
- * PD_CAPMAP_REPORT:                            out cap[0] one-page dataspace: the runtime
- *                                                  writes struct ferry_capmap_report there
+ * PD_REPORT:                                   out cap[0] one-page dataspace: the runtime
+ *                                                  writes struct ferry_report there (its
+ *                                                  badge tables, include/ferry/component.h)
  * PD_NATIVE:                                   out cap[0] native PD (only once: the first
  *                                                  caller, the session's owner, gets it;
  *                                                  afterwards E_DENIED)
@@ -28,7 +29,7 @@
  *                   pending count, a gate's queued senders, a thread's configuration and
  *                   block, ...)
  * NPD_CAP_NEXT:  in slot   out slot: the first occupied slot >= it (E_NOENT at the end)
- * NPD_CAPMAP_REPORT:       out cap[0] the PD's capmap report dataspace
+ * NPD_REPORT:              out cap[0] the PD's report dataspace
  */
 #ifndef FERRY_IFACE_PD_H
 #define FERRY_IFACE_PD_H
@@ -77,7 +78,7 @@ FERRY_RPC_LAYOUT(ferry_pd_quota_out);
     RPC(FERRY_PD_FREE_SIGNAL, 6, 0, 1)                                                             \
     RPC(FERRY_PD_QUOTA, 7, 0, 0)                                                                   \
     RPC(FERRY_PD_ADDRESS_SPACE, 8, 0, 0)                                                           \
-    RPC(FERRY_PD_CAPMAP_REPORT, 9, 0, 0)                                                           \
+    RPC(FERRY_PD_REPORT, 9, 0, 0)                                                                  \
     RPC(FERRY_PD_NATIVE, 10, 0, 0)
 FERRY_RPC_ENUM(FERRY_PD_RPCS);
 FERRY_RPC_SIGS_DECLARE(ferry_pd_sigs, FERRY_PD_RPCS);
@@ -122,7 +123,7 @@ FERRY_RPC_LAYOUT(ferry_npd_cap_info_out);
     RPC(FERRY_NPD_UNMAP, 2, FERRY_RPC_WORDS(ferry_npd_unmap_in), 0)                                \
     RPC(FERRY_NPD_CAP_INFO, 3, FERRY_RPC_WORDS(ferry_npd_cap_info_in), 0)                          \
     RPC(FERRY_NPD_CAP_NEXT, 4, FERRY_RPC_WORDS(ferry_npd_cap_next_in), 0)                          \
-    RPC(FERRY_NPD_CAPMAP_REPORT, 5, 0, 0)
+    RPC(FERRY_NPD_REPORT, 5, 0, 0)
 FERRY_RPC_ENUM(FERRY_NPD_RPCS);
 FERRY_RPC_SIGS_DECLARE(ferry_npd_sigs, FERRY_NPD_RPCS);
 

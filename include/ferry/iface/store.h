@@ -1,15 +1,16 @@
 /*
  * Store: the example service of components/store-server (used by
  * store-client and store-peer). A session holds up to STORE_MAX_OBJECTS
- * objects, each an RPC object with its own badge holding one integer, and
- * one shared RAM dataspace.
+ * objects, each an RPC object holding one integer, named by its id (the
+ * server's index, 0..STORE_MAX_OBJECTS-1; never a badge, which changes on a
+ * restore), and one shared RAM dataspace.
  *
  * Session:
- * STORE_CREATE:    in value (initial)          out cap[0] the new object, badge (its badge)
+ * STORE_CREATE:    in value (initial)          out cap[0] the new object, id (its id)
  * STORE_SHARED:                                out cap[0] the session's shared dataspace
  * STORE_SUM:       in count                    out sum of the first count 64-bit words
  *                                                 of the shared dataspace, as the server sees them
- * STORE_LOOKUP:    in badge                    out cap[0] that object of this session again
+ * STORE_LOOKUP:    in id                       out cap[0] that object of this session again
  * Object:
  * OBJECT_GET:                                  out value
  * OBJECT_ADD:      in n                        out value (the new one)
@@ -28,7 +29,7 @@ struct ferry_store_create_in {
     uint64_t value;
 };
 struct ferry_store_create_out {
-    uint64_t badge;
+    uint64_t id; /* the object's id in its session */
 };
 FERRY_RPC_LAYOUT(ferry_store_create_in);
 FERRY_RPC_LAYOUT(ferry_store_create_out);
@@ -43,7 +44,7 @@ FERRY_RPC_LAYOUT(ferry_store_sum_in);
 FERRY_RPC_LAYOUT(ferry_store_sum_out);
 
 struct ferry_store_lookup_in {
-    uint64_t badge;
+    uint64_t id;
 };
 FERRY_RPC_LAYOUT(ferry_store_lookup_in);
 

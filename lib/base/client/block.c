@@ -58,7 +58,7 @@ long block_open(struct env *env, const char *label, uint64_t buffer_bytes, struc
         if (addr)
             env_detach(env, addr);
         if (c->ds)
-            env_cap_release(env_cap_badge(c->ds));
+            env_cap_drop(c->ds);
         env_session_close(env, c->session);
         return err;
     }
@@ -69,7 +69,7 @@ long block_open(struct env *env, const char *label, uint64_t buffer_bytes, struc
 void block_close(struct env *env, struct block_client *c)
 {
     env_detach(env, (uint64_t)c->buf);
-    env_cap_release(env_cap_badge(c->ds));
+    env_cap_drop(c->ds);
     env_session_close(env, c->session);
     c->buf = NULL;
 }

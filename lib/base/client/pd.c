@@ -2,6 +2,7 @@
  * Client stubs: PD session and native PD (include/ferry/iface/pd.h).
  */
 #include "../client.h"
+#include "../badge_runtime.h"
 
 long pd_alloc_ram(uint32_t pd, uint64_t bytes, uint32_t *ds)
 {
@@ -20,9 +21,13 @@ long pd_free_ram(uint32_t pd, uint32_t ds)
 
 long pd_alloc_rpc_cap(uint32_t pd, uint32_t thread, uint32_t *gate, uint64_t *badge)
 {
+    struct ferry_pd_alloc_rpc_cap_out out;
     rpc_send_cap(FERRY_PD_ALLOC_RPC_CAP_CAP_THREAD, thread, FERRY_RIGHTS_ALL);
-    return client_call(pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, badge,
-                       FERRY_RPC_WORDS(ferry_pd_alloc_rpc_cap_out), gate);
+    long err = client_call(pd, FERRY_PD_ALLOC_RPC_CAP, 0, 1, &out,
+                           FERRY_RPC_WORDS(ferry_pd_alloc_rpc_cap_out), gate);
+    if (!err && badge)
+        *badge = out.badge;
+    return err;
 }
 
 long pd_free_rpc_cap(uint32_t pd, uint32_t gate)
@@ -32,8 +37,12 @@ long pd_free_rpc_cap(uint32_t pd, uint32_t gate)
 
 long pd_alloc_signal(uint32_t pd, uint32_t *signal, uint64_t *badge)
 {
-    return client_call(pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, badge,
-                       FERRY_RPC_WORDS(ferry_pd_alloc_signal_out), signal);
+    struct ferry_pd_alloc_signal_out out;
+    long err = client_call(pd, FERRY_PD_ALLOC_SIGNAL, 0, 0, &out,
+                           FERRY_RPC_WORDS(ferry_pd_alloc_signal_out), signal);
+    if (!err && badge)
+        *badge = out.badge;
+    return err;
 }
 
 long pd_free_signal(uint32_t pd, uint32_t signal)
@@ -51,9 +60,9 @@ long pd_address_space(uint32_t pd, uint32_t *rm)
     return rpc_get_cap(pd, FERRY_PD_ADDRESS_SPACE, rm);
 }
 
-long pd_capmap_report(uint32_t pd, uint32_t *ds)
+long pd_report(uint32_t pd, uint32_t *ds)
 {
-    return rpc_get_cap(pd, FERRY_PD_CAPMAP_REPORT, ds);
+    return rpc_get_cap(pd, FERRY_PD_REPORT, ds);
 }
 
 long pd_native(uint32_t pd, uint32_t *npd)
@@ -90,7 +99,7 @@ long npd_cap_next(uint32_t npd, uint64_t slot, uint64_t *next)
                        FERRY_RPC_WORDS(ferry_npd_cap_next_out), NULL);
 }
 
-long npd_capmap_report(uint32_t npd, uint32_t *ds)
+long npd_report(uint32_t npd, uint32_t *ds)
 {
-    return rpc_get_cap(npd, FERRY_NPD_CAPMAP_REPORT, ds);
+    return rpc_get_cap(npd, FERRY_NPD_REPORT, ds);
 }

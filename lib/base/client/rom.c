@@ -24,7 +24,7 @@ long rom_attach(struct env *env, const char *name, uint64_t ram, uint32_t *rom, 
     if (!err)
         err = env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, addr);
     if (ds)
-        env_cap_release(env_cap_badge(ds)); /* the attachment keeps the memory */
+        env_cap_drop(ds); /* the attachment keeps the memory */
     if (err)
         env_session_close(env, *rom);
     return err;

@@ -4,10 +4,10 @@
  */
 #include "../client.h"
 
-long store_create(uint32_t store, uint64_t value, uint32_t *object, uint64_t *badge)
+long store_create(uint32_t store, uint64_t value, uint32_t *object, uint64_t *id)
 {
     FERRY_RPC_MSG(ferry_store_create_in, rpc_mr())->value = value;
-    return client_call(store, STORE_CREATE, FERRY_RPC_WORDS(ferry_store_create_in), 0, badge,
+    return client_call(store, STORE_CREATE, FERRY_RPC_WORDS(ferry_store_create_in), 0, id,
                        FERRY_RPC_WORDS(ferry_store_create_out), object);
 }
 
@@ -23,9 +23,9 @@ long store_sum(uint32_t store, uint64_t count, uint64_t *sum)
                        FERRY_RPC_WORDS(ferry_store_sum_out), NULL);
 }
 
-long store_lookup(uint32_t store, uint64_t badge, uint32_t *object)
+long store_lookup(uint32_t store, uint64_t id, uint32_t *object)
 {
-    FERRY_RPC_MSG(ferry_store_lookup_in, rpc_mr())->badge = badge;
+    FERRY_RPC_MSG(ferry_store_lookup_in, rpc_mr())->id = id;
     return client_call(store, STORE_LOOKUP, FERRY_RPC_WORDS(ferry_store_lookup_in), 0, NULL, 0,
                        object);
 }

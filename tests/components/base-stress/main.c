@@ -9,6 +9,10 @@
 #include <ferry/iface/store.h>
 #include <client.h>
 #include <env.h>
+#include <badge_runtime.h> /* the capability map itself: this test checks it */
+#include <ferry/macros.h>
+#include <string.h>
+#include <tables.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,7 +22,7 @@
 
 static struct env *env;
 static uint32_t store;
-static uint64_t shared_badge;
+static uint64_t shared_id; /* the shared object's id in the Store session */
 
 struct worker {
     unsigned id;
@@ -32,21 +36,20 @@ static struct worker workers[WORKERS];
 static void round_trip(struct worker *w)
 {
     uint32_t again;
-    if (store_lookup(store, shared_badge, &again)) {
+    if (store_lookup(store, shared_id, &again)) {
         w->errors++;
         return;
     }
-    env_cap_release(shared_badge);
+    env_cap_drop(again); /* folded into the object's slot: one reference less */
 
     uint32_t signal;
-    uint64_t badge;
-    if (env_signal_alloc(env, &signal, &badge)) {
+    if (env_signal_alloc(env, &signal)) {
         w->errors++;
         return;
     }
     if (pd_free_signal(env->pd, signal))
         w->errors++;
-    env_cap_release(badge);
+    env_cap_drop(signal);
 
     void *p = malloc(64 + 8 * w->id);
     if (!p)
@@ -63,10 +66,54 @@ static void worker_main(void *arg)
     __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * The PD report as a checkpointer reads it, from our own PD: the set of badge
+ * tables is valid, and rekeying copies of them with the identity translation
+ * of every badge they hold succeeds (tables_rekey_all).
+ */
+static int check_report(void)
+{
+    uint32_t ds;
+    uint64_t addr;
+    if (pd_report(env->pd, &ds) || env_attach(env, ds, FERRY_RM_ANY, 0, 0, 0, &addr))
+        return TABLES_E_REPORT;
+    const struct ferry_report *report = (const struct ferry_report *)addr;
+    static uint64_t copy[2][CAPMAP_REGION_SIZE(1024) / 8]; /* the runtime's two tables */
+    static struct badge_translation same[512];
+    struct tables_copy copies[FERRY_REPORT_MAX_TABLES];
+    size_t n = 0;
+    int err = tables_report_validate(report, NULL);
+    for (unsigned i = 0; !err && i < report->count; i++) {
+        const struct ferry_report_table *t = &report->table[i];
+        if (i >= ARRAY_SIZE(copy) || t->size > sizeof(copy[i])) {
+            err = TABLES_E_PLACE;
+            break;
+        }
+        memcpy(copy[i], (const void *)t->vaddr, t->size);
+        copies[i] = (struct tables_copy){copy[i], t->size};
+        struct capmap *m = (struct capmap *)copy[i];
+        for (struct capmap_entry *e = capmap_first(m); e && n < ARRAY_SIZE(same);
+             e = capmap_next(m, e))
+            if (!badge_translation_find(same, n, e->link.key))
+                same[n++] = (struct badge_translation){e->link.key, e->link.key};
+    }
+    if (!err)
+        err = tables_rekey_all(report, copies, same, n, NULL);
+    printf("report: %u badge tables (%s), %s\n", report->count,
+           report->count == 2 && report->table[0].kind == FERRY_TABLE_CAPMAP &&
+                   report->table[1].kind == FERRY_TABLE_RPC_POOL
+               ? "capability map, RPC object pool"
+               : "unexpected kinds",
+           tables_error_name(err));
+    env_detach(env, addr);
+    env_cap_drop(ds);
+    return err;
+}
+
 static uint32_t create_shared_object(void)
 {
     uint32_t object;
-    return store_create(store, 42, &object, &shared_badge) ? 0 : object;
+    return store_create(store, 42, &object, &shared_id) ? 0 : object;
 }
 
 void component_construct(struct env *e)
@@ -94,11 +141,12 @@ void component_construct(struct env *e)
     for (unsigned i = 0; i < WORKERS; i++)
         errors += workers[i].errors;
     int layout = capmap_validate(env_capmap, CAPMAP_REGION_SIZE(env_capmap->capacity));
-    struct capmap_entry *shared = capmap_find(env_capmap, shared_badge);
+    uint32_t shared = env_cap_refs(obj);
     /* worker threads and their stacks stay: WORKERS threads + stacks added */
     printf("%u errors; capability map %s, %u entries (%u before the workers), shared object "
            "refs %u\n",
            errors, layout == CAPMAP_OK ? "valid" : capmap_error_name(layout),
-           capmap_count(env_capmap), before, shared ? shared->refcount : 0);
-    env_exit(env, errors || layout != CAPMAP_OK || !shared || shared->refcount != 1);
+           capmap_count(env_capmap), before, shared);
+    int report = check_report();
+    env_exit(env, errors || layout != CAPMAP_OK || shared != 1 || report != TABLES_OK);
 }

@@ -30,6 +30,7 @@
  * framework round trips move the same message.
  */
 #include "bench_rpc.h"
+#include <badge_runtime.h> /* the capability map's size: nothing may leak */
 #include <bench.h>
 #include <ferry/iface/pd.h>
 #include <stdio.h>
@@ -94,8 +95,9 @@ static uint64_t session_ram, session_caps;
 /* The second entrypoint of this task (local_rpc_thread) and its one object.
  * op_ep_handle uses the same ep from the main thread while that thread
  * waits for a call, so the two never touch it at the same time. */
-static struct rpc_pool_entry local_pool_storage[1];
+static RPC_POOL_STORAGE(1) local_pool_storage __attribute__((aligned(8)));
 static struct rpc_pool local_pool;
+static uint64_t local_badge; /* the benchmark plays the kernel: it passes the label itself */
 static struct rpc_ep local_ep = {.pool = &local_pool};
 static struct bench_object local_object = {.obj = {.iface = &bench_iface, .self = &local_object}};
 
@@ -119,7 +121,7 @@ static void op_rpc(void)
  * on this thread, with the request rpc_call would have sent. */
 static void op_ep_handle(void)
 {
-    if (rpc_ep_handle(&local_ep, FERRY_TAG(0, 0, BENCH_NOP), local_object.obj.badge) !=
+    if (rpc_ep_handle(&local_ep, FERRY_TAG(0, 0, BENCH_NOP), local_badge) !=
             FERRY_TAG(FERRY_RPC_WORDS(bench_nop_out), 0, FERRY_OK) ||
         FERRY_RPC_MSG(bench_nop_out, rpc_mr())->word != BENCH_REPLY_WORD)
         failures++;
@@ -151,7 +153,8 @@ static uint32_t local_rpc_server(void)
 {
     long err;
     uint64_t badge;
-    rpc_pool_init(&local_pool, local_pool_storage, 1);
+    rpc_pool_init(&local_pool, &local_pool_storage.index.header, sizeof(local_pool_storage.index),
+                  local_pool_storage.objects, 1);
     uint32_t thread =
         env_thread_spawn(env, "rpc", BENCH_SERVER_PRIO, local_rpc_thread, &local_ep, &err);
     if (!thread)
@@ -159,8 +162,8 @@ static uint32_t local_rpc_server(void)
     uint32_t gate = bench_gate_to(env, thread, &badge, &err);
     if (!gate)
         fail("gate to the entrypoint thread", err);
-    local_object.obj.badge = badge;
-    if (rpc_pool_insert(&local_pool, &local_object.obj) < 0)
+    local_badge = badge;
+    if (rpc_pool_insert(&local_pool, &local_object.obj, badge) < 0)
         fail("object pool", FERRY_E_NOMEM);
     return gate;
 }

@@ -162,7 +162,7 @@ static void check_core(void)
     check_err(io_mem_info(io, &info), FERRY_OK, "IO_MEM_INFO");
     check(strcmp(info.compatible, "virtio,mmio") == 0 && info.size == 4096 && info.irq != 0,
           "device 0 is a virtio-mmio window with an interrupt");
-    env_cap_release(env_cap_badge(ds));
+    env_cap_drop(ds);
     env_session_close(env, io);
 }
 

@@ -58,6 +58,14 @@ static uint64_t kernel_type(uint32_t slot)
     return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) ? FERRY_OBJ_NONE : info.type;
 }
 
+/* The kernel's label of one of our capabilities: core's badge. This test checks
+ * what core does with badges; a component's own code never looks at one. */
+static uint64_t label_of(uint32_t slot)
+{
+    struct sys_cap_info info;
+    return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &info) ? 0 : info.label;
+}
+
 /* Is the capability in our slot one to a destroyed kernel object? */
 static bool kernel_dead(uint32_t slot)
 {
@@ -150,9 +158,8 @@ static void test_rom(void)
 static void test_timer(void)
 {
     uint32_t timer, signal;
-    uint64_t badge;
     check_err(env_session(E, "Timer", "", NULL, 8192, 2, &timer), FERRY_OK, "Timer session");
-    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "PD_ALLOC_SIGNAL");
+    check_err(env_signal_alloc(E, &signal), FERRY_OK, "PD_ALLOC_SIGNAL");
     check_err(timer_sigh(timer, signal), FERRY_OK, "TIMER_SIGH");
     uint64_t t0 = 0, t1 = 0;
     check_err(timer_elapsed_us(timer, &t0), FERRY_OK, "TIMER_ELAPSED");
@@ -246,7 +253,6 @@ static void test_thread_churn(void)
         uint32_t t;
         if (cpu_create_thread(E->cpu, E->pd, "churn", HELPER_PRIO, &t) != FERRY_OK)
             break;
-        uint64_t badge = env_cap_badge(t);
         struct ferry_thread_info_out info;
         if (thread_info(t, &info) == FERRY_OK) {
             if (i == 0)
@@ -255,7 +261,7 @@ static void test_thread_churn(void)
         }
         if (cpu_kill_thread(E->cpu, t) == FERRY_OK)
             ok++;
-        env_cap_release(badge);
+        env_cap_drop(t);
     }
     check(ok == THREAD_CHURN, "threads created and killed one after the other, more than a PD "
                               "has UTCB pages");
@@ -279,9 +285,8 @@ static void illegal(void *arg)
 static void test_faults(void)
 {
     uint32_t signal;
-    uint64_t badge;
     long err;
-    env_signal_alloc(E, &signal, &badge);
+    env_signal_alloc(E, &signal);
     check_err(cpu_exception_sigh(E->cpu, signal), FERRY_OK, "CPU_EXCEPTION_SIGH");
     uint32_t t = env_thread_spawn(E, "wild", HELPER_PRIO, wild_write, NULL, &err);
     check_err(sys_irq_wait(signal, 1000000), FERRY_OK, "page fault signalled");
@@ -319,7 +324,7 @@ static void managed_reader(void *arg)
 static void test_managed(void)
 {
     uint32_t rms, map, mds, signal, ram;
-    uint64_t badge, addr, at;
+    uint64_t addr, at;
     long err;
     check_err(env_session(E, "RM", "", NULL, 8192, 4, &rms), FERRY_OK, "RM session");
     check_err(rm_create(rms, 0x10001, &map), FERRY_E_INVAL, "RM_CREATE unaligned");
@@ -331,7 +336,7 @@ static void test_managed(void)
     check_err(rm_dataspace(E->rm, &ram), FERRY_E_INVAL, "RM_DATASPACE of an address space");
     check_err(rm_attach(map, mds, FERRY_RM_ANY, 0, 0, 0, &at), FERRY_E_INVAL,
               "a managed dataspace inside a managed map");
-    env_signal_alloc(E, &signal, &badge);
+    env_signal_alloc(E, &signal);
     check_err(rm_fault_handler(map, signal), FERRY_OK, "RM_FAULT_HANDLER");
     check_err(env_attach(E, mds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr), FERRY_OK,
               "attach the managed dataspace");
@@ -374,8 +379,8 @@ static void test_managed(void)
 static void test_npd_cap_info(uint32_t npd)
 {
     uint32_t signal;
-    uint64_t badge;
-    check_err(env_signal_alloc(E, &signal, &badge), FERRY_OK, "a signal to introspect");
+    check_err(env_signal_alloc(E, &signal), FERRY_OK, "a signal to introspect");
+    uint64_t badge = label_of(signal);
     check_err(npd_map(npd, signal, 21, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
               "NPD_MAP the signal to slot 21");
     sys_irq_trigger(signal);
@@ -395,7 +400,7 @@ static void test_npd_cap_info(uint32_t npd)
     }
     check_err(npd_unmap(npd, 21), FERRY_OK, "NPD_UNMAP the signal");
     check_err(pd_free_signal(E->pd, signal), FERRY_OK, "free the signal");
-    env_cap_release(badge);
+    env_cap_drop(signal);
 }
 
 static void test_pd(void)
@@ -427,7 +432,7 @@ static void test_pd(void)
     struct ferry_npd_cap_info_out info = {0};
     npd_cap_info(npd, 20, &info);
     check(info.type == FERRY_OBJ_GATE && info.rights == FERRY_RIGHT_W &&
-              info.label == env_cap_badge(E->log),
+              info.label == label_of(E->log),
           "NPD_CAP_INFO: gate, W, the LOG's badge");
     check_err(npd_unmap(npd, 20), FERRY_OK, "NPD_UNMAP");
     npd_cap_info(npd, 20, &info);
@@ -510,14 +515,12 @@ static void test_utcb_at(uint32_t pd)
               FERRY_E_RANGE, "a UTCB address past the UTCB area");
     check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, FERRY_COMP_ATTACH_BASE, &t2),
               FERRY_E_RANGE, "a UTCB address below the UTCB area");
-    uint64_t badge = env_cap_badge(t);
     check_err(cpu_kill_thread(E->cpu, t), FERRY_OK, "kill it");
-    env_cap_release(badge);
+    env_cap_drop(t);
     check_err(cpu_create_thread_at(E->cpu, pd, "at", HELPER_PRIO, at, &t), FERRY_OK,
               "a killed thread's UTCB address can be asked for again");
-    badge = env_cap_badge(t);
     cpu_kill_thread(E->cpu, t);
-    env_cap_release(badge);
+    env_cap_drop(t);
 }
 
 /* Re-creating a thread mid-run: a fresh thread at a chosen UTCB, paused, its
@@ -541,9 +544,8 @@ static void test_thread_restore(void)
     check_err(thread_resume(t), FERRY_OK, "resume it");
     sys_sleep(20000);
     check(restored_ran == 1, "it runs from the written pc");
-    uint64_t badge = env_cap_badge(t);
     cpu_kill_thread(E->cpu, t);
-    env_cap_release(badge);
+    env_cap_drop(t);
     env_free_attached(E, st, ds);
 }
 
@@ -551,10 +553,8 @@ static void test_thread_restore(void)
 static void test_restore_objects(uint32_t pd, uint32_t npd)
 {
     uint32_t t = 0, gate = 0, signal = 0, dead_signal = 0, dead_gate = 0;
-    uint64_t thread_badge = 0, gate_badge = 0, signal_badge = 0, dead_badge = 0, dg_badge = 0;
     cpu_create_thread(E->cpu, pd, "bound", HELPER_PRIO, &t);
-    thread_badge = env_cap_badge(t);
-    check_err(pd_alloc_rpc_cap(pd, t, &gate, &gate_badge), FERRY_OK,
+    check_err(pd_alloc_rpc_cap(pd, t, &gate, NULL), FERRY_OK,
               "PD_ALLOC_RPC_CAP bound to the other PD's thread made by our CPU session");
     struct ferry_npd_cap_info_out info = {0};
     struct ferry_thread_info_out tinfo = {0};
@@ -563,7 +563,7 @@ static void test_restore_objects(uint32_t pd, uint32_t npd)
     thread_info(t, &tinfo);
     check(info.type == FERRY_OBJ_GATE && info.obj.gate.receiver == tinfo.kobj_id,
           "the gate's receiver is that thread");
-    check_err(pd_alloc_signal(pd, &signal, &signal_badge), FERRY_OK, "a signal of the other PD");
+    check_err(pd_alloc_signal(pd, &signal, NULL), FERRY_OK, "a signal of the other PD");
     for (int i = 0; i < 3; i++)
         sys_irq_trigger(signal);
     npd_map(npd, signal, 31, FERRY_RIGHT_R | FERRY_RIGHT_W);
@@ -571,14 +571,14 @@ static void test_restore_objects(uint32_t pd, uint32_t npd)
     check(info.type == FERRY_OBJ_IRQ && info.obj.irq.pending == 3,
           "triggered 3 times: pending count 3 in the other PD's slot");
     /* the stale policy: a dead capability of the right type in a chosen slot */
-    pd_alloc_signal(pd, &dead_signal, &dead_badge);
+    pd_alloc_signal(pd, &dead_signal, NULL);
     check_err(pd_free_signal(pd, dead_signal), FERRY_OK, "a signal freed: our copy is dead");
     check_err(npd_map(npd, dead_signal, 32, FERRY_RIGHT_R | FERRY_RIGHT_W), FERRY_OK,
               "NPD_MAP of a dead signal");
     npd_cap_info(npd, 32, &info);
     check(info.type == FERRY_OBJ_IRQ && (info.obj.flags & FERRY_CAP_DEAD),
           "the slot holds a dead IRQ");
-    pd_alloc_rpc_cap(pd, t, &dead_gate, &dg_badge);
+    pd_alloc_rpc_cap(pd, t, &dead_gate, NULL);
     check_err(pd_free_rpc_cap(pd, dead_gate), FERRY_OK, "an RPC gate freed: our copy is dead");
     check_err(npd_map(npd, dead_gate, 33, FERRY_RIGHT_W), FERRY_OK, "NPD_MAP of a dead gate");
     npd_cap_info(npd, 33, &info);
@@ -589,9 +589,9 @@ static void test_restore_objects(uint32_t pd, uint32_t npd)
     pd_free_rpc_cap(pd, gate);
     pd_free_signal(pd, signal);
     cpu_kill_thread(E->cpu, t);
-    uint64_t badges[] = {thread_badge, gate_badge, signal_badge, dead_badge, dg_badge};
-    for (unsigned i = 0; i < ARRAY_SIZE(badges); i++)
-        env_cap_release(badges[i]);
+    uint32_t slots[] = {t, gate, signal, dead_signal, dead_gate};
+    for (unsigned i = 0; i < ARRAY_SIZE(slots); i++)
+        env_cap_drop(slots[i]);
 }
 
 static void test_restore_support(void)
@@ -661,10 +661,9 @@ static void test_devices(void)
  */
 #define CHURN_CYCLES 1500
 
-/* What a churn cycle got (slot 0: nothing), with the badges to drop it by. */
+/* What a churn cycle got (slot 0: nothing). */
 struct churn_caps {
     uint32_t thread, gate, signal;
-    uint64_t thread_badge, gate_badge, signal_badge;
 };
 
 static long churn_fill(uint32_t pd, struct churn_caps *c)
@@ -672,15 +671,14 @@ static long churn_fill(uint32_t pd, struct churn_caps *c)
     long err = cpu_create_thread(E->cpu, pd, "churn", HELPER_PRIO, &c->thread);
     if (err)
         return err;
-    c->thread_badge = env_cap_badge(c->thread);
-    err = pd_alloc_rpc_cap(pd, c->thread, &c->gate, &c->gate_badge);
-    return err ? err : pd_alloc_signal(pd, &c->signal, &c->signal_badge);
+    err = pd_alloc_rpc_cap(pd, c->thread, &c->gate, NULL);
+    return err ? err : pd_alloc_signal(pd, &c->signal, NULL);
 }
 
 static long churn_cycle(struct churn_caps *c)
 {
     uint32_t pd;
-    *c = (struct churn_caps){0, 0, 0, 0, 0, 0};
+    *c = (struct churn_caps){0, 0, 0};
     long err = env_session(E, "PD", "churn", NULL, 16 * 1024, 8, &pd);
     if (err)
         return err;
@@ -692,11 +690,11 @@ static long churn_cycle(struct churn_caps *c)
 static void churn_release(const struct churn_caps *c)
 {
     if (c->thread)
-        env_cap_release(c->thread_badge);
+        env_cap_drop(c->thread);
     if (c->gate)
-        env_cap_release(c->gate_badge);
+        env_cap_drop(c->gate);
     if (c->signal)
-        env_cap_release(c->signal_badge);
+        env_cap_drop(c->signal);
 }
 
 static void test_churn(void)
@@ -728,25 +726,24 @@ static void test_churn(void)
 
     /* freeing a signal or an RPC gate destroys it at once */
     uint32_t signal, thread, gate = 0;
-    uint64_t badge, gate_badge = 0;
-    env_signal_alloc(E, &signal, &badge);
+    env_signal_alloc(E, &signal);
     check_err(pd_free_signal(E->pd, signal), FERRY_OK, "PD_FREE_SIGNAL");
     check_err(sys_irq_trigger(signal), FERRY_E_DEAD, "the freed signal is destroyed");
-    env_cap_release(badge);
+    env_cap_drop(signal);
     thread = env_thread_spawn(E, "sleeper", HELPER_PRIO, sleep_forever, NULL, &err);
-    err = pd_alloc_rpc_cap(E->pd, thread, &gate, &gate_badge);
+    err = pd_alloc_rpc_cap(E->pd, thread, &gate, NULL);
     check_err(err, FERRY_OK, "PD_ALLOC_RPC_CAP for a thread of ours");
     check_err(pd_free_rpc_cap(E->pd, gate), FERRY_OK, "PD_FREE_RPC_CAP");
     check_err(sys_ipc_send(gate, FERRY_TAG(0, 0, 0), 0), FERRY_E_DEAD,
               "the freed RPC gate is destroyed");
-    env_cap_release(gate_badge);
+    env_cap_drop(gate);
     /* a gate dies with its thread: the kill destroyed the kernel thread */
     gate = 0;
-    pd_alloc_rpc_cap(E->pd, thread, &gate, &gate_badge);
+    pd_alloc_rpc_cap(E->pd, thread, &gate, NULL);
     check_err(cpu_kill_thread(E->cpu, thread), FERRY_OK, "CPU_KILL_THREAD");
     check(gate && kernel_dead(gate), "the killed thread is destroyed: its RPC gate is dead");
     check_err(pd_free_rpc_cap(E->pd, gate), FERRY_OK, "PD_FREE_RPC_CAP of the dead gate");
-    env_cap_release(gate_badge);
+    env_cap_drop(gate);
 }
 
 static void test_log(void)

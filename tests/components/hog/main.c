@@ -71,8 +71,7 @@ void component_construct(struct env *env)
 
     unsigned long signals = 0;
     uint32_t signal;
-    uint64_t badge;
-    while ((err = env_signal_alloc(env, &signal, &badge)) == FERRY_OK)
+    while ((err = env_signal_alloc(env, &signal)) == FERRY_OK)
         signals++;
     printf("capability quota exhausted after %lu signals: %s\n", signals, ferry_error_name(err));
     printf("still alive\n");

@@ -70,7 +70,7 @@ static long map_create(uint32_t rm, uint64_t size, uint32_t *map)
     if (map)
         *map = m;
     else
-        env_cap_release(env_cap_badge(m)); /* the map stays, charged to the session */
+        env_cap_drop(m); /* the map stays, charged to the session */
     return FERRY_OK;
 }
 
@@ -88,12 +88,11 @@ static void hog_caps(const struct donations *d, uint32_t cpu)
     unsigned long count = 0;
     for (;; count++) {
         uint32_t cap;
-        uint64_t badge;
-        err = count % 2 ? pd_alloc_rpc_cap(pd, thread, &cap, &badge)
-                        : pd_alloc_signal(pd, &cap, &badge);
+        err =
+            count % 2 ? pd_alloc_rpc_cap(pd, thread, &cap, NULL) : pd_alloc_signal(pd, &cap, NULL);
         if (err)
             break;
-        env_cap_release(badge); /* the object stays, charged to the session */
+        env_cap_drop(cap); /* the object stays, charged to the session */
     }
     report("signals and RPC gates", count, err);
 }
@@ -201,8 +200,7 @@ static struct service_root done_root = {.open = done_open, .close = done_close};
 static void role_hog(void)
 {
     const char *done = env_arg(env, "done");
-    uint64_t badge;
-    long err = env_signal_alloc(env, &exit_signal, &badge);
+    long err = env_signal_alloc(env, &exit_signal);
     if (!err && !env_thread_spawn(env, "exit", 100, exit_waiter, NULL, &err))
         err = err ? err : FERRY_E_NOMEM;
     if (err || !done) {

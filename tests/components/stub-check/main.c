@@ -42,7 +42,7 @@ static long liar_dispatch(void *self, struct rpc_request *req)
 static const struct rpc_iface liar_iface = {"liar", ferry_timer_sigs, ARRAY_SIZE(ferry_timer_sigs),
                                             liar_dispatch};
 static struct rpc_object liar = {.iface = &liar_iface};
-static struct rpc_pool_entry pool_storage[1];
+static RPC_POOL_STORAGE(1) pool_storage __attribute__((aligned(8)));
 static struct rpc_pool pool;
 static struct rpc_ep ep = {.pool = &pool};
 
@@ -69,10 +69,12 @@ static uint32_t liar_gate(void)
 {
     long err;
     uint32_t gate;
-    rpc_pool_init(&pool, pool_storage, ARRAY_SIZE(pool_storage));
+    uint64_t badge; /* a pool of our own, so we register the object ourselves */
+    rpc_pool_init(&pool, &pool_storage.index.header, sizeof(pool_storage.index),
+                  pool_storage.objects, 1);
     uint32_t thread = env_thread_spawn(env, "liar", LIAR_PRIO, serve, &ep, &err);
-    if (!thread || (err = pd_alloc_rpc_cap(env->pd, thread, &gate, &liar.badge)) ||
-        rpc_pool_insert(&pool, &liar) < 0) {
+    if (!thread || (err = pd_alloc_rpc_cap(env->pd, thread, &gate, &badge)) ||
+        rpc_pool_insert(&pool, &liar, badge) < 0) {
         printf("setup failed: %s\n", ferry_error_name(err));
         env_exit(env, 1);
     }
