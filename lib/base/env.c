@@ -327,14 +327,19 @@ static void tables_report(struct env *env)
     report->magic = FERRY_REPORT_MAGIC; /* last: the report is complete */
 }
 
-static void env_setup(struct env *env, const struct ferry_startup *startup)
+/* Sets up the runtime. The startup block's badges go into the capability map and
+ * are cleared where they were: after this, badges exist only in the badge tables
+ * (the badge rule), none in memory a restore would not rewrite. */
+static void env_setup(struct env *env, struct ferry_startup *startup)
 {
     slot_alloc_init(&slots, FERRY_COMP_SEL_FREE, FERRY_COMP_SEL_LIMIT);
     rpc_init(&slots, FERRY_COMP_SEL_TASK);
     capmap_init(env_capmap, sizeof(capmap_region), ENV_CAPMAP_CAPACITY);
-    for (uint32_t slot = 1; slot < FERRY_COMP_SEL_FREE; slot++)
+    for (uint32_t slot = 1; slot < FERRY_COMP_SEL_FREE; slot++) {
         if (startup->badge[slot])
             capmap_insert(env_capmap, startup->badge[slot], slot);
+        startup->badge[slot] = 0;
+    }
     rpc_pool_init(&pool, &pool_storage.index.header, sizeof(pool_storage.index),
                   pool_storage.objects, ENV_POOL_CAPACITY);
     *env = (struct env){
@@ -350,7 +355,7 @@ static void env_setup(struct env *env, const struct ferry_startup *startup)
     };
 }
 
-void base_main_start(struct ferry_utcb *utcb, const struct ferry_startup *startup)
+void base_main_start(struct ferry_utcb *utcb, struct ferry_startup *startup)
 {
     ferry_utcb_self = utcb;
     if (startup->magic != FERRY_STARTUP_MAGIC) {

@@ -26,7 +26,7 @@
 struct env {
     /* initial capabilities: slots, see include/ferry/component.h */
     uint32_t parent, pd, cpu, log, rm, main_thread, task;
-    const struct ferry_startup *startup; /* name, arguments, initial badges */
+    const struct ferry_startup *startup; /* name, arguments (its badges: cleared at start) */
     struct rpc_ep ep;                    /* the entrypoint (the first thread) */
 };
 

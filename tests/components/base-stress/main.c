@@ -148,5 +148,10 @@ void component_construct(struct env *e)
            errors, layout == CAPMAP_OK ? "valid" : capmap_error_name(layout),
            capmap_count(env_capmap), before, shared);
     int report = check_report();
+    unsigned loose = 0; /* the runtime cleared the startup block's badges */
+    for (unsigned i = 0; i < FERRY_COMP_SEL_FREE; i++)
+        loose += env->startup->badge[i] != 0;
+    printf("startup block: %u badges left\n", loose);
+    report = report ? report : loose ? TABLES_E_TABLE : TABLES_OK;
     env_exit(env, errors || layout != CAPMAP_OK || shared != 1 || report != TABLES_OK);
 }
