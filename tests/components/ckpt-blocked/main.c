@@ -232,7 +232,7 @@ void component_construct(struct env *e)
     if (!(ping_gate = env_rpc_register(ckpt_env, &ping_obj, &err)) ||
         !(work_gate = env_rpc_register(ckpt_env, &work_obj, &err)))
         ckpt_fail("registering the objects", err);
-    if ((err = env_signal_alloc(ckpt_env, &signal, &badge)))
+    if ((err = env_signal_alloc(ckpt_env, &signal)))
         ckpt_fail("signal", err);
     uint32_t receiver_thread = spawn("receiver", receiver);
     if ((err = pd_alloc_rpc_cap(ckpt_env->pd, receiver_thread, &note_gate, &badge)))

@@ -16,6 +16,7 @@
  * that many calls, 0 = only at the start and the end; default 0), late (at
  * that call, create one more object and use it too; 0 = never).
  */
+#include <badge_runtime.h> /* the capability map itself: this test checks it */
 #include <client.h>
 #include <ferry/iface/ckpt.h>
 #include <stdio.h>

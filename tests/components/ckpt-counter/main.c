@@ -46,11 +46,10 @@ void component_construct(struct env *env)
     printf("%s: started\n", ckpt_name);
 
     uint32_t timer, signal;
-    uint64_t signal_badge;
     long err;
     if ((err = env_session(ckpt_env, "Timer", "", NULL, 8192, 4, &timer)))
         ckpt_fail("Timer session", err);
-    if ((err = env_signal_alloc(ckpt_env, &signal, &signal_badge)))
+    if ((err = env_signal_alloc(ckpt_env, &signal)))
         ckpt_fail("signal", err);
     if ((err = timer_sigh(timer, signal)))
         ckpt_fail("TIMER_SIGH", err);

@@ -109,7 +109,7 @@ static void ckpt_close(struct service_root *root, struct rpc_object *session)
     (void)root;
     struct ckpt_session *s = session->self;
     for (unsigned i = 0; i < s->count; i++)
-        env_rpc_unregister(ckpt_env, &s->objects[i].obj, s->objects[i].gate);
+        env_rpc_unregister(ckpt_env, &s->objects[i].obj);
     printf("%s: session of '%s' closed after %lu calls\n", ckpt_name, s->label,
            (unsigned long)s->calls);
     free(s);
