@@ -80,7 +80,8 @@ struct ds_entry {
     struct rtcr_child *c;
     struct rtcr_ds *ds;
     uint64_t local;  /* attached in rtcr */
-    uint64_t *dirty; /* a bit per page written since the last cut (into dirty_bits) */
+    uint64_t *dirty; /* a bit per page written since the last cut (into dirty_bits); for a
+                        full image then: a bit per page to store (not zero) */
 };
 #define CKPT_DIRTY_PAGES (64ul * 1024) /* pages of all dataspaces of one cut (256 MiB) */
 static uint64_t dirty_bits[CKPT_DIRTY_PAGES / 64];
@@ -209,10 +210,28 @@ static long read_state(struct rtcr_thread *t, struct ferry_thread_state *out)
     return err;
 }
 
+/* Pauses every thread of the cut and reads each one's state; the first one
+ * waiting for a reply (REPLY_WAIT: not restartable), or NULL. */
+static struct thread_entry *pause_all(long *err)
+{
+    struct thread_entry *waiting = NULL;
+    *err = FERRY_OK;
+    for (unsigned i = 0; i < thread_count; i++)
+        thread_pause(threads[i].t->slot);
+    for (unsigned i = 0; i < thread_count && !*err; i++) {
+        *err = read_state(threads[i].t, &threads[i].state);
+        if (!waiting && threads[i].state.run.state == FERRY_RUN_REPLY_WAIT)
+            waiting = &threads[i];
+    }
+    return waiting;
+}
+
 /*
- * Pauses every thread and reads its state. A thread waiting for a reply
- * (REPLY_WAIT: not restartable) runs on until it has it, within
- * CKPT_REPLY_BOUND_US; past it the checkpoint fails naming the thread.
+ * Pauses every thread of every protected child and reads its state. While a
+ * thread waits for a reply (REPLY_WAIT: its call was taken, the answer is
+ * owed), everything runs on for a millisecond and is paused again: a server
+ * inside the cut answers, one outside has CKPT_REPLY_BOUND_US; past that the
+ * checkpoint fails naming the thread and what it waits on.
  */
 static long freeze(void)
 {
@@ -224,33 +243,50 @@ static long freeze(void)
                 if (thread_count == CKPT_MAX_THREADS)
                     return FERRY_E_NOMEM;
                 threads[thread_count++] = (struct thread_entry){.c = c, .t = &c->threads[j]};
-                thread_pause(c->threads[j].slot);
             }
     }
-    for (unsigned i = 0; i < thread_count; i++) {
-        struct thread_entry *e = &threads[i];
-        uint64_t deadline = sys_clock_us() + CKPT_REPLY_BOUND_US;
-        long err;
-        while ((err = read_state(e->t, &e->state)) == FERRY_OK &&
-               e->state.run.state == FERRY_RUN_REPLY_WAIT) {
-            if (sys_clock_us() > deadline) {
-                printf("rtcr: checkpoint failed: thread '%s' of '%s' waits for a reply from "
-                       "object %lu beyond %lu ms\n",
-                       e->t->name, e->c->name, (unsigned long)e->state.run.blocked_on,
-                       CKPT_REPLY_BOUND_US / 1000);
-                return FERRY_E_TIMEOUT;
-            }
-            thread_resume(e->t->slot);
-            sys_sleep(1000);
-            thread_pause(e->t->slot);
+    uint64_t deadline = sys_clock_us() + CKPT_REPLY_BOUND_US;
+    long err;
+    struct thread_entry *e;
+    while ((e = pause_all(&err)) && !err) {
+        if (sys_clock_us() > deadline) {
+            printf("rtcr: checkpoint failed: thread '%s' of '%s' waits for a reply from "
+                   "object %lu beyond %lu ms\n",
+                   e->t->name, e->c->name, (unsigned long)e->state.run.blocked_on,
+                   CKPT_REPLY_BOUND_US / 1000);
+            return FERRY_E_TIMEOUT;
         }
-        if (err)
-            return err;
+        for (unsigned i = 0; i < thread_count; i++)
+            thread_resume(threads[i].t->slot);
+        sys_sleep(1000);
     }
-    return FERRY_OK;
+    return err;
 }
 
 /* ---- capture ---- */
+
+/* A sibling's gate, dataspace or signal in a slot (the role and the id). */
+static bool resolve_sibling(const struct ferry_npd_cap_info_out *info, struct image_cap *cap)
+{
+    struct rtcr_child *owner;
+    struct rtcr_gate *g;
+    struct rtcr_ds *ds;
+    struct rtcr_signal *s;
+    if (info->type == FERRY_OBJ_GATE && (g = model_any_gate_by_badge(info->label, &owner))) {
+        cap->role = IMAGE_ROLE_GATE;
+        cap->object = g->id;
+    } else if (info->type == FERRY_OBJ_GATE && (ds = model_any_ds_by_badge(info->label, &owner))) {
+        cap->role = IMAGE_ROLE_DATASPACE;
+        cap->object = ds->id;
+    } else if (info->type == FERRY_OBJ_IRQ &&
+               (s = model_any_signal_by_badge(info->label, &owner))) {
+        cap->role = IMAGE_ROLE_SIGNAL;
+        cap->object = s->id;
+    } else {
+        return false;
+    }
+    return true;
+}
 
 /* What slot `slot` of c holds, as a CAP record; false (reported) if rtcr cannot account for it. */
 static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_cap_info_out *info,
@@ -288,6 +324,8 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
         cap->role = IMAGE_ROLE_SIGNAL;
         cap->object = s->id;
         signal_pending[c - rtcr.children][s - c->signals] = (uint32_t)info->obj.irq.pending;
+    } else if (resolve_sibling(info, cap)) {
+        /* a sibling's object: its RPC object (a session), a shared dataspace or signal */
     } else if (rtcr.config.policy_stale) {
         cap->role = info->type == FERRY_OBJ_IRQ ? IMAGE_ROLE_SIGNAL : IMAGE_ROLE_GATE;
         cap->flags = IMAGE_CAP_STALE;
@@ -496,6 +534,63 @@ static long harvest_dirty(void)
     return FERRY_OK;
 }
 
+/* For a full image: each dataspace's bitmap becomes its non-zero pages. */
+static void mark_nonzero(void)
+{
+    for (unsigned i = 0; i < ds_count; i++) {
+        struct ds_entry *e = &dss[i];
+        uint64_t pages = e->ds->size / PAGE;
+        for (uint64_t p = 0; p < pages; p++) {
+            uint64_t bit = 1ull << (p % 64);
+            if (image_page_is_zero((const void *)(e->local + p * PAGE)))
+                e->dirty[p / 64] &= ~bit;
+            else
+                e->dirty[p / 64] |= bit;
+        }
+    }
+}
+
+/* Pages the image will hold (the bits set). */
+static uint64_t pages_to_store(void)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < ds_count; i++)
+        for (uint64_t w = 0; w < (dss[i].ds->size / PAGE + 63) / 64; w++)
+            n += (uint64_t)__builtin_popcountll(dss[i].dirty[w]);
+    return n;
+}
+
+/* Copies words where it can: picolibc's memcpy moves one byte per iteration. */
+static void copy_bytes(void *dst, const void *src, size_t len)
+{
+    if (!(((uintptr_t)dst | (uintptr_t)src | len) & 7)) {
+        uint64_t *d = dst;
+        const uint64_t *s = src;
+        for (size_t i = 0; i < len / 8; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(dst, src, len);
+    }
+}
+
+static void zero_bytes(void *dst, size_t len)
+{
+    uint64_t *d = dst;
+    for (size_t i = 0; i < len / 8; i++)
+        d[i] = 0;
+}
+
+/* image_buffer_sink with word copies. */
+static long buffer_sink(void *ctx, const void *data, size_t len)
+{
+    struct image_buffer *b = ctx;
+    if (len > b->cap - b->len)
+        return 1;
+    copy_bytes(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
 /* ---- encode ---- */
 
 struct keyed {
@@ -547,6 +642,18 @@ struct encode_totals {
     unsigned components, threads, pages, zero, clean;
 };
 
+/* Whether another child attached the dataspace too. */
+static bool shared(const struct rtcr_child *owner, const struct rtcr_ds *ds)
+{
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        const struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && c != owner && j < RTCR_ATTACHMENTS; j++)
+            if (c->attach[j].used && c->attach[j].ds == ds->id)
+                return true;
+    }
+    return false;
+}
+
 static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
 {
     long err = IMAGE_OK;
@@ -580,12 +687,16 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
     for (unsigned i = 0; i < n && !err; i++) {
         struct rtcr_child *c = CHILD_AT(order[i]);
         const struct rtcr_ds *ds = &c->ds[RECORD_AT(order[i])];
-        struct image_dataspace rec = {ds->id, c->id, ds->flags, ds->session, ds->size};
+        struct image_dataspace rec = {ds->id, c->id,
+                                      ds->flags | (shared(c, ds) ? IMAGE_DS_SHARED : 0),
+                                      ds->session, ds->size};
         err = image_encode_dataspace(enc, &rec);
     }
+    for (unsigned i = 0; i < thread_count; i++)
+        order[i] = (struct keyed){threads[i].t->id, i};
+    qsort(order, thread_count, sizeof(order[0]), by_key);
     for (unsigned i = 0; i < thread_count && !err; i++) {
-        /* threads[] is in child order, then record order: ids ascend within a child */
-        const struct thread_entry *e = &threads[i];
+        const struct thread_entry *e = &threads[order[i].index];
         struct image_thread rec = {.id = e->t->id,
                                    .component = e->c->id,
                                    .session = e->c->sessions[RTCR_S_CPU].id,
@@ -657,11 +768,11 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
         const struct ds_entry *e = &dss[order[i].index];
         for (uint64_t p = 0; p < e->ds->size / PAGE && !err; p++) {
             const void *page = (const void *)(e->local + p * PAGE);
-            if (tot->incremental && !(e->dirty[p / 64] >> (p % 64) & 1)) {
+            if (!(e->dirty[p / 64] >> (p % 64) & 1) && tot->incremental) {
                 tot->clean++;
                 continue;
             }
-            if (!tot->incremental && image_page_is_zero(page)) {
+            if (!(e->dirty[p / 64] >> (p % 64) & 1)) {
                 tot->zero++;
                 continue;
             }
@@ -682,8 +793,7 @@ static size_t image_bound(void)
             objects +=
                 2 + RTCR_SESSIONS + RTCR_DATASPACES + RTCR_GATES + RTCR_SIGNALS + RTCR_ATTACHMENTS;
     }
-    for (unsigned i = 0; i < ds_count; i++)
-        pages += dss[i].ds->size / PAGE;
+    pages = pages_to_store();
     return IMAGE_HEADER_SIZE + objects * (IMAGE_RECORD_HEADER + 0x100) +
            thread_count * (IMAGE_RECORD_HEADER + 0x1250) +
            (cap_count + table_count) * (IMAGE_RECORD_HEADER + 0x18) +
@@ -703,7 +813,7 @@ static long encode(const char *name, struct encode_totals *tot, struct image_sta
     struct image_header header = {0, rtcr.ecu, ++sequence, {0, 0}};
     if (tot->incremental)
         header = (struct image_header){IMAGE_FLAG_INCREMENTAL, rtcr.ecu, sequence, last_digest};
-    err = image_encode_begin(&enc, image_buffer_sink, &sink, &header);
+    err = image_encode_begin(&enc, buffer_sink, &sink, &header);
     if (!err)
         err = encode_objects(&enc, tot);
     if (!err)
@@ -754,6 +864,8 @@ long ckpt_checkpoint(const char *name, bool incremental)
             err = capture_tables(&rtcr.children[i]);
     if (!err)
         err = harvest_dirty();
+    if (!err && !incremental)
+        mark_nonzero();
     uint64_t t2 = sys_instret();
     struct encode_totals tot = {.incremental = incremental};
     size_t bytes = 0;
@@ -819,12 +931,19 @@ static bool cap_record(const struct image_view *view, uint32_t comp, uint32_t sl
            image_decode(&rec, IMAGE_CAP, cap, sizeof(*cap)) == IMAGE_OK;
 }
 
+/* Ids of a restore: the image's, or shifted above every id in use when the
+ * image's components live already (a second instance from one image), so
+ * that ids stay unique among all protected children. */
+static uint32_t id_shift;
+#define NEW_ID(id) ((id) ? (id) + id_shift : 0)
+
 #define CKPT_MAX_CHAIN 8 /* images of an incremental chain, base included */
 
 struct restore {
     const struct image_view *view;  /* the newest image: every object */
     const struct image_view *chain; /* chain[0] = view .. chain[chain_len - 1] = the base */
     unsigned chain_len;
+    uint32_t rm_image; /* the image's id of the component's address space */
     struct image_component comp;
     struct rtcr_child *c;
     char fail[160]; /* what failed, for the message */
@@ -848,13 +967,12 @@ static long restore_sessions(struct restore *r)
         struct rtcr_session *v = &c->sessions[initial[i].index];
         if (cap_record(r->view, r->comp.id, initial[i].slot, &cap) &&
             cap.role == IMAGE_ROLE_SESSION) {
-            v->id = cap.object;
-            model_id_seen(cap.object);
+            v->id = NEW_ID(cap.object);
+            made_add(cap.object, IMAGE_ROLE_SESSION, v->gate, v->badge);
         }
-        made_add(v->id, IMAGE_ROLE_SESSION, v->gate, v->badge);
     }
     struct rtcr_session *as = &c->sessions[RTCR_S_RM];
-    made_add(c->rm_id, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
+    made_add(r->rm_image, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
     uint32_t n = image_count(r->view, IMAGE_SESSION);
     for (uint32_t i = 0; i < n; i++) {
         struct image_record rec;
@@ -884,13 +1002,12 @@ static long restore_sessions(struct restore *r)
             return err;
         }
         struct rtcr_session *v =
-            iface >= 0 ? virt_wrap(c, (unsigned)iface, real, s.id, &gate) : NULL;
+            iface >= 0 ? virt_wrap(c, (unsigned)iface, real, NEW_ID(s.id), &gate) : NULL;
         if (!v) {
             env_session_close(rtcr.env, real);
             RESTORE_FAIL(r, "its %s session cannot be virtualised", s.service);
             return FERRY_E_INVAL;
         }
-        model_id_seen(s.id);
         snprintf(v->service, sizeof(v->service), "%s", s.service);
         snprintf(v->label, sizeof(v->label), "%s", s.label);
         snprintf(v->args, sizeof(v->args), "%s", s.args);
@@ -898,7 +1015,7 @@ static long restore_sessions(struct restore *r)
         v->caps = s.cap_quota;
         v->timer_mode = mode;
         v->timer_us = us;
-        v->timer_signal = signal;
+        v->timer_signal = NEW_ID(signal);
         struct ferry_parent_session_in req = {.ram = s.ram_quota, .caps = s.cap_quota};
         memcpy(req.service, s.service, sizeof(req.service));
         memcpy(req.label, s.label, sizeof(req.label));
@@ -924,7 +1041,7 @@ static bool attachment_of(const struct restore *r, uint32_t id, struct image_att
         struct image_record rec;
         image_at(r->view, IMAGE_ATTACHMENT, i, &rec);
         image_decode(&rec, IMAGE_ATTACHMENT, out, sizeof(*out));
-        if (out->target == id && out->rm == r->c->rm_id)
+        if (out->target == id && out->rm == r->rm_image)
             return true;
     }
     return false;
@@ -944,7 +1061,6 @@ static long restore_dataspaces(struct restore *r)
         image_decode(&rec, IMAGE_DATASPACE, &d, sizeof(d));
         if (d.component != r->comp.id)
             continue;
-        model_id_seen(d.id);
         struct image_attachment a;
         bool attached = attachment_of(r, d.id, &a);
         struct rtcr_ds *ds = NULL;
@@ -959,9 +1075,9 @@ static long restore_dataspaces(struct restore *r)
         if (ds) { /* a region of the construction: renamed, its attachment too */
             for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++)
                 if (c->attach[k].used && c->attach[k].ds == ds->id)
-                    c->attach[k].ds = d.id;
-            ds->id = d.id;
-            ds->session = d.session;
+                    c->attach[k].ds = NEW_ID(d.id);
+            ds->id = NEW_ID(d.id);
+            ds->session = NEW_ID(d.session);
         } else {
             uint32_t slot;
             long err = d.flags & IMAGE_DS_REPORT ? pd_report(ch->pd, &slot)
@@ -971,7 +1087,8 @@ static long restore_dataspaces(struct restore *r)
                              ferry_error_name(err));
                 return err;
             }
-            ds = model_ds_add(c, d.id, slot, env_cap_badge(slot), d.size, d.session, d.flags);
+            ds = model_ds_add(c, NEW_ID(d.id), slot, env_cap_badge(slot), d.size, NEW_ID(d.session),
+                              d.flags & ~IMAGE_DS_SHARED);
             if (!ds) {
                 env_cap_release(env_cap_badge(slot));
                 RESTORE_FAIL(r, "too many dataspaces");
@@ -993,7 +1110,7 @@ static long restore_contents(struct restore *r)
     }
     for (unsigned i = 0; i < ds_count; i++)
         if (dss[i].c == r->c)
-            memset((void *)dss[i].local, 0, dss[i].ds->size);
+            zero_bytes((void *)dss[i].local, dss[i].ds->size);
     /* the base's pages, then each increment's over them */
     for (unsigned k = r->chain_len; k-- > 0;) {
         const struct image_view *v = &r->chain[k];
@@ -1004,9 +1121,9 @@ static long restore_contents(struct restore *r)
             image_at(v, IMAGE_PAGE, i, &rec);
             image_decode(&rec, IMAGE_PAGE, &p, sizeof(p));
             for (unsigned j = 0; j < ds_count; j++)
-                if (dss[j].c == r->c && dss[j].ds->id == p.dataspace &&
+                if (dss[j].c == r->c && dss[j].ds->id == NEW_ID(p.dataspace) &&
                     p.index < dss[j].ds->size / PAGE)
-                    memcpy((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
+                    copy_bytes((void *)(dss[j].local + p.index * PAGE), p.data, PAGE);
         }
     }
     return FERRY_OK;
@@ -1029,14 +1146,13 @@ static long restore_threads(struct restore *r)
         image_decode(&rec, IMAGE_THREAD, &t, sizeof(t));
         if (t.component != r->comp.id)
             continue;
-        model_id_seen(t.id);
         struct rtcr_thread *nt = NULL;
         if (t.id == main_id) {
             for (unsigned j = 0; j < RTCR_THREADS && !nt; j++)
                 if (c->threads[j].used && c->threads[j].borrowed)
                     nt = &c->threads[j];
             if (nt)
-                nt->id = t.id;
+                nt->id = NEW_ID(t.id);
         } else {
             uint32_t slot;
             struct ferry_thread_info_out info;
@@ -1047,8 +1163,8 @@ static long restore_threads(struct restore *r)
                 RESTORE_FAIL(r, "thread '%s': %s", t.name, ferry_error_name(err));
                 return err;
             }
-            nt =
-                model_thread_add(c, t.id, slot, env_cap_badge(slot), info.utcb, t.priority, t.name);
+            nt = model_thread_add(c, NEW_ID(t.id), slot, env_cap_badge(slot), info.utcb, t.priority,
+                                  t.name);
             if (!nt) {
                 env_cap_release(env_cap_badge(slot));
                 RESTORE_FAIL(r, "too many threads");
@@ -1081,12 +1197,11 @@ static long restore_gates_signals(struct restore *r)
         image_decode(&rec, IMAGE_GATE, &g, sizeof(g));
         if (g.component != r->comp.id)
             continue;
-        model_id_seen(g.id);
         const struct made *t = made_find(g.thread, IMAGE_ROLE_THREAD);
         uint32_t slot;
         uint64_t badge;
         long err = t ? pd_alloc_rpc_cap(ch->pd, t->slot, &slot, &badge) : FERRY_E_NOENT;
-        if (!err && !model_gate_add(c, g.id, g.thread, slot, badge)) {
+        if (!err && !model_gate_add(c, NEW_ID(g.id), NEW_ID(g.thread), slot, badge)) {
             env_cap_release(badge);
             err = FERRY_E_NOMEM;
         }
@@ -1104,11 +1219,10 @@ static long restore_gates_signals(struct restore *r)
         image_decode(&rec, IMAGE_SIGNAL, &s, sizeof(s));
         if (s.component != r->comp.id)
             continue;
-        model_id_seen(s.id);
         uint32_t slot;
         uint64_t badge;
         long err = pd_alloc_signal(ch->pd, &slot, &badge); /* imported by the stub */
-        if (!err && !model_signal_add(c, s.id, slot, badge)) {
+        if (!err && !model_signal_add(c, NEW_ID(s.id), slot, badge)) {
             env_cap_release(badge);
             err = FERRY_E_NOMEM;
         }
@@ -1148,21 +1262,22 @@ static long restore_attachments(struct restore *r)
         struct image_attachment a;
         image_at(r->view, IMAGE_ATTACHMENT, i, &rec);
         image_decode(&rec, IMAGE_ATTACHMENT, &a, sizeof(a));
-        if (a.rm != c->rm_id)
+        if (a.rm != r->rm_image)
             continue;
         bool done = false;
         for (unsigned k = 0; k < RTCR_ATTACHMENTS && !done; k++)
-            done = c->attach[k].used && c->attach[k].ds == a.target && c->attach[k].addr == a.addr;
+            done = c->attach[k].used && c->attach[k].ds == NEW_ID(a.target) &&
+                   c->attach[k].addr == a.addr;
         if (done)
             continue; /* a region of the construction */
-        struct rtcr_ds *ds = model_ds_by_id(c, a.target);
+        const struct made *ds = made_find(a.target, IMAGE_ROLE_DATASPACE);
         uint64_t at = 0;
         unsigned flags = (a.rights & 2 ? FERRY_RM_WRITE : 0) | (a.rights & 4 ? FERRY_RM_EXEC : 0);
         long err = ds ? rm_attach(c->pc->child.rm, ds->slot, a.addr, a.size, a.offset, flags, &at)
                       : FERRY_E_NOENT;
         if (!err && at != a.addr)
             err = FERRY_E_RANGE;
-        if (err || !model_attach_add(c, a.target, a.addr, a.size, a.offset, a.rights)) {
+        if (err || !model_attach_add(c, NEW_ID(a.target), a.addr, a.size, a.offset, a.rights)) {
             RESTORE_FAIL(r, "attachment at 0x%lx: %s", (unsigned long)a.addr,
                          ferry_error_name(err ? err : FERRY_E_NOMEM));
             return err ? err : FERRY_E_NOMEM;
@@ -1359,70 +1474,79 @@ static unsigned compare(struct restore *r, unsigned *slots)
     return bad;
 }
 
-static long restore_component(const struct image_view *chain, unsigned chain_len,
-                              const struct image_component *comp, const char *as, unsigned *threads,
-                              unsigned *slots)
+/* The configured child a component of an image is an instance of: the one of
+ * its name, else (an instance restored `as NAME2`) the one whose name it
+ * extends by digits. */
+static const struct init_child *configured(const char *name)
 {
-    const struct image_view *view = &chain[0];
-    struct restore r = {.view = view, .chain = chain, .chain_len = chain_len, .comp = *comp};
+    const struct init_child *cfg = config_child(&rtcr.config, name);
+    for (unsigned i = 0; i < rtcr.config.child_count && !cfg; i++) {
+        const struct init_child *c = &rtcr.config.children[i];
+        size_t n = strlen(c->name);
+        bool digits = !strncmp(name, c->name, n) && name[n];
+        for (const char *p = name + n; digits && *p; p++)
+            digits = *p >= '0' && *p <= '9';
+        if (digits)
+            cfg = c;
+    }
+    return cfg;
+}
+
+/* Phase one of a component: a fresh child and every object of it (new badges). */
+static long restore_objects(struct restore *r, const char *as)
+{
+    const struct image_component *comp = &r->comp;
     const char *name = as ? as : comp->name;
-    const struct init_child *cfg = config_child(&rtcr.config, comp->name);
+    const struct init_child *cfg = configured(comp->name);
     if (!cfg) {
-        printf("rtcr: cannot restore '%s': no child of that name in %s\n", comp->name, "rtcr.cfg");
+        printf("rtcr: cannot restore '%s': no child of that name in rtcr.cfg\n", comp->name);
         return FERRY_E_NOENT;
     }
-    r.c = rtcr_child_new();
-    if (!r.c)
+    r->c = rtcr_child_new();
+    if (!r->c)
         return FERRY_E_NOMEM;
-    /* ids drawn from now on lie above every id of the image */
-    for (uint16_t type = IMAGE_COMPONENT; type <= IMAGE_LAST_OBJECT; type++) {
-        struct image_record rec;
-        for (uint32_t i = 0; i < image_count(view, type); i++)
-            if (image_at(view, type, i, &rec))
-                model_id_seen(image_record_id(&rec));
-    }
-    long err = rtcr_child_create(r.c, cfg, name, false);
-    if (err)
+    long err = rtcr_child_create(r->c, cfg, name, false);
+    if (err) {
+        r->c = NULL;
         return err;
-    r.c->id = comp->id;
-    model_id_seen(comp->id);
+    }
+    r->c->id = NEW_ID(comp->id);
     /* the address space keeps its id */
     struct image_cap rm_cap;
-    if (cap_record(view, comp->id, FERRY_COMP_SEL_RM, &rm_cap))
-        r.c->rm_id = r.c->sessions[RTCR_S_RM].id = rm_cap.object;
-    made_count = 0;
-    err = restore_sessions(&r);
+    if (cap_record(r->view, comp->id, FERRY_COMP_SEL_RM, &rm_cap)) {
+        r->rm_image = rm_cap.object;
+        r->c->rm_id = r->c->sessions[RTCR_S_RM].id = NEW_ID(rm_cap.object);
+    }
+    err = restore_sessions(r);
     if (!err)
-        err = restore_dataspaces(&r);
+        err = restore_dataspaces(r);
     if (!err)
-        err = restore_threads(&r);
+        err = restore_threads(r);
     if (!err)
-        err = restore_gates_signals(&r);
+        err = restore_gates_signals(r);
+    return err;
+}
+
+/* Phase two, once every component's objects exist (capabilities and
+ * attachments may name a sibling's): memory, slots, tables, threads. */
+static long restore_finish(struct restore *r, unsigned *slots)
+{
+    long err = restore_attachments(r);
     if (!err)
-        err = restore_attachments(&r);
+        err = restore_contents(r);
     if (!err)
-        err = restore_contents(&r);
-    if (!err)
-        err = restore_tables(&r);
+        err = restore_tables(r);
     unmap_dataspaces();
     if (!err)
-        err = restore_caps(&r);
+        err = restore_caps(r);
     if (!err)
-        err = restore_states(&r);
+        err = restore_states(r);
     unsigned bad = 0;
-    if (!err && (bad = compare(&r, slots)))
-        err = FERRY_E_INVAL, RESTORE_FAIL(&r, "%u slots differ", bad);
-    if (err) {
-        printf("rtcr: restore of '%s' failed: %s\n", name,
-               r.fail[0] ? r.fail : ferry_error_name(err));
-        rtcr_child_kill(r.c);
-        return err;
+    if (!err && (bad = compare(r, slots))) {
+        RESTORE_FAIL(r, "%u slots differ", bad);
+        err = FERRY_E_INVAL;
     }
-    for (unsigned i = 0; i < RTCR_THREADS; i++)
-        if (r.c->threads[i].used) {
-            ++*threads;
-        }
-    return FERRY_OK;
+    return err;
 }
 
 static struct stored_image *image_by_digest(const struct image_digest *d)
@@ -1436,8 +1560,12 @@ static struct stored_image *image_by_digest(const struct image_digest *d)
 
 static void rejected(const char *name, long err, const struct image_fault *fault)
 {
-    printf("rtcr: image '%s' rejected: %s at record %u (offset %lu)\n", name, image_error_name(err),
-           fault->record, (unsigned long)fault->offset);
+    if (fault->record == IMAGE_AT_HEADER)
+        printf("rtcr: image '%s' rejected: %s in the header (offset %lu)\n", name,
+               image_error_name(err), (unsigned long)fault->offset);
+    else
+        printf("rtcr: image '%s' rejected: %s at record %u (offset %lu)\n", name,
+               image_error_name(err), fault->record, (unsigned long)fault->offset);
 }
 
 /* The chain ending in `im`, validated from the base on (each against its
@@ -1492,7 +1620,9 @@ long ckpt_restore(const char *name, const char *as)
     if (err)
         return err;
     static struct image_view views[CKPT_MAX_CHAIN];
+    uint64_t t0 = sys_instret();
     unsigned chain_len = validate_chain(im, views);
+    uint64_t t1 = sys_instret();
     if (!chain_len)
         return FERRY_E_INVAL;
     const struct image_view *view = &views[0];
@@ -1501,33 +1631,72 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: image '%s' holds %u components: 'as' names one\n", name, n);
         return FERRY_E_INVAL;
     }
-    unsigned threads = 0, slots = 0, restored = 0;
-    struct rtcr_child *made_children[RTCR_MAX_CHILDREN];
+    /* the image's ids, shifted if one of its components lives; ids drawn
+     * from now on lie above them */
+    uint32_t max_id = 0;
+    for (uint16_t type = IMAGE_COMPONENT; type <= IMAGE_LAST_OBJECT; type++) {
+        struct image_record rec;
+        for (uint32_t i = 0; i < image_count(view, type); i++)
+            if (image_at(view, type, i, &rec) && image_record_id(&rec) > max_id)
+                max_id = image_record_id(&rec);
+    }
+    id_shift = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct image_record rec;
-        struct image_component comp;
         image_at(view, IMAGE_COMPONENT, i, &rec);
-        image_decode(&rec, IMAGE_COMPONENT, &comp, sizeof(comp));
-        unsigned s = 0;
-        if ((err = restore_component(views, chain_len, &comp, as, &threads, &s))) {
-            for (unsigned k = 0; k < restored; k++)
-                rtcr_child_kill(made_children[k]);
-            return err;
-        }
-        slots += s;
         for (unsigned k = 0; k < RTCR_MAX_CHILDREN; k++)
-            if (rtcr.children[k].used && rtcr.children[k].id == comp.id &&
-                !strcmp(rtcr.children[k].name, as ? as : comp.name))
-                made_children[restored] = &rtcr.children[k];
-        restored++;
+            if (rtcr.children[k].used && rtcr.children[k].id == image_record_id(&rec))
+                id_shift = model_id();
     }
+    model_id_seen(max_id + id_shift);
+    static struct restore rs[RTCR_MAX_CHILDREN];
+    if (n > RTCR_MAX_CHILDREN) {
+        printf("rtcr: image '%s' holds %u components, rtcr protects at most %u\n", name, n,
+               RTCR_MAX_CHILDREN);
+        return FERRY_E_NOMEM;
+    }
+    made_count = 0;
+    unsigned threads = 0, slots = 0, made_n = 0;
+    for (uint32_t i = 0; i < n && !err; i++, made_n++) {
+        struct image_record rec;
+        struct restore *r = &rs[i];
+        *r = (struct restore){.view = view, .chain = views, .chain_len = chain_len};
+        image_at(view, IMAGE_COMPONENT, i, &rec);
+        image_decode(&rec, IMAGE_COMPONENT, &r->comp, sizeof(r->comp));
+        err = restore_objects(r, as);
+    }
+    uint64_t t2 = sys_instret();
+    for (uint32_t i = 0; i < made_n && !err; i++) {
+        unsigned s = 0;
+        err = restore_finish(&rs[i], &s);
+        slots += s;
+    }
+    uint64_t t3 = sys_instret();
+    if (err) {
+        for (uint32_t i = 0; i < made_n; i++) {
+            if (rs[i].fail[0] || !rs[i].c)
+                printf("rtcr: restore of '%s' failed: %s\n", as ? as : rs[i].comp.name,
+                       rs[i].fail[0] ? rs[i].fail : ferry_error_name(err));
+            if (rs[i].c)
+                rtcr_child_kill(rs[i].c);
+        }
+        return err;
+    }
+    for (uint32_t i = 0; i < made_n; i++)
+        for (unsigned k = 0; k < RTCR_THREADS; k++)
+            threads += rs[i].c->threads[k].used;
+    unsigned restored = made_n;
     printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n", name,
            restored, threads, slots);
+    printf("rtcr: restored '%s' statistics: validate %lu, objects %lu, memory and slots %lu "
+           "instructions; %u images\n",
+           name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
+           chain_len);
     last_digest = view->digest; /* the next increment builds on this cut */
     have_last = true;
     for (unsigned k = 0; k < restored; k++)
         for (unsigned i = 0; i < RTCR_THREADS; i++)
-            if (made_children[k]->threads[i].used)
-                thread_resume(made_children[k]->threads[i].slot);
+            if (rs[k].c->threads[i].used)
+                thread_resume(rs[k].c->threads[i].slot);
     return FERRY_OK;
 }

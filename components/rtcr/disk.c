@@ -122,8 +122,20 @@ static long read_one(const struct imgstore_entry *e)
     return FERRY_OK;
 }
 
+/* The images the last disk_read_image read (dropped again by disk_forget_read). */
+static char read_names[8][IMGSTORE_NAME_MAX];
+static unsigned read_count;
+
+void disk_forget_read(void)
+{
+    for (unsigned i = 0; i < read_count; i++)
+        ckpt_image_forget(read_names[i]);
+    read_count = 0;
+}
+
 long disk_read_image(const char *name)
 {
+    read_count = 0;
     long err = disk_store(false);
     if (err)
         return err;
@@ -133,8 +145,13 @@ long disk_read_image(const char *name)
         printf("rtcr: image '%s' not on disk: %s\n", name, imgstore_error_text(err));
         return FERRY_E_NOENT;
     }
-    for (unsigned i = 0; i < n && !err; i++)
+    for (unsigned i = 0; i < n && !err; i++) {
         err = read_one(chain[i]);
+        if (!err)
+            memcpy(read_names[read_count++], chain[i]->name, IMGSTORE_NAME_MAX);
+    }
+    if (err)
+        disk_forget_read();
     return err;
 }
 

@@ -304,8 +304,11 @@ static long step_run(char *text)
         for (unsigned i = 2; i + 1 < n; i++)
             if (!strcmp(w[i], "as"))
                 as = w[i + 1];
-        long err = has_word(w, n, "disk") ? disk_read_image(w[1]) : FERRY_OK;
-        return err ? err : ckpt_restore(w[1], as);
+        bool disk = has_word(w, n, "disk");
+        long err = disk ? disk_read_image(w[1]) : FERRY_OK;
+        if (!err && (err = ckpt_restore(w[1], as)) && disk)
+            disk_forget_read(); /* nothing of a failed restore stays */
+        return err;
     }
     if (!strcmp(w[0], "kill") && n == 1) {
         kill_all();

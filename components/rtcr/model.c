@@ -1,7 +1,7 @@
 /*
  * rtcr's recorded model (model.h): ids, lookups, records.
  */
-#include "model.h"
+#include "rtcr.h"
 #include <badge_runtime.h>
 #include <ferry/macros.h>
 #include <string.h>
@@ -66,6 +66,35 @@ struct rtcr_thread *model_thread_by_id(struct rtcr_child *c, uint32_t id)
 struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id)
 {
     MODEL_FIND(c->signals, id, id);
+}
+
+/* The first living child with a record of `badge` found by `find`. */
+#define MODEL_FIND_ANY(find, badge, owner)                                                         \
+    do {                                                                                           \
+        for (unsigned i_ = 0; i_ < RTCR_MAX_CHILDREN; i_++) {                                      \
+            struct rtcr_child *c_ = &rtcr.children[i_];                                            \
+            __typeof__(find(c_, badge)) r_ = c_->used ? find(c_, badge) : NULL;                    \
+            if (r_) {                                                                              \
+                *(owner) = c_;                                                                     \
+                return r_;                                                                         \
+            }                                                                                      \
+        }                                                                                          \
+        return NULL;                                                                               \
+    } while (0)
+
+struct rtcr_ds *model_any_ds_by_badge(uint64_t badge, struct rtcr_child **owner)
+{
+    MODEL_FIND_ANY(model_ds_by_badge, badge, owner);
+}
+
+struct rtcr_gate *model_any_gate_by_badge(uint64_t badge, struct rtcr_child **owner)
+{
+    MODEL_FIND_ANY(model_gate_by_badge, badge, owner);
+}
+
+struct rtcr_signal *model_any_signal_by_badge(uint64_t badge, struct rtcr_child **owner)
+{
+    MODEL_FIND_ANY(model_signal_by_badge, badge, owner);
 }
 
 /* A free record of the array (zeroed and marked used), or NULL. */

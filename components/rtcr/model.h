@@ -130,6 +130,10 @@ struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_gate *model_gate_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_signal *model_signal_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_ds *model_ds_by_id(struct rtcr_child *c, uint32_t id);
+/* The same over every protected child (a sibling's object); *owner if found. */
+struct rtcr_ds *model_any_ds_by_badge(uint64_t badge, struct rtcr_child **owner);
+struct rtcr_gate *model_any_gate_by_badge(uint64_t badge, struct rtcr_child **owner);
+struct rtcr_signal *model_any_signal_by_badge(uint64_t badge, struct rtcr_child **owner);
 struct rtcr_thread *model_thread_by_id(struct rtcr_child *c, uint32_t id);
 struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id);
 

@@ -75,6 +75,9 @@ void ckpt_image_forget(const char *name);
 long disk_write_image(const char *name);
 /* Reads the image `name` from the disk's store into memory. */
 long disk_read_image(const char *name);
+/* Drops the images the last disk_read_image brought into memory (a restore
+ * that failed: its memory goes back). */
+void disk_forget_read(void);
 /* Closes the Block session. */
 void disk_close(void);
 

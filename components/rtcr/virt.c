@@ -174,9 +174,10 @@ static long rm_op(struct rtcr_session *v, struct rpc_request *req)
         at = *FERRY_RPC_MSG(ferry_rm_attach_in, req->mr);
     if (req->opcode == FERRY_RM_DETACH)
         dt = *FERRY_RPC_MSG(ferry_rm_detach_in, req->mr);
+    struct rtcr_child *owner;
     struct rtcr_ds *ds = req->opcode == FERRY_RM_ATTACH && req->caps
-                             ? model_ds_by_badge(c, req->cap_badge[FERRY_RM_ATTACH_CAP_DS])
-                             : NULL;
+                             ? model_any_ds_by_badge(req->cap_badge[FERRY_RM_ATTACH_CAP_DS], &owner)
+                             : NULL; /* a sibling's shared dataspace too */
     long err = forward(c, req, v->real, &res);
     if (err)
         return err;

@@ -523,8 +523,12 @@ static void child_teardown(struct ps_child *c)
         if (c->sessions[i].state != PS_SESSION_FREE)
             session_end(c, &c->sessions[i]);
     server_gone(c);
-    child_destroy(c->ps->env, &c->child);
-    check_all_ended(c->ps);
+    struct parent_server *ps = c->ps;
+    child_destroy(ps->env, &c->child);
+    /* the entry is free for the next child (a restore); its fault handler stays */
+    c->ps = NULL;
+    memset(&c->child, 0, sizeof(c->child));
+    check_all_ended(ps);
 }
 
 struct ps_session *parent_server_session_add(struct ps_child *child,
