@@ -76,13 +76,15 @@ static void route(struct parent_server *server, struct ps_child *client, const c
     const struct init_route *r = config_route(client->policy_data, service);
     switch (r->target) {
     case ROUTE_PARENT:
-        *out = (struct ps_route){PS_ROUTE_PARENT, NULL, NULL};
+        *out = (struct ps_route){.kind = PS_ROUTE_PARENT};
         break;
     case ROUTE_CHILD:
-        *out = (struct ps_route){PS_ROUTE_CHILD, parent_server_child(server, r->child), r->child};
+        *out = (struct ps_route){.kind = PS_ROUTE_CHILD,
+                                 .server = parent_server_child(server, r->child),
+                                 .name = r->child};
         break;
     default:
-        *out = (struct ps_route){PS_ROUTE_DENIED, NULL, NULL};
+        *out = (struct ps_route){.kind = PS_ROUTE_DENIED};
     }
 }
 

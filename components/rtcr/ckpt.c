@@ -876,7 +876,7 @@ long ckpt_checkpoint(const char *name, bool incremental)
     unmap_dataspaces();
     thaw();
     uint64_t t4 = sys_instret();
-    if (err)
+    if (err || rtcr.quiet)
         return err;
     if (incremental)
         printf("rtcr: checkpoint '%s' (incremental): %u components, %u threads, %u slots, %u "
@@ -995,17 +995,24 @@ static long restore_sessions(struct restore *r)
                 timer[-1] = 0;
         }
         uint32_t real, gate;
-        long err = env_session_paid(rtcr.env, s.service, s.label, s.args, s.ram_quota, s.cap_quota,
-                                    ch->pd, &real);
+        long err = rtcr_core_service(s.service)
+                       ? env_session_paid(rtcr.env, s.service, s.label, s.args, s.ram_quota,
+                                          s.cap_quota, ch->pd, &real)
+                       : env_session(rtcr.env, s.service, s.label, s.args, s.ram_quota, s.cap_quota,
+                                     &real);
         if (err) {
             RESTORE_FAIL(r, "re-opening its %s session: %s", s.service, ferry_error_name(err));
             return err;
         }
-        struct rtcr_session *v =
-            iface >= 0 ? virt_wrap(c, (unsigned)iface, real, NEW_ID(s.id), &gate) : NULL;
+        uint64_t real_badge = env_cap_badge(real);
+        struct rtcr_session *v = iface >= 0
+                                     ? virt_wrap(c, (unsigned)iface, real, NEW_ID(s.id), &gate)
+                                     : virt_direct(c, real, real_badge, NEW_ID(s.id));
+        if (v && !v->gate)
+            gate = real; /* held directly */
         if (!v) {
             env_session_close(rtcr.env, real);
-            RESTORE_FAIL(r, "its %s session cannot be virtualised", s.service);
+            RESTORE_FAIL(r, "its %s session: too many sessions", s.service);
             return FERRY_E_INVAL;
         }
         snprintf(v->service, sizeof(v->service), "%s", s.service);
@@ -1020,14 +1027,14 @@ static long restore_sessions(struct restore *r)
         memcpy(req.service, s.service, sizeof(req.service));
         memcpy(req.label, s.label, sizeof(req.label));
         memcpy(req.args, s.args, sizeof(req.args));
-        v->ps = parent_server_session_add(c->pc, &req, real, env_cap_badge(real));
+        v->ps = parent_server_session_add(c->pc, &req, real, real_badge);
         if (!v->ps) {
             env_session_close(rtcr.env, real);
             RESTORE_FAIL(r, "too many sessions");
             return FERRY_E_CAPQUOTA;
         }
         v->ps->virt = v;
-        v->ps->virt_badge = v->badge;
+        v->ps->virt_badge = v->gate ? v->badge : 0;
         made_add(s.id, IMAGE_ROLE_SESSION, gate, v->badge);
     }
     return FERRY_OK;
@@ -1398,7 +1405,7 @@ static long restore_tables(struct restore *r)
                 RESTORE_FAIL(r, "capability map: slot %u has no object in the image", e->slot);
                 return FERRY_E_INVAL;
             }
-            if (rtcr.verbose) {
+            if (rtcr.verbose && !rtcr.quiet) {
                 struct image_cap cap;
                 cap_record(r->view, r->comp.id, e->slot, &cap);
                 printf("rtcr: slot %u of '%s': %s, badge %lu -> %lu\n", e->slot, r->c->name,
@@ -1686,12 +1693,14 @@ long ckpt_restore(const char *name, const char *as)
         for (unsigned k = 0; k < RTCR_THREADS; k++)
             threads += rs[i].c->threads[k].used;
     unsigned restored = made_n;
-    printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n", name,
-           restored, threads, slots);
-    printf("rtcr: restored '%s' statistics: validate %lu, objects %lu, memory and slots %lu "
-           "instructions; %u images\n",
-           name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
-           chain_len);
+    if (!rtcr.quiet) {
+        printf("rtcr: restored '%s': %u components, %u threads, %u slots, every slot matches\n",
+               name, restored, threads, slots);
+        printf("rtcr: restored '%s' statistics: validate %lu, objects %lu, memory and slots %lu "
+               "instructions; %u images\n",
+               name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
+               chain_len);
+    }
     last_digest = view->digest; /* the next increment builds on this cut */
     have_last = true;
     for (unsigned k = 0; k < restored; k++)

@@ -82,6 +82,15 @@ void rtcr_child_kill(struct rtcr_child *c)
         parent_server_kill(&rtcr.ps, pc);
 }
 
+bool rtcr_core_service(const char *service)
+{
+    static const char *const core[] = {"PD", "CPU", "RM", "LOG", "ROM", "Timer", "IRQ", "IO_MEM"};
+    for (unsigned i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+        if (!strcmp(service, core[i]))
+            return true;
+    return false;
+}
+
 static struct rtcr_child *child_of(struct ps_child *pc)
 {
     return pc->policy_data;
@@ -95,13 +104,15 @@ static void route(struct parent_server *ps, struct ps_child *client, const char 
     const struct init_route *r = config_route(child_of(client)->cfg, service);
     switch (r->target) {
     case ROUTE_PARENT:
-        *out = (struct ps_route){PS_ROUTE_PARENT, NULL, NULL};
+        /* a service of another server of rtcr's parent: rtcr asks for it itself */
+        *out = (struct ps_route){.kind = PS_ROUTE_PARENT, .own_quota = !rtcr_core_service(service)};
         break;
     case ROUTE_CHILD:
-        *out = (struct ps_route){PS_ROUTE_CHILD, parent_server_child(ps, r->child), r->child};
+        *out = (struct ps_route){
+            .kind = PS_ROUTE_CHILD, .server = parent_server_child(ps, r->child), .name = r->child};
         break;
     default:
-        *out = (struct ps_route){PS_ROUTE_DENIED, NULL, NULL};
+        *out = (struct ps_route){.kind = PS_ROUTE_DENIED};
     }
 }
 
@@ -240,24 +251,72 @@ static bool start_children(void);
 
 /* `quota mark` remembers rtcr's PD account, `quota check` compares with it. */
 static struct ferry_pd_quota_out quota_mark;
+static bool quota_marked;
+
+/* Whether rtcr's account is as at the mark (*q: as it is). */
+static long quota_at_mark(struct ferry_pd_quota_out *q, bool *same)
+{
+    long err = pd_quota(rtcr.env->pd, q);
+    *same = !err && q->ram_used == quota_mark.ram_used && q->cap_used == quota_mark.cap_used;
+    return err;
+}
+
 static long step_quota(const char *what)
 {
     struct ferry_pd_quota_out q;
-    long err = pd_quota(rtcr.env->pd, &q);
+    bool same;
+    long err = quota_at_mark(&q, &same);
     if (err)
         return err;
     if (!strcmp(what, "mark")) {
         quota_mark = q;
+        quota_marked = true;
         return FERRY_OK;
     }
     if (strcmp(what, "check"))
         return STEP_UNKNOWN;
-    if (q.ram_used == quota_mark.ram_used && q.cap_used == quota_mark.cap_used)
+    if (same)
         printf("rtcr: quota as at the mark\n");
     else
         printf("rtcr: quota differs from the mark: ram used %ld bytes, capabilities %ld\n",
                (long)(q.ram_used - quota_mark.ram_used), (long)(q.cap_used - quota_mark.cap_used));
     return FERRY_OK;
+}
+
+/*
+ * `cycle N NAME`: N times checkpoint NAME, kill, restore NAME, without the
+ * per-operation lines; after a `quota mark` the account is compared after
+ * every cycle (a difference ends the step). One line per 100 cycles and at
+ * the end.
+ */
+static long step_cycle(const char *count, const char *name)
+{
+    unsigned long n = strtoul(count, NULL, 10);
+    if (!n)
+        return STEP_UNKNOWN;
+    long err = FERRY_OK;
+    rtcr.quiet = true;
+    for (unsigned long i = 1; i <= n && !err; i++) {
+        err = ckpt_checkpoint(name, false);
+        if (!err) {
+            kill_all();
+            err = ckpt_restore(name, NULL);
+        }
+        struct ferry_pd_quota_out q;
+        bool same = true;
+        if (!err && quota_marked && !(err = quota_at_mark(&q, &same)) && !same) {
+            printf("rtcr: cycle %lu of %lu: quota differs from the mark: ram used %ld bytes, "
+                   "capabilities %ld\n",
+                   i, n, (long)(q.ram_used - quota_mark.ram_used),
+                   (long)(q.cap_used - quota_mark.cap_used));
+            err = FERRY_E_QUOTA;
+        }
+        if (!err && (i % 100 == 0 || i == n))
+            printf("rtcr: cycle %lu of %lu done%s\n", i, n,
+                   quota_marked ? ", quota as at the mark" : "");
+    }
+    rtcr.quiet = false;
+    return err;
 }
 
 /* Test steps on an image in memory: `damage NAME OFFSET` flips the byte at
@@ -317,6 +376,8 @@ static long step_run(char *text)
     }
     if (!strcmp(w[0], "start") && n == 1)
         return start_children() ? FERRY_OK : FERRY_E_NOENT;
+    if (!strcmp(w[0], "cycle") && n == 3)
+        return step_cycle(w[1], w[2]);
     if (!strcmp(w[0], "quota") && n == 2)
         return step_quota(w[1]);
     if ((!strcmp(w[0], "damage") || !strcmp(w[0], "truncate")) && n == 3)

@@ -21,6 +21,7 @@ struct rtcr {
     struct rtcr_child children[RTCR_MAX_CHILDREN];
     bool verbose; /* the configuration's `verbose yes`: slot-by-slot lines */
     uint64_t ecu; /* this ECU's number, put into image headers (rtcr's arg `ecu`) */
+    bool quiet;   /* `cycle`: no line per checkpoint and restore */
 };
 
 extern struct rtcr rtcr;
@@ -41,6 +42,9 @@ void virt_session_end(struct parent_server *ps, struct ps_child *client, struct 
  * of interface `iface`; the child's capability is *gate. */
 struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t real, uint32_t id,
                                uint32_t *gate);
+/* Records the real session `real` (rtcr's reference, with its badge) that c
+ * holds directly: a service without an interface table entry. */
+struct rtcr_session *virt_direct(struct rtcr_child *c, uint32_t real, uint64_t badge, uint32_t id);
 /* The interface of a service name (ferry_ifaces), or -1. */
 int virt_iface_of(const char *service);
 /* Drops every virtual session and record of the child. */
@@ -89,6 +93,10 @@ struct rtcr_child *rtcr_child_new(void);
  * (restore) or starting it. */
 long rtcr_child_create(struct rtcr_child *c, const struct init_child *cfg, const char *name,
                        bool start);
+/* Whether core serves `service` (a child's session of it is paid by the
+ * child's PD; any other service routed to rtcr's parent is asked for by rtcr
+ * with its own quota). */
+bool rtcr_core_service(const char *service);
 /* Tears the child down (its PD and everything in it). */
 void rtcr_child_kill(struct rtcr_child *c);
 

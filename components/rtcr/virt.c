@@ -322,8 +322,27 @@ static void session_drop(struct rtcr_session *v)
 {
     if (!v->used)
         return;
-    env_rpc_unregister(rtcr.env, &v->obj);
+    if (v->gate) /* a direct session has no object of rtcr's */
+        env_rpc_unregister(rtcr.env, &v->obj);
     v->used = false;
+}
+
+struct rtcr_session *virt_direct(struct rtcr_child *c, uint32_t real, uint64_t badge, uint32_t id)
+{
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++) {
+        struct rtcr_session *v = &c->sessions[i];
+        if (v->used)
+            continue;
+        memset(v, 0, sizeof(*v));
+        *v = (struct rtcr_session){.used = true,
+                                   .id = id ? id : model_id(),
+                                   .child = c,
+                                   .iface = FERRY_IFACE_COUNT,
+                                   .real = real,
+                                   .badge = badge};
+        return v;
+    }
+    return NULL;
 }
 
 long virt_prepare(struct rtcr_child *c, struct child_config *cfg)
@@ -398,9 +417,10 @@ long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_s
     (void)ps;
     struct rtcr_child *c = client->policy_data;
     int iface = virt_iface_of(s->request.service);
-    if (iface < 0)
-        return FERRY_OK; /* not virtualised: the child holds it directly (unaccountable) */
-    struct rtcr_session *v = virt_wrap(c, (unsigned)iface, s->slot, 0, gate);
+    /* a service without an interface table entry: the child holds the real
+     * session, recorded by its badge */
+    struct rtcr_session *v = iface < 0 ? virt_direct(c, s->slot, s->badge, 0)
+                                       : virt_wrap(c, (unsigned)iface, s->slot, 0, gate);
     if (!v)
         return FERRY_E_CAPQUOTA;
     v->ps = s;
@@ -409,7 +429,7 @@ long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_s
     snprintf(v->args, sizeof(v->args), "%s", s->request.args);
     v->ram = s->request.ram;
     v->caps = s->request.caps;
-    s->virt_badge = v->badge;
+    s->virt_badge = v->gate ? v->badge : 0;
     s->virt = v;
     return FERRY_OK;
 }

@@ -173,7 +173,7 @@ static void session_end(struct ps_child *c, struct ps_session *s)
 {
     struct env *env = c->ps->env;
     if (s->state == PS_SESSION_OPEN || s->state == PS_SESSION_READY) {
-        if (s->virt_badge && c->ps->policy->unvirtualise)
+        if ((s->virt_badge || s->virt) && c->ps->policy->unvirtualise)
             c->ps->policy->unvirtualise(c->ps, c, s);
         if (!s->server) {
             env_session_close(env, s->slot);
@@ -206,6 +206,23 @@ static long open_at_parent(struct ps_child *c, struct ps_session *s, uint32_t pa
     s->server = NULL;
     s->slot = cap;
     s->badge = res.cap_badge[0];
+    return FERRY_OK;
+}
+
+/* The request in the message words (label already the parent's) as a plain
+ * session request of the parent, paid by the parent's own PD. */
+static long open_own(struct ps_child *c, struct ps_session *s)
+{
+    struct ferry_parent_session_in in;
+    RPC_COPY_MSG(&in, FERRY_RPC_MSG(ferry_parent_session_in, rpc_mr()));
+    uint32_t cap;
+    long err = env_session(c->ps->env, in.service, in.label, in.args, in.ram, in.caps, &cap);
+    if (err)
+        return err;
+    s->state = PS_SESSION_OPEN;
+    s->server = NULL;
+    s->slot = cap;
+    s->badge = env_cap_badge(cap);
     return FERRY_OK;
 }
 
@@ -254,7 +271,7 @@ static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
     rpc_copy_words((uint64_t *)(void *)service, (const uint64_t *)(const void *)in->service,
                    FERRY_NAME_WORDS);
 
-    struct ps_route route = {PS_ROUTE_DENIED, NULL, NULL};
+    struct ps_route route = {.kind = PS_ROUTE_DENIED};
     if (ps->policy->route)
         ps->policy->route(ps, c, service, &route);
     if (route.kind == PS_ROUTE_DENIED || (paid && route.kind != PS_ROUTE_PARENT)) {
@@ -279,7 +296,9 @@ static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
         if (ps->policy->virtualise)
             RPC_COPY_MSG(&s->request, in);
         uint32_t payer = paid ? req->cap_slot[FERRY_PARENT_SESSION_PAID_CAP_PAYER] : c->child.pd;
-        long err = payer ? open_at_parent(c, s, payer) : FERRY_E_INVAL;
+        long err = route.own_quota ? open_own(c, s)
+                   : payer         ? open_at_parent(c, s, payer)
+                                   : FERRY_E_INVAL;
         if (err)
             return err;
         uint32_t gate = 0;

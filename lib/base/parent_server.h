@@ -42,6 +42,9 @@ struct ps_route {
     enum ps_route_kind kind;
     struct ps_child *server; /* PS_ROUTE_CHILD: NULL if no such child was started */
     const char *name;        /* PS_ROUTE_CHILD: the server's name, for messages */
+    bool own_quota;          /* PS_ROUTE_PARENT: a plain request paid by the parent itself
+                                (its parent routes it anywhere), not by the client's PD;
+                                the parent waits for the answer (ENV_SESSION_WAIT_US) */
 };
 
 /* What core told about a faulted child's main thread (THREAD_INFO). */
@@ -74,7 +77,8 @@ struct ps_policy {
      * the request (the real session is closed). */
     long (*virtualise)(struct parent_server *ps, struct ps_child *client, struct ps_session *s,
                        uint32_t *gate);
-    /* A virtualised session ends (closed by the client, or the client's teardown): the
+    /* A virtualised session (or one the policy keeps a record of: s->virt set,
+     * virt_badge 0) ends (closed by the client, or the client's teardown): the
      * policy drops its object; the real session is closed afterwards. */
     void (*unvirtualise)(struct parent_server *ps, struct ps_child *client, struct ps_session *s);
 };
