@@ -99,7 +99,7 @@ static const char *type_name(uint64_t type)
     return type < ARRAY_SIZE(names) ? names[type] : "unknown";
 }
 
-static long state_buffer(void)
+long ckpt_init(void)
 {
     if (state_ds)
         return FERRY_OK;
@@ -191,7 +191,7 @@ void ckpt_image_forget(const char *name)
 
 /* ---- freeze ---- */
 
-static void thaw(void)
+void ckpt_thaw(void)
 {
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         struct rtcr_child *c = &rtcr.children[i];
@@ -839,13 +839,13 @@ static long encode(const char *name, struct encode_totals *tot, struct image_sta
     return FERRY_OK;
 }
 
-long ckpt_checkpoint(const char *name, bool incremental)
+long ckpt_checkpoint(const char *name, bool incremental, bool stop)
 {
     if (incremental && !have_last) {
         printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
         return FERRY_E_NOENT;
     }
-    long err = state_buffer();
+    long err = ckpt_init();
     if (err)
         return err;
     cap_count = table_count = 0;
@@ -874,7 +874,8 @@ long ckpt_checkpoint(const char *name, bool incremental)
         err = encode(name, &tot, &stats, &bytes);
     uint64_t t3 = sys_instret();
     unmap_dataspaces();
-    thaw();
+    if (err || !stop)
+        ckpt_thaw();
     uint64_t t4 = sys_instret();
     if (err || rtcr.quiet)
         return err;
@@ -1556,6 +1557,57 @@ static long restore_finish(struct restore *r, unsigned *slots)
     return err;
 }
 
+/*
+ * Before anything is created: every component of the image has a configured
+ * child, whose RAM quota holds the image's dataspaces, and rtcr can give all
+ * of those quotas (and the loan of a construction) now.
+ */
+static long check_quota(const char *name, const struct image_view *view)
+{
+    uint64_t give = CHILD_ROM_RAM, caps = 0;
+    uint32_t n = image_count(view, IMAGE_COMPONENT);
+    for (uint32_t i = 0; i < n; i++) {
+        struct image_record rec;
+        struct image_component comp;
+        image_at(view, IMAGE_COMPONENT, i, &rec);
+        image_decode(&rec, IMAGE_COMPONENT, &comp, sizeof(comp));
+        const struct init_child *cfg = configured(comp.name);
+        if (!cfg) {
+            printf("rtcr: cannot restore '%s': no child of that name in rtcr.cfg\n", comp.name);
+            return FERRY_E_NOENT;
+        }
+        uint64_t memory = 0;
+        for (uint32_t k = 0; k < image_count(view, IMAGE_DATASPACE); k++) {
+            struct image_dataspace d;
+            image_at(view, IMAGE_DATASPACE, k, &rec);
+            image_decode(&rec, IMAGE_DATASPACE, &d, sizeof(d));
+            if (d.component == comp.id)
+                memory += d.size;
+        }
+        if (memory > cfg->ram) {
+            printf("rtcr: image '%s' refused: '%s' has %lu bytes of memory, its RAM quota is "
+                   "%lu\n",
+                   name, comp.name, (unsigned long)memory, (unsigned long)cfg->ram);
+            return FERRY_E_QUOTA;
+        }
+        give += cfg->ram; /* its PD's donation; CPU and LOG are paid by the PD */
+        caps += cfg->caps;
+    }
+    struct ferry_pd_quota_out q;
+    long err = pd_quota(rtcr.env->pd, &q);
+    if (err)
+        return err;
+    if (give > q.ram_quota - q.ram_used || caps > q.cap_quota - q.cap_used) {
+        printf("rtcr: image '%s' refused: its components need %lu bytes and %lu capabilities, "
+               "rtcr has %lu and %lu\n",
+               name, (unsigned long)give, (unsigned long)caps,
+               (unsigned long)(q.ram_quota - q.ram_used),
+               (unsigned long)(q.cap_quota - q.cap_used));
+        return FERRY_E_QUOTA;
+    }
+    return FERRY_OK;
+}
+
 static struct stored_image *image_by_digest(const struct image_digest *d)
 {
     for (unsigned i = 0; i < CKPT_MAX_IMAGES; i++)
@@ -1623,7 +1675,7 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: no image '%s'\n", name);
         return FERRY_E_NOENT;
     }
-    long err = state_buffer();
+    long err = ckpt_init();
     if (err)
         return err;
     static struct image_view views[CKPT_MAX_CHAIN];
@@ -1638,6 +1690,8 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: image '%s' holds %u components: 'as' names one\n", name, n);
         return FERRY_E_INVAL;
     }
+    if ((err = check_quota(name, view)))
+        return err;
     /* the image's ids, shifted if one of its components lives; ids drawn
      * from now on lie above them */
     uint32_t max_id = 0;

@@ -297,7 +297,7 @@ static long step_cycle(const char *count, const char *name)
     long err = FERRY_OK;
     rtcr.quiet = true;
     for (unsigned long i = 1; i <= n && !err; i++) {
-        err = ckpt_checkpoint(name, false);
+        err = ckpt_checkpoint(name, false, false);
         if (!err) {
             kill_all();
             err = ckpt_restore(name, NULL);
@@ -355,7 +355,7 @@ static long step_run(char *text)
         return FERRY_OK;
     }
     if (!strcmp(w[0], "checkpoint") && n >= 2) {
-        long err = ckpt_checkpoint(w[1], has_word(w, n, "incremental"));
+        long err = ckpt_checkpoint(w[1], has_word(w, n, "incremental"), has_word(w, n, "stop"));
         return !err && has_word(w, n, "disk") ? disk_write_image(w[1]) : err;
     }
     if (!strcmp(w[0], "restore") && n >= 2) {
@@ -372,6 +372,10 @@ static long step_run(char *text)
     if (!strcmp(w[0], "kill") && n == 1) {
         kill_all();
         printf("rtcr: killed the protected children\n");
+        return FERRY_OK;
+    }
+    if (!strcmp(w[0], "resume") && n == 1) {
+        ckpt_thaw();
         return FERRY_OK;
     }
     if (!strcmp(w[0], "start") && n == 1)
@@ -482,9 +486,11 @@ void component_construct(struct env *env)
     if (read_config(env))
         env_exit(env, 1);
     rtcr.verbose = rtcr.ps.verbose = rtcr.config.verbose;
-    long err = env_signal_handler(env, &step_signal, step_signalled, NULL);
+    long err = ckpt_init();
+    if (!err)
+        err = env_signal_handler(env, &step_signal, step_signalled, NULL);
     if (err) {
-        printf("rtcr: no signal for the steps: %s\n", ferry_error_name(err));
+        printf("rtcr: cannot start: %s\n", ferry_error_name(err));
         env_exit(env, 1);
     }
     if (!starts_by_step() && !start_children()) {

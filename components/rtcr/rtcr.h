@@ -55,9 +55,16 @@ void rtcr_child_logged(struct rtcr_child *c, const char *text, uint64_t len);
 
 /* ---- ckpt.c ---- */
 
+/* What every checkpoint and restore uses, allocated once at start (so that a
+ * first operation does not look like a leak): the thread-state buffer. */
+long ckpt_init(void);
+
 /* Checkpoints every living protected child into a new image in memory
- * called `name`; prints the statistics line. */
-long ckpt_checkpoint(const char *name, bool incremental);
+ * called `name`; prints the statistics line. `stop`: the children stay
+ * frozen (until ckpt_thaw, a kill or exit). */
+long ckpt_checkpoint(const char *name, bool incremental, bool stop);
+/* Resumes every thread of every protected child. */
+void ckpt_thaw(void);
 /* Restores image `name`; `as` names the restored child if not NULL (one
  * component images only). */
 long ckpt_restore(const char *name, const char *as);
