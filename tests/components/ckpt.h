@@ -35,4 +35,14 @@ static inline void __attribute__((noreturn)) ckpt_fail(const char *what, long er
     env_exit(ckpt_env, 1);
 }
 
+/* Keeps the calling thread busy (running, not sleeping) for `us` microseconds: a busy
+ * server. A clock that went back (restored on another machine) ends it early. */
+static inline void ckpt_spin_us(uint64_t us)
+{
+    uint64_t start = sys_clock_us(), now;
+    do
+        now = sys_clock_us();
+    while (now >= start && now - start < us);
+}
+
 #endif

@@ -10,6 +10,9 @@
  * Ckpt object:
  * CKPT_OBJ_ADD:  in n                          out value (after the addition)
  * CKPT_OBJ_GET:                                out value
+ * CKPT_OBJ_ADD_SLOW: in n, us                  out value (after the addition), answered only
+ *                                                after the server has spun `us` microseconds
+ *                                                (a server that keeps its caller waiting)
  *
  * Share (service "Share", served by ckpt-share-a; used by ckpt-share-b):
  * SHARE_DATASPACE:                             out cap[0] the dataspace shared by all sessions
@@ -52,12 +55,18 @@ struct ferry_ckpt_obj_add_in {
 struct ferry_ckpt_obj_value_out {
     uint64_t value;
 };
+struct ferry_ckpt_obj_add_slow_in {
+    uint64_t n;
+    uint64_t us;
+};
 FERRY_RPC_LAYOUT(ferry_ckpt_obj_add_in);
 FERRY_RPC_LAYOUT(ferry_ckpt_obj_value_out);
+FERRY_RPC_LAYOUT(ferry_ckpt_obj_add_slow_in);
 
 #define FERRY_CKPT_OBJ_RPCS(RPC)                                                                   \
     RPC(CKPT_OBJ_ADD, 1, FERRY_RPC_WORDS(ferry_ckpt_obj_add_in), 0)                                \
-    RPC(CKPT_OBJ_GET, 2, 0, 0)
+    RPC(CKPT_OBJ_GET, 2, 0, 0)                                                                     \
+    RPC(CKPT_OBJ_ADD_SLOW, 3, FERRY_RPC_WORDS(ferry_ckpt_obj_add_slow_in), 0)
 FERRY_RPC_ENUM(FERRY_CKPT_OBJ_RPCS);
 
 enum { FERRY_SHARE_DATASPACE_CAP_DS = 0 };

@@ -81,10 +81,7 @@ static long blocked_dispatch(void *self, struct rpc_request *req)
     }
     uint64_t us = FERRY_RPC_MSG(ferry_blocked_work_in, req->mr)->us;
     __atomic_store_n(&ep_busy, 1, __ATOMIC_RELEASE);
-    uint64_t start = sys_clock_us(), now;
-    do /* busy, not sleeping; a clock that went back (another machine) restarts it */
-        now = sys_clock_us();
-    while (now >= start && now - start < us);
+    ckpt_spin_us(us);
     __atomic_store_n(&ep_busy, 0, __ATOMIC_RELEASE);
     works++;
     req->reply_words = 0;

@@ -12,7 +12,9 @@
  *     NAME: done after K calls
  *
  * Arguments: calls (0 = never stop; default 0), report (default 10),
- * period_ms (default 5).
+ * period_ms (default 5), slow_ms (each call is CKPT_OBJ_ADD_SLOW: the server
+ * answers only after spinning that long, so this component mostly waits for
+ * a reply from outside; default 0: CKPT_OBJ_ADD).
  */
 #include <client.h>
 #include <ferry/iface/ckpt.h>
@@ -20,11 +22,27 @@
 #include <stdlib.h>
 #include "../ckpt.h"
 
+/* Adds 1 to the object (CKPT_OBJ_ADD), or with CKPT_OBJ_ADD_SLOW when the
+ * server is to spin `us` first; the new value in *value. */
+static long ckpt_object_add(uint32_t object, uint64_t us, uint64_t *value)
+{
+    if (!us) {
+        FERRY_RPC_MSG(ferry_ckpt_obj_add_in, rpc_mr())->n = 1;
+        return client_call(object, CKPT_OBJ_ADD, FERRY_RPC_WORDS(ferry_ckpt_obj_add_in), 0, value,
+                           FERRY_RPC_WORDS(ferry_ckpt_obj_value_out), NULL);
+    }
+    struct ferry_ckpt_obj_add_slow_in *in = FERRY_RPC_MSG(ferry_ckpt_obj_add_slow_in, rpc_mr());
+    in->n = 1;
+    in->us = us;
+    return client_call(object, CKPT_OBJ_ADD_SLOW, FERRY_RPC_WORDS(ferry_ckpt_obj_add_slow_in), 0,
+                       value, FERRY_RPC_WORDS(ferry_ckpt_obj_value_out), NULL);
+}
+
 void component_construct(struct env *e)
 {
     ckpt_init(e);
     uint64_t calls = ckpt_arg("calls", 0), report = ckpt_arg("report", 10);
-    uint64_t period_ms = ckpt_arg("period_ms", 5);
+    uint64_t period_ms = ckpt_arg("period_ms", 5), slow_ms = ckpt_arg("slow_ms", 0);
     if (!report)
         ckpt_fail("checking the arguments", FERRY_E_INVAL);
     printf("%s: started\n", ckpt_name);
@@ -42,9 +60,7 @@ void component_construct(struct env *e)
     uint64_t k;
     for (k = 1; !calls || k <= calls; k++) {
         uint64_t value;
-        FERRY_RPC_MSG(ferry_ckpt_obj_add_in, rpc_mr())->n = 1;
-        if ((err = client_call(object, CKPT_OBJ_ADD, FERRY_RPC_WORDS(ferry_ckpt_obj_add_in), 0,
-                               &value, FERRY_RPC_WORDS(ferry_ckpt_obj_value_out), NULL))) {
+        if ((err = ckpt_object_add(object, slow_ms * 1000, &value))) {
             printf("%s: object in slot %u: %s\n", ckpt_name, object, ferry_error_name(err));
             env_exit(ckpt_env, 3);
         }

@@ -39,6 +39,13 @@ static long obj_dispatch(void *self, struct rpc_request *req)
     struct ckpt_object *o = self;
     if (req->opcode == CKPT_OBJ_ADD)
         o->value += FERRY_RPC_MSG(ferry_ckpt_obj_add_in, req->mr)->n;
+    if (req->opcode == CKPT_OBJ_ADD_SLOW) {
+        const struct ferry_ckpt_obj_add_slow_in *in =
+            FERRY_RPC_MSG(ferry_ckpt_obj_add_slow_in, req->mr);
+        uint64_t n = in->n;
+        ckpt_spin_us(in->us);
+        o->value += n;
+    }
     o->session->calls++;
     FERRY_RPC_MSG(ferry_ckpt_obj_value_out, req->mr)->value = o->value;
     req->reply_words = FERRY_RPC_WORDS(ferry_ckpt_obj_value_out);
