@@ -97,7 +97,11 @@ static uint32_t rebalance(const struct avl_tree *t, uint32_t index)
 
 uint32_t avl_find(const struct avl_tree *t, uint64_t key)
 {
-    uint32_t node = t->root;
+    return avl_find_below(t, t->root, key);
+}
+
+uint32_t avl_find_below(const struct avl_tree *t, uint32_t node, uint64_t key)
+{
     while (node != AVL_NIL) {
         const struct avl_link *n = avl_link_at(t, node);
         if (key == n->key)

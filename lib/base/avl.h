@@ -80,6 +80,10 @@ struct avl_link *avl_link_at(const struct avl_tree *t, uint32_t index);
 
 /* Index of the node holding `key`, or AVL_NIL. */
 uint32_t avl_find(const struct avl_tree *t, uint64_t key);
+/* The same below `node` instead of t->root: for a tree whose root lives
+ * elsewhere (the RPC pool reads it from its index on every lookup, since a
+ * checkpointer may have rebuilt the index). */
+uint32_t avl_find_below(const struct avl_tree *t, uint32_t node, uint64_t key);
 /*
  * Links element `index`, whose link.key the caller has set, into the tree; its
  * left/right/height are overwritten. AVL_OK, AVL_E_EXISTS (tree and element unchanged) or

@@ -150,9 +150,10 @@ static void put_session_request(const char *service, const char *label, const ch
  * A request the parent queued for a child server is pending: we ask for its
  * result (PARENT_SESSION_RESULT) after yielding the CPU (ENV_SESSION_POLL_YIELDS
  * times), then after pauses from ENV_SESSION_POLL_MIN_US doubling up to
- * ENV_SESSION_POLL_MAX_US. The parent bounds the server's answer
- * (E_TIMEOUT); ENV_SESSION_WAIT_US only guards against a parent that never
- * decides.
+ * ENV_SESSION_POLL_MAX_US; at once the first time if the parent could not hand
+ * the request to the busy server yet (`handed` 0: it tries again when asked).
+ * The parent bounds the server's answer (E_TIMEOUT); ENV_SESSION_WAIT_US only
+ * guards against a parent that never decides.
  */
 #define ENV_SESSION_RETRY_US    10000ul
 #define ENV_SESSION_RETRIES     500
@@ -160,18 +161,26 @@ static void put_session_request(const char *service, const char *label, const ch
 #define ENV_SESSION_POLL_MIN_US 100ul
 #define ENV_SESSION_POLL_MAX_US 10000ul
 
+/* Waits before asking again whether the pending request has its answer;
+ * counts what it slept in *waited (µs). */
+static void session_pause(unsigned round, uint64_t *pause, uint64_t *waited)
+{
+    if (round < ENV_SESSION_POLL_YIELDS) {
+        sys_yield(); /* a server ready to answer runs first */
+        return;
+    }
+    sys_sleep(*pause);
+    *waited += *pause;
+    *pause = *pause * 2 > ENV_SESSION_POLL_MAX_US ? ENV_SESSION_POLL_MAX_US : *pause * 2;
+}
+
 /* Waits for the pending request `ticket`; its result (the session) in *res. */
-static long session_wait(struct env *env, uint64_t ticket, struct rpc_result *res)
+static long session_wait(struct env *env, uint64_t ticket, bool ask_now, struct rpc_result *res)
 {
     uint64_t pause = ENV_SESSION_POLL_MIN_US, waited = 0;
     for (unsigned round = 0;; round++) {
-        if (round < ENV_SESSION_POLL_YIELDS) {
-            sys_yield(); /* a server ready to answer runs first */
-        } else {
-            sys_sleep(pause);
-            waited += pause;
-            pause = pause * 2 > ENV_SESSION_POLL_MAX_US ? ENV_SESSION_POLL_MAX_US : pause * 2;
-        }
+        if (round || !ask_now)
+            session_pause(round, &pause, &waited);
         FERRY_RPC_MSG(ferry_parent_session_result_in, rpc_mr())->ticket = ticket;
         long err = rpc_call(env->parent, FERRY_PARENT_SESSION_RESULT,
                             FERRY_RPC_WORDS(ferry_parent_session_result_in), 0, res);
@@ -187,8 +196,8 @@ static long session_wait(struct env *env, uint64_t ticket, struct rpc_result *re
 static long session_reply(struct env *env, struct rpc_result *res, uint32_t *session)
 {
     if (!res->caps && res->words >= FERRY_RPC_WORDS(ferry_parent_session_out)) {
-        uint64_t ticket = FERRY_RPC_MSG(ferry_parent_session_out, rpc_mr())->ticket;
-        long err = ticket ? session_wait(env, ticket, res) : FERRY_E_INVAL;
+        struct ferry_parent_session_out out = *FERRY_RPC_MSG(ferry_parent_session_out, rpc_mr());
+        long err = out.ticket ? session_wait(env, out.ticket, !out.handed, res) : FERRY_E_INVAL;
         if (err)
             return err;
     }
@@ -240,15 +249,16 @@ long env_session_close(struct env *env, uint32_t session)
     return err;
 }
 
-long env_announce(struct env *env, const char *service, uint32_t signal)
+long env_announce(struct env *env, const char *service, uint32_t signal, uint32_t gate)
 {
-    if (!signal)
+    if (!signal || !gate)
         return FERRY_E_INVAL;
     struct ferry_parent_announce_in *in = FERRY_RPC_MSG(ferry_parent_announce_in, rpc_mr());
     rpc_put_string((uint64_t *)(void *)in->service, FERRY_NAME_WORDS, service);
     rpc_send_cap(FERRY_PARENT_ANNOUNCE_CAP_SIGNAL, signal, FERRY_RIGHTS_ALL);
+    rpc_send_cap(FERRY_PARENT_ANNOUNCE_CAP_GATE, gate, FERRY_RIGHTS_ALL);
     return rpc_call(env->parent, FERRY_PARENT_ANNOUNCE, FERRY_RPC_WORDS(ferry_parent_announce_in),
-                    1, NULL);
+                    2, NULL);
 }
 
 void env_exit(struct env *env, int code)

@@ -56,9 +56,10 @@ long env_session_paid(struct env *env, const char *service, const char *label, c
                       uint64_t ram, uint64_t caps, uint32_t payer, uint32_t *session);
 long env_session_upgrade(struct env *env, uint32_t session, uint64_t ram, uint64_t caps);
 long env_session_close(struct env *env, uint32_t session);
-/* Offers a service to the parent, which triggers `signal` when session
- * requests for it wait (root.h's env_serve does this and answers them). */
-long env_announce(struct env *env, const char *service, uint32_t signal);
+/* Offers a service to the parent, which sends session requests to `gate`
+ * while the entrypoint waits and triggers `signal` when they wait otherwise
+ * (root.h's env_serve does this and answers them). */
+long env_announce(struct env *env, const char *service, uint32_t signal, uint32_t gate);
 
 /* ---- capabilities ---- */
 

@@ -10,7 +10,14 @@
  *   - READY and OPEN entries hold one reference of the parent (s->slot with
  *     s->badge, in the capability map), except an OPEN entry whose server
  *     ended (slot 0: the server's objects are gone);
- *   - tickets are unique (ps->next_ticket only grows) and never 0.
+ *   - tickets are unique (ps->next_ticket only grows), never 0, and their low
+ *     PS_TICKET_ENTRY_BITS name the entry that holds them;
+ *   - an entry is in its server's queue (queue_head..queue_tail, counted in
+ *     queued) exactly when it is QUEUED, in the order of its ticket; FETCHED
+ *     means the server got it (sent to its request gate, or REQUEST_NEXT);
+ *   - a server is `untold` when requests wait that it was neither sent nor
+ *     signalled: the client of the newest one was answered `handed` 0 and
+ *     asks again at once, and its SESSION_RESULT tells the server.
  */
 #include "parent_server.h"
 #include "client.h"
@@ -40,12 +47,28 @@ static bool session_pending(const struct ps_session *s)
     return s->state >= PS_SESSION_QUEUED && s->state <= PS_SESSION_FAILED;
 }
 
+/* The pending entry `ticket` names, if it is one of c's; NULL otherwise. */
 static struct ps_session *session_by_ticket(struct ps_child *c, uint64_t ticket)
 {
-    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
-        if (session_pending(&c->sessions[i]) && c->sessions[i].ticket == ticket)
-            return &c->sessions[i];
-    return NULL;
+    unsigned entry = (unsigned)(ticket & PS_TICKET_ENTRY_MASK);
+    if (entry / PS_CHILD_SESSIONS != (unsigned)(c - c->ps->children))
+        return NULL;
+    struct ps_session *s = &c->sessions[entry % PS_CHILD_SESSIONS];
+    return ticket && s->ticket == ticket && session_pending(s) ? s : NULL;
+}
+
+/* A new ticket for entry s of child c: unique, never 0, and naming the entry. */
+static uint64_t ticket_new(struct ps_child *c, struct ps_session *s)
+{
+    unsigned entry =
+        (unsigned)(c - c->ps->children) * PS_CHILD_SESSIONS + (unsigned)(s - c->sessions);
+    return ++c->ps->next_ticket << PS_TICKET_ENTRY_BITS | entry;
+}
+
+/* The child whose entry the pending s is. */
+static struct ps_child *session_client(struct parent_server *ps, const struct ps_session *s)
+{
+    return &ps->children[(s->ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS];
 }
 
 static struct ps_session *session_free_entry(struct ps_child *c)
@@ -79,79 +102,171 @@ struct ps_child *parent_server_child(struct parent_server *ps, const char *name)
 
 /* ---- the requests of a child server ---- */
 
-/* Tells the server that requests wait (a signal: never blocks). */
-static void server_notify(struct ps_child *server)
+/* Appends the QUEUED entry s to its server's queue. */
+static void queue_append(struct ps_session *s)
 {
-    if (server->request_signal)
-        sys_irq_trigger(server->request_signal);
+    struct ps_child *server = s->server;
+    s->queue_next = NULL;
+    s->queue_prev = server->queue_tail;
+    if (server->queue_tail)
+        server->queue_tail->queue_next = s;
+    else
+        server->queue_head = s;
+    server->queue_tail = s;
+    server->queued++;
+}
+
+/* Takes the QUEUED entry s out of its server's queue (it leaves QUEUED). */
+static void queue_remove(struct ps_session *s)
+{
+    struct ps_child *server = s->server;
+    if (s->queue_prev)
+        s->queue_prev->queue_next = s->queue_next;
+    else
+        server->queue_head = s->queue_next;
+    if (s->queue_next)
+        s->queue_next->queue_prev = s->queue_prev;
+    else
+        server->queue_tail = s->queue_prev;
+    s->queue_prev = s->queue_next = NULL;
+    server->queued--;
 }
 
 /* A pending request fails; the client collects `err` with its next SESSION_RESULT. */
 static void request_fail(struct ps_session *s, long err)
 {
+    if (s->state == PS_SESSION_QUEUED)
+        queue_remove(s);
     s->state = PS_SESSION_FAILED;
     s->error = err;
 }
 
-/* A request the server did not answer in time fails E_TIMEOUT, and the server
- * is named. */
-static void request_check_deadline(struct ps_child *client, struct ps_session *s)
+/* Whether the QUEUED or FETCHED request s is past its deadline; if so, the
+ * server is named (the caller fails the request with E_TIMEOUT). */
+static bool request_late(struct parent_server *ps, const struct ps_session *s)
 {
     if ((s->state != PS_SESSION_QUEUED && s->state != PS_SESSION_FETCHED) ||
         sys_clock_us() <= s->deadline)
-        return;
-    struct parent_server *ps = client->ps;
+        return false;
     printf("server '%s' did not answer a session request for '%s' within %lu ms (client '%s')\n",
            s->server->child.name, s->request.service, (unsigned long)(ps->server_bound_us / 1000),
-           client->child.name);
-    request_fail(s, FERRY_E_TIMEOUT);
+           session_client(ps, s)->child.name);
+    return true;
 }
 
-/* The oldest open request queued for `server`, after expiring the late ones;
- * *queued counts all of them. */
-static struct ps_session *request_oldest(struct parent_server *ps, struct ps_child *server,
-                                         unsigned *queued)
+/* What `server` gets next: a close (closes go first), its oldest queued
+ * request that is not late (*s; the late ones before it fail), or nothing. */
+enum ps_next { PS_NEXT_NONE, PS_NEXT_CLOSE, PS_NEXT_OPEN };
+static enum ps_next request_next(struct ps_child *server, struct ps_session **s)
 {
-    struct ps_session *oldest = NULL;
-    *queued = 0;
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
-        for (unsigned j = 0; j < PS_CHILD_SESSIONS; j++) {
-            struct ps_session *s = &ps->children[i].sessions[j];
-            if (s->server != server || s->state != PS_SESSION_QUEUED)
-                continue;
-            request_check_deadline(&ps->children[i], s);
-            if (s->state != PS_SESSION_QUEUED)
-                continue;
-            ++*queued;
-            if (!oldest || s->ticket < oldest->ticket)
-                oldest = s;
+    if (server->close_count)
+        return PS_NEXT_CLOSE;
+    while ((*s = server->queue_head)) {
+        if (!request_late(server->ps, *s))
+            return PS_NEXT_OPEN;
+        request_fail(*s, FERRY_E_TIMEOUT); /* leaves the queue */
+    }
+    return PS_NEXT_NONE;
+}
+
+/* Writes what request_next found as the server gets it (nothing taken yet). */
+static void request_write(struct ps_child *server, enum ps_next next, const struct ps_session *s,
+                          struct ferry_parent_request_next_out *out)
+{
+    out->more = server->queued + server->close_count - 1; /* after this one */
+    if (next == PS_NEXT_CLOSE) {
+        const struct ps_close *close = &server->closes[0];
+        out->ticket = out->ram = out->caps = 0;
+        out->kind = FERRY_PARENT_REQUEST_CLOSE;
+        out->session = close->badge;
+        rpc_copy_words((uint64_t *)(void *)out->service,
+                       (const uint64_t *)(const void *)close->service, FERRY_NAME_WORDS);
+        /* nothing of earlier messages leaks out */
+        uint64_t *rest = (uint64_t *)(void *)out->label;
+        for (unsigned i = 0; i < FERRY_LABEL_WORDS + FERRY_ARGS_WORDS; i++)
+            rest[i] = 0;
+        return;
+    }
+    out->ticket = s->ticket;
+    out->kind = FERRY_PARENT_REQUEST_OPEN;
+    out->ram = s->request.ram;
+    out->caps = s->request.caps;
+    out->session = 0;
+    /* service, label and args: the same words in both layouts */
+    rpc_copy_words((uint64_t *)(void *)out->service,
+                   (const uint64_t *)(const void *)s->request.service,
+                   FERRY_NAME_WORDS + FERRY_LABEL_WORDS + FERRY_ARGS_WORDS);
+}
+
+/* The server has got what request_next found: a close is done with, a request
+ * is FETCHED. */
+static void request_take(struct ps_child *server, enum ps_next next, struct ps_session *s)
+{
+    if (next == PS_NEXT_CLOSE) {
+        memmove(&server->closes[0], &server->closes[1],
+                --server->close_count * sizeof(server->closes[0]));
+        return;
+    }
+    queue_remove(s);
+    s->state = PS_SESSION_FETCHED;
+}
+
+/*
+ * Tells the server that requests wait, never waiting for it: if its
+ * entrypoint waits for a message, the next request is sent to its request
+ * gate (IPC_SEND with a zero timeout, which fails at once when the server is
+ * busy) and true returned. Otherwise, if `signal`, its request signal is
+ * triggered (the server fetches with PARENT_REQUEST_NEXT); if not, the server
+ * is marked untold and the caller's client asks again soon
+ * (do_session_result tells it then). Uses the message words.
+ */
+static bool server_notify(struct ps_child *server, bool signal)
+{
+    struct ps_session *s = NULL;
+    enum ps_next next = request_next(server, &s);
+    server->untold = false;
+    if (next == PS_NEXT_NONE)
+        return false;
+    if (server->request_gate) {
+        request_write(server, next, s, FERRY_RPC_MSG(ferry_parent_request_next_out, rpc_mr()));
+        if (sys_ipc_send(server->request_gate,
+                         FERRY_TAG(FERRY_RPC_WORDS(ferry_parent_request_next_out), 0,
+                                   FERRY_PARENT_PUSH_REQUEST),
+                         FERRY_TIMEOUT_POLL) == FERRY_OK) {
+            request_take(server, next, s);
+            return true;
         }
-    return oldest;
+    }
+    if (signal && server->request_signal)
+        sys_irq_trigger(server->request_signal);
+    else
+        server->untold = true;
+    return false;
 }
 
 /* The request `ticket` that `server` fetched, or NULL (unknown, or given up). */
 static struct ps_session *request_fetched(struct parent_server *ps, struct ps_child *server,
                                           uint64_t ticket)
 {
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++) {
-        struct ps_session *s = session_by_ticket(&ps->children[i], ticket);
-        if (s && s->server == server && s->state == PS_SESSION_FETCHED)
-            return s;
-    }
-    return NULL;
+    unsigned child = (unsigned)(ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS;
+    struct ps_session *s =
+        child < PS_MAX_CHILDREN ? session_by_ticket(&ps->children[child], ticket) : NULL;
+    return s && s->server == server && s->state == PS_SESSION_FETCHED ? s : NULL;
 }
 
-/* Asks the server to close one of its sessions; the parent's reference goes. */
-static void server_queue_close(struct ps_child *server, struct ps_session *s)
+/* Asks the server to close its session object `badge` of `service` (words
+ * of FERRY_NAME_MAX bytes, NUL-terminated). */
+static void server_queue_close(struct ps_child *server, uint64_t badge, const char *service)
 {
     if (server->close_count < PS_CLOSE_QUEUE) {
         struct ps_close *close = &server->closes[server->close_count++];
-        close->badge = s->badge;
-        memcpy(close->service, s->request.service, sizeof(close->service));
-        server_notify(server);
+        close->badge = badge;
+        rpc_copy_words((uint64_t *)(void *)close->service, (const uint64_t *)(const void *)service,
+                       FERRY_NAME_WORDS);
+        server_notify(server, true); /* nobody asks again for a close */
     } else {
         printf("server '%s' has %u closes waiting: session of '%s' left open\n", server->child.name,
-               PS_CLOSE_QUEUE, s->request.service);
+               PS_CLOSE_QUEUE, service);
     }
 }
 
@@ -160,6 +275,8 @@ static void server_queue_close(struct ps_child *server, struct ps_session *s)
 /* Marks the entry free (what else it holds is meaningless from then on). */
 static void session_free(struct ps_session *s)
 {
+    if (s->state == PS_SESSION_QUEUED)
+        queue_remove(s);
     s->state = PS_SESSION_FREE;
     s->server = NULL;
     s->slot = 0;
@@ -179,7 +296,7 @@ static void session_end(struct ps_child *c, struct ps_session *s)
             env_session_close(env, s->slot);
         } else if (s->slot) {
             if (s->server->alive)
-                server_queue_close(s->server, s);
+                server_queue_close(s->server, s->badge, s->request.service);
             env_cap_release(s->badge);
         }
     }
@@ -255,6 +372,31 @@ static void log_route(struct ps_child *c, const char *service, const struct ps_r
            server_name ? server_name : "", waiting ? " (not announced yet)" : "");
 }
 
+/* Appends `s` to out[*len] within FERRY_LABEL_MAX - 1 bytes. */
+static void label_append(char *out, unsigned *len, const char *s)
+{
+    while (*s && *len < FERRY_LABEL_MAX - 1)
+        out[(*len)++] = *s++;
+}
+
+/* Rewrites a request's NUL-terminated label L as "NAME -> L" ("NAME" if L is
+ * empty), truncated and NUL-padded to FERRY_LABEL_MAX bytes (as snprintf
+ * would, without its cost: this runs for every session request). */
+static void label_prefix(char *label, const char *name)
+{
+    char out[FERRY_LABEL_MAX];
+    unsigned len = 0;
+    label_append(out, &len, name);
+    if (label[0]) {
+        label_append(out, &len, " -> ");
+        label_append(out, &len, label);
+    }
+    while (len < FERRY_LABEL_MAX)
+        out[len++] = 0;
+    rpc_copy_words((uint64_t *)(void *)label, (const uint64_t *)(const void *)out,
+                   FERRY_LABEL_WORDS);
+}
+
 /*
  * The request stays in the message words, where it came in, and is forwarded
  * from there: only the label is rewritten ("CLIENT -> label"). So nothing on
@@ -283,13 +425,7 @@ static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
     if (!s)
         return FERRY_E_CAPQUOTA;
 
-    char label[FERRY_LABEL_MAX];
-    if (in->label[0])
-        snprintf(label, sizeof(label), "%s -> %s", c->child.name, in->label);
-    else
-        snprintf(label, sizeof(label), "%s", c->child.name);
-    rpc_copy_words((uint64_t *)(void *)in->label, (const uint64_t *)(const void *)label,
-                   FERRY_LABEL_WORDS);
+    label_prefix(in->label, c->child.name);
 
     if (route.kind == PS_ROUTE_PARENT) {
         log_route(c, service, &route, NULL, false);
@@ -307,7 +443,7 @@ static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
             session_end(c, s);
             return err;
         }
-        FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = 0;
+        *FERRY_RPC_MSG(ferry_parent_session_out, req->mr) = (struct ferry_parent_session_out){0, 0};
         req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
         rpc_reply_cap(req, gate ? gate : s->slot, FERRY_RIGHTS_ALL);
         return FERRY_OK;
@@ -328,13 +464,18 @@ static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
     }
     log_route(c, service, &route, server->child.name, false);
     s->state = PS_SESSION_QUEUED;
-    s->ticket = ++ps->next_ticket;
+    s->ticket = ticket_new(c, s);
     s->deadline = sys_clock_us() + ps->server_bound_us;
     s->server = server;
     s->slot = 0;
     RPC_COPY_MSG(&s->request, in);
-    server_notify(server);
-    FERRY_RPC_MSG(ferry_parent_session_out, req->mr)->ticket = s->ticket;
+    queue_append(s);
+    /* the server's entrypoint is often just finishing the previous request:
+     * then the client asks for the result at once and we try again */
+    bool handed = server_notify(server, false);
+    struct ferry_parent_session_out *out = FERRY_RPC_MSG(ferry_parent_session_out, req->mr);
+    out->ticket = s->ticket;
+    out->handed = handed;
     req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_out);
     return FERRY_OK;
 }
@@ -345,7 +486,12 @@ static long do_session_result(struct ps_child *c, struct rpc_request *req)
     struct ps_session *s = session_by_ticket(c, ticket);
     if (!s)
         return FERRY_E_NOENT;
-    request_check_deadline(c, s);
+    if (request_late(c->ps, s)) {
+        session_free(s); /* the client collects the error now */
+        return FERRY_E_TIMEOUT;
+    }
+    if (s->state == PS_SESSION_QUEUED && s->server->untold)
+        server_notify(s->server, true); /* second try: now or by the signal */
     struct ferry_parent_session_result_out *out =
         FERRY_RPC_MSG(ferry_parent_session_result_out, req->mr);
     req->reply_words = FERRY_RPC_WORDS(ferry_parent_session_result_out);
@@ -397,13 +543,16 @@ static long do_announce(struct ps_child *c, struct rpc_request *req)
     memcpy(name, FERRY_RPC_MSG(ferry_parent_announce_in, req->mr)->service, sizeof(name));
     name[sizeof(name) - 1] = 0;
     uint64_t badge = req->cap_badge[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL];
-    if (!name[0] || req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL] != FERRY_OBJ_IRQ)
-        return FERRY_E_INVAL; /* no name, or no signal to tell the server with */
+    uint64_t gate_badge = req->cap_badge[FERRY_PARENT_ANNOUNCE_CAP_GATE];
+    if (!name[0] || req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL] != FERRY_OBJ_IRQ ||
+        req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_GATE] != FERRY_OBJ_GATE)
+        return FERRY_E_INVAL; /* no name, or no signal and gate to tell the server with */
     for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
         if (ps->children[i].alive && service_of(&ps->children[i], name))
             return FERRY_E_EXISTS;
-    if (c->request_signal && badge != c->request_signal_badge)
-        return FERRY_E_INVAL; /* one request signal per server */
+    if (c->request_signal &&
+        (badge != c->request_signal_badge || gate_badge != c->request_gate_badge))
+        return FERRY_E_INVAL; /* one request signal and gate per server */
     struct ps_service *svc = NULL;
     for (unsigned i = 0; i < PS_CHILD_SERVICES && !svc; i++)
         if (!c->services[i].used)
@@ -416,6 +565,9 @@ static long do_announce(struct ps_child *c, struct rpc_request *req)
         if (!c->request_signal)
             return FERRY_E_INVAL;
         c->request_signal_badge = badge;
+        c->request_gate =
+            env_cap_import(rpc_keep_cap(req, FERRY_PARENT_ANNOUNCE_CAP_GATE), gate_badge);
+        c->request_gate_badge = c->request_gate ? gate_badge : 0;
     }
     svc->used = true;
     memcpy(svc->name, name, sizeof(svc->name));
@@ -426,60 +578,39 @@ static long do_announce(struct ps_child *c, struct rpc_request *req)
 
 static long do_request_next(struct ps_child *server, struct rpc_request *req)
 {
-    struct ferry_parent_request_next_out *out =
-        FERRY_RPC_MSG(ferry_parent_request_next_out, req->mr);
-    uint64_t *words = (uint64_t *)(void *)out;
-    req->reply_words = FERRY_RPC_WORDS(ferry_parent_request_next_out);
-    if (server->close_count) {
-        struct ps_close close = server->closes[0];
-        memmove(&server->closes[0], &server->closes[1],
-                --server->close_count * sizeof(server->closes[0]));
-        for (unsigned i = 0; i < req->reply_words; i++)
-            words[i] = 0; /* nothing of earlier messages leaks out */
-        out->kind = FERRY_PARENT_REQUEST_CLOSE;
-        out->session = close.badge;
-        unsigned queued;
-        request_oldest(server->ps, server, &queued);
-        out->more = queued + server->close_count;
-        rpc_copy_words((uint64_t *)(void *)out->service,
-                       (const uint64_t *)(const void *)close.service, FERRY_NAME_WORDS);
-        return FERRY_OK;
-    }
-    unsigned queued;
-    struct ps_session *s = request_oldest(server->ps, server, &queued);
-    if (!s)
+    struct ps_session *s = NULL;
+    enum ps_next next = request_next(server, &s);
+    if (next == PS_NEXT_NONE)
         return FERRY_E_NOENT;
-    s->state = PS_SESSION_FETCHED;
-    out->ticket = s->ticket;
-    out->kind = FERRY_PARENT_REQUEST_OPEN;
-    out->ram = s->request.ram;
-    out->caps = s->request.caps;
-    out->session = 0;
-    out->more = queued - 1 + server->close_count;
-    /* service, label and args: the same words in both layouts */
-    rpc_copy_words((uint64_t *)(void *)out->service,
-                   (const uint64_t *)(const void *)s->request.service,
-                   FERRY_NAME_WORDS + FERRY_LABEL_WORDS + FERRY_ARGS_WORDS);
+    request_write(server, next, s, FERRY_RPC_MSG(ferry_parent_request_next_out, req->mr));
+    request_take(server, next, s);
+    req->reply_words = FERRY_RPC_WORDS(ferry_parent_request_next_out);
     return FERRY_OK;
 }
 
 static long do_request_deliver(struct ps_child *server, struct rpc_request *req)
 {
-    uint64_t ticket = FERRY_RPC_MSG(ferry_parent_request_deliver_in, req->mr)->ticket;
-    struct ps_session *s = request_fetched(server->ps, server, ticket);
-    if (!s)
-        return FERRY_E_NOENT; /* given up (late) or unknown: the server closes it */
+    struct ferry_parent_request_deliver_in *in =
+        FERRY_RPC_MSG(ferry_parent_request_deliver_in, req->mr);
+    in->service[sizeof(in->service) - 1] = 0;
+    struct ps_session *s = request_fetched(server->ps, server, in->ticket);
     uint64_t badge = req->cap_badge[FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION];
     uint32_t slot =
-        env_cap_import(rpc_keep_cap(req, FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION), badge);
+        s ? env_cap_import(rpc_keep_cap(req, FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION), badge) : 0;
     if (!slot) {
-        request_fail(s, FERRY_E_INVAL);
-        return FERRY_E_INVAL;
+        /* given up (late), unknown, or not a capability: the server gets it
+         * back as a CLOSE (its runtime sends DELIVER without waiting) */
+        long err = s ? FERRY_E_INVAL : FERRY_E_NOENT;
+        if (s)
+            request_fail(s, err);
+        if (badge && server->request_signal)
+            server_queue_close(server, badge, in->service);
+        return err;
     }
     s->state = PS_SESSION_READY;
     s->slot = slot;
     s->badge = badge;
-    return FERRY_OK;
+    return RPC_NO_REPLY;
 }
 
 static long do_request_refuse(struct ps_child *server, struct rpc_request *req)
@@ -526,10 +657,13 @@ static void server_gone(struct ps_child *server)
         }
     memset(server->services, 0, sizeof(server->services));
     server->close_count = 0;
+    server->untold = false;
     if (server->request_signal)
         env_cap_release(server->request_signal_badge);
-    server->request_signal = 0;
-    server->request_signal_badge = 0;
+    if (server->request_gate)
+        env_cap_release(server->request_gate_badge);
+    server->request_signal = server->request_gate = 0;
+    server->request_signal_badge = server->request_gate_badge = 0;
 }
 
 /* Ends a child: its sessions, its services, then its own PD, CPU and LOG. */

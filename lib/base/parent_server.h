@@ -6,10 +6,12 @@
  * (child.c) and tears them down on exit or fault. Decisions and reactions are
  * the policy's: where a session request goes, what to do when a child ends.
  *
- * A parent never calls into a child. A session request routed to a child
- * server is queued here, the server is signalled, and the client's runtime
- * asks again (PARENT_SESSION_RESULT) until the server has fetched and answered
- * it, or until the parent's bound has passed (E_TIMEOUT, and the server is
+ * A parent never waits for a child. A session request routed to a child
+ * server is queued here and handed to the server without waiting: sent to its
+ * request gate if its entrypoint waits for a message (IPC_SEND, zero
+ * timeout), else announced by its request signal (the server fetches it). The
+ * client's runtime asks (PARENT_SESSION_RESULT) until the server has answered,
+ * or until the parent's bound has passed (E_TIMEOUT, and the server is
  * reported by name). Meanwhile the parent serves everyone else. The protocol
  * is documented in docs/framework.md, "Session requests to a child server".
  *
@@ -27,6 +29,14 @@
 #define PS_CHILD_SERVICES  4              /* services one child announces */
 #define PS_CLOSE_QUEUE     16             /* closes waiting for one server to fetch them */
 #define PS_SERVER_BOUND_US (500ul * 1000) /* a server answers a request within 0.5 s */
+
+/* A ticket is a sequence number above PS_TICKET_ENTRY_BITS bits naming the
+ * session entry (child index * PS_CHILD_SESSIONS + entry index): a request is
+ * found without a search. */
+#define PS_TICKET_ENTRY_BITS 8
+#define PS_TICKET_ENTRY_MASK ((1ull << PS_TICKET_ENTRY_BITS) - 1)
+_Static_assert(PS_MAX_CHILDREN *PS_CHILD_SESSIONS <= 1u << PS_TICKET_ENTRY_BITS,
+               "a ticket's low bits name every session entry");
 
 struct parent_server;
 struct ps_child;
@@ -101,10 +111,11 @@ struct ps_session {
     struct ps_child *server; /* NULL: the parent's parent serves it */
     uint32_t slot;           /* READY, OPEN: the parent's reference */
     uint64_t badge;
-    struct ferry_parent_session_in request; /* QUEUED, FETCHED: as the server gets it;
-                                               sessions at the parent: as forwarded */
+    struct ferry_parent_session_in request;     /* QUEUED, FETCHED: as the server gets it;
+                                                   sessions at the parent: as forwarded */
+    struct ps_session *queue_prev, *queue_next; /* QUEUED: its place in server's queue */
     uint64_t virt_badge; /* not 0: virtualised (policy->virtualise), the client's badge */
-    void *virt;          /* the policy's object of a virtualised session */
+    void *virt;          /* the policy's object of a virtualised session (or record) */
 };
 
 struct ps_service {
@@ -130,6 +141,11 @@ struct ps_child {
     struct ps_service services[PS_CHILD_SERVICES];
     uint32_t request_signal; /* from PARENT_ANNOUNCE: triggered when requests wait */
     uint64_t request_signal_badge;
+    uint32_t request_gate; /* from PARENT_ANNOUNCE: requests are sent to it when it waits */
+    uint64_t request_gate_badge;
+    bool untold; /* requests wait that it was not told of (busy): a client asks again */
+    struct ps_session *queue_head, *queue_tail; /* its QUEUED requests, oldest first */
+    unsigned queued;                            /* how many */
     struct ps_close closes[PS_CLOSE_QUEUE];
     unsigned close_count;
     /* verbose log of repeated requests for a service not announced yet */

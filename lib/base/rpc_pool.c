@@ -13,6 +13,8 @@ int rpc_pool_init(struct rpc_pool *pool, struct capmap *index, size_t index_size
     pool->index = index;
     pool->index_size = index_size;
     pool->objects = objects;
+    avl_init(&pool->view, capmap_entry_at(index, 0), sizeof(struct capmap_entry),
+             offsetof(struct capmap_entry, link), capacity);
     for (uint32_t i = 0; i < capacity; i++)
         objects[i] = NULL;
     return CAPMAP_OK;
@@ -39,10 +41,13 @@ void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object)
     object->handle = 0;
 }
 
+/* On every request's path: one tree walk over the index, whose entry i is object i
+ * (handle i + 1, an invariant of the pool); the root is read from the index each
+ * time, since a checkpointer may have rebuilt it. */
 struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge)
 {
-    const struct capmap_entry *e = capmap_find(pool->index, badge);
-    return e ? pool->objects[e->slot - 1] : NULL;
+    uint32_t i = avl_find_below(&pool->view, pool->index->root, badge);
+    return i == AVL_NIL ? NULL : pool->objects[i];
 }
 
 uint64_t rpc_pool_badge(const struct rpc_pool *pool, const struct rpc_object *object)

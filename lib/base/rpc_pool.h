@@ -31,6 +31,7 @@ struct rpc_pool {
     struct capmap *index;        /* badge -> handle, in the capability map's layout */
     size_t index_size;           /* bytes of the index region */
     struct rpc_object **objects; /* objects[handle - 1] */
+    struct avl_tree view;        /* the index's tree, for lookups (root read from the index) */
 };
 
 /* Storage for a pool of `capacity` objects (at most CAPMAP_MAX_CAPACITY):

@@ -9,6 +9,7 @@
  * PARENT_SESSION:        in  struct ferry_parent_session_in
  *                        out struct ferry_parent_session_out; ticket 0: done, the
  *                            session is cap[0]; else pending: ask SESSION_RESULT
+ *                            (at once if `handed` is 0: the server was busy)
  * PARENT_SESSION_PAID:   as PARENT_SESSION, plus cap[0] = the PD session that pays
  *                        the quota (core only; init opens a child's sessions so)
  * PARENT_SESSION_RESULT: in  ticket              out pending (1: ask again later),
@@ -19,15 +20,20 @@
  *
  * Server side (a child that serves a service to its siblings):
  * PARENT_ANNOUNCE:       in  cap[0] signal the parent triggers when requests for
- *                            this component are pending, service name
+ *                            this component are pending, cap[1] the request gate
+ *                            (FERRY_PARENT_PUSH_REQUEST below), service name
  * PARENT_REQUEST_NEXT:   out struct ferry_parent_request_next_out (the oldest
  *                            pending request, and how many more wait); E_NOENT
  *                            when nothing is pending
- * PARENT_REQUEST_DELIVER: in ticket, cap[0] the session opened for it
+ * PARENT_REQUEST_DELIVER: in ticket, service, cap[0] the session opened for it;
+ *                            sent (IPC_SEND), not called: a delivery taken gets
+ *                            no reply; one not taken (given up, unknown) comes
+ *                            back to the server as a CLOSE
  * PARENT_REQUEST_REFUSE: in  ticket, error        (the request failed)
  *
- * A parent never calls into a child: requests for a child server wait in the
- * parent until the server fetches them (REQUEST_NEXT) and answers (DELIVER or
+ * A parent never waits for a child: requests for a child server wait in the
+ * parent until it can hand them over (FERRY_PARENT_PUSH_REQUEST below, or the
+ * server fetches them with REQUEST_NEXT) and the server answers (DELIVER or
  * REFUSE); a request not answered within the parent's bound fails E_TIMEOUT.
  */
 #ifndef FERRY_IFACE_PARENT_H
@@ -45,6 +51,8 @@ struct ferry_parent_session_in {
 };
 struct ferry_parent_session_out {
     uint64_t ticket; /* 0: cap[0] is the session; else the request is pending */
+    uint64_t handed; /* pending: 1 the server has it; 0 it was busy, ask
+                        PARENT_SESSION_RESULT at once (the parent tries again) */
 };
 FERRY_RPC_LAYOUT(ferry_parent_session_in);
 FERRY_RPC_LAYOUT(ferry_parent_session_out);
@@ -72,7 +80,7 @@ struct ferry_parent_announce_in {
     char service[FERRY_NAME_MAX];
 };
 FERRY_RPC_LAYOUT(ferry_parent_announce_in);
-enum { FERRY_PARENT_ANNOUNCE_CAP_SIGNAL = 0 };
+enum { FERRY_PARENT_ANNOUNCE_CAP_SIGNAL = 0, FERRY_PARENT_ANNOUNCE_CAP_GATE = 1 };
 
 struct ferry_parent_exit_in {
     uint64_t code; /* the exit code, sign-extended */
@@ -105,6 +113,8 @@ _Static_assert(__builtin_offsetof(struct ferry_parent_request_next_out, args) -
 
 struct ferry_parent_request_deliver_in {
     uint64_t ticket;
+    char service[FERRY_NAME_MAX]; /* the request's: a delivery the parent does not
+                                     take comes back as a CLOSE naming it */
 };
 FERRY_RPC_LAYOUT(ferry_parent_request_deliver_in);
 enum { FERRY_PARENT_REQUEST_DELIVER_CAP_SESSION = 0 };
@@ -120,14 +130,25 @@ FERRY_RPC_LAYOUT(ferry_parent_request_refuse_in);
     RPC(FERRY_PARENT_SESSION_PAID, 2, FERRY_RPC_WORDS(ferry_parent_session_in), 1)                 \
     RPC(FERRY_PARENT_UPGRADE, 3, FERRY_RPC_WORDS(ferry_parent_upgrade_in), 1)                      \
     RPC(FERRY_PARENT_CLOSE, 4, 0, 1)                                                               \
-    RPC(FERRY_PARENT_ANNOUNCE, 5, FERRY_RPC_WORDS(ferry_parent_announce_in), 1)                    \
+    RPC(FERRY_PARENT_ANNOUNCE, 5, FERRY_RPC_WORDS(ferry_parent_announce_in), 2)                    \
     RPC(FERRY_PARENT_EXIT, 6, FERRY_RPC_WORDS(ferry_parent_exit_in), 0)                            \
     RPC(FERRY_PARENT_SESSION_RESULT, 7, FERRY_RPC_WORDS(ferry_parent_session_result_in), 0)        \
     RPC(FERRY_PARENT_REQUEST_NEXT, 8, 0, 0)                                                        \
     RPC(FERRY_PARENT_REQUEST_DELIVER, 9, FERRY_RPC_WORDS(ferry_parent_request_deliver_in), 1)      \
-    RPC(FERRY_PARENT_REQUEST_REFUSE, 10, FERRY_RPC_WORDS(ferry_parent_request_refuse_in), 0)
+    RPC(FERRY_PARENT_REQUEST_REFUSE, 10, FERRY_RPC_WORDS(ferry_parent_request_refuse_in), 0)       \
+    RPC(FERRY_PARENT_SESSION_SIGNAL, 11, 0, 1)
 FERRY_RPC_ENUM(FERRY_PARENT_RPCS);
 FERRY_RPC_SIGS_DECLARE(ferry_parent_sigs, FERRY_PARENT_RPCS);
+
+/*
+ * What the parent sends to a server's request gate (from PARENT_ANNOUNCE) with
+ * IPC_SEND and a zero timeout, so that it never waits: only when the server's
+ * entrypoint waits for a message, the next request, as PARENT_REQUEST_NEXT
+ * would return it (fetched by this send). No reply.
+ */
+#define FERRY_PARENT_PUSH_RPCS(RPC)                                                                \
+    RPC(FERRY_PARENT_PUSH_REQUEST, 1, FERRY_RPC_WORDS(ferry_parent_request_next_out), 0)
+FERRY_RPC_ENUM(FERRY_PARENT_PUSH_RPCS);
 
 /* Word offsets of PARENT_SESSION's fields, for code that decodes the words
  * one by one (core's session_request_decode). */

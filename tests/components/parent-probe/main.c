@@ -8,7 +8,9 @@
  *   nested  serves "Nested", whose open asks the parent for a LOG session
  *           first (a server calling its parent inside its own open); ends
  *           after `linger` ms
- * (both announce their service only after `delay` ms)
+ *   slow    serves "Slow", whose open answers after `slow` ms (past the
+ *           parent's bound) and whose close prints; ends after `linger` ms
+ * (all three announce their service only after `delay` ms)
  *   client  waits `delay` ms, asks for a session of `service`, prints the
  *           result and exits
  *   rude    calls the server side of the protocol with what it never got
@@ -69,14 +71,33 @@ static long nested_open(struct service_root *root, const char *label, const char
     return FERRY_E_CAPQUOTA;
 }
 
+/* Opens a session after `slow` ms: later than the parent's bound. */
+static long slow_open(struct service_root *root, const char *label, const char *args, uint64_t ram,
+                      uint64_t caps, struct rpc_object **session)
+{
+    (void)root, (void)args, (void)ram, (void)caps;
+    printf("Slow: request from '%s' taken, answered late\n", label);
+    sys_sleep(arg_ms("slow", 800) * 1000);
+    probe_sessions[0] = (struct rpc_object){.iface = &probe_iface};
+    *session = &probe_sessions[0];
+    return FERRY_OK;
+}
+
 static void probe_close(struct service_root *root, struct rpc_object *session)
 {
     (void)root;
     session->iface = NULL;
 }
 
+static void slow_close(struct service_root *root, struct rpc_object *session)
+{
+    printf("Slow: session closed\n");
+    probe_close(root, session);
+}
+
 static struct service_root mute_root = {.open = mute_open, .close = probe_close};
 static struct service_root nested_root = {.open = nested_open, .close = probe_close};
+static struct service_root slow_root = {.open = slow_open, .close = slow_close};
 
 /* Ends the component after `linger` ms, whatever its entrypoint does. */
 static void linger_then_exit(void *arg)
@@ -141,8 +162,9 @@ static void rude(struct env *env)
               FERRY_RPC_WORDS(ferry_parent_request_refuse_in), 0);
     rpc_put_string(rpc_mr(), FERRY_NAME_WORDS, "Rude");
     rpc_send_cap(FERRY_PARENT_ANNOUNCE_CAP_SIGNAL, env->log, FERRY_RIGHTS_ALL);
+    rpc_send_cap(FERRY_PARENT_ANNOUNCE_CAP_GATE, env->log, FERRY_RIGHTS_ALL);
     rude_call(env, "announcing with a gate instead of a signal", FERRY_PARENT_ANNOUNCE,
-              FERRY_RPC_WORDS(ferry_parent_announce_in), 1);
+              FERRY_RPC_WORDS(ferry_parent_announce_in), 2);
     rude_call(env, "session request with too few words", FERRY_PARENT_SESSION, 2, 0);
     env_exit(env, 0);
 }
@@ -155,6 +177,8 @@ void component_construct(struct env *env)
         serve(env, "Mute", &mute_root);
     else if (role && !strcmp(role, "nested"))
         serve(env, "Nested", &nested_root);
+    else if (role && !strcmp(role, "slow"))
+        serve(env, "Slow", &slow_root);
     else if (role && !strcmp(role, "client"))
         client(env);
     else if (role && !strcmp(role, "rude"))
