@@ -191,6 +191,16 @@ void ckpt_image_forget(const char *name)
 
 /* ---- freeze ---- */
 
+void ckpt_pause_all(void)
+{
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && j < RTCR_THREADS; j++)
+            if (c->threads[j].used)
+                thread_pause(c->threads[j].slot);
+    }
+}
+
 void ckpt_thaw(void)
 {
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {

@@ -241,8 +241,12 @@ static long step_wait(const char *amount)
     return err;
 }
 
+/* Every protected child ends. All are paused first: a child must not run on
+ * while a sibling's teardown takes memory they share (it would fault, and the
+ * fault signal would reach the parent server's entry after its reuse). */
 static void kill_all(void)
 {
+    ckpt_pause_all();
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++)
         rtcr_child_kill(&rtcr.children[i]);
 }

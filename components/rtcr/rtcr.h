@@ -65,6 +65,8 @@ long ckpt_init(void);
 long ckpt_checkpoint(const char *name, bool incremental, bool stop);
 /* Resumes every thread of every protected child. */
 void ckpt_thaw(void);
+/* Pauses every thread of every protected child. */
+void ckpt_pause_all(void);
 /* Restores image `name`; `as` names the restored child if not NULL (one
  * component images only). */
 long ckpt_restore(const char *name, const char *as);
