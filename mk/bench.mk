@@ -8,6 +8,9 @@
 #                        "[init -> bench-rpc] " prefix)
 #   bench/block.scn      4 KiB block reads and writes through components/virtio-blk
 #                        (tests/components/block-test, mode bench; docs/block.md)
+#   bench/rtcr.scn       rtcr checkpoints of 1, 4, 16, 64 MiB touched memory next to a
+#                        picolibc memcpy and a word-wise copy of the same bytes
+#                        (tests/components/ckpt-mem); tools/bench prints the table
 # Not part of `make test`: bench/ is not scenarios/.
 
 .PHONY: bench
