@@ -69,6 +69,8 @@ struct nic_session {
     bool tx_blocked;           /* stopped for want of wire buffers */
     bool notify;               /* trigger the signal at the end of this round */
     uint64_t tx_frames, rx_frames, malformed, spoofed, rx_full, bad_index;
+    char label[32];    /* for reports */
+    unsigned reported; /* MISDEED_* already reported */
 };
 
 static struct {
@@ -143,17 +145,35 @@ static long wire_send(const uint8_t *frame, uint32_t len)
 
 /* ---- switching ---- */
 
+enum {
+    MISDEED_RX_TAIL = 1,
+    MISDEED_RX_FULL = 2,
+    MISDEED_TX_HEAD = 4,
+    MISDEED_LENGTH = 8,
+    MISDEED_SOURCE = 16,
+};
+
+/* Counts one misdeed of session s; the first of each kind is reported. */
+static void misdeed(struct nic_session *s, uint64_t *counter, unsigned kind, const char *what)
+{
+    (*counter)++;
+    if (!(s->reported & kind))
+        printf("session %u ('%s'): %s: dropped and counted (reported once)\n", s->number, s->label,
+               what);
+    s->reported |= kind;
+}
+
 /* Puts a frame into session s's receive ring, or counts why not. */
 static void deliver(struct nic_session *s, const uint8_t *frame, uint32_t len)
 {
     uint32_t tail = s->sh->rx.tail; /* the client's: read once, checked */
     uint32_t used = s->rx_head - tail;
     if (used > FERRY_NIC_SLOTS) {
-        s->bad_index++;
+        misdeed(s, &s->bad_index, MISDEED_RX_TAIL, "receive tail out of range");
         return;
     }
     if (used == FERRY_NIC_SLOTS) {
-        s->rx_full++;
+        misdeed(s, &s->rx_full, MISDEED_RX_FULL, "receive ring full");
         return;
     }
     struct ferry_nic_slot *slot = &s->sh->rx_slot[s->rx_head % FERRY_NIC_SLOTS];
@@ -214,7 +234,7 @@ static long session_tx(struct nic_session *s)
 {
     uint32_t head = s->sh->tx.head; /* the client's: read once, checked */
     if (head - s->tx_tail > FERRY_NIC_SLOTS) {
-        s->bad_index++;
+        misdeed(s, &s->bad_index, MISDEED_TX_HEAD, "transmit head out of range");
         return FERRY_E_INVAL;
     }
     ring_barrier(); /* the head before the slots it covers */
@@ -227,11 +247,11 @@ static long session_tx(struct nic_session *s)
         struct ferry_nic_slot *slot = &s->sh->tx_slot[s->tx_tail % FERRY_NIC_SLOTS];
         uint32_t len = *(volatile uint32_t *)&slot->len;
         if (len < FERRY_NIC_FRAME_MIN || len > FERRY_NIC_FRAME_MAX) {
-            s->malformed++;
+            misdeed(s, &s->malformed, MISDEED_LENGTH, "transmit slot with a bad length");
         } else {
             memcpy(bounce, slot->data, len); /* checked and switched from our copy */
             if (memcmp(bounce + 6, s->mac, 6) != 0) {
-                s->spoofed++;
+                misdeed(s, &s->spoofed, MISDEED_SOURCE, "frame with a foreign source MAC");
             } else {
                 route(s, bounce, len);
                 s->tx_frames++;
@@ -487,6 +507,7 @@ static long session_open(struct service_root *root, const char *label, const cha
         return err;
     }
     s->number = n + 1;
+    snprintf(s->label, sizeof(s->label), "%s", label);
     memcpy(s->mac, net.mac, 6);
     s->mac[4] ^= (uint8_t)s->number;
     s->obj = (struct rpc_object){.iface = &nic_iface, .self = s};

@@ -47,6 +47,11 @@
 #define TCP_SND_BUF         (16 * TCP_MSS)
 #define TCP_SND_QUEUELEN    (4 * TCP_SND_BUF / TCP_MSS)
 #define LWIP_TCP_TIMESTAMPS 0
+/* TCP's timers every 10 ms (fast) and 20 ms (slow) instead of 250/500: the
+ * retransmission timeout counts slow ticks, and on a lossy virtual wire with
+ * a round trip of a few ms a 500 ms tick makes every lost segment cost
+ * 0.5 .. 1 s. */
+#define TCP_TMR_INTERVAL 10
 
 #define LWIP_CHKSUM_ALGORITHM      3 /* software checksums: the device offers no offload here */
 #define LWIP_STATS                 0
