@@ -9,7 +9,8 @@
  *   to the expected one; with `peer` it also pings the peer three times.
  * client: pings the peer three times, sends three UDP datagrams to its echo
  *   port and checks the answers, then sends `bytes` bytes of the pattern over
- *   TCP to port 5001, prints their checksum, and exits 0.
+ *   TCP to port 5001, prints their checksum, waits until the peer has pinged
+ *   it three times (the server's half of "ping both ways"), and exits 0.
  *
  * Lost frames are resent (ping, UDP) or retransmitted (TCP, by lwIP); the
  * component only waits in ferry_net_wait (signals, no polling).
@@ -70,12 +71,13 @@ static bool wait_for(volatile bool *flag, uint32_t timeout_ms)
 static struct raw_pcb *ping_pcb;
 static uint16_t ping_seq;
 static volatile bool ping_answered;
+static volatile unsigned pinged; /* echo requests from the peer seen */
+static volatile bool pinged_enough;
 
 static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
     (void)arg;
     (void)pcb;
-    (void)addr;
     struct ip_hdr ip;
     struct icmp_echo_hdr echo;
     if (pbuf_copy_partial(p, &ip, sizeof(ip), 0) != sizeof(ip))
@@ -83,6 +85,8 @@ static u8_t ping_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_a
     u16_t hlen = IPH_HL_BYTES(&ip);
     if (pbuf_copy_partial(p, &echo, sizeof(echo), hlen) != sizeof(echo))
         return 0;
+    if (echo.type == ICMP_ECHO && ip_addr_cmp(addr, &peer) && ++pinged >= 3)
+        pinged_enough = true;
     if (echo.type != ICMP_ER || echo.id != PP_HTONS(PING_ID) || lwip_ntohs(echo.seqno) != ping_seq)
         return 0; /* not ours: lwIP's ICMP answers requests */
     ping_answered = true;
@@ -128,7 +132,7 @@ static void ping_peer(unsigned count)
         printf("ping %s: reply seq %u (%u ms)\n", ipaddr_ntoa(&peer), seq,
                (unsigned)(ferry_net_now_ms() - sent_at));
     }
-    raw_remove(ping_pcb);
+    /* the PCB stays: it counts the peer's echo requests (lwIP answers them) */
 }
 
 /* ---- UDP echo ---- */
@@ -360,6 +364,9 @@ void component_construct(struct env *e)
     ping_peer(3);
     udp_echo_test(3);
     tcp_send_test();
+    /* the server pings us too: stay until it has had its three answers */
+    if (!wait_for(&pinged_enough, 30000))
+        fail("the peer did not ping us three times");
     printf("client: done\n");
     env_exit(env, 0);
 }

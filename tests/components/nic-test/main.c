@@ -7,6 +7,8 @@
  * its session's counters, and exits 0 (1 when a ping stays unanswered).
  * `arg mode pong`: answers every "ping SEQ" with a unicast "pong SEQ" to its
  * sender, forever.
+ * `arg mode deaf`: opens a session and never reads its receive ring (the
+ * driver must drop what does not fit and go on).
  * `arg mode hostile`: breaks every rule of the shared rings (a transmit head
  * far ahead of the tail, lengths 0, 5 and 2^32-1, a frame with another
  * source MAC, a receive tail far behind the head), checks that the driver
@@ -211,6 +213,9 @@ void component_construct(struct env *e)
         mode_pong();
     else if (mode && strcmp(mode, "hostile") == 0)
         mode_hostile();
-    printf("unknown mode '%s' (ping, pong, hostile)\n", mode ? mode : "");
+    else if (mode && strcmp(mode, "deaf") == 0)
+        for (;;)
+            sys_sleep(FERRY_TIMEOUT_NEVER);
+    printf("unknown mode '%s' (ping, pong, hostile, deaf)\n", mode ? mode : "");
     env_exit(env, 2);
 }
