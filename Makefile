@@ -14,8 +14,11 @@ BUILD ?= build
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
-# Install missing Debian packages before anything is built (a no-op when
+# Install missing Debian packages and fetch third-party sources (lwIP, into
+# $(FERRY_CACHE), outside the tree) before anything is built (a no-op when
 # everything is there). Not for `make clean`.
+FERRY_CACHE ?= $(HOME)/.cache/ferry
+export FERRY_CACHE
 ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
 SETUP_STATUS := $(shell scripts/setup.sh 1>&2; echo $$?)
 ifneq ($(SETUP_STATUS),0)

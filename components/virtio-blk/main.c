@@ -22,6 +22,7 @@
  * that ends by itself).
  */
 #include "virtio/blk.h"
+#include "virtio/device/find.h"
 #include "virtio/virtio.h"
 #include <args.h>
 #include <client.h>
@@ -132,75 +133,12 @@ static long blk_request(uint32_t type, uint64_t sector, uint64_t data_phys, uint
     return FERRY_OK;
 }
 
-/* Attaches IO_MEM device N; *io its session (closed on failure), *regs the window. */
-static long device_open(uint64_t index, uint32_t *io, struct ferry_io_mem_info_out *info,
-                        volatile void **regs)
-{
-    char args[32];
-    snprintf(args, sizeof(args), "device=%llu", (unsigned long long)index);
-    long err = env_session(env, "IO_MEM", "", args, 8192, 2, io);
-    if (err)
-        return err;
-    uint32_t ds = 0;
-    uint64_t addr = 0;
-    err = io_mem_info(*io, info);
-    if (!err)
-        err = io_mem_dataspace(*io, &ds);
-    if (!err)
-        err = env_attach(env, ds, FERRY_RM_ANY, VIRTIO_MMIO_WINDOW, 0, FERRY_RM_WRITE, &addr);
-    if (ds)
-        env_cap_drop(ds); /* the attachment keeps the window */
-    if (err) {
-        env_session_close(env, *io);
-        return err;
-    }
-    *regs = (volatile void *)addr;
-    return FERRY_OK;
-}
-
-/* Finds the first virtio block device: its window attached, blk.dev probed. */
-static long device_find(struct ferry_io_mem_info_out *info)
-{
-    for (uint64_t n = 0;; n++) {
-        uint32_t io;
-        volatile void *regs;
-        long err = device_open(n, &io, info, &regs);
-        if (err == FERRY_E_NOENT)
-            return FERRY_E_NOENT; /* past the last device */
-        if (err)
-            return err;
-        if (strcmp(info->compatible, "virtio,mmio") == 0) {
-            enum virtio_error ve = virtio_probe(&blk.dev, regs);
-            if (ve == VIRTIO_OK && blk.dev.device_id == VIRTIO_ID_BLOCK)
-                return FERRY_OK; /* the session stays open for good */
-            if (ve == VIRTIO_E_LEGACY)
-                printf("device at 0x%llx is a legacy virtio device: not supported "
-                       "(QEMU: -global virtio-mmio.force-legacy=false)\n",
-                       (unsigned long long)info->paddr);
-        }
-        env_detach(env, (uint64_t)regs);
-        env_session_close(env, io);
-    }
-}
-
 static long device_init(void)
 {
     struct ferry_io_mem_info_out info;
-    long err = device_find(&info);
-    if (err) {
-        printf("no virtio block device: %s\n", ferry_error_name(err));
+    long err = virtio_find(env, VIRTIO_ID_BLOCK, "block", &blk.dev, &info, &blk.irq);
+    if (err)
         return err;
-    }
-    char args[32];
-    uint32_t irq_session;
-    snprintf(args, sizeof(args), "irq=%llu", (unsigned long long)info.irq);
-    err = env_session(env, "IRQ", "", args, 8192, 2, &irq_session);
-    if (!err)
-        err = irq_object(irq_session, &blk.irq);
-    if (err) {
-        printf("IRQ %llu: %s\n", (unsigned long long)info.irq, ferry_error_name(err));
-        return err;
-    }
     enum virtio_error ve = virtio_start(
         &blk.dev,
         VIRTIO_BLK_F_RO | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH, 0);

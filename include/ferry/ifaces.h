@@ -35,6 +35,7 @@ enum ferry_iface_id {
     FERRY_IFACE_STORE,
     FERRY_IFACE_OBJECT,
     FERRY_IFACE_RELAY,
+    FERRY_IFACE_NIC,
     FERRY_IFACE_COUNT
 };
 

@@ -18,6 +18,7 @@
 #include "env.h"
 #include "rpc.h"
 #include <ferry/iface/block.h>
+#include <ferry/iface/nic.h>
 #include <ferry/iface/cpu.h>
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
@@ -68,6 +69,15 @@ static inline long client_call_cap(uint64_t gate, unsigned opcode, unsigned inde
 }
 /* An operation without arguments whose result is one capability, imported. */
 long rpc_get_cap(uint32_t object, unsigned opcode, uint32_t *cap);
+
+/* A session of `service` (ram and caps donated) whose operation `buffer_op`
+ * returns a dataspace, attached read-write at *addr (Block, Nic). On failure
+ * nothing stays open. */
+long client_open_buffer(struct env *env, const char *service, const char *label, const char *args,
+                        uint64_t ram, uint64_t caps, unsigned buffer_op, uint32_t *session,
+                        uint32_t *ds, void **addr);
+/* Detaches the buffer, releases it and closes the session. */
+void client_close_buffer(struct env *env, uint32_t session, uint32_t ds, void *addr);
 
 /* ---- PD session (client/pd.c) ---- */
 
@@ -185,6 +195,41 @@ struct block_client {
 long block_open(struct env *env, const char *label, uint64_t buffer_bytes, struct block_client *c);
 /* Detaches the buffer and closes the session. */
 void block_close(struct env *env, struct block_client *c);
+
+/* ---- Nic session (client/nic.c; docs/network.md) ---- */
+
+long nic_info(uint32_t session, struct ferry_nic_info_out *info);
+/* The session's shared buffer dataspace (imported). */
+long nic_buffer(uint32_t session, uint32_t *ds);
+/* Gives the driver `signal`, triggered on received frames, freed transmit
+ * slots and link changes. */
+long nic_sigh(uint32_t session, uint32_t signal);
+/* Tells the driver the transmit ring has new frames. */
+long nic_tx(uint32_t session);
+
+/* A Nic session with its shared buffer attached read-write. */
+struct nic_client {
+    uint32_t session;
+    uint32_t ds;
+    struct ferry_nic_shared *shared; /* the rings */
+    uint32_t rx_tail;                /* the client's own copy of shared->rx.tail */
+    uint32_t tx_head;                /* the client's own copy of shared->tx.head */
+    uint8_t mac[6];
+    struct ferry_nic_info_out info; /* as at open */
+};
+
+/* Opens a Nic session, donating what it needs, attaches the buffer, reads
+ * the info and registers `signal` (0: none). On failure nothing stays open. */
+long nic_open(struct env *env, const char *label, uint32_t signal, struct nic_client *c);
+/* Detaches the buffer and closes the session. */
+void nic_close(struct env *env, struct nic_client *c);
+/* Puts a frame of len bytes into the transmit ring (no NIC_TX yet).
+ * E_NOMEM: the ring is full; E_INVAL: len outside FRAME_MIN..FRAME_MAX. */
+long nic_put(struct nic_client *c, const void *frame, uint32_t len);
+/* The next received frame (its bytes stay valid until nic_rx_done), or NULL. */
+const uint8_t *nic_rx_peek(struct nic_client *c, uint32_t *len);
+/* Frees the frame nic_rx_peek returned. */
+void nic_rx_done(struct nic_client *c);
 
 /* ---- Store, object and Relay: the example service (client/store.c) ---- */
 

@@ -8,6 +8,7 @@
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
 #include <ferry/iface/log.h>
+#include <ferry/iface/nic.h>
 #include <ferry/iface/pager.h>
 #include <ferry/iface/parent.h>
 #include <ferry/iface/pd.h>
@@ -36,6 +37,7 @@ const struct ferry_rpc_sig ferry_block_sigs[] = FERRY_RPC_SIGS(FERRY_BLOCK_RPCS)
 const struct ferry_rpc_sig ferry_store_sigs[] = FERRY_RPC_SIGS(FERRY_STORE_RPCS);
 const struct ferry_rpc_sig ferry_object_sigs[] = FERRY_RPC_SIGS(FERRY_OBJECT_RPCS);
 const struct ferry_rpc_sig ferry_relay_sigs[] = FERRY_RPC_SIGS(FERRY_RELAY_RPCS);
+const struct ferry_rpc_sig ferry_nic_sigs[] = FERRY_RPC_SIGS(FERRY_NIC_RPCS);
 const struct ferry_rpc_sig ferry_parent_sigs[] = FERRY_RPC_SIGS(FERRY_PARENT_RPCS);
 
 #define IFACE(id, name, table) [id] = {name, table, ARRAY_SIZE(table)}
@@ -59,6 +61,7 @@ const struct ferry_iface_desc ferry_ifaces[FERRY_IFACE_COUNT] = {
     IFACE(FERRY_IFACE_STORE, "Store", ferry_store_sigs),
     IFACE(FERRY_IFACE_OBJECT, "object", ferry_object_sigs),
     IFACE(FERRY_IFACE_RELAY, "Relay", ferry_relay_sigs),
+    IFACE(FERRY_IFACE_NIC, "Nic", ferry_nic_sigs),
 };
 
 const struct ferry_rpc_sig *ferry_iface_sig(unsigned id, unsigned opcode)

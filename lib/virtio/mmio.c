@@ -119,6 +119,11 @@ uint32_t virtio_status(struct virtio_dev *d)
     return rd(d, VIRTIO_MMIO_STATUS);
 }
 
+uint8_t virtio_config8(struct virtio_dev *d, uint32_t offset)
+{
+    return ((volatile uint8_t *)d->regs)[VIRTIO_MMIO_CONFIG + offset];
+}
+
 uint32_t virtio_config32(struct virtio_dev *d, uint32_t offset)
 {
     return rd(d, VIRTIO_MMIO_CONFIG + offset);

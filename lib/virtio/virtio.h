@@ -114,6 +114,8 @@ uint32_t virtio_irq_ack(struct virtio_dev *d);
 /* The device's status register (VIRTIO_STATUS_*). */
 uint32_t virtio_status(struct virtio_dev *d);
 
+/* Device-specific configuration, 8 bits at byte `offset` (from 0x100). */
+uint8_t virtio_config8(struct virtio_dev *d, uint32_t offset);
 /* Device-specific configuration, 32 bits at byte `offset` (from 0x100). */
 uint32_t virtio_config32(struct virtio_dev *d, uint32_t offset);
 /* 64 bits, read consistently (retried while the configuration generation changes). */

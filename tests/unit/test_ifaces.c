@@ -22,6 +22,7 @@
 #include <ferry/iface/dataspace.h>
 #include <ferry/iface/device.h>
 #include <ferry/iface/log.h>
+#include <ferry/iface/nic.h>
 #include <ferry/iface/pager.h>
 #include <ferry/iface/parent.h>
 #include <ferry/iface/pd.h>
@@ -118,6 +119,11 @@ static const struct expect expected[] = {
     NONE(FERRY_IFACE_OBJECT, OBJECT_GET, 0),
     IN(FERRY_IFACE_OBJECT, OBJECT_ADD, ferry_object_add_in, 0),
     NONE(FERRY_IFACE_RELAY, RELAY_GIVE, FERRY_RELAY_GIVE_CAP_OBJECT + 1),
+
+    NONE(FERRY_IFACE_NIC, FERRY_NIC_INFO, 0),
+    NONE(FERRY_IFACE_NIC, FERRY_NIC_BUFFER, 0),
+    NONE(FERRY_IFACE_NIC, FERRY_NIC_SIGH, FERRY_NIC_SIGH_CAP_SIGNAL + 1),
+    NONE(FERRY_IFACE_NIC, FERRY_NIC_TX, 0),
 };
 
 /* The parent interface declares its words by offsets (FERRY_SESSION_*) so far. */

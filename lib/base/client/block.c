@@ -43,33 +43,22 @@ long block_open(struct env *env, const char *label, uint64_t buffer_bytes, struc
     uint64_t bytes = buffer_bytes ? buffer_bytes : FERRY_BLOCK_BUFFER_DEFAULT;
     if (buffer_bytes)
         snprintf(args, sizeof(args), "buffer=%llu", (unsigned long long)buffer_bytes);
-    c->ds = 0;
-    c->buf = NULL;
-    long err = env_session(env, "Block", label, args, bytes + 4096, 2, &c->session);
+    void *addr;
+    long err = client_open_buffer(env, "Block", label, args, bytes + 4096, 2, FERRY_BLOCK_BUFFER,
+                                  &c->session, &c->ds, &addr);
     if (err)
         return err;
-    uint64_t addr = 0;
-    err = block_buffer(c->session, &c->ds);
-    if (!err)
-        err = env_attach(env, c->ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr);
-    if (!err)
-        err = block_info(c->session, &c->info);
+    err = block_info(c->session, &c->info);
     if (err) {
-        if (addr)
-            env_detach(env, addr);
-        if (c->ds)
-            env_cap_drop(c->ds);
-        env_session_close(env, c->session);
+        client_close_buffer(env, c->session, c->ds, addr);
         return err;
     }
-    c->buf = (uint8_t *)addr;
+    c->buf = addr;
     return FERRY_OK;
 }
 
 void block_close(struct env *env, struct block_client *c)
 {
-    env_detach(env, (uint64_t)c->buf);
-    env_cap_drop(c->ds);
-    env_session_close(env, c->session);
+    client_close_buffer(env, c->session, c->ds, c->buf);
     c->buf = NULL;
 }
