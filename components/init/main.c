@@ -26,14 +26,6 @@ _Static_assert(CONFIG_MAX_CHILDREN <= PS_MAX_CHILDREN &&
 static struct init_config config;
 static struct parent_server ps;
 
-static void report_config_error(void *ctx, const char *file, unsigned line, const char *msg)
-{
-    (void)ctx;
-    char buf[CONFIG_MSG_MAX + CONFIG_FILE_MAX + 16];
-    config_format_error(buf, sizeof(buf), file, line, msg);
-    printf("%s\n", buf);
-}
-
 /* Reads and parses the configuration. Returns the error (reported) if there
  * is none to read. */
 static long read_config(struct env *env)
@@ -50,7 +42,8 @@ static long read_config(struct env *env)
         printf("no configuration: ROM '%s': %s\n", INIT_CONFIG_MODULE, ferry_error_name(err));
     if (err)
         return err;
-    config_parse(&config, INIT_CONFIG_MODULE, (const char *)addr, size, report_config_error, NULL);
+    config_parse(&config, INIT_CONFIG_MODULE, (const char *)addr, size, ps_print_config_error,
+                 NULL);
     rom_detach(env, rom, addr);
     return FERRY_OK;
 }
@@ -117,12 +110,7 @@ static void exited(struct parent_server *server, struct ps_child *c, long code)
 static void faulted(struct parent_server *server, struct ps_child *c, const struct ps_fault *f)
 {
     (void)server;
-    if (f->known)
-        printf("child '%s' faulted: %s at 0x%lx (pc 0x%lx)\n", c->child.name,
-               f->kind == FERRY_THREAD_FAULT_PAGE ? "page fault" : "exception",
-               (unsigned long)f->addr, (unsigned long)f->pc);
-    else
-        printf("child '%s' faulted\n", c->child.name);
+    ps_print_fault("", c, f);
 }
 
 /* With no child left, init's work is done: it ends too (core then powers off). */

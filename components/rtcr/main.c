@@ -133,12 +133,7 @@ static void exited(struct parent_server *ps, struct ps_child *pc, long code)
 static void faulted(struct parent_server *ps, struct ps_child *pc, const struct ps_fault *f)
 {
     (void)ps;
-    if (f->known)
-        printf("rtcr: child '%s' faulted: %s at 0x%lx (pc 0x%lx)\n", pc->child.name,
-               f->kind == FERRY_THREAD_FAULT_PAGE ? "page fault" : "exception",
-               (unsigned long)f->addr, (unsigned long)f->pc);
-    else
-        printf("rtcr: child '%s' faulted\n", pc->child.name);
+    ps_print_fault("rtcr: ", pc, f);
     ended(pc);
 }
 
@@ -449,14 +444,6 @@ static void step_signalled(void *arg)
 
 /* ---- start ---- */
 
-static void report_config_error(void *ctx, const char *file, unsigned line, const char *msg)
-{
-    (void)ctx;
-    char buf[CONFIG_MSG_MAX + CONFIG_FILE_MAX + 16];
-    config_format_error(buf, sizeof(buf), file, line, msg);
-    printf("%s\n", buf);
-}
-
 static long read_config(struct env *env)
 {
     uint32_t rom;
@@ -467,7 +454,7 @@ static long read_config(struct env *env)
         return err;
     }
     config_parse_keys(&rtcr.config, RTCR_CONFIG_MODULE, (const char *)addr, size, CONFIG_KEYS_RTCR,
-                      report_config_error, NULL);
+                      ps_print_config_error, NULL);
     rom_detach(env, rom, addr);
     return FERRY_OK;
 }

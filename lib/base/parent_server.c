@@ -20,6 +20,7 @@
  *     asks again at once, and its SESSION_RESULT tells the server.
  */
 #include "parent_server.h"
+#include <config/config.h>
 #include "client.h"
 #include "badge_runtime.h"
 #include <ferry/iface/cpu.h>
@@ -847,4 +848,22 @@ void parent_server_started(struct parent_server *ps)
 {
     ps->started = true;
     check_all_ended(ps);
+}
+
+void ps_print_config_error(void *ctx, const char *file, unsigned line, const char *msg)
+{
+    (void)ctx;
+    char buf[CONFIG_MSG_MAX + CONFIG_FILE_MAX + 16];
+    config_format_error(buf, sizeof(buf), file, line, msg);
+    printf("%s\n", buf);
+}
+
+void ps_print_fault(const char *prefix, const struct ps_child *c, const struct ps_fault *f)
+{
+    if (f->known)
+        printf("%schild '%s' faulted: %s at 0x%lx (pc 0x%lx)\n", prefix, c->child.name,
+               f->kind == FERRY_THREAD_FAULT_PAGE ? "page fault" : "exception",
+               (unsigned long)f->addr, (unsigned long)f->pc);
+    else
+        printf("%schild '%s' faulted\n", prefix, c->child.name);
 }

@@ -216,4 +216,11 @@ void parent_server_kill(struct parent_server *ps, struct ps_child *child);
 /* The living child called `name`, or NULL. */
 struct ps_child *parent_server_child(struct parent_server *ps, const char *name);
 
+/* ---- reports a parent's policy prints (init and rtcr word them alike) ---- */
+
+/* A config_error_fn (lib/config) printing "FILE:LINE: reason" to the log. */
+void ps_print_config_error(void *ctx, const char *file, unsigned line, const char *msg);
+/* Prints "PREFIXchild 'NAME' faulted", with the kind, address and pc when known. */
+void ps_print_fault(const char *prefix, const struct ps_child *c, const struct ps_fault *f);
+
 #endif
