@@ -125,19 +125,6 @@ static const struct ps_policy init_policy = {
 
 /* ---- start ---- */
 
-static void child_config(const struct init_child *cfg, struct child_config *out)
-{
-    *out = (struct child_config){.name = cfg->name,
-                                 .binary = cfg->binary,
-                                 .ram = cfg->ram,
-                                 .caps = cfg->caps,
-                                 .arg_count = cfg->arg_count};
-    for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
-        out->arg_key[i] = cfg->args[i].key;
-        out->arg_value[i] = cfg->args[i].value;
-    }
-}
-
 /* Starts one configured child; true if it runs. */
 static bool start_child(struct env *env, const struct init_child *cfg)
 {
@@ -162,7 +149,7 @@ static bool start_child(struct env *env, const struct init_child *cfg)
     struct child_config cc;
     struct child_failure failure;
     struct ps_child *c;
-    child_config(cfg, &cc);
+    ps_child_config(cfg, cfg->name, &cc);
     long err = parent_server_start_child(&ps, &cc, (void *)cfg, &c, &failure);
     if (err == FERRY_E_NOENT && failure.step == CHILD_STEP_ROM) {
         snprintf(msg, sizeof(msg), "child '%s': binary '%s' is not a boot module", cfg->name,

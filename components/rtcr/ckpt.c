@@ -986,10 +986,8 @@ static long restore_sessions(struct restore *r)
     made_add(r->rm_image, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
     uint32_t n = image_count(r->view, IMAGE_SESSION);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_session s;
-        image_at(r->view, IMAGE_SESSION, i, &rec);
-        image_decode(&rec, IMAGE_SESSION, &s, sizeof(s));
+        image_get(r->view, IMAGE_SESSION, i, &s, sizeof(s));
         if (s.component != r->comp.id || made_find(s.id, IMAGE_ROLE_SESSION))
             continue;
         int iface = virt_iface_of(s.service);
@@ -1056,9 +1054,7 @@ static bool attachment_of(const struct restore *r, uint32_t id, struct image_att
 {
     uint32_t n = image_count(r->view, IMAGE_ATTACHMENT);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
-        image_at(r->view, IMAGE_ATTACHMENT, i, &rec);
-        image_decode(&rec, IMAGE_ATTACHMENT, out, sizeof(*out));
+        image_get(r->view, IMAGE_ATTACHMENT, i, out, sizeof(*out));
         if (out->target == id && out->rm == r->rm_image)
             return true;
     }
@@ -1073,10 +1069,8 @@ static long restore_dataspaces(struct restore *r)
     struct child *ch = &c->pc->child;
     uint32_t n = image_count(r->view, IMAGE_DATASPACE);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_dataspace d;
-        image_at(r->view, IMAGE_DATASPACE, i, &rec);
-        image_decode(&rec, IMAGE_DATASPACE, &d, sizeof(d));
+        image_get(r->view, IMAGE_DATASPACE, i, &d, sizeof(d));
         if (d.component != r->comp.id)
             continue;
         struct image_attachment a;
@@ -1134,10 +1128,8 @@ static long restore_contents(struct restore *r)
         const struct image_view *v = &r->chain[k];
         uint32_t n = image_count(v, IMAGE_PAGE);
         for (uint32_t i = 0; i < n; i++) {
-            struct image_record rec;
             struct image_page p;
-            image_at(v, IMAGE_PAGE, i, &rec);
-            image_decode(&rec, IMAGE_PAGE, &p, sizeof(p));
+            image_get(v, IMAGE_PAGE, i, &p, sizeof(p));
             for (unsigned j = 0; j < ds_count; j++)
                 if (dss[j].c == r->c && dss[j].ds->id == NEW_ID(p.dataspace) &&
                     p.index < dss[j].ds->size / PAGE)
@@ -1158,10 +1150,8 @@ static long restore_threads(struct restore *r)
         cap_record(r->view, r->comp.id, FERRY_COMP_SEL_THREAD, &main_cap) ? main_cap.object : 0;
     uint32_t n = image_count(r->view, IMAGE_THREAD);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_thread t;
-        image_at(r->view, IMAGE_THREAD, i, &rec);
-        image_decode(&rec, IMAGE_THREAD, &t, sizeof(t));
+        image_get(r->view, IMAGE_THREAD, i, &t, sizeof(t));
         if (t.component != r->comp.id)
             continue;
         struct rtcr_thread *nt = NULL;
@@ -1209,10 +1199,8 @@ static long restore_gates_signals(struct restore *r)
     struct child *ch = &c->pc->child;
     uint32_t n = image_count(r->view, IMAGE_GATE);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_gate g;
-        image_at(r->view, IMAGE_GATE, i, &rec);
-        image_decode(&rec, IMAGE_GATE, &g, sizeof(g));
+        image_get(r->view, IMAGE_GATE, i, &g, sizeof(g));
         if (g.component != r->comp.id)
             continue;
         const struct made *t = made_find(g.thread, IMAGE_ROLE_THREAD);
@@ -1231,10 +1219,8 @@ static long restore_gates_signals(struct restore *r)
     }
     n = image_count(r->view, IMAGE_SIGNAL);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_signal s;
-        image_at(r->view, IMAGE_SIGNAL, i, &rec);
-        image_decode(&rec, IMAGE_SIGNAL, &s, sizeof(s));
+        image_get(r->view, IMAGE_SIGNAL, i, &s, sizeof(s));
         if (s.component != r->comp.id)
             continue;
         uint32_t slot;
@@ -1276,10 +1262,8 @@ static long restore_attachments(struct restore *r)
     struct rtcr_child *c = r->c;
     uint32_t n = image_count(r->view, IMAGE_ATTACHMENT);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_attachment a;
-        image_at(r->view, IMAGE_ATTACHMENT, i, &rec);
-        image_decode(&rec, IMAGE_ATTACHMENT, &a, sizeof(a));
+        image_get(r->view, IMAGE_ATTACHMENT, i, &a, sizeof(a));
         if (a.rm != r->rm_image)
             continue;
         bool done = false;
@@ -1341,10 +1325,8 @@ static long restore_caps(struct restore *r)
     struct child *ch = &r->c->pc->child;
     uint32_t n = image_count(r->view, IMAGE_CAP);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_cap cap;
-        image_at(r->view, IMAGE_CAP, i, &rec);
-        image_decode(&rec, IMAGE_CAP, &cap, sizeof(cap));
+        image_get(r->view, IMAGE_CAP, i, &cap, sizeof(cap));
         if (cap.component != r->comp.id || cap.slot < FERRY_COMP_SEL_FREE)
             continue;
         uint32_t dead = 0;
@@ -1439,10 +1421,8 @@ static long restore_states(struct restore *r)
 {
     uint32_t n = image_count(r->view, IMAGE_THREAD);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_thread t;
-        image_at(r->view, IMAGE_THREAD, i, &rec);
-        image_decode(&rec, IMAGE_THREAD, &t, sizeof(t));
+        image_get(r->view, IMAGE_THREAD, i, &t, sizeof(t));
         if (t.component != r->comp.id)
             continue;
         const struct made *m = made_find(t.id, IMAGE_ROLE_THREAD);
@@ -1577,10 +1557,8 @@ static long check_quota(const char *name, const struct image_view *view)
     uint64_t give = CHILD_ROM_RAM, caps = 0;
     uint32_t n = image_count(view, IMAGE_COMPONENT);
     for (uint32_t i = 0; i < n; i++) {
-        struct image_record rec;
         struct image_component comp;
-        image_at(view, IMAGE_COMPONENT, i, &rec);
-        image_decode(&rec, IMAGE_COMPONENT, &comp, sizeof(comp));
+        image_get(view, IMAGE_COMPONENT, i, &comp, sizeof(comp));
         const struct init_child *cfg = configured(comp.name);
         if (!cfg) {
             printf("rtcr: cannot restore '%s': no child of that name in rtcr.cfg\n", comp.name);
@@ -1589,8 +1567,7 @@ static long check_quota(const char *name, const struct image_view *view)
         uint64_t memory = 0;
         for (uint32_t k = 0; k < image_count(view, IMAGE_DATASPACE); k++) {
             struct image_dataspace d;
-            image_at(view, IMAGE_DATASPACE, k, &rec);
-            image_decode(&rec, IMAGE_DATASPACE, &d, sizeof(d));
+            image_get(view, IMAGE_DATASPACE, k, &d, sizeof(d));
             if (d.component == comp.id)
                 memory += d.size;
         }
@@ -1729,11 +1706,9 @@ long ckpt_restore(const char *name, const char *as)
     made_count = 0;
     unsigned threads = 0, slots = 0, made_n = 0;
     for (uint32_t i = 0; i < n && !err; i++, made_n++) {
-        struct image_record rec;
         struct restore *r = &rs[i];
         *r = (struct restore){.view = view, .chain = views, .chain_len = chain_len};
-        image_at(view, IMAGE_COMPONENT, i, &rec);
-        image_decode(&rec, IMAGE_COMPONENT, &r->comp, sizeof(r->comp));
+        image_get(view, IMAGE_COMPONENT, i, &r->comp, sizeof(r->comp));
         err = restore_objects(r, as);
     }
     uint64_t t2 = sys_instret();

@@ -28,19 +28,6 @@ struct rtcr_child *rtcr_child_new(void)
     return NULL;
 }
 
-static void child_config(const struct init_child *cfg, const char *name, struct child_config *out)
-{
-    *out = (struct child_config){.name = name,
-                                 .binary = cfg->binary,
-                                 .ram = cfg->ram,
-                                 .caps = cfg->caps,
-                                 .arg_count = cfg->arg_count};
-    for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
-        out->arg_key[i] = cfg->args[i].key;
-        out->arg_value[i] = cfg->args[i].value;
-    }
-}
-
 long rtcr_child_create(struct rtcr_child *c, const struct init_child *cfg, const char *name,
                        bool start)
 {
@@ -50,7 +37,7 @@ long rtcr_child_create(struct rtcr_child *c, const struct init_child *cfg, const
     c->cfg = cfg;
     snprintf(c->name, sizeof(c->name), "%s", name);
     struct child_config cc;
-    child_config(cfg, c->name, &cc);
+    ps_child_config(cfg, c->name, &cc);
     long err = virt_prepare(c, &cc);
     struct child_failure failure = {0};
     if (!err)

@@ -867,3 +867,16 @@ void ps_print_fault(const char *prefix, const struct ps_child *c, const struct p
     else
         printf("%schild '%s' faulted\n", prefix, c->child.name);
 }
+
+void ps_child_config(const struct init_child *cfg, const char *name, struct child_config *out)
+{
+    *out = (struct child_config){.name = name,
+                                 .binary = cfg->binary,
+                                 .ram = cfg->ram,
+                                 .caps = cfg->caps,
+                                 .arg_count = cfg->arg_count};
+    for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
+        out->arg_key[i] = cfg->args[i].key;
+        out->arg_value[i] = cfg->args[i].value;
+    }
+}

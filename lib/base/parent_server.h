@@ -223,4 +223,9 @@ void ps_print_config_error(void *ctx, const char *file, unsigned line, const cha
 /* Prints "PREFIXchild 'NAME' faulted", with the kind, address and pc when known. */
 void ps_print_fault(const char *prefix, const struct ps_child *c, const struct ps_fault *f);
 
+/* The startup configuration of a configured child (lib/config's struct
+ * init_child) under `name`: its binary, quota and arguments (pointing into cfg). */
+struct init_child;
+void ps_child_config(const struct init_child *cfg, const char *name, struct child_config *out);
+
 #endif

@@ -865,6 +865,12 @@ bool image_at(const struct image_view *view, uint16_t type, uint32_t pos, struct
     return true;
 }
 
+bool image_get(const struct image_view *view, uint16_t type, uint32_t pos, void *out, size_t size)
+{
+    struct image_record rec;
+    return image_at(view, type, pos, &rec) && image_decode(&rec, type, out, size) == IMAGE_OK;
+}
+
 /* ---- validation, pass 1: framing, checksums, digest, each record alone ---- */
 
 /* Every decoded record type in one place. */

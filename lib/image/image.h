@@ -81,8 +81,9 @@ enum image_type {
 #define IMAGE_RM_MANAGED       0x2u /* a managed region map, attached like a dataspace */
 /* Dataspace flags. */
 #define IMAGE_DS_SHARED 0x1u /* attached by more than one component */
-#define IMAGE_DS_REPORT 0x2u /* the PD's report page (PD_CAPMAP_REPORT): restored as the new PD's  \
-                              */
+#define IMAGE_DS_REPORT                                                                            \
+    0x2u /* the PD's report page (PD_CAPMAP_REPORT): restored as the new PD's                      \
+          */
 /* Capability flags. */
 #define IMAGE_CAP_STALE 0x1u /* rtcr could not account for it: E_DEAD after restore */
 
@@ -383,6 +384,9 @@ bool image_find_cap(const struct image_view *view, uint32_t component, uint32_t 
 /* Records of one type: how many, and the pos-th (in the type's key order). */
 uint32_t image_count(const struct image_view *view, uint16_t type);
 bool image_at(const struct image_view *view, uint16_t type, uint32_t pos, struct image_record *rec);
+/* image_at and image_decode in one: record `pos` of `type` decoded into out
+ * (size bytes, the type's structure); false if there is no such record. */
+bool image_get(const struct image_view *view, uint16_t type, uint32_t pos, void *out, size_t size);
 /* "COMPONENT", "SESSION", ... ("?" for unknown). */
 const char *image_type_name(uint16_t type);
 const char *image_role_name(uint8_t role);

@@ -172,6 +172,11 @@ static void round_trip_every_record_type(void **state)
     assert_true(image_at(&v, IMAGE_THREAD, 2, &rec));
     assert_int_equal(image_record_id(&rec), 42);
     assert_false(image_at(&v, IMAGE_THREAD, 3, &rec));
+    /* image_get: position and decoding in one; refuses a missing record or a wrong size */
+    assert_true(image_get(&v, IMAGE_THREAD, 2, &t, sizeof(t)));
+    assert_int_equal(t.id, 42);
+    assert_false(image_get(&v, IMAGE_THREAD, 3, &t, sizeof(t)));
+    assert_false(image_get(&v, IMAGE_THREAD, 2, &t, sizeof(t) - 1));
     struct image_cap c;
     assert_true(image_find_cap(&v, 2, 4, &rec));
     assert_int_equal(image_decode(&rec, IMAGE_CAP, &c, sizeof(c)), IMAGE_OK);
