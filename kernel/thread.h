@@ -163,11 +163,29 @@ void thread_free(struct thread *t);
 /* The thread running on this hart (the one whose trap is being handled). */
 extern struct thread *current;
 
-/* Scheduler */
+/*
+ * Scheduler (the invariant of who is on a ready queue when: thread.c, above
+ * the ready queues). The running thread is not linked on its queue but holds
+ * its head; every function here keeps FIFO order per priority as if it were.
+ */
+/* t became runnable: to the back of its queue, or with front to its head. */
 void sched_make_ready(struct thread *t, bool front);
-void sched_remove(struct thread *t);
-void sched_rotate(struct thread *t); /* time slice used up: to the back */
-struct thread *sched_pick(void);     /* highest priority ready thread or NULL */
+void sched_remove(struct thread *t); /* t blocks, is suspended or dies */
+void sched_rotate(struct thread *t); /* time slice used up, or a yield: to the back */
+void sched_set_prio(struct thread *t, uint8_t prio); /* a runnable t goes to the back */
+/* Takes the highest priority runnable thread (the running one while no
+ * higher priority is queued) and makes it the running one; NULL: none. */
+struct thread *sched_pick(void);
+/* Highest priority with a queued thread, -1 if none (the running one is not). */
+int sched_highest_queued(void);
+/* t runs on: it is the running thread, still runnable, and no queued thread
+ * has a higher priority (the cheap return from a system call). */
+bool sched_keeps_running(const struct thread *t);
+/* Direct switch: `from`, the running thread, blocked (or is about to), and
+ * `to`, runnable and on no queue, takes its place without queue traffic. The
+ * caller has checked that sched_pick would choose `to` (docs/kernel.md,
+ * "IPC fastpath"). */
+void sched_hand_over(struct thread *from, struct thread *to);
 
 /* Blocking and waking (see the restart rule above). */
 void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us);

@@ -124,12 +124,19 @@ void trap_from_user(struct trap_frame *frame)
     struct thread *t = (struct thread *)frame;
     KASSERT(t == current);
     uint64_t cause = csr_read(scause);
-    if (cause & SCAUSE_INTERRUPT)
-        handle_interrupts(csr_read(sip));
-    else if (cause == EXC_ECALL_U)
+    if (cause == EXC_ECALL_U) {
         syscall_dispatch(t);
-    else
+        /* A call that neither blocked nor woke a higher priority returns
+         * straight away: same thread, so same address space, FPU state, time
+         * slice and timer; sstatus.SPP/SPIE are as the trap from user mode
+         * left them. */
+        if (sched_keeps_running(t))
+            trap_return(frame);
+    } else if (cause & SCAUSE_INTERRUPT) {
+        handle_interrupts(csr_read(sip));
+    } else {
         handle_exception(t, cause, csr_read(stval));
+    }
     return_to_user();
 }
 
