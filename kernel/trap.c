@@ -125,6 +125,9 @@ void trap_from_user(struct trap_frame *frame)
     KASSERT(t == current);
     uint64_t cause = csr_read(scause);
     if (cause == EXC_ECALL_U) {
+        uint64_t nr = t->frame.x[REG_A7];
+        if (nr == FERRY_SYS_IPC_CALL || nr == FERRY_SYS_IPC_REPLY_WAIT)
+            ipc_fastpath(t, nr); /* returns only if the slow path must do it */
         syscall_dispatch(t);
         /* A call that neither blocked nor woke a higher priority returns
          * straight away: same thread, so same address space, FPU state, time
@@ -150,11 +153,8 @@ static void idle(void)
     handle_interrupts(pending);
 }
 
-void return_to_user(void)
+void trap_switch_to(struct thread *next)
 {
-    struct thread *next;
-    while (!(next = sched_pick()))
-        idle();
     if (next->task != active_task) {
         vm_activate(next->task->root);
         active_task = next->task;
@@ -168,7 +168,16 @@ void return_to_user(void)
     timer_program(slice_end);
     next->blocked_what = 0; /* running again: no longer blocked in a call */
     current = next;
+    trap_return(&next->frame);
+}
+
+void return_to_user(void)
+{
+    struct thread *next;
+    while (!(next = sched_pick()))
+        idle();
+    /* sret to user mode with interrupts on (not yet so after boot or idle) */
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);
-    trap_return(&next->frame);
+    trap_switch_to(next);
 }
