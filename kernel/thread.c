@@ -34,12 +34,11 @@ extern char boot_stack_top[];
  * priority is the lowest bit: one bit_lowest, no loop); bit w of
  * ready_summary says ready_bitmap[w] is nonzero.
  */
-#define PRIO_WORDS ((FERRY_PRIO_MAX + 1) / 64)
-_Static_assert(PRIO_WORDS <= 64, "one summary word");
+_Static_assert(SCHED_PRIO_WORDS <= 64, "one summary word");
 static struct list ready_queue[FERRY_PRIO_MAX + 1];
-static uint64_t ready_bitmap[PRIO_WORDS];
-static uint64_t ready_summary;
-static struct thread *sched_head;
+uint64_t ready_bitmap[SCHED_PRIO_WORDS];
+uint64_t ready_summary;
+struct thread *sched_head;
 static bool sched_initialised;
 
 static void sched_init(void)
@@ -152,19 +151,6 @@ void sched_set_prio(struct thread *t, uint8_t prio)
         sched_make_ready(t, false);
 }
 
-int sched_highest_queued(void)
-{
-    if (!ready_summary)
-        return -1;
-    unsigned word = bit_lowest(ready_summary);
-    return FERRY_PRIO_MAX - (int)(word * 64 + bit_lowest(ready_bitmap[word]));
-}
-
-bool sched_keeps_running(const struct thread *t)
-{
-    return t == sched_head && (!ready_summary || (int)t->prio >= sched_highest_queued());
-}
-
 struct thread *sched_pick(void)
 {
     int best = sched_highest_queued();
@@ -178,12 +164,6 @@ struct thread *sched_pick(void)
     queue_unlink(next);
     sched_head = next;
     return next;
-}
-
-void sched_hand_over(struct thread *from, struct thread *to)
-{
-    KASSERT(from == sched_head && !list_linked(&to->ready_link));
-    sched_head = to;
 }
 
 /* ---- blocking ---- */

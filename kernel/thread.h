@@ -27,8 +27,12 @@
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
+#include "arch/riscv/csr.h"
+#include "bits.h"
+#include "klib.h"
 #include "list.h"
 #include "object.h"
+#include <ferry/syscall.h>
 #include <ferry/utcb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -176,16 +180,37 @@ void sched_set_prio(struct thread *t, uint8_t prio); /* a runnable t goes to the
 /* Takes the highest priority runnable thread (the running one while no
  * higher priority is queued) and makes it the running one; NULL: none. */
 struct thread *sched_pick(void);
+
+/* The scheduler's state, private to thread.c but for the inline functions
+ * below, which the IPC fastpath and the return from a system call use. */
+#define SCHED_PRIO_WORDS ((FERRY_PRIO_MAX + 1) / 64)
+extern struct thread *sched_head;
+extern uint64_t ready_summary, ready_bitmap[SCHED_PRIO_WORDS];
+
 /* Highest priority with a queued thread, -1 if none (the running one is not). */
-int sched_highest_queued(void);
+static inline int sched_highest_queued(void)
+{
+    if (!ready_summary)
+        return -1;
+    unsigned word = bit_lowest(ready_summary);
+    return FERRY_PRIO_MAX - (int)(word * 64 + bit_lowest(ready_bitmap[word]));
+}
+
 /* t runs on: it is the running thread, still runnable, and no queued thread
  * has a higher priority (the cheap return from a system call). */
-bool sched_keeps_running(const struct thread *t);
-/* Direct switch: `from`, the running thread, blocked (or is about to), and
- * `to`, runnable and on no queue, takes its place without queue traffic. The
- * caller has checked that sched_pick would choose `to` (docs/kernel.md,
- * "IPC fastpath"). */
-void sched_hand_over(struct thread *from, struct thread *to);
+static inline bool sched_keeps_running(const struct thread *t)
+{
+    return t == sched_head && (int)t->prio >= sched_highest_queued();
+}
+
+/* Direct switch: `from`, the running thread, blocked, and `to`, runnable and
+ * on no queue, takes its place without queue traffic. The caller has checked
+ * that sched_pick would choose `to` (docs/kernel.md, "IPC fastpath"). */
+static inline void sched_hand_over(struct thread *from, struct thread *to)
+{
+    KASSERT(from == sched_head);
+    sched_head = to;
+}
 
 /* Blocking and waking (see the restart rule above). */
 void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us);
@@ -209,6 +234,16 @@ void thread_run_info(const struct thread *t, struct ferry_thread_run *out);
 
 /* FPU ownership: FP registers hold the state of `fpu_owner` while it is set. */
 void fpu_switch_to(struct thread *next);
+/* fpu_switch_to(next), with the common case inline: neither the FP registers
+ * dirty nor `next` using them needs only the FPU off (sstatus.FS). */
+static inline void fpu_switch_fast(struct thread *next)
+{
+    uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
+    if (next->fp_used || fs == SSTATUS_FS_DIRTY)
+        fpu_switch_to(next);
+    else if (fs)
+        csr_clear(sstatus, SSTATUS_FS);
+}
 void fpu_release(struct thread *t);
 
 /* Replaces a thread's pager and exception handler (NULL: none; live gates). */

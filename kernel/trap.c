@@ -159,7 +159,7 @@ void trap_switch_to(struct thread *next)
         vm_activate(next->task->root);
         active_task = next->task;
     }
-    fpu_switch_to(next);
+    fpu_switch_fast(next);
     if (next != last_dispatched) {
         uint64_t now = timer_now();
         slice_end = next->slice_ticks > UINT64_MAX - now ? UINT64_MAX : now + next->slice_ticks;
