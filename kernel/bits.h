@@ -14,7 +14,7 @@
  * -word), multiplied by a de Bruijn sequence B(2, 6), whose top six bits are
  * then distinct for each of the 64 bit positions. About six instructions.
  */
-static inline unsigned bit_lowest(uint64_t word)
+static inline __attribute__((always_inline)) unsigned bit_lowest(uint64_t word)
 {
     static const uint8_t position[64] = {
         0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,  62, 55, 59, 36, 53, 51,

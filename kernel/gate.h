@@ -58,12 +58,14 @@ long ipc_reply(struct thread *replier, uint64_t tag);
 void ipc_send_fault(struct thread *t, struct gate *handler);
 
 /*
- * IPC fastpath (docs/kernel.md, "IPC fastpath"): t, the running thread, makes
- * system call nr (IPC_CALL or IPC_REPLY_WAIT). If the call qualifies, does it
- * exactly as the slow path would and switches straight to the other thread:
- * does not return. Otherwise changes nothing and returns.
+ * IPC fastpath (docs/kernel.md, "IPC fastpath"), entered from trap.S for an
+ * ecall of IPC_CALL or IPC_REPLY_WAIT by t, the running thread. If the call
+ * qualifies, does it exactly as the slow path would and switches straight to
+ * the other thread; otherwise changes nothing and takes the slow path
+ * (trap_syscall). Neither returns.
  */
-void ipc_fastpath(struct thread *t, uint64_t nr);
+void ipc_fast_call(struct thread *t) __attribute__((noreturn));
+void ipc_fast_reply_wait(struct thread *t) __attribute__((noreturn));
 
 /* Checks a tag and the sender's capability descriptors before sending. */
 long ipc_check_message(struct thread *sender, uint64_t tag);

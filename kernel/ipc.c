@@ -104,19 +104,25 @@ static uint64_t copy_message(struct thread *from, struct thread *to, uint64_t ta
            ((uint64_t)flags << FERRY_TAG_FLAGS_SHIFT);
 }
 
+/* Writes sender's fault record into receiver's message words; returns the tag. */
+static uint64_t fault_message(const struct thread *sender, struct thread *receiver)
+{
+    const struct fault_record *f = &sender->fault;
+    uint64_t *mr = receiver->utcb->mr;
+    mr[0] = f->addr;
+    mr[1] = f->access;
+    mr[2] = f->pc;
+    mr[3] = f->cause;
+    mr[4] = sender->obj.id;
+    return FERRY_TAG(5, 0, f->kind);
+}
+
 /* Hands the sender's message (or fault) to a receiver blocked in IPC_WAIT. */
 static void deliver(struct thread *sender, struct thread *receiver, uint64_t label)
 {
     uint64_t tag;
     if (sender->fault.kind) {
-        struct fault_record *f = &sender->fault;
-        uint64_t *mr = receiver->utcb->mr;
-        mr[0] = f->addr;
-        mr[1] = f->access;
-        mr[2] = f->pc;
-        mr[3] = f->cause;
-        mr[4] = sender->obj.id;
-        tag = FERRY_TAG(5, 0, f->kind);
+        tag = fault_message(sender, receiver);
     } else {
         tag = copy_message(sender, receiver, sender->frame.x[REG_A1]);
     }
@@ -174,15 +180,6 @@ long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int
     list_push_back(&receiver->send_queue, &sender->wait_link);
     thread_block(sender, TS_SEND, timeout_us);
     return SYSCALL_DEFERRED;
-}
-
-static void fast_call(struct thread *sender, struct gate *gate, uint64_t tag);
-
-void ipc_send_fault(struct thread *t, struct gate *handler)
-{
-    fast_call(t, handler, 0); /* returns only if the slow path must do it */
-    /* a fault is a call without a timeout; deliver() sends the fault record */
-    (void)ipc_send(t, handler, FERRY_TIMEOUT_NEVER, 1);
 }
 
 long ipc_wait(struct thread *receiver, uint64_t timeout_us)
@@ -251,35 +248,29 @@ static uint64_t fast_copy(const struct thread *from, struct thread *to, uint64_t
 {
     const uint64_t *src = from->utcb->mr;
     uint64_t *dst = to->utcb->mr;
-    unsigned words = FERRY_TAG_WORDS(tag);
-    for (unsigned i = 0; i < words; i++)
+    uint64_t words = FERRY_TAG_WORDS(tag);
+    for (uint64_t i = 0; i < words; i++)
         dst[i] = src[i];
     return FERRY_TAG(words, 0, FERRY_TAG_PROTO(tag));
 }
 
 /*
  * sender (the running thread) calls through the live gate: with tag, or with
- * its fault if sender->fault.kind. Fast if the receiver waits in IPC_WAIT
+ * its fault (fault: sender->fault is filled in). Fast if the receiver waits in IPC_WAIT
  * without a timeout, owes no reply, and no queued thread has a higher
  * priority than it: the slow path would put it at the head of its queue and
  * pick it. (A suspended thread is never in RECV: suspension cancels the wait.)
  */
-static void fast_call(struct thread *sender, struct gate *gate, uint64_t tag)
+static inline __attribute__((always_inline)) void
+fast_call(struct thread *sender, struct gate *gate, uint64_t tag, bool fault)
 {
     struct thread *receiver = gate->receiver;
     if (receiver->state != TS_RECV || receiver->reply_to || list_linked(&receiver->timeout_link) ||
         (int)receiver->prio < sched_highest_queued())
         return;
     /* deliver() */
-    if (sender->fault.kind) {
-        struct fault_record *f = &sender->fault;
-        uint64_t *mr = receiver->utcb->mr;
-        mr[0] = f->addr;
-        mr[1] = f->access;
-        mr[2] = f->pc;
-        mr[3] = f->cause;
-        mr[4] = sender->obj.id;
-        tag = FERRY_TAG(5, 0, f->kind);
+    if (fault) {
+        tag = fault_message(sender, receiver);
     } else {
         tag = fast_copy(sender, receiver, tag);
     }
@@ -296,17 +287,24 @@ static void fast_call(struct thread *sender, struct gate *gate, uint64_t tag)
     trap_switch_to(receiver);
 }
 
+void ipc_send_fault(struct thread *t, struct gate *handler)
+{
+    fast_call(t, handler, 0, true); /* returns only if the slow path must do it */
+    /* a fault is a call without a timeout; deliver() sends the fault record */
+    (void)ipc_send(t, handler, FERRY_TIMEOUT_NEVER, 1);
+}
+
 /* IPC_CALL: the capability checks of send_common, then fast_call. */
-static void fast_call_syscall(struct thread *caller)
+void ipc_fast_call(struct thread *caller)
 {
     uint64_t tag = caller->frame.x[REG_A1];
-    if (!fast_tag(tag))
-        return;
-    struct cap *cap = cspace_slot(caller->task, caller->frame.x[REG_A0]);
-    if (!cap || !cap->obj || cap->obj->type != FERRY_OBJ_GATE || !(cap->rights & FERRY_RIGHT_W) ||
-        cap->obj->dead)
-        return;
-    fast_call(caller, container_of(cap->obj, struct gate, obj), tag);
+    if (fast_tag(tag)) {
+        struct cap *cap = cspace_slot_in(caller->task->cspace, caller->frame.x[REG_A0]);
+        if (cap && cap->obj && cap->obj->type == FERRY_OBJ_GATE && (cap->rights & FERRY_RIGHT_W) &&
+            !cap->obj->dead)
+            fast_call(caller, container_of(cap->obj, struct gate, obj), tag, false);
+    }
+    trap_syscall(caller);
 }
 
 /*
@@ -316,14 +314,14 @@ static void fast_call_syscall(struct thread *caller)
  * lower priority than the caller: the slow path would put it at the back of
  * its queue and pick it.
  */
-static void fast_reply_wait(struct thread *server)
+void ipc_fast_reply_wait(struct thread *server)
 {
     struct thread *caller = server->reply_to;
     uint64_t tag = server->frame.x[REG_A1];
     if (!caller || !fast_tag(tag) || server->frame.x[REG_A2] != FERRY_TIMEOUT_NEVER ||
         !list_empty(&server->send_queue) || caller->suspended ||
         (int)caller->prio <= sched_highest_queued())
-        return;
+        trap_syscall(server);
     /* ipc_reply() */
     server->reply_to = NULL;
     caller->reply_from = NULL;
@@ -341,12 +339,4 @@ static void fast_reply_wait(struct thread *server)
     server->state = TS_RECV;
     sched_hand_over(server, caller);
     trap_switch_to(caller);
-}
-
-void ipc_fastpath(struct thread *t, uint64_t nr)
-{
-    if (nr == FERRY_SYS_IPC_CALL)
-        fast_call_syscall(t);
-    else
-        fast_reply_wait(t);
 }

@@ -188,7 +188,7 @@ extern struct thread *sched_head;
 extern uint64_t ready_summary, ready_bitmap[SCHED_PRIO_WORDS];
 
 /* Highest priority with a queued thread, -1 if none (the running one is not). */
-static inline int sched_highest_queued(void)
+static inline __attribute__((always_inline)) int sched_highest_queued(void)
 {
     if (!ready_summary)
         return -1;
@@ -198,7 +198,7 @@ static inline int sched_highest_queued(void)
 
 /* t runs on: it is the running thread, still runnable, and no queued thread
  * has a higher priority (the cheap return from a system call). */
-static inline bool sched_keeps_running(const struct thread *t)
+static inline __attribute__((always_inline)) bool sched_keeps_running(const struct thread *t)
 {
     return t == sched_head && (int)t->prio >= sched_highest_queued();
 }
@@ -206,7 +206,8 @@ static inline bool sched_keeps_running(const struct thread *t)
 /* Direct switch: `from`, the running thread, blocked, and `to`, runnable and
  * on no queue, takes its place without queue traffic. The caller has checked
  * that sched_pick would choose `to` (docs/kernel.md, "IPC fastpath"). */
-static inline void sched_hand_over(struct thread *from, struct thread *to)
+static inline __attribute__((always_inline)) void sched_hand_over(struct thread *from,
+                                                                  struct thread *to)
 {
     KASSERT(from == sched_head);
     sched_head = to;

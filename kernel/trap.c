@@ -119,27 +119,27 @@ static void handle_exception(struct thread *t, uint64_t cause, uint64_t stval)
     t->state = TS_FAULTED;
 }
 
+void trap_syscall(struct thread *t)
+{
+    KASSERT(t == current);
+    syscall_dispatch(t);
+    /* A call that neither blocked nor woke a higher priority returns straight
+     * away: same thread, so same address space, FPU state, time slice and
+     * timer; sstatus.SPP/SPIE are as the trap from user mode left them. */
+    if (sched_keeps_running(t))
+        trap_return(&t->frame);
+    return_to_user();
+}
+
 void trap_from_user(struct trap_frame *frame)
 {
     struct thread *t = (struct thread *)frame;
     KASSERT(t == current);
     uint64_t cause = csr_read(scause);
-    if (cause == EXC_ECALL_U) {
-        uint64_t nr = t->frame.x[REG_A7];
-        if (nr == FERRY_SYS_IPC_CALL || nr == FERRY_SYS_IPC_REPLY_WAIT)
-            ipc_fastpath(t, nr); /* returns only if the slow path must do it */
-        syscall_dispatch(t);
-        /* A call that neither blocked nor woke a higher priority returns
-         * straight away: same thread, so same address space, FPU state, time
-         * slice and timer; sstatus.SPP/SPIE are as the trap from user mode
-         * left them. */
-        if (sched_keeps_running(t))
-            trap_return(frame);
-    } else if (cause & SCAUSE_INTERRUPT) {
+    if (cause & SCAUSE_INTERRUPT)
         handle_interrupts(csr_read(sip));
-    } else {
+    else
         handle_exception(t, cause, csr_read(stval));
-    }
     return_to_user();
 }
 

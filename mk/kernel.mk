@@ -5,7 +5,7 @@ KERNEL_SRCS := $(filter-out kernel/arch/riscv/asm-offsets.c,\
                lib/fdt/fdt.c lib/cpio/cpio.c lib/elf/elf.c
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/obj/%.o,$(KERNEL_SRCS))
 KERNEL_CFLAGS := $(WARN) $(KERNEL_ARCH) -O2 -g -ffreestanding -fno-builtin -nostdlib \
-                 -fno-omit-frame-pointer -fno-stack-protector -Iinclude -Ilib -Ikernel \
+                 -fomit-frame-pointer -fno-stack-protector -Iinclude -Ilib -Ikernel \
                  -I$(BUILD)/kernel/gen -MMD -MP
 
 # asm-offsets.h: offsets of C structures for trap.S, generated from

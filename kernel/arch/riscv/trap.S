@@ -33,7 +33,16 @@ trap_entry:
     sd      t5, FRAME_PC(t6)
     ld      sp, FRAME_KSP(t6)
     mv      a0, t6
-    call    trap_from_user          /* does not return */
+    /* system calls straight to C, IPC_CALL and IPC_REPLY_WAIT to the IPC
+     * fastpath (a7 still holds the number); none of these returns */
+    csrr    t5, scause
+    li      t4, CAUSE_ECALL_U
+    bne     t5, t4, trap_from_user
+    li      t4, SYS_IPC_CALL
+    beq     a7, t4, ipc_fast_call
+    li      t4, SYS_IPC_REPLY_WAIT
+    beq     a7, t4, ipc_fast_reply_wait
+    j       trap_syscall
 
 /* trap_return(frame): resume the thread whose frame is in a0. */
     .globl trap_return
