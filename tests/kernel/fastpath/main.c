@@ -401,6 +401,69 @@ static void destruction(void)
     printf("fastpath: gate of a destroyed receiver: E_DEAD\n");
 }
 
+/* ---- lazy scheduling: the running thread's place in its queue ---- */
+
+#define PEER_PRIO 90
+
+static uint64_t order_irq;
+
+static void high_main(void *arg)
+{
+    (void)arg;
+    CHECK_ERR(sys_irq_wait(order_irq, FERRY_TIMEOUT_NEVER), FERRY_OK);
+    mark('H');
+    park();
+}
+
+/* Marks a, wakes the high thread (which preempts it), marks A. */
+static void preempted_main(void *arg)
+{
+    (void)arg;
+    mark('a');
+    CHECK_ERR(sys_irq_trigger(order_irq), FERRY_OK);
+    mark('A');
+    park();
+}
+
+static void peer_main(void *arg)
+{
+    mark(*(const char *)arg);
+    park();
+}
+
+static uint64_t self_sel;
+
+/* Marks a, sets its own priority (unchanged), marks A. */
+static void reprioritised_main(void *arg)
+{
+    (void)arg;
+    mark('a');
+    CHECK_ERR(sys_thread_configure(self_sel, 0, 0, PEER_PRIO, 0), FERRY_OK);
+    mark('A');
+    park();
+}
+
+static void scheduling_order(void)
+{
+    static const char b = 'B';
+    order_irq = runtime_alloc_sel();
+    CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_IRQ, order_irq, 0, 0), FERRY_OK);
+    CHECK(runtime_thread_spawn(high_main, 0, SERVER_PRIO), "spawn");
+    /* a preempted thread keeps the head of its queue: it goes on before B */
+    order_reset();
+    CHECK(runtime_thread_spawn(preempted_main, 0, PEER_PRIO), "spawn");
+    CHECK(runtime_thread_spawn(peer_main, (void *)&b, PEER_PRIO), "spawn");
+    sys_sleep(5 * MS); /* both run now, in order */
+    printf("fastpath: a preempted thread resumes before its queued peer: order %s\n", order);
+    /* a thread that changes its own priority goes to the back of its queue */
+    order_reset();
+    self_sel = runtime_thread_spawn(reprioritised_main, 0, PEER_PRIO);
+    CHECK(self_sel, "spawn");
+    CHECK(runtime_thread_spawn(peer_main, (void *)&b, PEER_PRIO), "spawn");
+    sys_sleep(5 * MS);
+    printf("fastpath: a thread setting its own priority goes behind its peer: order %s\n", order);
+}
+
 int root_main(const struct ferry_bootinfo *bi)
 {
     (void)bi;
@@ -415,6 +478,7 @@ int root_main(const struct ferry_bootinfo *bi)
     timeouts();
     suspension();
     destruction();
+    scheduling_order();
     printf("fastpath: all tests passed\n");
     return 0;
 }
