@@ -118,7 +118,7 @@ static uint64_t fault_message(const struct thread *sender, struct thread *receiv
 }
 
 /* Hands the sender's message (or fault) to a receiver blocked in IPC_WAIT. */
-static void deliver(struct thread *sender, struct thread *receiver, uint64_t label)
+static void deliver(struct thread *sender, struct thread *receiver, uint64_t label, bool first)
 {
     uint64_t tag;
     if (sender->fault.kind) {
@@ -128,7 +128,10 @@ static void deliver(struct thread *sender, struct thread *receiver, uint64_t lab
     }
     receiver->frame.x[REG_A1] = tag;
     receiver->frame.x[REG_A2] = label;
-    thread_complete(receiver, FERRY_OK);
+    if (first)
+        thread_complete_first(receiver, FERRY_OK);
+    else
+        thread_complete(receiver, FERRY_OK);
 }
 
 /* A caller whose reply will never come: a call fails, a fault reruns. */
@@ -164,13 +167,14 @@ long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int
     KASSERT(!gate->obj.dead); /* callers look it up, or check a fault handler */
     struct thread *receiver = gate->receiver;
     if (receiver->state == TS_RECV) {
-        deliver(sender, receiver, kobj_label(&gate->obj));
-        if (!is_call)
+        if (!is_call) {
+            deliver(sender, receiver, kobj_label(&gate->obj), false);
             return FERRY_OK;
+        }
+        /* the caller blocks first, so the server takes its place at the head
+         * of the server's queue: it runs next unless a higher priority waits */
         enter_reply_wait(sender, receiver);
-        /* run the server next: the caller is blocked anyway */
-        sched_remove(receiver);
-        sched_make_ready(receiver, true);
+        deliver(sender, receiver, kobj_label(&gate->obj), true);
         return SYSCALL_DEFERRED;
     }
     if (timeout_us == FERRY_TIMEOUT_POLL)
@@ -188,7 +192,7 @@ long ipc_wait(struct thread *receiver, uint64_t timeout_us)
         struct thread *sender = container_of(receiver->send_queue.next, struct thread, wait_link);
         struct gate *gate = sender->send_gate;
         list_remove(&sender->wait_link);
-        deliver(sender, receiver, kobj_label(&gate->obj));
+        deliver(sender, receiver, kobj_label(&gate->obj), false);
         if (sender_wants_reply(sender)) {
             enter_reply_wait(sender, receiver);
         } else {

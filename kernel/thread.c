@@ -153,6 +153,7 @@ void sched_set_prio(struct thread *t, uint8_t prio)
 
 struct thread *sched_pick(void)
 {
+    KASSERT(!sched_head || (sched_head->state == TS_READY && !sched_head->suspended));
     int best = sched_highest_queued();
     if (sched_head && (int)sched_head->prio >= best)
         return sched_head;
@@ -196,7 +197,7 @@ static void __attribute__((noinline)) unlink_send_gate(struct thread *t)
 }
 
 /* Takes t off every wait structure; leaves registers alone. Inlined into
- * thread_complete, which every system call ends in. */
+ * thread_complete, which every wake-up goes through. */
 static inline __attribute__((always_inline)) void unlink_waits(struct thread *t)
 {
     timeout_remove(t);
@@ -224,12 +225,24 @@ void thread_make_runnable(struct thread *t)
         sched_make_ready(t, false);
 }
 
-void thread_complete(struct thread *t, long err)
+static inline __attribute__((always_inline)) void complete(struct thread *t, long err, bool first)
 {
     unlink_waits(t);
     t->frame.x[REG_A0] = (uint64_t)err;
     t->frame.pc += 4;
-    thread_make_runnable(t);
+    t->state = TS_READY;
+    if (!t->suspended)
+        sched_make_ready(t, first);
+}
+
+void thread_complete(struct thread *t, long err)
+{
+    complete(t, err, false);
+}
+
+void thread_complete_first(struct thread *t, long err)
+{
+    complete(t, err, true);
 }
 
 void thread_cancel_block(struct thread *t)

@@ -4,7 +4,8 @@
  * A thread is always in exactly one of these states (field `state`):
  *
  *   INACTIVE    created, never started; registers writable
- *   READY       runnable; on its priority's ready queue unless suspended
+ *   READY       runnable; on its priority's ready queue unless suspended or
+ *               holding the queue's head (sched_head: see the scheduler below)
  *   SEND        blocked sending: linked on the receiver's send queue (`wait_link`)
  *   RECV        blocked in IPC_WAIT: waits for a sender to pick it
  *   REPLY_WAIT  call delivered, waiting for the reply (`reply_from` holds us)
@@ -22,7 +23,8 @@
  * Only a call in REPLY_WAIT cannot be restarted (the server has the request);
  * suspending it takes effect when the reply arrives.
  *
- * `suspended` is orthogonal: a suspended thread is never on a ready queue.
+ * `suspended` is orthogonal: a suspended thread is never on a ready queue
+ * (nor sched_head).
  */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
@@ -217,12 +219,15 @@ static inline __attribute__((always_inline)) void sched_hand_over(struct thread 
 void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us);
 /* Completes t's pending syscall with err and results, makes it READY. */
 void thread_complete(struct thread *t, long err);
+/* The same, but t goes to the head of its queue: a call's server, which runs
+ * next unless a higher priority is ready (the caller is blocked anyway). */
+void thread_complete_first(struct thread *t, long err);
 /* Cancels a block without completing: t will re-issue its call (state READY,
  * not yet queued: follow with thread_make_runnable unless it stays suspended). */
 void thread_cancel_block(struct thread *t);
 /* Takes t off send queue, timeout list, IRQ and reply bookkeeping. */
 void thread_unlink_waits(struct thread *t);
-/* state = READY and queued unless suspended. */
+/* state = READY and, unless suspended, runnable (sched_make_ready). */
 void thread_make_runnable(struct thread *t);
 
 long thread_suspend(struct thread *t);
