@@ -3,8 +3,8 @@
 #include "klib.h"
 #include "vm.h"
 
-#define UART_THR 0 /* transmit holding register */
-#define UART_LSR 5 /* line status register */
+#define UART_THR      0 /* transmit holding register */
+#define UART_LSR      5 /* line status register */
 #define UART_LSR_THRE 0x20
 
 static volatile uint8_t *uart;

@@ -6,10 +6,7 @@
 
 struct cap *cspace_slot(struct task *task, uint64_t sel)
 {
-    if (sel == 0 || sel >= CSPACE_SLOTS)
-        return NULL;
-    struct cap *leaf = task->cspace[sel / CSPACE_LEAF_SLOTS];
-    return leaf ? &leaf[sel % CSPACE_LEAF_SLOTS] : NULL;
+    return cspace_slot_in(task->cspace, sel);
 }
 
 struct cap *cspace_lookup(struct task *task, uint64_t sel, enum ferry_obj_type type,

@@ -12,6 +12,7 @@
 #define KERNEL_CSPACE_H
 
 #include "object.h"
+#include <stddef.h>
 #include <stdint.h>
 
 #define CSPACE_LEAF_SLOTS 256
@@ -22,6 +23,14 @@ struct task;
 
 /* The slot for sel, or NULL if sel is out of range or its leaf is absent. */
 struct cap *cspace_slot(struct task *task, uint64_t sel);
+/* The same on a task's leaf table (task->cspace), inline for the IPC fastpath. */
+static inline struct cap *cspace_slot_in(struct cap *const *leaves, uint64_t sel)
+{
+    if (sel == 0 || sel >= CSPACE_SLOTS)
+        return NULL;
+    struct cap *leaf = leaves[sel / CSPACE_LEAF_SLOTS];
+    return leaf ? &leaf[sel % CSPACE_LEAF_SLOTS] : NULL;
+}
 
 /* The capability at sel if the slot holds a live object of `type` (or any
  * type if type == FERRY_OBJ_NONE) with all of `rights`; else NULL and *err

@@ -52,9 +52,20 @@ long ipc_send(struct thread *sender, struct gate *gate, uint64_t timeout_us, int
 long ipc_wait(struct thread *receiver, uint64_t timeout_us);
 long ipc_reply(struct thread *replier, uint64_t tag);
 
-/* Delivers t's fault (t->fault filled in) to handler as a call; never fails:
- * a fault waits for its handler as long as it takes. */
+/* Delivers t's fault (t->fault filled in; t the running thread) to handler
+ * as a call; never fails: a fault waits for its handler as long as it takes.
+ * Hands over directly (does not return) where the fastpath's conditions hold. */
 void ipc_send_fault(struct thread *t, struct gate *handler);
+
+/*
+ * IPC fastpath (docs/kernel.md, "IPC fastpath"), entered from trap.S for an
+ * ecall of IPC_CALL or IPC_REPLY_WAIT by t, the running thread. If the call
+ * qualifies, does it exactly as the slow path would and switches straight to
+ * the other thread; otherwise changes nothing and takes the slow path
+ * (trap_syscall). Neither returns.
+ */
+void ipc_fast_call(struct thread *t) __attribute__((noreturn));
+void ipc_fast_reply_wait(struct thread *t) __attribute__((noreturn));
 
 /* Checks a tag and the sender's capability descriptors before sending. */
 long ipc_check_message(struct thread *sender, uint64_t tag);

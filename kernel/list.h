@@ -10,7 +10,6 @@ struct list {
     struct list *prev, *next;
 };
 
-
 static inline void list_init(struct list *head)
 {
     head->prev = head->next = head;

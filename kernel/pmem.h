@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SIZE  4096ul
-#define PAGE_SHIFT 12
+#define PAGE_SIZE       4096ul
+#define PAGE_SHIFT      12
 #define PAGE_ALIGNED(x) (((x) & (PAGE_SIZE - 1)) == 0)
 #define ALIGN_UP(x, a)  (((x) + (a)-1) & ~((uint64_t)(a)-1))
 

@@ -416,11 +416,7 @@ static long sys_thread_configure(struct thread *t)
     struct thread *target = OBJ(cap, struct thread);
     thread_set_handlers(target, pager, exc);
     target->slice_ticks = timer_us_to_ticks(slice_us);
-    bool queued = list_linked(&target->ready_link);
-    sched_remove(target);
-    target->prio = (uint8_t)ARG(t, 3);
-    if (queued)
-        sched_make_ready(target, false);
+    sched_set_prio(target, (uint8_t)ARG(t, 3));
     return FERRY_OK;
 }
 
@@ -567,6 +563,11 @@ void syscall_dispatch(struct thread *t)
     long result = FERRY_E_NOSYS;
     if (nr < ARRAY_SIZE(syscalls) && syscalls[nr])
         result = syscalls[nr](t);
-    if (result != SYSCALL_DEFERRED)
-        thread_complete(t, result);
+    if (result != SYSCALL_DEFERRED) {
+        /* t made the call, so it waits for nothing (a call that blocks returns
+         * SYSCALL_DEFERRED): completing it is setting two registers */
+        KASSERT(t->state == TS_READY);
+        t->frame.x[REG_A0] = (uint64_t)result;
+        t->frame.pc += 4;
+    }
 }

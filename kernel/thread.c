@@ -1,5 +1,6 @@
 #include "thread.h"
 #include "arch/riscv/csr.h"
+#include "bits.h"
 #include "gate.h"
 #include "irq.h"
 #include "klib.h"
@@ -13,9 +14,31 @@
 struct thread *current;
 extern char boot_stack_top[];
 
-/* Ready queues: one FIFO per priority, a bitmap of non-empty ones. */
+/*
+ * Ready queues: one FIFO per priority, a bitmap of the non-empty ones.
+ *
+ * Scheduling invariant (lazy scheduling; docs/kernel.md "Scheduling"): a
+ * thread is linked on ready_queue[prio] exactly when it is READY, not
+ * suspended, not dead and not `sched_head`. sched_head is the thread that
+ * holds the head of its priority's queue without being linked there: the one
+ * last dispatched, as long as it stays runnable, or one a call put first while
+ * nobody held that place (sched_make_ready with front). It loses the place
+ * when it blocks, is suspended, destroyed or reprioritised (sched_remove) or
+ * uses up its slice or yields (sched_rotate: to the back). A thread that
+ * stays runnable while a higher priority preempts it goes back to the front of
+ * its queue (sched_pick). So the order is exactly that of one FIFO per
+ * priority with the running thread at its head, but the running thread costs
+ * no queue traffic while it keeps running, blocks or hands over directly.
+ *
+ * Bit i of ready_bitmap stands for priority FERRY_PRIO_MAX - i (the highest
+ * priority is the lowest bit: one bit_lowest, no loop); bit w of
+ * ready_summary says ready_bitmap[w] is nonzero.
+ */
+_Static_assert(SCHED_PRIO_WORDS <= 64, "one summary word");
 static struct list ready_queue[FERRY_PRIO_MAX + 1];
-static uint64_t ready_bitmap[(FERRY_PRIO_MAX + 1) / 64];
+uint64_t ready_bitmap[SCHED_PRIO_WORDS];
+uint64_t ready_summary;
+struct thread *sched_head;
 static bool sched_initialised;
 
 static void sched_init(void)
@@ -67,54 +90,81 @@ nomem:
 
 /* ---- scheduler ---- */
 
-void sched_make_ready(struct thread *t, bool front)
+static void queue_insert(struct thread *t, bool front)
 {
-    KASSERT(t->state == TS_READY && !t->suspended && !t->obj.dead);
-    if (list_linked(&t->ready_link))
-        return;
+    unsigned bit = FERRY_PRIO_MAX - t->prio;
     if (front)
         list_push_front(&ready_queue[t->prio], &t->ready_link);
     else
         list_push_back(&ready_queue[t->prio], &t->ready_link);
-    ready_bitmap[t->prio / 64] |= 1ul << (t->prio % 64);
+    ready_bitmap[bit / 64] |= 1ull << (bit % 64);
+    ready_summary |= 1ull << (bit / 64);
+}
+
+static void queue_unlink(struct thread *t)
+{
+    list_remove(&t->ready_link);
+    if (list_empty(&ready_queue[t->prio])) {
+        unsigned bit = FERRY_PRIO_MAX - t->prio;
+        ready_bitmap[bit / 64] &= ~(1ull << (bit % 64));
+        if (!ready_bitmap[bit / 64])
+            ready_summary &= ~(1ull << (bit / 64));
+    }
+}
+
+void sched_make_ready(struct thread *t, bool front)
+{
+    KASSERT(t->state == TS_READY && !t->suspended && !t->obj.dead);
+    if (t == sched_head || list_linked(&t->ready_link))
+        return;
+    if (front && !sched_head)
+        sched_head = t; /* the head of its queue, without queue traffic */
+    else
+        queue_insert(t, front);
 }
 
 void sched_remove(struct thread *t)
 {
-    if (!list_linked(&t->ready_link))
-        return;
-    list_remove(&t->ready_link);
-    if (list_empty(&ready_queue[t->prio]))
-        ready_bitmap[t->prio / 64] &= ~(1ul << (t->prio % 64));
+    if (t == sched_head)
+        sched_head = NULL;
+    else if (list_linked(&t->ready_link))
+        queue_unlink(t);
 }
 
 void sched_rotate(struct thread *t)
 {
-    if (!list_linked(&t->ready_link))
-        return;
-    list_remove(&t->ready_link);
-    list_push_back(&ready_queue[t->prio], &t->ready_link);
+    if (t == sched_head) {
+        sched_head = NULL;
+        queue_insert(t, false);
+    } else if (list_linked(&t->ready_link)) {
+        queue_unlink(t);
+        queue_insert(t, false);
+    }
 }
 
-/* Index of the highest set bit of a nonzero word (no libgcc in the kernel). */
-static unsigned highest_bit(uint64_t word)
+void sched_set_prio(struct thread *t, uint8_t prio)
 {
-    unsigned bit = 0;
-    for (unsigned step = 32; step; step /= 2)
-        if (word >> (bit + step))
-            bit += step;
-    return bit;
+    bool queued = t == sched_head || list_linked(&t->ready_link);
+    sched_remove(t);
+    t->prio = prio;
+    if (queued)
+        sched_make_ready(t, false);
 }
 
 struct thread *sched_pick(void)
 {
-    for (int word = ARRAY_SIZE(ready_bitmap) - 1; word >= 0; word--) {
-        if (!ready_bitmap[word])
-            continue;
-        unsigned prio = word * 64 + highest_bit(ready_bitmap[word]);
-        return container_of(ready_queue[prio].next, struct thread, ready_link);
-    }
-    return NULL;
+    KASSERT(!sched_head || (sched_head->state == TS_READY && !sched_head->suspended));
+    int best = sched_highest_queued();
+    if (sched_head && (int)sched_head->prio >= best)
+        return sched_head;
+    if (best < 0)
+        return NULL;
+    if (sched_head)
+        queue_insert(sched_head, true); /* preempted: first of its priority again */
+    struct thread *next = container_of(ready_queue[best].next, struct thread, ready_link);
+    queue_unlink(next);
+    sched_head = next;
+    return next;
 }
 
 /* ---- blocking ---- */
@@ -147,7 +197,7 @@ static void __attribute__((noinline)) unlink_send_gate(struct thread *t)
 }
 
 /* Takes t off every wait structure; leaves registers alone. Inlined into
- * thread_complete, which every system call ends in. */
+ * thread_complete, which every wake-up goes through. */
 static inline __attribute__((always_inline)) void unlink_waits(struct thread *t)
 {
     timeout_remove(t);
@@ -175,12 +225,24 @@ void thread_make_runnable(struct thread *t)
         sched_make_ready(t, false);
 }
 
-void thread_complete(struct thread *t, long err)
+static inline __attribute__((always_inline)) void complete(struct thread *t, long err, bool first)
 {
     unlink_waits(t);
     t->frame.x[REG_A0] = (uint64_t)err;
     t->frame.pc += 4;
-    thread_make_runnable(t);
+    t->state = TS_READY;
+    if (!t->suspended)
+        sched_make_ready(t, first);
+}
+
+void thread_complete(struct thread *t, long err)
+{
+    complete(t, err, false);
+}
+
+void thread_complete_first(struct thread *t, long err)
+{
+    complete(t, err, true);
 }
 
 void thread_cancel_block(struct thread *t)

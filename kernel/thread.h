@@ -4,7 +4,8 @@
  * A thread is always in exactly one of these states (field `state`):
  *
  *   INACTIVE    created, never started; registers writable
- *   READY       runnable; on its priority's ready queue unless suspended
+ *   READY       runnable; on its priority's ready queue unless suspended or
+ *               holding the queue's head (sched_head: see the scheduler below)
  *   SEND        blocked sending: linked on the receiver's send queue (`wait_link`)
  *   RECV        blocked in IPC_WAIT: waits for a sender to pick it
  *   REPLY_WAIT  call delivered, waiting for the reply (`reply_from` holds us)
@@ -22,13 +23,18 @@
  * Only a call in REPLY_WAIT cannot be restarted (the server has the request);
  * suspending it takes effect when the reply arrives.
  *
- * `suspended` is orthogonal: a suspended thread is never on a ready queue.
+ * `suspended` is orthogonal: a suspended thread is never on a ready queue
+ * (nor sched_head).
  */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
+#include "arch/riscv/csr.h"
+#include "bits.h"
+#include "klib.h"
 #include "list.h"
 #include "object.h"
+#include <ferry/syscall.h>
 #include <ferry/utcb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -163,22 +169,65 @@ void thread_free(struct thread *t);
 /* The thread running on this hart (the one whose trap is being handled). */
 extern struct thread *current;
 
-/* Scheduler */
+/*
+ * Scheduler (the invariant of who is on a ready queue when: thread.c, above
+ * the ready queues). The running thread is not linked on its queue but holds
+ * its head; every function here keeps FIFO order per priority as if it were.
+ */
+/* t became runnable: to the back of its queue, or with front to its head. */
 void sched_make_ready(struct thread *t, bool front);
-void sched_remove(struct thread *t);
-void sched_rotate(struct thread *t); /* time slice used up: to the back */
-struct thread *sched_pick(void);     /* highest priority ready thread or NULL */
+void sched_remove(struct thread *t); /* t blocks, is suspended or dies */
+void sched_rotate(struct thread *t); /* time slice used up, or a yield: to the back */
+void sched_set_prio(struct thread *t, uint8_t prio); /* a runnable t goes to the back */
+/* Takes the highest priority runnable thread (the running one while no
+ * higher priority is queued) and makes it the running one; NULL: none. */
+struct thread *sched_pick(void);
+
+/* The scheduler's state, private to thread.c but for the inline functions
+ * below, which the IPC fastpath and the return from a system call use. */
+#define SCHED_PRIO_WORDS ((FERRY_PRIO_MAX + 1) / 64)
+extern struct thread *sched_head;
+extern uint64_t ready_summary, ready_bitmap[SCHED_PRIO_WORDS];
+
+/* Highest priority with a queued thread, -1 if none (the running one is not). */
+static inline __attribute__((always_inline)) int sched_highest_queued(void)
+{
+    if (!ready_summary)
+        return -1;
+    unsigned word = bit_lowest(ready_summary);
+    return FERRY_PRIO_MAX - (int)(word * 64 + bit_lowest(ready_bitmap[word]));
+}
+
+/* t runs on: it is the running thread, still runnable, and no queued thread
+ * has a higher priority (the cheap return from a system call). */
+static inline __attribute__((always_inline)) bool sched_keeps_running(const struct thread *t)
+{
+    return t == sched_head && (int)t->prio >= sched_highest_queued();
+}
+
+/* Direct switch: `from`, the running thread, blocked, and `to`, runnable and
+ * on no queue, takes its place without queue traffic. The caller has checked
+ * that sched_pick would choose `to` (docs/kernel.md, "IPC fastpath"). */
+static inline __attribute__((always_inline)) void sched_hand_over(struct thread *from,
+                                                                  struct thread *to)
+{
+    KASSERT(from == sched_head);
+    sched_head = to;
+}
 
 /* Blocking and waking (see the restart rule above). */
 void thread_block(struct thread *t, enum thread_state state, uint64_t timeout_us);
 /* Completes t's pending syscall with err and results, makes it READY. */
 void thread_complete(struct thread *t, long err);
+/* The same, but t goes to the head of its queue: a call's server, which runs
+ * next unless a higher priority is ready (the caller is blocked anyway). */
+void thread_complete_first(struct thread *t, long err);
 /* Cancels a block without completing: t will re-issue its call (state READY,
  * not yet queued: follow with thread_make_runnable unless it stays suspended). */
 void thread_cancel_block(struct thread *t);
 /* Takes t off send queue, timeout list, IRQ and reply bookkeeping. */
 void thread_unlink_waits(struct thread *t);
-/* state = READY and queued unless suspended. */
+/* state = READY and, unless suspended, runnable (sched_make_ready). */
 void thread_make_runnable(struct thread *t);
 
 long thread_suspend(struct thread *t);
@@ -191,6 +240,16 @@ void thread_run_info(const struct thread *t, struct ferry_thread_run *out);
 
 /* FPU ownership: FP registers hold the state of `fpu_owner` while it is set. */
 void fpu_switch_to(struct thread *next);
+/* fpu_switch_to(next), with the common case inline: neither the FP registers
+ * dirty nor `next` using them needs only the FPU off (sstatus.FS). */
+static inline void fpu_switch_fast(struct thread *next)
+{
+    uint64_t fs = csr_read(sstatus) & SSTATUS_FS;
+    if (next->fp_used || fs == SSTATUS_FS_DIRTY)
+        fpu_switch_to(next);
+    else if (fs)
+        csr_clear(sstatus, SSTATUS_FS);
+}
 void fpu_release(struct thread *t);
 
 /* Replaces a thread's pager and exception handler (NULL: none; live gates). */

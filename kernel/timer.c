@@ -7,19 +7,23 @@
 #include <ferry/syscall.h>
 
 static uint64_t hz;
-static uint64_t programmed; /* value last given to SBI, 0 = must reprogram */
-static struct list timeouts; /* struct thread.timeout_link, ascending deadline */
+uint64_t timer_armed;              /* value last given to SBI, 0 = must arm again */
+uint64_t timer_first = UINT64_MAX; /* deadline of the first of `timeouts` */
+static struct list timeouts;       /* struct thread.timeout_link, ascending deadline */
+
+/* timer_first after the head of `timeouts` changed */
+static void first_changed(void)
+{
+    timer_first = list_empty(&timeouts)
+                      ? UINT64_MAX
+                      : container_of(timeouts.next, struct thread, timeout_link)->deadline;
+}
 
 void timer_init(uint64_t timebase_hz)
 {
     hz = timebase_hz;
     list_init(&timeouts);
     csr_set(sie, SIE_STIE | SIE_SEIE);
-}
-
-uint64_t timer_now(void)
-{
-    return read_time();
 }
 
 uint64_t timer_us_to_ticks(uint64_t us)
@@ -45,18 +49,21 @@ void timeout_add(struct thread *t, uint64_t deadline)
     while (pos != &timeouts && container_of(pos, struct thread, timeout_link)->deadline <= deadline)
         pos = pos->next;
     list_insert_between(&t->timeout_link, pos->prev, pos);
+    first_changed();
 }
 
 void timeout_remove(struct thread *t)
 {
-    if (list_linked(&t->timeout_link))
+    if (list_linked(&t->timeout_link)) {
         list_remove(&t->timeout_link);
+        first_changed();
+    }
 }
 
 void timer_expire(void)
 {
     uint64_t now = timer_now();
-    programmed = 0;
+    timer_armed = 0;
     while (!list_empty(&timeouts)) {
         struct thread *t = container_of(timeouts.next, struct thread, timeout_link);
         if (t->deadline > now)
@@ -66,19 +73,8 @@ void timer_expire(void)
     }
 }
 
-void timer_program(uint64_t slice_end)
+void timer_arm(uint64_t when)
 {
-    uint64_t next = slice_end;
-    if (!list_empty(&timeouts)) {
-        uint64_t first = container_of(timeouts.next, struct thread, timeout_link)->deadline;
-        if (first < next)
-            next = first;
-    }
-    /* An SBI call costs hundreds of instructions, so the timer only ever moves
-     * earlier. One armed for a later event than needed just interrupts early:
-     * timer_expire() then clears `programmed` and the next call re-arms it. */
-    if (programmed == 0 || next < programmed) {
-        sbi_set_timer(next);
-        programmed = next;
-    }
+    sbi_set_timer(when);
+    timer_armed = when;
 }

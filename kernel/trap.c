@@ -119,6 +119,18 @@ static void handle_exception(struct thread *t, uint64_t cause, uint64_t stval)
     t->state = TS_FAULTED;
 }
 
+void trap_syscall(struct thread *t)
+{
+    KASSERT(t == current);
+    syscall_dispatch(t);
+    /* A call that neither blocked nor woke a higher priority returns straight
+     * away: same thread, so same address space, FPU state, time slice and
+     * timer; sstatus.SPP/SPIE are as the trap from user mode left them. */
+    if (sched_keeps_running(t))
+        trap_return(&t->frame);
+    return_to_user();
+}
+
 void trap_from_user(struct trap_frame *frame)
 {
     struct thread *t = (struct thread *)frame;
@@ -126,8 +138,6 @@ void trap_from_user(struct trap_frame *frame)
     uint64_t cause = csr_read(scause);
     if (cause & SCAUSE_INTERRUPT)
         handle_interrupts(csr_read(sip));
-    else if (cause == EXC_ECALL_U)
-        syscall_dispatch(t);
     else
         handle_exception(t, cause, csr_read(stval));
     return_to_user();
@@ -143,16 +153,13 @@ static void idle(void)
     handle_interrupts(pending);
 }
 
-void return_to_user(void)
+void trap_switch_to(struct thread *next)
 {
-    struct thread *next;
-    while (!(next = sched_pick()))
-        idle();
     if (next->task != active_task) {
         vm_activate(next->task->root);
         active_task = next->task;
     }
-    fpu_switch_to(next);
+    fpu_switch_fast(next);
     if (next != last_dispatched) {
         uint64_t now = timer_now();
         slice_end = next->slice_ticks > UINT64_MAX - now ? UINT64_MAX : now + next->slice_ticks;
@@ -161,7 +168,16 @@ void return_to_user(void)
     timer_program(slice_end);
     next->blocked_what = 0; /* running again: no longer blocked in a call */
     current = next;
+    trap_return(&next->frame);
+}
+
+void return_to_user(void)
+{
+    struct thread *next;
+    while (!(next = sched_pick()))
+        idle();
+    /* sret to user mode with interrupts on (not yet so after boot or idle) */
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);
-    trap_return(&next->frame);
+    trap_switch_to(next);
 }

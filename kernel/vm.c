@@ -4,9 +4,9 @@
 #include "pmem.h"
 #include <ferry/error.h>
 
-#define SATP_SV39 (8ul << 60)
+#define SATP_SV39      (8ul << 60)
 #define VPN(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
-#define GIGA (1ul << 30)
+#define GIGA           (1ul << 30)
 /* First root index that belongs to the kernel; user space is below it. */
 #define KERNEL_FIRST_VPN2 (USER_VA_END >> 30)
 

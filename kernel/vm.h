@@ -40,12 +40,12 @@ typedef uint64_t pte_t;
 #define PTE_SW_MAXW (1ul << 8)
 #define PTE_SW_MAXX (1ul << 9)
 
-#define PTE_PPN_SHIFT 10
+#define PTE_PPN_SHIFT  10
 #define PTE_TO_PA(pte) (((pte) >> PTE_PPN_SHIFT) << 12)
 #define PA_TO_PTE(pa)  (((uint64_t)(pa) >> 12) << PTE_PPN_SHIFT)
 
-#define USER_VA_END    0x80000000ul
-#define DEVICE_WINDOW  0xffffffc000000000ul
+#define USER_VA_END        0x80000000ul
+#define DEVICE_WINDOW      0xffffffc000000000ul
 #define DEVICE_WINDOW_SIZE (4ul << 30)
 
 static inline uint64_t phys_to_device(uint64_t pa)

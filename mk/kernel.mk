@@ -4,8 +4,11 @@ KERNEL_SRCS := $(filter-out kernel/arch/riscv/asm-offsets.c,\
                  $(wildcard kernel/*.c kernel/arch/riscv/*.c kernel/arch/riscv/*.S)) \
                lib/fdt/fdt.c lib/cpio/cpio.c lib/elf/elf.c
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/obj/%.o,$(KERNEL_SRCS))
+# -fomit-frame-pointer: nothing in the kernel walks frames (gdb unwinds by the
+# DWARF of -g); frame pointers cost the IPC round trip 20 instructions
+# (docs/kernel.md, "Benchmarks").
 KERNEL_CFLAGS := $(WARN) $(KERNEL_ARCH) -O2 -g -ffreestanding -fno-builtin -nostdlib \
-                 -fno-omit-frame-pointer -fno-stack-protector -Iinclude -Ilib -Ikernel \
+                 -fomit-frame-pointer -fno-stack-protector -Iinclude -Ilib -Ikernel \
                  -I$(BUILD)/kernel/gen -MMD -MP
 
 # asm-offsets.h: offsets of C structures for trap.S, generated from

@@ -5,7 +5,9 @@
  * asm-offsets.h. So the assembly can never disagree with the structures.
  * Not linked into the kernel.
  */
+#include "arch/riscv/csr.h"
 #include "thread.h"
+#include <ferry/syscall.h>
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0\"" : : "i"(val))
 
@@ -18,6 +20,10 @@ void asm_offsets(void)
     DEFINE(FRAME_KSP, __builtin_offsetof(struct trap_frame, kernel_sp));
     DEFINE(THREAD_FRAME, __builtin_offsetof(struct thread, frame));
     /* fpu_save/fpu_restore get &thread->fpr; fcsr lies behind it */
+    /* trap.S sends these ecalls to the IPC fastpath (gate.h) */
+    DEFINE(CAUSE_ECALL_U, EXC_ECALL_U);
+    DEFINE(SYS_IPC_CALL, FERRY_SYS_IPC_CALL);
+    DEFINE(SYS_IPC_REPLY_WAIT, FERRY_SYS_IPC_REPLY_WAIT);
     DEFINE(FPU_FCSR,
            __builtin_offsetof(struct thread, fcsr) - __builtin_offsetof(struct thread, fpr));
 }

@@ -5,7 +5,9 @@
     .globl _start
 _start:
     la      sp, boot_stack_top
-    csrw    sscratch, zero
+    csrw    sscratch, zero      /* 0: the kernel runs (trap.S) */
+    la      t0, trap_entry      /* for good: it tells kernel traps by sscratch */
+    csrw    stvec, t0
     /* clear .bss: kmain relies on zeroed globals */
     la      t0, _bss_start
     la      t1, _bss_end

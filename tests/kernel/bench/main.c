@@ -43,6 +43,12 @@ static void op_ipc_call(void)
     CHECK_ERR(sys_ipc_call(call_gate, FERRY_TAG(0, 0, 0), FERRY_TIMEOUT_NEVER, 0), FERRY_OK);
 }
 
+/* 9 words: one more than the fastpath takes, so the call goes the slow path */
+static void op_ipc_call_9_words(void)
+{
+    CHECK_ERR(sys_ipc_call(call_gate, FERRY_TAG(9, 0, 0), FERRY_TIMEOUT_NEVER, 0), FERRY_OK);
+}
+
 static void op_ipc_call_cap(void)
 {
     uint64_t rtag = 0;
@@ -201,6 +207,8 @@ int root_main(const struct ferry_bootinfo *bi)
     bench(IPC_SAME, op_ipc_call);
     call_gate = cross_gate;
     bench(IPC_CROSS, op_ipc_call);
+    call_gate = same_gate;
+    bench("ipc_call_9_words_slow_path_reply_0", op_ipc_call_9_words);
     call_gate = cap_gate;
     bench("ipc_call_reply_cap_transfer_unmap", op_ipc_call_cap);
     bench("mem_map_unmap_page", op_map_unmap);
@@ -213,9 +221,9 @@ int root_main(const struct ferry_bootinfo *bi)
 
     bench_print(&table);
     bench_print_ratio("ipc_call_reply_same_task/null_syscall", bench_result_of(&table, IPC_SAME),
-                bench_result_of(&table, NULL_SYSCALL));
-    bench_print_ratio("ipc_call_reply_cross_task/ipc_call_reply_same_task", bench_result_of(&table, IPC_CROSS),
-                bench_result_of(&table, IPC_SAME));
+                      bench_result_of(&table, NULL_SYSCALL));
+    bench_print_ratio("ipc_call_reply_cross_task/ipc_call_reply_same_task",
+                      bench_result_of(&table, IPC_CROSS), bench_result_of(&table, IPC_SAME));
     printf("bench: done\n");
     return 0;
 }
