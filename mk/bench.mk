@@ -11,6 +11,10 @@
 #   bench/rtcr.scn       rtcr checkpoints of 1, 4, 16, 64 MiB touched memory next to a
 #                        picolibc memcpy and a word-wise copy of the same bytes
 #                        (tests/components/ckpt-mem); tools/bench prints the table
+#   bench/net.scn        16 MiB over TCP between two ECUs (lwIP, virtio-net), ping,
+#                        the driver's instructions per frame (tests/components/net-test
+#                        with `bench yes`; docs/network.md, "Numbers"); tools/bench
+#                        prints the table
 # Not part of `make test`: bench/ is not scenarios/.
 
 .PHONY: bench

@@ -12,6 +12,13 @@
  * DS_PHYS gives its physical address. Every receive buffer is always posted
  * to the device except while its frame is being switched.
  *
+ * A batch of frames (one NIC_TX) is one notification of the device.
+ *
+ * `arg bench-frames N` (make bench): the driver counts its own instructions
+ * (rdinstret) in NIC_TX (per frame taken from a session) and in the
+ * interrupt handler (per frame received from the wire) and prints one
+ * `bench:` line for each direction once N frames went that way.
+ *
  * Interrupts: a helper thread sleeps in IRQ_WAIT on the kernel IRQ object
  * and, for each interrupt, calls the driver's entrypoint (irq_dispatch), so
  * everything the driver does runs serialised on the entrypoint; no polling.
@@ -29,6 +36,7 @@
  * to all. A bad client only loses its own frames: everything it can break is
  * counted (ferry_nic_info_out) and dropped.
  */
+#include "net/copy.h"
 #include "virtio/net.h"
 #include "virtio/device/find.h"
 #include "virtio/virtio.h"
@@ -42,8 +50,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_SIZE       16
-#define BUF_BYTES        2048 /* one wire buffer: header + frame */
+#define QUEUE_SIZE 16
+#define BUF_BYTES  2048 /* one wire buffer: header + frame */
+/* The frame's offset in a wire buffer, the header's just before it: 8-byte
+ * aligned like the Nic slots, so that ferry_copy copies words */
+#define BUF_FRAME        16
+#define BUF_HDR          (BUF_FRAME - VIRTIO_NET_HDR_BYTES)
 #define NIC_SESSIONS_MAX 8
 #define IRQ_THREAD_PRIO  120
 #define IRQ_DISPATCH     1
@@ -63,7 +75,7 @@ struct nic_session {
     uint32_t ds;                 /* the shared buffer */
     struct ferry_nic_shared *sh; /* the driver's view of it */
     uint8_t mac[6];
-    uint32_t signal; /* the client's signal (NIC_SIGH), 0: none */
+    uint32_t signal;           /* the client's signal (NIC_SIGH), 0: none */
     uint32_t tx_tail, rx_head; /* the driver's own ring counters: never read back */
     bool tx_blocked;           /* stopped for want of wire buffers */
     bool notify;               /* trigger the signal at the end of this round */
@@ -84,13 +96,17 @@ static struct {
     unsigned tx_free_n;
     uint8_t mac[6];
     bool link_up, broken;
+    bool tx_kick; /* frames queued since the device was last notified */
     uint64_t interrupts, wire_bad, wire_rx, wire_tx;
+    uint64_t bench_frames; /* `arg bench-frames`: 0 = no measurement */
+    uint64_t bench_tx_instr, bench_tx_calls, bench_rx_instr, bench_rx_irqs;
+    bool bench_tx_done, bench_rx_done;              /* their line was printed */
     struct nic_session *sessions[NIC_SESSIONS_MAX]; /* by number - 1 */
     struct rpc_object irq_obj;
     uint32_t irq_gate;
 } net;
 
-static uint8_t bounce[FERRY_NIC_FRAME_MAX]; /* a transmit slot's private copy */
+static _Alignas(8) uint8_t bounce[FERRY_NIC_FRAME_MAX]; /* a transmit slot's private copy */
 
 static inline void ring_barrier(void)
 {
@@ -109,7 +125,8 @@ static void device_broken(const char *why)
 /* Posts receive buffer i to the device. */
 static void rx_post(uint16_t i)
 {
-    struct virtq_buf b = {net.phys + DMA_RXBUF + (uint64_t)i * BUF_BYTES, BUF_BYTES, true};
+    struct virtq_buf b = {net.phys + DMA_RXBUF + (uint64_t)i * BUF_BYTES + BUF_HDR,
+                          BUF_BYTES - BUF_HDR, true};
     uint16_t head;
     if (virtq_add(&net.rxq, &b, 1, &head) != VIRTQ_OK) {
         device_broken("receive queue full");
@@ -127,9 +144,9 @@ static long wire_send(const uint8_t *frame, uint32_t len)
         return FERRY_E_NOMEM;
     uint16_t i = net.tx_free[--net.tx_free_n];
     uint8_t *buf = net.dma + DMA_TXBUF + (uint64_t)i * BUF_BYTES;
-    memset(buf, 0, VIRTIO_NET_HDR_BYTES);
-    memcpy(buf + VIRTIO_NET_HDR_BYTES, frame, len);
-    struct virtq_buf b = {net.phys + DMA_TXBUF + (uint64_t)i * BUF_BYTES,
+    memset(buf + BUF_HDR, 0, VIRTIO_NET_HDR_BYTES);
+    ferry_copy(buf + BUF_FRAME, frame, len);
+    struct virtq_buf b = {net.phys + DMA_TXBUF + (uint64_t)i * BUF_BYTES + BUF_HDR,
                           VIRTIO_NET_HDR_BYTES + len, false};
     uint16_t head;
     if (virtq_add(&net.txq, &b, 1, &head) != VIRTQ_OK) {
@@ -138,8 +155,37 @@ static long wire_send(const uint8_t *frame, uint32_t len)
     }
     net.tx_of_head[head] = i;
     net.wire_tx++;
-    virtio_notify(&net.dev, VIRTIO_NET_Q_TX);
+    net.tx_kick = true; /* the device hears of the batch in wire_kick */
     return FERRY_OK;
+}
+
+/* Notifies the device of the frames queued since the last notification. */
+static void wire_kick(void)
+{
+    if (net.tx_kick && !net.broken)
+        virtio_notify(&net.dev, VIRTIO_NET_Q_TX);
+    net.tx_kick = false;
+}
+
+/* Takes the finished transmit buffers back from the used ring. */
+static void tx_collect(void)
+{
+    uint16_t head;
+    uint32_t len;
+    enum virtq_error qe;
+    while ((qe = virtq_get(&net.txq, &head, &len)) == VIRTQ_OK)
+        net.tx_free[net.tx_free_n++] = net.tx_of_head[head];
+    if (qe != VIRTQ_E_NONE)
+        device_broken(virtq_error_name(qe));
+}
+
+/* Whether a transmit buffer is free (if none is, takes back the finished
+ * ones first). */
+static bool tx_buffer_free(void)
+{
+    if (!net.tx_free_n && !net.broken)
+        tx_collect();
+    return net.tx_free_n || net.broken;
 }
 
 /* ---- switching ---- */
@@ -176,7 +222,7 @@ static void deliver(struct nic_session *s, const uint8_t *frame, uint32_t len)
         return;
     }
     struct ferry_nic_slot *slot = &s->sh->rx_slot[s->rx_head % FERRY_NIC_SLOTS];
-    memcpy(slot->data, frame, len);
+    ferry_copy(slot->data, frame, len);
     slot->len = len;
     ring_barrier(); /* the slot before the head that publishes it */
     s->sh->rx.head = ++s->rx_head;
@@ -239,7 +285,7 @@ static long session_tx(struct nic_session *s)
     ring_barrier(); /* the head before the slots it covers */
     s->tx_blocked = false;
     while (s->tx_tail != head) {
-        if (!net.tx_free_n && !net.broken) {
+        if (!tx_buffer_free()) {
             s->tx_blocked = true; /* resumed when the device frees a buffer */
             break;
         }
@@ -248,7 +294,7 @@ static long session_tx(struct nic_session *s)
         if (len < FERRY_NIC_FRAME_MIN || len > FERRY_NIC_FRAME_MAX) {
             misdeed(s, &s->malformed, MISDEED_LENGTH, "transmit slot with a bad length");
         } else {
-            memcpy(bounce, slot->data, len); /* checked and switched from our copy */
+            ferry_copy(bounce, slot->data, len); /* checked and switched from our copy */
             if (memcmp(bounce + 6, s->mac, 6) != 0) {
                 misdeed(s, &s->spoofed, MISDEED_SOURCE, "frame with a foreign source MAC");
             } else {
@@ -260,6 +306,7 @@ static long session_tx(struct nic_session *s)
     }
     ring_barrier(); /* done with the slots before they are given back */
     s->sh->tx.tail = s->tx_tail;
+    wire_kick();
     return FERRY_OK;
 }
 
@@ -285,7 +332,7 @@ static void rx_drain(void)
     bool posted = false;
     while ((qe = virtq_get(&net.rxq, &head, &len)) == VIRTQ_OK) {
         uint16_t i = net.rx_of_head[head];
-        const uint8_t *frame = net.dma + DMA_RXBUF + (uint64_t)i * BUF_BYTES + VIRTIO_NET_HDR_BYTES;
+        const uint8_t *frame = net.dma + DMA_RXBUF + (uint64_t)i * BUF_BYTES + BUF_FRAME;
         if (len < VIRTIO_NET_HDR_BYTES + FERRY_NIC_FRAME_MIN ||
             len > VIRTIO_NET_HDR_BYTES + FERRY_NIC_FRAME_MAX) {
             net.wire_bad++;
@@ -302,15 +349,10 @@ static void rx_drain(void)
         virtio_notify(&net.dev, VIRTIO_NET_Q_RX);
 }
 
+/* Finished transmit buffers back; sessions that waited for one resume. */
 static void tx_reclaim(void)
 {
-    uint16_t head;
-    uint32_t len;
-    enum virtq_error qe;
-    while ((qe = virtq_get(&net.txq, &head, &len)) == VIRTQ_OK)
-        net.tx_free[net.tx_free_n++] = net.tx_of_head[head];
-    if (qe != VIRTQ_E_NONE)
-        device_broken(virtq_error_name(qe));
+    tx_collect();
     for (unsigned i = 0; i < NIC_SESSIONS_MAX && net.tx_free_n; i++) {
         struct nic_session *s = net.sessions[i];
         if (s && s->tx_blocked) {
@@ -320,10 +362,33 @@ static void tx_reclaim(void)
     }
 }
 
+/* bench: one line per direction once bench_frames frames went that way. */
+static void bench_report(void)
+{
+    if (!net.bench_tx_done && net.wire_tx >= net.bench_frames) {
+        net.bench_tx_done = true;
+        printf("bench: driver_tx %llu frames, %llu instructions per frame, %llu frames per "
+               "NIC_TX\n",
+               (unsigned long long)net.wire_tx,
+               (unsigned long long)(net.bench_tx_instr / net.wire_tx),
+               (unsigned long long)(net.wire_tx / (net.bench_tx_calls ? net.bench_tx_calls : 1)));
+    }
+    if (!net.bench_rx_done && net.wire_rx >= net.bench_frames) {
+        net.bench_rx_done = true;
+        uint64_t tenths = net.wire_rx * 10 / (net.bench_rx_irqs ? net.bench_rx_irqs : 1);
+        printf("bench: driver_rx %llu frames, %llu instructions per frame, %llu.%llu frames per "
+               "interrupt\n",
+               (unsigned long long)net.wire_rx,
+               (unsigned long long)(net.bench_rx_instr / net.wire_rx),
+               (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+    }
+}
+
 static long irq_dispatch(void *self, struct rpc_request *req)
 {
     (void)self;
     (void)req;
+    uint64_t start = net.bench_frames ? sys_instret() : 0;
     net.interrupts++;
     uint32_t isr = virtio_irq_ack(&net.dev); /* the device drops its line ... */
     sys_irq_ack(net.irq);                    /* ... before the PLIC source is unmasked */
@@ -334,6 +399,11 @@ static long irq_dispatch(void *self, struct rpc_request *req)
     rx_drain();
     tx_reclaim();
     notify_sessions();
+    if (net.bench_frames) {
+        net.bench_rx_instr += sys_instret() - start;
+        net.bench_rx_irqs++;
+        bench_report();
+    }
     return FERRY_OK;
 }
 
@@ -469,8 +539,14 @@ static long session_dispatch(void *self, struct rpc_request *req)
     case FERRY_NIC_SIGH:
         return session_sigh(s, req);
     case FERRY_NIC_TX: {
+        uint64_t start = net.bench_frames ? sys_instret() : 0;
         long err = session_tx(s);
         notify_sessions();
+        if (net.bench_frames) {
+            net.bench_tx_instr += sys_instret() - start;
+            net.bench_tx_calls++;
+            bench_report();
+        }
         return err;
     }
     }
@@ -531,6 +607,8 @@ static struct service_root nic_root = {.open = session_open, .close = session_cl
 void component_construct(struct env *e)
 {
     env = e;
+    const char *bench = env_arg(env, "bench-frames");
+    net.bench_frames = bench ? strtoull(bench, NULL, 0) : 0;
     long err = device_init();
     if (err)
         env_exit(env, 1);

@@ -45,24 +45,42 @@ void ferry_net_assert(const char *msg, const char *file, int line)
         sys_sleep(FERRY_TIMEOUT_NEVER);
 }
 
-/* netif->linkoutput: one frame into the transmit ring, then NIC_TX. */
+/* Announces the frames put into the transmit ring since the last call
+ * (one NIC_TX for all of them). */
+void ferry_net_flush(struct ferry_net *n)
+{
+    if (!n->tx_pending)
+        return;
+    n->tx_pending = 0;
+    n->tx_calls++;
+    nic_tx(n->nic.session);
+}
+
+/*
+ * netif->linkoutput: one frame into the transmit ring. The driver is told
+ * (NIC_TX) once per batch: by ferry_net_flush before ferry_net_wait sleeps,
+ * or here when the ring is full.
+ */
 static err_t link_output(struct netif *netif, struct pbuf *p)
 {
     struct ferry_net *n = netif->state;
-    static uint8_t frame[FERRY_NIC_FRAME_MAX];
+    /* 8-aligned like the pbuf's frame and the slot: word copies (picolibc) */
+    static _Alignas(8) uint8_t frame[FERRY_NIC_FRAME_MAX];
     if (p->tot_len > sizeof(frame))
         return ERR_BUF;
     pbuf_copy_partial(p, frame, p->tot_len, 0);
     long err = nic_put(&n->nic, frame, p->tot_len);
     if (err == FERRY_E_NOMEM) { /* ring full: let the driver take it, once */
-        nic_tx(n->nic.session);
+        n->tx_pending = 1;
+        ferry_net_flush(n);
         err = nic_put(&n->nic, frame, p->tot_len);
     }
     if (err) {
         n->tx_dropped++;
         return ERR_MEM; /* TCP retransmits; ICMP and UDP lose the frame */
     }
-    nic_tx(n->nic.session);
+    n->tx_frames++;
+    n->tx_pending++;
     return ERR_OK;
 }
 
@@ -102,12 +120,17 @@ void ferry_net_wait(struct ferry_net *n, uint64_t max_us)
 {
     uint32_t sleep_ms = sys_timeouts_sleeptime();
     uint64_t us = max_us;
+    ferry_net_flush(n); /* what lwIP sent since the last round, before sleeping */
     if (sleep_ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE && (uint64_t)sleep_ms * 1000 < us)
         us = (uint64_t)sleep_ms * 1000;
-    if (us)
+    if (us) {
+        uint64_t before = sys_instret();
         sys_irq_wait(n->signal, us); /* a timeout is as good as a signal here */
+        n->asleep += sys_instret() - before;
+    }
     rx_drain(n);
     sys_check_timeouts();
+    ferry_net_flush(n);
 }
 
 static bool parse_ip(const char *text, ip4_addr_t *addr)

@@ -20,7 +20,13 @@ struct ferry_net {
     uint32_t signal; /* given to the Nic session */
     struct nic_client nic;
     struct netif netif;
+    uint32_t tx_pending; /* frames in the transmit ring the driver was not told of */
+    uint64_t tx_frames;  /* frames put into the transmit ring */
+    uint64_t tx_calls;   /* NIC_TX calls: tx_frames / tx_calls frames per batch */
     uint64_t tx_dropped; /* frames lwIP sent while the transmit ring stayed full */
+    uint64_t asleep;     /* rdinstret ticks spent in ferry_net_wait's sleep (benchmarks:
+                            under -icount the counter is QEMU's virtual clock, which
+                            also advances while the ECU idles) */
 };
 
 /*
@@ -38,6 +44,14 @@ long ferry_net_init(struct ferry_net *n, struct env *env, const char *ip, const 
  * timeouts (whose callbacks, and the PCB callbacks, run in here).
  */
 void ferry_net_wait(struct ferry_net *n, uint64_t max_us);
+
+/*
+ * Tells the driver of the frames lwIP put into the transmit ring since the
+ * last call (one NIC_TX). ferry_net_wait calls it before it sleeps and after
+ * each round; call it after sending outside ferry_net_wait when the frames
+ * must leave before the next wait.
+ */
+void ferry_net_flush(struct ferry_net *n);
 
 /* Milliseconds from the Timer session (lwIP's sys_now). */
 uint32_t ferry_net_now_ms(void);

@@ -12,6 +12,23 @@
  *   TCP to port 5001, prints their checksum, waits until the peer has pinged
  *   it three times (the server's half of "ping both ways"), and exits 0.
  *
+ * The client shuts its side down once every byte is acknowledged and exits
+ * only after the server's close: the server has then seen the end of the
+ * stream (a FIN lost on the wire is retransmitted while the client waits).
+ *
+ * `progress N` (server): prints "tcp: N bytes received so far" at every
+ * multiple of N bytes. `after-loss ping` (client): a transfer that breaks
+ * (reset, timeout: the peer died) is reported with its cause and bytes, and
+ * the client then pings the peer until it answers again (it rebooted) and
+ * exits 0; without it a broken transfer fails the client.
+ *
+ * `bench yes` (make bench, bench/net.scn): no pattern and no checks (a
+ * constant buffer is sent, bytes are only counted), ten measured pings,
+ * and `bench:` lines for the transfer and the pings: the instructions this
+ * component's thread ran for them (rdinstret under -icount, minus what
+ * passed while it slept in ferry_net_wait: lwIP, the copies, and the
+ * NIC_TX calls with the driver's work in them), next to the guest's time.
+ *
  * Lost frames are resent (ping, UDP) or retransmitted (TCP, by lwIP); the
  * component only waits in ferry_net_wait (signals, no polling).
  */
@@ -34,11 +51,15 @@
 #define DEFAULT_SIZE (16u << 20)
 #define FNV_OFFSET   0xcbf29ce484222325ull
 #define FNV_PRIME    0x100000001b3ull
+#define STALL_MS     10000 /* no acknowledgement for this long: the transfer is lost */
+#define BENCH_PINGS  10
 
 static struct env *env;
 static struct ferry_net net;
 static ip_addr_t peer;
-static uint64_t total; /* bytes of the TCP transfer */
+static uint64_t total;    /* bytes of the TCP transfer */
+static bool bench;        /* `bench yes`: measure, no pattern, no checks */
+static uint64_t progress; /* `progress N`: report every N received bytes (0: never) */
 
 static void fail(const char *what)
 {
@@ -113,11 +134,13 @@ static void ping_send(void)
 
 static void ping_peer(unsigned count)
 {
-    ping_pcb = raw_new(IP_PROTO_ICMP);
-    if (!ping_pcb)
-        fail("ping: no raw pcb");
-    raw_recv(ping_pcb, ping_recv, NULL);
-    raw_bind(ping_pcb, IP_ADDR_ANY);
+    if (!ping_pcb) {
+        ping_pcb = raw_new(IP_PROTO_ICMP);
+        if (!ping_pcb)
+            fail("ping: no raw pcb");
+        raw_recv(ping_pcb, ping_recv, NULL);
+        raw_bind(ping_pcb, IP_ADDR_ANY);
+    }
     for (unsigned seq = 1; seq <= count; seq++) {
         ping_seq = (uint16_t)seq;
         ping_answered = false;
@@ -133,6 +156,31 @@ static void ping_peer(unsigned count)
                (unsigned)(ferry_net_now_ms() - sent_at));
     }
     /* the PCB stays: it counts the peer's echo requests (lwIP answers them) */
+}
+
+/* bench: BENCH_PINGS pings after the first ones (ARP resolved), each one's
+ * instructions on this ECU and the guest's time, averaged. */
+static void ping_bench(void)
+{
+    uint64_t instructions = 0, us = 0;
+    for (unsigned seq = 100; seq < 100 + BENCH_PINGS; seq++) {
+        ping_seq = (uint16_t)seq;
+        ping_answered = false;
+        uint64_t t0 = 0, t1 = 0;
+        timer_elapsed_us(net.timer, &t0);
+        uint64_t i0 = sys_instret() - net.asleep;
+        ping_send();
+        ferry_net_flush(&net);
+        while (!ping_answered)
+            ferry_net_wait(&net, 1000000);
+        uint64_t i1 = sys_instret() - net.asleep;
+        timer_elapsed_us(net.timer, &t1);
+        instructions += i1 - i0;
+        us += t1 - t0;
+    }
+    printf("bench: ping_rtt %llu instructions awake, %llu us guest time (average of %u)\n",
+           (unsigned long long)(instructions / BENCH_PINGS), (unsigned long long)(us / BENCH_PINGS),
+           BENCH_PINGS);
 }
 
 /* ---- UDP echo ---- */
@@ -189,10 +237,24 @@ static void udp_echo_test(unsigned count)
 
 /* ---- TCP sink (server) ---- */
 
+static const char *tcp_error_name(err_t err);
+
 static struct {
     uint64_t bytes, sum, expect_sum, wrong;
+    uint64_t start_instret;
     uint32_t start_ms;
 } sink;
+
+/* The receiver's bench line: this ECU's instructions per received byte. */
+static void sink_bench(uint32_t ms)
+{
+    uint64_t n = sys_instret() - net.asleep - sink.start_instret;
+    printf("bench: tcp_recv %llu bytes, %llu instructions awake, %llu.%02llu per byte, %u ms guest "
+           "time\n",
+           (unsigned long long)sink.bytes, (unsigned long long)n,
+           (unsigned long long)(n / sink.bytes), (unsigned long long)(n * 100 / sink.bytes % 100),
+           (unsigned)ms);
+}
 
 static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
@@ -200,17 +262,30 @@ static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
     (void)err;
     if (!p) { /* the sender closed: the transfer is complete */
         uint32_t ms = ferry_net_now_ms() - sink.start_ms;
-        printf("tcp: received %llu bytes in %u ms, fnv1a %016llx, expected %016llx\n",
-               (unsigned long long)sink.bytes, (unsigned)ms, (unsigned long long)sink.sum,
-               (unsigned long long)sink.expect_sum);
-        if (sink.bytes == total && sink.sum == sink.expect_sum && !sink.wrong)
-            printf("tcp: %llu bytes verified\n", (unsigned long long)sink.bytes);
-        else
-            printf("CHECK FAILED: tcp: %llu bytes differ from the pattern\n",
-                   (unsigned long long)sink.wrong);
+        if (bench && sink.bytes) {
+            sink_bench(ms);
+        } else {
+            printf("tcp: received %llu bytes in %u ms, fnv1a %016llx, expected %016llx\n",
+                   (unsigned long long)sink.bytes, (unsigned)ms, (unsigned long long)sink.sum,
+                   (unsigned long long)sink.expect_sum);
+            if (sink.bytes == total && sink.sum == sink.expect_sum && !sink.wrong)
+                printf("tcp: %llu bytes verified\n", (unsigned long long)sink.bytes);
+            else
+                printf("CHECK FAILED: tcp: %llu bytes differ from the pattern\n",
+                       (unsigned long long)sink.wrong);
+        }
         tcp_arg(pcb, NULL);
         tcp_recv(pcb, NULL);
         tcp_close(pcb);
+        return ERR_OK;
+    }
+    if (progress && (sink.bytes + p->tot_len) / progress != sink.bytes / progress)
+        printf("tcp: %llu bytes received so far\n",
+               (unsigned long long)((sink.bytes + p->tot_len) / progress * progress));
+    if (bench) {
+        sink.bytes += p->tot_len;
+        tcp_recved(pcb, p->tot_len);
+        pbuf_free(p);
         return ERR_OK;
     }
     for (struct pbuf *q = p; q; q = q->next) {
@@ -227,6 +302,13 @@ static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
     return ERR_OK;
 }
 
+static void sink_err(void *arg, err_t err)
+{
+    (void)arg;
+    printf("tcp: connection from the peer lost after %llu bytes: %s\n",
+           (unsigned long long)sink.bytes, tcp_error_name(err));
+}
+
 static err_t sink_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     (void)arg;
@@ -235,8 +317,10 @@ static err_t sink_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     sink.bytes = sink.wrong = 0;
     sink.sum = sink.expect_sum = FNV_OFFSET;
     sink.start_ms = ferry_net_now_ms();
+    sink.start_instret = sys_instret() - net.asleep;
     printf("tcp: connection from %s\n", ipaddr_ntoa(&pcb->remote_ip));
     tcp_recv(pcb, sink_recv);
+    tcp_err(pcb, sink_err);
     return ERR_OK;
 }
 
@@ -253,29 +337,54 @@ static void sink_listen(void)
 
 /* ---- TCP source (client) ---- */
 
+/* What broke a connection, in words (lwIP's err_t as its tcp_err gives it). */
+static const char *tcp_error_name(err_t err)
+{
+    switch (err) {
+    case ERR_RST:
+        return "connection reset by the peer";
+    case ERR_ABRT:
+        return "connection aborted: the peer did not answer (retransmissions exhausted)";
+    case ERR_CLSD:
+        return "connection closed";
+    case ERR_TIMEOUT:
+        return "timed out";
+    default:
+        return "lwIP error";
+    }
+}
+
 static struct {
-    uint64_t queued, acked, sum;
-    uint32_t start_ms;
-    volatile bool connected, done, failed;
+    uint64_t queued, acked, sum, start_instret;
+    uint32_t start_ms, progress_ms; /* progress_ms: when data was last acknowledged */
+    struct tcp_pcb *pcb;            /* NULL once lwIP freed it (error) or we closed it */
+    err_t error;
+    volatile bool connected, shut, done, failed;
 } src;
-static uint8_t chunk[4 * TCP_MSS];
+/* The data to send: 6 bytes past an 8-byte boundary, as TCP's payload is 54
+ * bytes into its frame (Ethernet, IP and TCP headers): lwIP copies this into
+ * its segments (TCP_WRITE_FLAG_COPY) with ferry_copy, which copies words
+ * only between addresses aligned alike (lib/net/copy.h). */
+static _Alignas(8) uint8_t chunk_store[4 * TCP_MSS + 8];
+static uint8_t *const chunk = chunk_store + 6;
+#define CHUNK_BYTES (4 * TCP_MSS)
 
 static void source_fill(struct tcp_pcb *pcb)
 {
     while (src.queued < total) {
         u16_t room = tcp_sndbuf(pcb);
         uint64_t n = total - src.queued;
-        if (n > sizeof(chunk))
-            n = sizeof(chunk);
+        if (n > CHUNK_BYTES)
+            n = CHUNK_BYTES;
         if (n > room)
             n = room;
         if (n == 0)
             break;
-        for (uint64_t i = 0; i < n; i++)
+        for (uint64_t i = 0; i < n && !bench; i++)
             chunk[i] = pattern(src.queued + i);
         if (tcp_write(pcb, chunk, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
             break; /* lwIP's queue is full: more when data is acked */
-        for (uint64_t i = 0; i < n; i++)
+        for (uint64_t i = 0; i < n && !bench; i++)
             src.sum = fnv(src.sum, chunk[i]);
         src.queued += n;
     }
@@ -286,20 +395,42 @@ static err_t source_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
     (void)arg;
     src.acked += len;
-    if (src.acked == total) {
-        tcp_sent(pcb, NULL);
-        tcp_close(pcb);
-        src.done = true;
+    src.progress_ms = ferry_net_now_ms();
+    if (src.acked == total && !src.shut) {
+        /* all data acknowledged: our FIN; done when the server closes too */
+        src.shut = true;
+        tcp_shutdown(pcb, 0, 1);
         return ERR_OK;
     }
     source_fill(pcb);
     return ERR_OK;
 }
 
+/* The server closed (it has seen our FIN, so the whole stream). */
+static err_t source_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)arg;
+    (void)err;
+    if (p) { /* the server sends nothing: ignore */
+        tcp_recved(pcb, p->tot_len);
+        pbuf_free(p);
+        return ERR_OK;
+    }
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_close(pcb);
+    src.pcb = NULL;
+    src.done = true;
+    return ERR_OK;
+}
+
 static void source_err(void *arg, err_t err)
 {
     (void)arg;
-    printf("tcp: connection failed: lwIP error %d\n", (int)err);
+    src.pcb = NULL; /* lwIP has freed it */
+    src.error = err;
     src.failed = true;
 }
 
@@ -309,28 +440,63 @@ static err_t source_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     if (err != ERR_OK)
         return err;
     src.connected = true;
-    src.start_ms = ferry_net_now_ms();
+    src.start_ms = src.progress_ms = ferry_net_now_ms();
+    src.start_instret = sys_instret() - net.asleep;
     source_fill(pcb);
     return ERR_OK;
 }
 
-static void tcp_send_test(void)
+/* The sender's bench line: this ECU's instructions per payload byte. */
+static void source_bench(uint32_t ms)
+{
+    uint64_t n = sys_instret() - net.asleep - src.start_instret;
+    printf("bench: tcp_send %llu bytes, %llu instructions awake, %llu.%02llu per byte, %u ms guest "
+           "time\n",
+           (unsigned long long)src.acked, (unsigned long long)n,
+           (unsigned long long)(n / src.acked), (unsigned long long)(n * 100 / src.acked % 100),
+           (unsigned)ms);
+}
+
+/*
+ * Sends `total` bytes to the peer's sink. Returns false when the connection
+ * broke (reported with its cause): reset or aborted by lwIP, or no
+ * acknowledgement for STALL_MS (the connection is then aborted here).
+ */
+static bool tcp_send_test(void)
 {
     struct tcp_pcb *pcb = tcp_new();
     if (!pcb)
         fail("tcp: no pcb");
+    src.pcb = pcb;
     src.sum = FNV_OFFSET;
     tcp_sent(pcb, source_sent);
+    tcp_recv(pcb, source_recv);
     tcp_err(pcb, source_err);
     if (tcp_connect(pcb, &peer, SINK_PORT, source_connected) != ERR_OK)
         fail("tcp: connect");
-    while (!src.done && !src.failed)
+    src.progress_ms = ferry_net_now_ms();
+    while (!src.done && !src.failed) {
         ferry_net_wait(&net, 1000000);
-    if (src.failed)
-        fail("tcp: transfer");
+        if (!src.done && !src.failed && ferry_net_now_ms() - src.progress_ms > STALL_MS) {
+            src.error = ERR_TIMEOUT;
+            src.failed = true;
+            tcp_abort(src.pcb); /* calls source_err with ERR_ABRT: keep ours */
+            src.error = ERR_TIMEOUT;
+        }
+    }
+    if (src.failed) {
+        printf("tcp: transfer to %s failed after %llu of %llu bytes acknowledged: %s\n",
+               ipaddr_ntoa(&peer), (unsigned long long)src.acked, (unsigned long long)total,
+               src.error == ERR_TIMEOUT ? "no acknowledgement for 10 s"
+                                        : tcp_error_name(src.error));
+        return false;
+    }
     uint32_t ms = ferry_net_now_ms() - src.start_ms;
+    if (bench)
+        source_bench(ms);
     printf("tcp: sent %llu bytes in %u ms, fnv1a %016llx\n", (unsigned long long)src.acked,
            (unsigned)ms, (unsigned long long)src.sum);
+    return true;
 }
 
 void component_construct(struct env *e)
@@ -340,7 +506,14 @@ void component_construct(struct env *e)
     const char *ip = env_arg(env, "ip");
     const char *peer_text = env_arg(env, "peer");
     const char *bytes = env_arg(env, "bytes");
+    const char *bench_text = env_arg(env, "bench");
+    const char *progress_text = env_arg(env, "progress");
+    const char *after_loss = env_arg(env, "after-loss");
     total = bytes ? strtoull(bytes, NULL, 0) : DEFAULT_SIZE;
+    bench = bench_text && strcmp(bench_text, "yes") == 0;
+    progress = progress_text ? strtoull(progress_text, NULL, 0) : 0;
+    if (after_loss && strcmp(after_loss, "ping"))
+        fail("arg after-loss: only 'ping'");
     if (!role || (strcmp(role, "server") && strcmp(role, "client")))
         fail("arg role: server or client");
     if (peer_text && !ipaddr_aton(peer_text, &peer))
@@ -363,7 +536,16 @@ void component_construct(struct env *e)
     }
     ping_peer(3);
     udp_echo_test(3);
-    tcp_send_test();
+    if (bench)
+        ping_bench();
+    if (!tcp_send_test()) {
+        if (!after_loss)
+            fail("tcp: transfer");
+        printf("client: still running: pinging %s until it answers again\n", ipaddr_ntoa(&peer));
+        ping_peer(3);
+        printf("client: done after the loss\n");
+        env_exit(env, 0);
+    }
     /* the server pings us too: stay until it has had its three answers */
     if (!wait_for(&pinged_enough, 30000))
         fail("the peer did not ping us three times");
