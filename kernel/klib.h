@@ -9,7 +9,7 @@
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
-/* Copies whole words, four per round: for the kilobyte copies of thread
+/* Copies whole words, eight per round: for the kilobyte copies of thread
  * states (memcpy stays the lean one for the few words of a message). */
 void copy_words(uint64_t *dst, const uint64_t *src, size_t words);
 int memcmp(const void *a, const void *b, size_t n);

@@ -451,19 +451,23 @@ static long sys_thread_resume(struct thread *t)
 static long sys_thread_read(struct thread *t)
 {
     LOOKUP(cap, t, ARG(t, 0), FERRY_OBJ_THREAD, FERRY_RIGHT_R);
+    if (!ferry_ts_sel_valid(ARG(t, 1)))
+        return FERRY_E_INVAL;
     struct thread *target = OBJ(cap, struct thread);
     if (target == t)
         return FERRY_E_BUSY;
-    return thread_read_state(target, (struct ferry_thread_state *)t->utcb->buf);
+    return thread_read_state(target, ARG(t, 1), (struct ferry_thread_state *)t->utcb->buf);
 }
 
 static long sys_thread_write(struct thread *t)
 {
     LOOKUP(cap, t, ARG(t, 0), FERRY_OBJ_THREAD, FERRY_RIGHT_W);
+    if (!ferry_ts_sel_valid(ARG(t, 1)))
+        return FERRY_E_INVAL;
     struct thread *target = OBJ(cap, struct thread);
     if (target == t)
         return FERRY_E_BUSY;
-    return thread_write_state(target, (const struct ferry_thread_state *)t->utcb->buf);
+    return thread_write_state(target, ARG(t, 1), (const struct ferry_thread_state *)t->utcb->buf);
 }
 
 static long sys_thread_sleep(struct thread *t)
