@@ -28,10 +28,14 @@ void kvprintf(const char *fmt, va_list ap);
  * never for anything user space can cause. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+#ifdef KERNEL_NO_KASSERT /* mk/kernel.mk KERNEL_KASSERT=no: only to measure what they cost */
+#define KASSERT(cond) ((void)sizeof(cond))
+#else
 #define KASSERT(cond)                                                                              \
     do {                                                                                           \
         if (!(cond))                                                                               \
             panic("assertion '%s' failed at %s:%d", #cond, __FILE__, __LINE__);                    \
     } while (0)
+#endif
 
 #endif
