@@ -15,25 +15,6 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
-void copy_words(uint64_t *dst, const uint64_t *src, size_t words)
-{
-    /* eight loads before eight stores: 2.5 instructions a word */
-    for (; words >= 8; words -= 8, dst += 8, src += 8) {
-        uint64_t w0 = src[0], w1 = src[1], w2 = src[2], w3 = src[3];
-        uint64_t w4 = src[4], w5 = src[5], w6 = src[6], w7 = src[7];
-        dst[0] = w0;
-        dst[1] = w1;
-        dst[2] = w2;
-        dst[3] = w3;
-        dst[4] = w4;
-        dst[5] = w5;
-        dst[6] = w6;
-        dst[7] = w7;
-    }
-    while (words--)
-        *dst++ = *src++;
-}
-
 void *memset(void *dst, int c, size_t n)
 {
     uint8_t *d = dst;
