@@ -40,8 +40,7 @@ static pte_t kernel_root[512] __attribute__((aligned(4096)));
 static uint64_t asid_max;
 static uint64_t asid_gen = 1;  /* current generation */
 static uint64_t asid_next = 1; /* next ASID to give out in this generation */
-static uint64_t asid_rollovers;
-static pte_t *active_root; /* the table satp holds, kept without ASIDs only */
+static pte_t *active_root;     /* the table satp holds, kept without ASIDs only */
 
 /* root[ASID_SLOT], the entry of VPN2 511 (the top GiB, which nothing maps):
  * V = 0, so the MMU ignores the other bits (privileged spec, Sv39: "all other
@@ -70,7 +69,6 @@ static uint64_t asid_assign(pte_t *root)
     if (asid_next > asid_max) {
         asid_gen++;
         asid_next = 1;
-        asid_rollovers++;
         sfence_vma_all();
     }
     uint64_t asid = asid_next++;
@@ -105,11 +103,6 @@ uint64_t vm_root_asid(const pte_t *root)
 uint64_t vm_asid_count(void)
 {
     return asid_max;
-}
-
-uint64_t vm_asid_rollovers(void)
-{
-    return asid_rollovers;
 }
 
 void vm_init(uint64_t ram_start, uint64_t ram_end)

@@ -91,8 +91,6 @@ void vm_limit_asids(uint64_t count);
 uint64_t vm_asid_count(void);
 /* The ASID root runs with now; 0 if it has none of the current generation. */
 uint64_t vm_root_asid(const pte_t *root);
-/* How often the ASIDs ran out and the TLB was flushed for a new generation. */
-uint64_t vm_asid_rollovers(void);
 /* Switches to the kernel's own table (no user part). */
 void vm_activate_kernel(void);
 
