@@ -263,32 +263,57 @@ static struct dataspace *state_dataspace(const struct rpc_request *req)
     return ds;
 }
 
-static long cpu_thread_op_state_get(struct cpu_thread *t, struct rpc_request *req)
+/* Copies the header and the parts sel names of a struct ferry_thread_state
+ * from src to dst; dst's other bytes stay as they were. */
+static void state_copy_parts(void *dst, const void *src, uint64_t sel)
 {
-    struct dataspace *ds = state_dataspace(req);
-    if (!ds)
+    memcpy(dst, src, __builtin_offsetof(struct ferry_thread_state, x)); /* magic, version */
+    for (uint64_t part = 1; part <= sel; part <<= 1) {
+        if (!(sel & part))
+            continue;
+        struct ferry_ts_range r = ferry_ts_part_range(part);
+        memcpy((uint8_t *)dst + r.off, (const uint8_t *)src + r.off, r.len);
+    }
+}
+
+/* THREAD_STATE_GET / _SET: the dataspace, the selection and the thread's
+ * state, checked in that order. */
+static long state_op_check(struct cpu_thread *t, struct rpc_request *req, uint64_t sel,
+                           struct dataspace **ds)
+{
+    *ds = state_dataspace(req);
+    if (!*ds)
         return obj_find(req->cap_badge[STATE_CAP_DS], OBJ_DATASPACE)
                    ? FERRY_E_INVAL
                    : obj_cap_error(req, STATE_CAP_DS);
+    if (!ferry_ts_sel_valid(sel))
+        return FERRY_E_INVAL;
     if (!t->paused && !t->halted)
         return FERRY_E_BUSY;
-    long err = sys_thread_read(t->ksel);
+    return FERRY_OK;
+}
+
+static long cpu_thread_op_state_get(struct cpu_thread *t, struct rpc_request *req)
+{
+    uint64_t sel = FERRY_RPC_MSG(ferry_thread_state_get_in, req->mr)->sel;
+    struct dataspace *ds;
+    long err = state_op_check(t, req, sel, &ds);
     if (!err)
-        memcpy(ds->core_addr, sys_utcb()->buf, sizeof(struct ferry_thread_state));
+        err = sys_thread_read_sel(t->ksel, sel);
+    if (!err)
+        state_copy_parts(ds->core_addr, sys_utcb()->buf, sel);
     return err;
 }
 
 static long cpu_thread_op_state_set(struct cpu_thread *t, struct rpc_request *req)
 {
-    struct dataspace *ds = state_dataspace(req);
-    if (!ds)
-        return obj_find(req->cap_badge[STATE_CAP_DS], OBJ_DATASPACE)
-                   ? FERRY_E_INVAL
-                   : obj_cap_error(req, STATE_CAP_DS);
-    if (!t->paused && !t->halted)
-        return FERRY_E_BUSY;
-    memcpy(sys_utcb()->buf, ds->core_addr, sizeof(struct ferry_thread_state));
-    return sys_thread_write(t->ksel);
+    uint64_t sel = FERRY_RPC_MSG(ferry_thread_state_set_in, req->mr)->sel;
+    struct dataspace *ds;
+    long err = state_op_check(t, req, sel, &ds);
+    if (err)
+        return err;
+    state_copy_parts(sys_utcb()->buf, ds->core_addr, sel & ~FERRY_TS_RUN);
+    return sys_thread_write_sel(t->ksel, sel);
 }
 
 static long cpu_thread_op_info(struct cpu_thread *t, struct rpc_request *req)

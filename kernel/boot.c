@@ -370,6 +370,24 @@ static void create_root_task(void)
     thread_resume(thread);
 }
 
+/* The number N of boot argument "asids=N" (/chosen/bootargs, QEMU -append),
+ * or ~0 if there is none: a test's way to make the kernel run out of ASIDs. */
+static uint64_t boot_asid_limit(const struct fdt *f)
+{
+    static const char key[] = "asids=";
+    uint32_t len;
+    const char *args = fdt_get_prop(f, fdt_path_lookup(f, "/chosen"), "bootargs", &len);
+    for (uint32_t i = 0; args && i + sizeof(key) - 1 < len; i++) {
+        if ((i && args[i - 1] != ' ') || memcmp(args + i, key, sizeof(key) - 1))
+            continue;
+        uint64_t n = 0;
+        for (i += sizeof(key) - 1; i < len && args[i] >= '0' && args[i] <= '9'; i++)
+            n = n * 10 + (uint64_t)(args[i] - '0');
+        return n;
+    }
+    return ~0ul;
+}
+
 void kmain(uint64_t hartid, const void *dtb)
 {
     int err = fdt_parse_platform(dtb, DTB_MAX_SIZE, &platform);
@@ -393,6 +411,8 @@ void kmain(uint64_t hartid, const void *dtb)
     vm_init(platform.memory[0].base, ram_end);
     console_use_device_window();
     kprintf("  kernel pool: %lu KiB\n", pool >> 10);
+    vm_limit_asids(boot_asid_limit(&fdt));
+    kprintf("  asids: %lu for tasks\n", vm_asid_count());
 
     timer_init(platform.timebase_hz);
     uint32_t plic_context = plic_s_context(dtb, hartid);

@@ -15,19 +15,6 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
-void copy_words(uint64_t *dst, const uint64_t *src, size_t words)
-{
-    for (; words >= 4; words -= 4, dst += 4, src += 4) {
-        uint64_t w0 = src[0], w1 = src[1], w2 = src[2], w3 = src[3];
-        dst[0] = w0;
-        dst[1] = w1;
-        dst[2] = w2;
-        dst[3] = w3;
-    }
-    while (words--)
-        *dst++ = *src++;
-}
-
 void *memset(void *dst, int c, size_t n)
 {
     uint8_t *d = dst;

@@ -63,6 +63,7 @@ static void task_info(const struct task *task, struct ferry_task_info *out)
             out->thread[out->threads] = container_of(pos, const struct thread, task_link)->obj.id;
         out->threads++;
     }
+    out->asid = task->root ? vm_root_asid(task->root) : 0;
 }
 
 void kobj_info(const struct kobj *obj, struct ferry_obj_info *out)

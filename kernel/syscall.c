@@ -290,10 +290,8 @@ static long sys_mem_map(struct thread *t)
     uint64_t flags = PTE_U | PTE_A | rights_to_pte(rights) |
                      ((rights & FERRY_RIGHT_W) ? PTE_SW_MAXW : 0) |
                      ((rights & FERRY_RIGHT_X) ? PTE_SW_MAXX : 0);
-    pte_t *root = OBJ(task, struct task)->root;
-    for (uint64_t i = 0; i < pages; i++)
-        if (vm_map_page(root, va + i * PAGE_SIZE, mem->paddr + offset + i * PAGE_SIZE, flags))
-            return FERRY_E_NOMEM; /* pages mapped so far stay mapped */
+    if (vm_map_range(OBJ(task, struct task)->root, va, mem->paddr + offset, pages, flags))
+        return FERRY_E_NOMEM; /* pages mapped so far stay mapped */
     return FERRY_OK;
 }
 
@@ -304,8 +302,7 @@ static long sys_mem_unmap(struct thread *t)
     long err = check_user_range(va, pages);
     if (err)
         return err;
-    for (uint64_t i = 0; i < pages; i++)
-        vm_unmap_page(OBJ(task, struct task)->root, va + i * PAGE_SIZE);
+    vm_unmap_range(OBJ(task, struct task)->root, va, pages);
     return FERRY_OK;
 }
 
@@ -331,7 +328,7 @@ static long sys_mem_protect(struct thread *t)
         if (pte)
             *pte = (*pte & ~(pte_t)(PTE_R | PTE_W | PTE_X)) | rights_to_pte(rights);
     }
-    sfence_vma_all();
+    vm_flush_range(root, va, pages);
     return FERRY_OK;
 }
 
@@ -362,7 +359,7 @@ static long sys_mem_dirty(struct thread *t)
             *pte &= ~(pte_t)PTE_D;
     }
     if (flags & FERRY_DIRTY_CLEAR)
-        sfence_vma_all(); /* cached translations would skip setting D again */
+        vm_flush_range(root, va, pages); /* cached translations would skip setting D again */
     RESULT(t, 1, count);
     return FERRY_OK;
 }
@@ -447,19 +444,23 @@ static long sys_thread_resume(struct thread *t)
 static long sys_thread_read(struct thread *t)
 {
     LOOKUP(cap, t, ARG(t, 0), FERRY_OBJ_THREAD, FERRY_RIGHT_R);
+    if (!ferry_ts_sel_valid(ARG(t, 1)))
+        return FERRY_E_INVAL;
     struct thread *target = OBJ(cap, struct thread);
     if (target == t)
         return FERRY_E_BUSY;
-    return thread_read_state(target, (struct ferry_thread_state *)t->utcb->buf);
+    return thread_read_state(target, ARG(t, 1), (struct ferry_thread_state *)t->utcb->buf);
 }
 
 static long sys_thread_write(struct thread *t)
 {
     LOOKUP(cap, t, ARG(t, 0), FERRY_OBJ_THREAD, FERRY_RIGHT_W);
+    if (!ferry_ts_sel_valid(ARG(t, 1)))
+        return FERRY_E_INVAL;
     struct thread *target = OBJ(cap, struct thread);
     if (target == t)
         return FERRY_E_BUSY;
-    return thread_write_state(target, (const struct ferry_thread_state *)t->utcb->buf);
+    return thread_write_state(target, ARG(t, 1), (const struct ferry_thread_state *)t->utcb->buf);
 }
 
 static long sys_thread_sleep(struct thread *t)

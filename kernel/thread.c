@@ -389,43 +389,69 @@ void thread_run_info(const struct thread *t, struct ferry_thread_run *out)
     out->timeout_left_us = left;
 }
 
-long thread_read_state(struct thread *t, struct ferry_thread_state *out)
+/* x[1..31] and pc, one run of words in both the trap frame and the state. */
+_Static_assert(__builtin_offsetof(struct trap_frame, pc) ==
+                   __builtin_offsetof(struct trap_frame, x) + 32 * 8,
+               "pc follows x[31] in the trap frame");
+_Static_assert(__builtin_offsetof(struct ferry_thread_state, pc) ==
+                   __builtin_offsetof(struct ferry_thread_state, x) + 32 * 8,
+               "pc follows x[31] in the thread state");
+/* f[0..31] and fcsr, likewise. */
+_Static_assert(__builtin_offsetof(struct thread, fcsr) ==
+                   __builtin_offsetof(struct thread, fpr) + 32 * 8,
+               "fcsr follows fpr in the thread");
+_Static_assert(__builtin_offsetof(struct ferry_thread_state, fcsr) ==
+                   __builtin_offsetof(struct ferry_thread_state, f) + 32 * 8,
+               "fcsr follows f in the thread state");
+#define REG_WORDS 32 /* x[1..31], pc */
+#define FP_WORDS  33 /* f[0..31], fcsr */
+
+long thread_read_state(struct thread *t, uint64_t sel, struct ferry_thread_state *out)
 {
+    KASSERT(ferry_ts_sel_valid(sel));
     if (!state_accessible(t))
         return FERRY_E_BUSY;
     KASSERT(t->frame.magic == TRAP_FRAME_MAGIC && t->frame.version == TRAP_FRAME_VERSION);
-    fpu_release(t);
     out->magic = FERRY_THREAD_STATE_MAGIC;
     out->version = FERRY_THREAD_STATE_VERSION;
-    copy_words(out->x, t->frame.x, ARRAY_SIZE(out->x));
-    out->x[0] = 0;
-    out->pc = t->frame.pc;
-    copy_words(out->f, t->fpr, ARRAY_SIZE(out->f));
-    out->fcsr = t->fcsr;
-    out->fp_used = t->fp_used;
-    thread_run_info(t, &out->run);
-    copy_words((uint64_t *)out->utcb, (const uint64_t *)t->utcb, FERRY_UTCB_STATE / 8);
+    if (sel & FERRY_TS_REGS) {
+        out->x[0] = 0;
+        copy_words(&out->x[1], &t->frame.x[1], REG_WORDS);
+    }
+    if (sel & FERRY_TS_FP) {
+        fpu_release(t); /* live FP registers back into t->fpr first */
+        copy_words(out->f, t->fpr, FP_WORDS);
+        out->fp_used = t->fp_used;
+    }
+    if (sel & FERRY_TS_RUN)
+        thread_run_info(t, &out->run);
+    if (sel & FERRY_TS_UTCB)
+        copy_words((uint64_t *)out->utcb, (const uint64_t *)t->utcb, FERRY_UTCB_STATE / 8);
     return FERRY_OK;
 }
 
-long thread_write_state(struct thread *t, const struct ferry_thread_state *in)
+long thread_write_state(struct thread *t, uint64_t sel, const struct ferry_thread_state *in)
 {
+    KASSERT(ferry_ts_sel_valid(sel));
     if (in->magic != FERRY_THREAD_STATE_MAGIC || in->version != FERRY_THREAD_STATE_VERSION)
         return FERRY_E_INVAL;
     if (!state_accessible(t) || t->state == TS_REPLY_WAIT)
         return FERRY_E_BUSY;
     KASSERT(t->frame.magic == TRAP_FRAME_MAGIC && t->frame.version == TRAP_FRAME_VERSION);
-    fpu_release(t);
-    copy_words(&t->frame.x[1], &in->x[1], ARRAY_SIZE(in->x) - 1);
-    t->frame.pc = in->pc;
-    copy_words(t->fpr, in->f, ARRAY_SIZE(t->fpr));
-    t->fcsr = in->fcsr;
-    /* FP state moves with the thread: a thread that had used the FPU keeps
-     * its registers live from its first instruction on. */
-    t->fp_used = in->fp_used || in->fcsr;
-    /* in->run is read only: what t was doing stays as it was */
-    t->fault.kind = 0;
-    copy_words((uint64_t *)t->utcb, (const uint64_t *)in->utcb, FERRY_UTCB_STATE / 8);
+    if (sel & FERRY_TS_REGS) {
+        copy_words(&t->frame.x[1], &in->x[1], REG_WORDS);
+        t->fault.kind = 0; /* the faulting instruction is no longer where pc points */
+    }
+    if (sel & FERRY_TS_FP) {
+        fpu_release(t); /* the FP registers no longer hold t's state */
+        copy_words(t->fpr, in->f, FP_WORDS);
+        /* FP state moves with the thread: a thread that had used the FPU keeps
+         * its registers live from its first instruction on. */
+        t->fp_used = in->fp_used || in->fcsr;
+    }
+    /* FERRY_TS_RUN: in->run is read only; what t was doing stays as it was */
+    if (sel & FERRY_TS_UTCB)
+        copy_words((uint64_t *)t->utcb, (const uint64_t *)in->utcb, FERRY_UTCB_STATE / 8);
     return FERRY_OK;
 }
 

@@ -232,8 +232,14 @@ void thread_make_runnable(struct thread *t);
 
 long thread_suspend(struct thread *t);
 long thread_resume(struct thread *t);
-long thread_read_state(struct thread *t, struct ferry_thread_state *out);
-long thread_write_state(struct thread *t, const struct ferry_thread_state *in);
+/* THREAD_READ: the parts of t's state that sel (a valid FERRY_TS_* selection)
+ * names, plus magic and version, into *out; the other bytes of *out stay as
+ * they were. E_BUSY if t could run (not suspended, inactive or faulted). */
+long thread_read_state(struct thread *t, uint64_t sel, struct ferry_thread_state *out);
+/* THREAD_WRITE: the parts sel names from *in into t (run is read only);
+ * nothing else of t changes. E_INVAL if *in's magic or version is not this
+ * kernel's, E_BUSY if t could run or waits for a reply. */
+long thread_write_state(struct thread *t, uint64_t sel, const struct ferry_thread_state *in);
 /* What t is doing now (or, once a suspension cancelled a block, was doing);
  * changes nothing. */
 void thread_run_info(const struct thread *t, struct ferry_thread_run *out);

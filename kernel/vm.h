@@ -17,7 +17,12 @@
  *                         +-------------------------+
  *
  * Kernel entries (VPN2 >= 2) are copied into each task's root table when the
- * task is created and never change afterwards.
+ * task is created and never change afterwards. VPN2 511 (the top GiB) is
+ * never mapped: the kernel keeps the table's ASID there (vm.c, V = 0).
+ *
+ * TLB: tasks run with their own ASID in satp where the hart has ASIDs
+ * (probed at boot), so a switch flushes nothing; changes to a table flush
+ * only the pages changed, tagged with its ASID (vm_flush_range).
  */
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
@@ -64,11 +69,28 @@ void vm_destroy_root(pte_t *root);
 
 /* Map one user page; replaces an existing mapping. 0 or -FERRY_E_NOMEM. */
 int vm_map_page(pte_t *root, uint64_t va, uint64_t pa, uint64_t pte_flags);
+/* Maps pages pages from va to pa on, then flushes the range once. 0, or
+ * -FERRY_E_NOMEM with the pages before the failing one mapped. */
+int vm_map_range(pte_t *root, uint64_t va, uint64_t pa, uint64_t pages, uint64_t pte_flags);
 void vm_unmap_page(pte_t *root, uint64_t va);
+/* Unmaps pages pages from va on (unmapped ones are skipped), one flush. */
+void vm_unmap_range(pte_t *root, uint64_t va, uint64_t pages);
+/* After leaf entries of [va, va + pages pages) changed in place (rights, the
+ * D bit): drops their cached translations (only root's address space's). */
+void vm_flush_range(pte_t *root, uint64_t va, uint64_t pages);
 /* The leaf entry for va if one is valid, else NULL. */
 pte_t *vm_lookup(pte_t *root, uint64_t va);
 
+/* Switches satp to root, with its ASID (given one if it has none of the
+ * current generation); without ASIDs, flushes the TLB. */
 void vm_activate(pte_t *root);
+/* Lowers the number of ASIDs tasks use to at most count (0: none, a flush on
+ * every switch); boot argument asids=N. Before the first task runs. */
+void vm_limit_asids(uint64_t count);
+/* ASIDs tasks can use (0: the hart has none, or they were turned off). */
+uint64_t vm_asid_count(void);
+/* The ASID root runs with now; 0 if it has none of the current generation. */
+uint64_t vm_root_asid(const pte_t *root);
 /* Switches to the kernel's own table (no user part). */
 void vm_activate_kernel(void);
 

@@ -4,11 +4,21 @@ KERNEL_SRCS := $(filter-out kernel/arch/riscv/asm-offsets.c,\
                  $(wildcard kernel/*.c kernel/arch/riscv/*.c kernel/arch/riscv/*.S)) \
                lib/fdt/fdt.c lib/cpio/cpio.c lib/elf/elf.c
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/obj/%.o,$(KERNEL_SRCS))
-# -fomit-frame-pointer: nothing in the kernel walks frames (gdb unwinds by the
-# DWARF of -g); frame pointers cost the IPC round trip 20 instructions
-# (docs/kernel.md, "Benchmarks").
+# Build knobs, measured with `make bench` (docs/kernel.md, Build flags):
+#   KERNEL_FRAME_POINTER yes|no  keep s0 as frame pointer in every function
+#   KERNEL_LTO           yes|no  link-time optimisation across kernel files
+#   KERNEL_KASSERT       yes|no  KASSERT checks compiled in
+KERNEL_FRAME_POINTER ?= no
+KERNEL_LTO ?= yes
+KERNEL_KASSERT ?= yes
+KERNEL_KNOBS := $(if $(filter yes,$(KERNEL_FRAME_POINTER)),-fno-omit-frame-pointer,-fomit-frame-pointer) \
+                $(if $(filter yes,$(KERNEL_KASSERT)),,-DKERNEL_NO_KASSERT)
+KERNEL_LTO_FLAGS := $(if $(filter yes,$(KERNEL_LTO)),-flto,)
+# memcpy/memset stay real code: calls the compiler emits itself (structure
+# copies) are resolved after LTO has dropped symbols it saw no caller of.
+$(BUILD)/kernel/obj/kernel/klib.c.o: KERNEL_LTO_FLAGS :=
 KERNEL_CFLAGS := $(WARN) $(KERNEL_ARCH) -O2 -g -ffreestanding -fno-builtin -nostdlib \
-                 -fomit-frame-pointer -fno-stack-protector -Iinclude -Ilib -Ikernel \
+                 $(KERNEL_KNOBS) -fno-stack-protector -Iinclude -Ilib -Ikernel \
                  -I$(BUILD)/kernel/gen -MMD -MP
 
 # asm-offsets.h: offsets of C structures for trap.S, generated from
@@ -23,15 +33,27 @@ $(KERNEL_ASM_OFFSETS): kernel/arch/riscv/asm-offsets.c
 	@grep -q FRAME_PC $@.tmp || { echo "asm-offsets: no offsets extracted" >&2; exit 1; }
 	mv $@.tmp $@
 
+# The flags in a file that changes only when they do: a knob set differently
+# rebuilds the kernel; an unchanged one rebuilds nothing.
+KERNEL_FLAGS_FILE := $(BUILD)/kernel/cflags
+KERNEL_FLAGS_NOW := $(KERNEL_CFLAGS) lto:$(KERNEL_LTO_FLAGS)
+$(KERNEL_FLAGS_FILE): kernel-flags-check
+	@mkdir -p $(dir $@)
+	@echo '$(KERNEL_FLAGS_NOW)' | cmp -s - $@ || echo '$(KERNEL_FLAGS_NOW)' > $@
+.PHONY: kernel-flags-check
+kernel-flags-check:
+$(KERNEL_OBJS) $(KERNEL_ASM_OFFSETS): $(KERNEL_FLAGS_FILE)
+
 $(BUILD)/kernel/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(TCC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(TCC) $(KERNEL_CFLAGS) $(KERNEL_LTO_FLAGS) -c $< -o $@
 
 $(BUILD)/kernel/obj/%.S.o: %.S $(KERNEL_ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	$(TCC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/riscv/kernel.ld
-	$(TCC) $(KERNEL_CFLAGS) -T kernel/arch/riscv/kernel.ld -Wl,--gc-sections -o $@ $(KERNEL_OBJS)
+	$(TCC) $(KERNEL_CFLAGS) $(KERNEL_LTO_FLAGS) -T kernel/arch/riscv/kernel.ld -Wl,--gc-sections \
+	    -o $@ $(KERNEL_OBJS)
 
 ALL_TARGETS += $(KERNEL_ELF)

@@ -66,6 +66,8 @@ struct ferry_thread_info {
 struct ferry_task_info {
     uint64_t threads;                    /* 0x38 live threads in it */
     uint64_t thread[FERRY_OBJ_INFO_IDS]; /* 0x40 the first of them, oldest first */
+    uint64_t asid; /* 0x140 the ASID its address space runs with; 0: none (not run since the
+                      ASIDs last ran out, or the hart has none) */
 };
 
 /* MEMORY, at 0x38 */
@@ -120,6 +122,7 @@ FERRY_OI_OFFSET(thread.reply_to, 0x68);
 FERRY_OI_OFFSET(thread.run, 0x70);
 FERRY_OI_OFFSET(task.threads, 0x38);
 FERRY_OI_OFFSET(task.thread, 0x40);
+FERRY_OI_OFFSET(task.asid, 0x140);
 FERRY_OI_OFFSET(memory.paddr, 0x38);
 FERRY_OI_OFFSET(memory.size, 0x40);
 FERRY_OI_OFFSET(memory.device, 0x48);

@@ -44,9 +44,9 @@ enum ferry_syscall {
     FERRY_SYS_THREAD_START = 41,     /* a0 thread, a1 pc, a2 sp, a3 initial a0 */
     FERRY_SYS_THREAD_SUSPEND = 42,   /* a0 thread */
     FERRY_SYS_THREAD_RESUME = 43,    /* a0 thread */
-    FERRY_SYS_THREAD_READ = 44,      /* a0 thread -> struct ferry_thread_state in UTCB buf */
-    FERRY_SYS_THREAD_WRITE = 45,     /* a0 thread <- struct ferry_thread_state in UTCB buf */
-    FERRY_SYS_THREAD_SLEEP = 46,     /* a0 timeout us */
+    FERRY_SYS_THREAD_READ = 44,  /* a0 thread, a1 FERRY_TS_* -> ferry_thread_state in UTCB buf */
+    FERRY_SYS_THREAD_WRITE = 45, /* a0 thread, a1 FERRY_TS_* <- ferry_thread_state in UTCB buf */
+    FERRY_SYS_THREAD_SLEEP = 46, /* a0 timeout us */
     FERRY_SYS_THREAD_YIELD = 47,
 
     /* interrupts and signals */

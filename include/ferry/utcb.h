@@ -140,6 +140,61 @@ FERRY_TS_OFFSET(utcb, 0x258);
 _Static_assert(sizeof(struct ferry_thread_state) == 0x658, "ferry_thread_state size");
 _Static_assert(sizeof(struct ferry_thread_state) <= FERRY_UTCB_BUF, "state fits UTCB buf");
 
+/*
+ * Which parts of a struct ferry_thread_state THREAD_READ / THREAD_WRITE (a1)
+ * and the CPU session's THREAD_STATE_GET / _SET (`sel`) move. A part not
+ * selected is left untouched: THREAD_READ does not write its bytes in the
+ * buffer, THREAD_WRITE does not change it in the thread. magic and version
+ * are always written by a read and always checked by a write. A selection of
+ * 0 or with a bit outside FERRY_TS_ALL is refused (E_INVAL).
+ *
+ *   bit   part            bytes of struct ferry_thread_state
+ *   REGS  x, pc           0x010-0x117 (x[0] reads as 0 and is ignored on write)
+ *   FP    f, fcsr, fp_used 0x118-0x227
+ *   RUN   run             0x228-0x257 (read only: THREAD_WRITE ignores the bit)
+ *   UTCB  utcb            0x258-0x657 (the UTCB's message area and user words)
+ */
+#define FERRY_TS_REGS 0x1ull
+#define FERRY_TS_FP   0x2ull
+#define FERRY_TS_RUN  0x4ull
+#define FERRY_TS_UTCB 0x8ull
+#define FERRY_TS_ALL  (FERRY_TS_REGS | FERRY_TS_FP | FERRY_TS_RUN | FERRY_TS_UTCB)
+
+/* The bytes [off, off + len) of struct ferry_thread_state that one part
+ * (a single FERRY_TS_* bit) covers; len 0 for anything else. */
+struct ferry_ts_range {
+    uint32_t off, len;
+};
+#define FERRY_TS_SPAN(first, end)                                                                  \
+    (struct ferry_ts_range)                                                                        \
+    {                                                                                              \
+        __builtin_offsetof(struct ferry_thread_state, first),                                      \
+            __builtin_offsetof(struct ferry_thread_state, end) -                                   \
+                __builtin_offsetof(struct ferry_thread_state, first)                               \
+    }
+static inline struct ferry_ts_range ferry_ts_part_range(uint64_t part)
+{
+    switch (part) {
+    case FERRY_TS_REGS:
+        return FERRY_TS_SPAN(x, f); /* x, pc */
+    case FERRY_TS_FP:
+        return FERRY_TS_SPAN(f, run); /* f, fcsr, fp_used */
+    case FERRY_TS_RUN:
+        return FERRY_TS_SPAN(run, utcb);
+    case FERRY_TS_UTCB:
+        return (struct ferry_ts_range){__builtin_offsetof(struct ferry_thread_state, utcb),
+                                       FERRY_UTCB_STATE};
+    }
+    return (struct ferry_ts_range){0, 0};
+}
+#undef FERRY_TS_SPAN
+
+/* Whether sel is a selection THREAD_READ/WRITE accept. */
+static inline int ferry_ts_sel_valid(uint64_t sel)
+{
+    return sel != 0 && (sel & ~FERRY_TS_ALL) == 0;
+}
+
 /* A state built from scratch (a restore, a test): all zero, magic and version set. */
 static inline void ferry_thread_state_init(struct ferry_thread_state *st)
 {

@@ -117,6 +117,9 @@ long cpu_exception_sigh(uint32_t cpu, uint32_t signal);
 long thread_start(uint32_t thread, uint64_t pc, uint64_t sp);
 long thread_pause(uint32_t thread);
 long thread_resume(uint32_t thread);
+/* THREAD_STATE_GET / _SET of the parts sel names (FERRY_TS_*); without _sel: all. */
+long thread_state_get_sel(uint32_t thread, uint32_t ds, uint64_t sel);
+long thread_state_set_sel(uint32_t thread, uint32_t ds, uint64_t sel);
 long thread_state_get(uint32_t thread, uint32_t ds);
 long thread_state_set(uint32_t thread, uint32_t ds);
 long thread_info(uint32_t thread, struct ferry_thread_info_out *info);

@@ -178,13 +178,23 @@ static inline long sys_thread_resume(uint64_t thread)
 {
     return sys_call6(FERRY_SYS_THREAD_RESUME, thread, 0, 0, 0, 0, 0).err;
 }
+/* THREAD_READ / THREAD_WRITE of the parts sel names (FERRY_TS_*, utcb.h). */
+static inline long sys_thread_read_sel(uint64_t thread, uint64_t sel)
+{
+    return sys_call6(FERRY_SYS_THREAD_READ, thread, sel, 0, 0, 0, 0).err;
+}
+static inline long sys_thread_write_sel(uint64_t thread, uint64_t sel)
+{
+    return sys_call6(FERRY_SYS_THREAD_WRITE, thread, sel, 0, 0, 0, 0).err;
+}
+/* The whole state (FERRY_TS_ALL). */
 static inline long sys_thread_read(uint64_t thread)
 {
-    return sys_call6(FERRY_SYS_THREAD_READ, thread, 0, 0, 0, 0, 0).err;
+    return sys_thread_read_sel(thread, FERRY_TS_ALL);
 }
 static inline long sys_thread_write(uint64_t thread)
 {
-    return sys_call6(FERRY_SYS_THREAD_WRITE, thread, 0, 0, 0, 0, 0).err;
+    return sys_thread_write_sel(thread, FERRY_TS_ALL);
 }
 static inline long sys_sleep(uint64_t us)
 {

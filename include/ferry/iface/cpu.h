@@ -18,9 +18,12 @@
  * THREAD_START:      in pc, sp   the thread begins with a0 = its UTCB
  * THREAD_PAUSE:      suspend (at a restartable point; see docs/kernel.md)
  * THREAD_RESUME:
- * THREAD_STATE_GET:  in cap DS, a RAM dataspace: core writes struct ferry_thread_state
- *                       at its offset 0 (the thread must be paused: else E_BUSY)
- * THREAD_STATE_SET:  in cap DS, a RAM dataspace holding a struct ferry_thread_state
+ * THREAD_STATE_GET:  in sel (FERRY_TS_*, utcb.h), cap DS, a RAM dataspace: core writes
+ *                       the header and the selected parts of a struct ferry_thread_state
+ *                       at its offset 0, no other byte (the thread must be paused: else
+ *                       E_BUSY; a bad selection: E_INVAL)
+ * THREAD_STATE_SET:  in sel, cap DS, a RAM dataspace holding a struct ferry_thread_state:
+ *                       only its selected parts are written into the thread
  * THREAD_INFO:       out utcb, kobj_id, paused (1 if paused), fault_kind
  *                        (FERRY_THREAD_FAULT_*), fault_addr, fault_pc
  *
@@ -69,6 +72,14 @@ struct ferry_thread_start_in {
 };
 FERRY_RPC_LAYOUT(ferry_thread_start_in);
 
+struct ferry_thread_state_get_in {
+    uint64_t sel; /* FERRY_TS_*: the parts to read */
+};
+struct ferry_thread_state_set_in {
+    uint64_t sel; /* FERRY_TS_*: the parts to write */
+};
+FERRY_RPC_LAYOUT(ferry_thread_state_get_in);
+FERRY_RPC_LAYOUT(ferry_thread_state_set_in);
 enum { FERRY_THREAD_STATE_GET_CAP_DS = 0 };
 enum { FERRY_THREAD_STATE_SET_CAP_DS = 0 };
 
@@ -86,8 +97,8 @@ FERRY_RPC_LAYOUT(ferry_thread_info_out);
     RPC(FERRY_THREAD_START, 1, FERRY_RPC_WORDS(ferry_thread_start_in), 0)                          \
     RPC(FERRY_THREAD_PAUSE, 2, 0, 0)                                                               \
     RPC(FERRY_THREAD_RESUME, 3, 0, 0)                                                              \
-    RPC(FERRY_THREAD_STATE_GET, 4, 0, 1)                                                           \
-    RPC(FERRY_THREAD_STATE_SET, 5, 0, 1)                                                           \
+    RPC(FERRY_THREAD_STATE_GET, 4, FERRY_RPC_WORDS(ferry_thread_state_get_in), 1)                  \
+    RPC(FERRY_THREAD_STATE_SET, 5, FERRY_RPC_WORDS(ferry_thread_state_set_in), 1)                  \
     RPC(FERRY_THREAD_INFO, 6, 0, 0)
 FERRY_RPC_ENUM(FERRY_THREAD_RPCS);
 FERRY_RPC_SIGS_DECLARE(ferry_thread_sigs, FERRY_THREAD_RPCS);

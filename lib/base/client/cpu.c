@@ -48,14 +48,30 @@ long thread_resume(uint32_t thread)
     return client_call(thread, FERRY_THREAD_RESUME, 0, 0, NULL, 0, NULL);
 }
 
+long thread_state_get_sel(uint32_t thread, uint32_t ds, uint64_t sel)
+{
+    FERRY_RPC_MSG(ferry_thread_state_get_in, rpc_mr())->sel = sel;
+    rpc_send_cap(FERRY_THREAD_STATE_GET_CAP_DS, ds, FERRY_RIGHTS_ALL);
+    return rpc_call(thread, FERRY_THREAD_STATE_GET, FERRY_RPC_WORDS(ferry_thread_state_get_in), 1,
+                    NULL);
+}
+
+long thread_state_set_sel(uint32_t thread, uint32_t ds, uint64_t sel)
+{
+    FERRY_RPC_MSG(ferry_thread_state_set_in, rpc_mr())->sel = sel;
+    rpc_send_cap(FERRY_THREAD_STATE_SET_CAP_DS, ds, FERRY_RIGHTS_ALL);
+    return rpc_call(thread, FERRY_THREAD_STATE_SET, FERRY_RPC_WORDS(ferry_thread_state_set_in), 1,
+                    NULL);
+}
+
 long thread_state_get(uint32_t thread, uint32_t ds)
 {
-    return client_call_cap(thread, FERRY_THREAD_STATE_GET, FERRY_THREAD_STATE_GET_CAP_DS, ds);
+    return thread_state_get_sel(thread, ds, FERRY_TS_ALL);
 }
 
 long thread_state_set(uint32_t thread, uint32_t ds)
 {
-    return client_call_cap(thread, FERRY_THREAD_STATE_SET, FERRY_THREAD_STATE_SET_CAP_DS, ds);
+    return thread_state_set_sel(thread, ds, FERRY_TS_ALL);
 }
 
 long thread_info(uint32_t thread, struct ferry_thread_info_out *info)

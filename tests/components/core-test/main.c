@@ -207,6 +207,32 @@ static void redirect_target(void)
         sys_sleep(FERRY_TIMEOUT_NEVER);
 }
 
+/*
+ * THREAD_STATE_GET / _SET of some parts only (FERRY_TS_*): core moves the
+ * selected parts and no other byte, either way. st (in ds) holds the paused
+ * thread t's whole state and still does afterwards.
+ */
+static void test_state_selection(uint32_t t, struct ferry_thread_state *st, uint32_t ds)
+{
+    static struct ferry_thread_state whole;
+    whole = *st;
+    memset(st->utcb, 0x5a, sizeof(st->utcb));
+    st->f[0] = ~whole.f[0];
+    st->pc = 0;
+    check_err(thread_state_get_sel(t, ds, FERRY_TS_REGS), FERRY_OK, "STATE_GET of the registers");
+    check(st->pc == whole.pc && st->f[0] == ~whole.f[0] && st->utcb[0] == 0x5a &&
+              st->utcb[sizeof(st->utcb) - 1] == 0x5a,
+          "STATE_GET of the registers moves them and nothing else");
+    /* a register write with a garbage UTCB part and FP registers leaves both */
+    check_err(thread_state_set_sel(t, ds, FERRY_TS_REGS), FERRY_OK, "STATE_SET of the registers");
+    check_err(thread_state_get_sel(t, ds, FERRY_TS_UTCB | FERRY_TS_FP), FERRY_OK,
+              "STATE_GET of the UTCB part and FP registers");
+    check(!memcmp(st, &whole, sizeof(whole)), "STATE_SET of the registers moves nothing else");
+    check_err(thread_state_get_sel(t, ds, 0), FERRY_E_INVAL, "STATE_GET of no part");
+    check_err(thread_state_set_sel(t, ds, FERRY_TS_ALL + 1), FERRY_E_INVAL,
+              "STATE_SET of an unknown part");
+}
+
 static void test_threads(void)
 {
     long err;
@@ -229,6 +255,7 @@ static void test_threads(void)
     struct ferry_thread_state *st = (struct ferry_thread_state *)addr;
     check_err(thread_state_get(t, ds), FERRY_OK, "STATE_GET");
     check(st->pc >= (uint64_t)spinner && st->pc < (uint64_t)spinner + 64, "pc is in the loop");
+    test_state_selection(t, st, ds);
     st->pc = (uint64_t)redirect_target;
     check_err(thread_state_set(t, ds), FERRY_OK, "STATE_SET new pc");
     check_err(thread_resume(t), FERRY_OK, "THREAD_RESUME");

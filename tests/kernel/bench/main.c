@@ -84,6 +84,12 @@ static void op_thread_read_write(void)
     CHECK_ERR(sys_thread_write(state_thread), FERRY_OK);
 }
 
+static void op_thread_read_write_regs(void)
+{
+    CHECK_ERR(sys_thread_read_sel(state_thread, FERRY_TS_REGS), FERRY_OK);
+    CHECK_ERR(sys_thread_write_sel(state_thread, FERRY_TS_REGS), FERRY_OK);
+}
+
 /* ---- servers ---- */
 
 /* Replies with nothing, in the root task. */
@@ -218,6 +224,7 @@ int root_main(const struct ferry_bootinfo *bi)
     CHECK(faults_resolved == BENCH_WARMUP + BENCH_ITERATIONS, "%u page faults resolved",
           faults_resolved);
     bench("thread_read_write_suspended", op_thread_read_write);
+    bench("thread_read_write_regs_only", op_thread_read_write_regs);
 
     bench_print(&table);
     bench_print_ratio("ipc_call_reply_same_task/null_syscall", bench_result_of(&table, IPC_SAME),

@@ -306,6 +306,9 @@ static void thread_args(uint64_t nr, uint64_t *a)
         a[1] = victim_random_pc();
         a[2] = chance(50) ? VICTIM_STACK_VA + FERRY_PAGE_SIZE * (1 + rnd_below(4)) : rand_arg();
         a[3] = chance(50) ? rnd_below(8) : rand_arg();
+    } else if (nr == FERRY_SYS_THREAD_READ || nr == FERRY_SYS_THREAD_WRITE) {
+        /* a selection of parts (FERRY_TS_*), now and then a bad one */
+        a[1] = chance(90) ? 1 + rnd_below(FERRY_TS_ALL) : rand_arg();
     }
 }
 
@@ -708,7 +711,7 @@ void stress_one(void)
                               ? thread_write(&c)
                               : sys_call6(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], c.a[5]);
     record(&c, r.err);
-    if (c.nr == FERRY_SYS_THREAD_READ && r.err == FERRY_OK)
+    if (c.nr == FERRY_SYS_THREAD_READ && r.err == FERRY_OK && (c.a[1] & FERRY_TS_RUN))
         check_read_state();
     if (c.nr == FERRY_SYS_FACTORY_CREATE && r.err == FERRY_OK)
         reg_created(c.a[1], c.a[2], create_task, create_receiver);

@@ -187,6 +187,7 @@ int root_main(const struct ferry_bootinfo *bi)
     test_in_place(ref);
     test_write_read_exact();
     test_errors();
+    test_selections();
     test_fp_interleave();
     printf("threadstate: all tests passed\n");
     return 0;

@@ -143,7 +143,7 @@ static void writer_worker(struct worker_start *s)
     long suspend = worker_call(FERRY_SYS_THREAD_SUSPEND, target, 0, 0).err;
     for (unsigned i = 0; i < sizeof(struct ferry_thread_state) / 8; i++)
         dst[i] = src[i];
-    long write = worker_call(FERRY_SYS_THREAD_WRITE, target, 0, 0).err;
+    long write = worker_call(FERRY_SYS_THREAD_WRITE, target, FERRY_TS_ALL, 0).err;
     long resume = worker_call(FERRY_SYS_THREAD_RESUME, target, 0, 0).err;
     uint64_t report[3] = {(uint64_t)suspend, (uint64_t)write, (uint64_t)resume};
     worker_report(s, report, 3);
