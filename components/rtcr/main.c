@@ -3,7 +3,7 @@
  * init and the parent of its protected children: it starts them from its
  * configuration (boot module "rtcr.cfg": init's syntax through lib/config,
  * plus `step` and `policy stale`), hands them virtual sessions (virt.c),
- * and runs its `step` lines: checkpoint, kill, restore (ckpt.c), wait, exit.
+ * and runs its `step` lines: checkpoint, kill, restore (checkpoint.c, restore.c), wait, exit.
  */
 #include "rtcr.h"
 #include <client.h>

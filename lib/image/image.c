@@ -168,16 +168,12 @@ static const struct field stats_fields[] = {
     FLD(F_U64, 0x38, struct image_stats, encode_instret),
 };
 
-/* END: record count, then the digest. Host side: struct end. */
-struct end {
-    uint32_t records;
-    struct image_digest digest;
-};
+/* END: record count, then the digest (struct image_end). */
 static const struct field end_fields[] = {
-    FLD(F_U32, 0x00, struct end, records),
+    FLD(F_U32, 0x00, struct image_end, records),
     RSV(0x04, 4),
-    FLD(F_U64, 0x08, struct end, digest.lo),
-    FLD(F_U64, 0x10, struct end, digest.hi),
+    FLD(F_U64, 0x08, struct image_end, digest.lo),
+    FLD(F_U64, 0x10, struct image_end, digest.hi),
 };
 
 /* A type's layout: `fixed` payload bytes described by fields; THREAD adds a
@@ -211,7 +207,7 @@ static const struct layout layouts[IMAGE_TYPE_COUNT] = {
     [IMAGE_TABLE] = LAYOUT("TABLE", table_fields, 0x18, struct image_table_entry, 0),
     [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, 0x10, struct image_page, IMAGE_PAGE_SIZE),
     [IMAGE_STATS] = LAYOUT("STATS", stats_fields, 0x40, struct image_stats, 0),
-    [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct end, 0),
+    [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct image_end, 0),
 };
 #define MAX_FIXED 0x250u /* the largest fields part (THREAD) */
 
@@ -713,7 +709,7 @@ long image_encode_end(struct image_encoder *enc, struct image_digest *digest)
     if (enc->done)
         return IMAGE_E_FINISHED;
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&enc->digest));
-    struct end e = {.records = enc->records, .digest = {.lo = d.low64, .hi = d.high64}};
+    struct image_end e = {.records = enc->records, .digest = {.lo = d.low64, .hi = d.high64}};
     long err = encode_typed(enc, IMAGE_END, &e, NULL, 0);
     enc->done = true;
     if (err == IMAGE_OK && digest)
@@ -873,23 +869,6 @@ bool image_get(const struct image_view *view, uint16_t type, uint32_t pos, void 
 
 /* ---- validation, pass 1: framing, checksums, digest, each record alone ---- */
 
-/* Every decoded record type in one place. */
-union any_record {
-    struct image_component component;
-    struct image_session session;
-    struct image_region_map rm;
-    struct image_dataspace ds;
-    struct image_thread thread;
-    struct image_gate gate;
-    struct image_signal signal;
-    struct image_attachment att;
-    struct image_cap cap;
-    struct image_table_entry table;
-    struct image_page page;
-    struct image_stats stats;
-    struct end end;
-};
-
 static bool size_ok(uint64_t size)
 {
     return size != 0 && size % IMAGE_PAGE_SIZE == 0 && size <= IMAGE_SIZE_LIMIT;
@@ -901,7 +880,7 @@ static bool aligned(uint64_t v)
 }
 
 /* Checks of one record's own fields (no references followed). */
-static long check_local(uint16_t type, const union any_record *r, const uint8_t *payload)
+static long check_local(uint16_t type, const union image_any *r, const uint8_t *payload)
 {
     switch (type) {
     case IMAGE_COMPONENT:
@@ -988,7 +967,7 @@ static int cmp3(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t b1, uint64_t b2,
  * objects by id, attachments by (region map, address) without overlap,
  * capabilities by (component, slot), table entries by (component, table,
  * slot), pages by (dataspace, index), one STATS. */
-static long check_order(uint16_t type, const union any_record *r, const union any_record *prev)
+static long check_order(uint16_t type, const union image_any *r, const union image_any *prev)
 {
     int c;
     switch (type) {
@@ -1028,7 +1007,7 @@ struct checker {
     uint64_t offset;
     uint32_t objects;   /* object records so far */
     uint16_t prev_type; /* of the previous record (0 before the first) */
-    union any_record prev, cur;
+    union image_any prev, cur;
 };
 
 static long fail_at(struct checker *c, long err, uint64_t offset)
@@ -1107,7 +1086,7 @@ static long check_stream(struct checker *c, struct image_view *v)
         XXH3_128bits_update(HASH(&digest), c->buf + c->offset, IMAGE_RECORD_HEADER);
         c->offset += IMAGE_RECORD_HEADER + pad8(rec.len);
     }
-    const struct end *e = &c->cur.end;
+    const struct image_end *e = &c->cur.end;
     if (e->records != c->index)
         return fail_at(c, IMAGE_E_COUNT, c->offset + IMAGE_RECORD_HEADER);
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&digest));
@@ -1250,7 +1229,7 @@ static long check_table(const struct image_view *v, const struct image_table_ent
 
 /* The references of one object record (COMPONENT..SIGNAL). */
 static long check_object(const struct image_view *v, const struct image_record *rec,
-                         const union any_record *r)
+                         const union image_any *r)
 {
     struct image_record found;
     uint32_t rank;
@@ -1314,7 +1293,7 @@ static long check_references(const struct image_view *v, struct checker *c)
 {
     struct image_record rec;
     struct image_iter it;
-    union any_record r;
+    union image_any r;
     struct object_bits bits;
     struct image_dataspace page_ds = {0}; /* the dataspace of the previous PAGE */
     struct image_table_entry run = {0};   /* (component, table) of the previous TABLE */

@@ -1,0 +1,79 @@
+/*
+ * Checkpoint (rtcr.h; the protocol in docs/rtcr.md): freeze every thread of
+ * every protected child (one cut), capture the capability spaces and badge
+ * tables, harvest the memory, encode, thaw; print the statistics.
+ */
+#include "ckpt.h"
+#include <stdio.h>
+#include <string.h>
+
+uint32_t ckpt_state_ds;
+struct ferry_thread_state *ckpt_state_page;
+
+long ckpt_init(void)
+{
+    if (ckpt_state_ds)
+        return FERRY_OK;
+    long err;
+    ckpt_state_page =
+        env_alloc_attached(rtcr.env, sizeof(struct ferry_thread_state), &ckpt_state_ds, &err);
+    return ckpt_state_page ? FERRY_OK : err;
+}
+
+long ckpt_checkpoint(const char *name, bool incremental, bool stop)
+{
+    if (incremental && !ckpt_have_last) {
+        printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
+        return FERRY_E_NOENT;
+    }
+    long err = ckpt_init();
+    if (err)
+        return err;
+    cut.cap_count = cut.table_count = 0;
+    memset(cut.signal_pending, 0, sizeof(cut.signal_pending));
+    struct image_stats stats = {0};
+    uint64_t t0 = sys_instret();
+    err = cut_freeze();
+    uint64_t t1 = sys_instret();
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++)
+        if (rtcr.children[i].used)
+            err = capture_caps(&rtcr.children[i]);
+    if (!err)
+        err = map_dataspaces();
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++)
+        if (rtcr.children[i].used)
+            err = capture_tables(&rtcr.children[i]);
+    if (!err)
+        err = harvest_dirty();
+    if (!err && !incremental)
+        mark_nonzero();
+    uint64_t t2 = sys_instret();
+    struct encode_totals tot = {.incremental = incremental};
+    size_t bytes = 0;
+    stats.capture_instret = t2 - t1;
+    if (!err)
+        err = encode_cut(name, &tot, &stats, &bytes);
+    uint64_t t3 = sys_instret();
+    unmap_dataspaces();
+    if (err || !stop)
+        ckpt_thaw();
+    uint64_t t4 = sys_instret();
+    if (err || rtcr.quiet)
+        return err;
+    if (incremental)
+        printf("rtcr: checkpoint '%s' (incremental): %u components, %u threads, %u slots, %u "
+               "dirty pages (%u clean), %lu bytes\n",
+               name, tot.components, tot.threads, cut.cap_count, tot.pages, tot.clean,
+               (unsigned long)bytes);
+    else
+        printf("rtcr: checkpoint '%s': %u components, %u threads, %u slots, %u pages (%u zero "
+               "elided), %lu bytes\n",
+               name, tot.components, tot.threads, cut.cap_count, tot.pages, tot.zero,
+               (unsigned long)bytes);
+    printf("rtcr: checkpoint '%s' statistics: freeze %lu, capture %lu, encode %lu, thaw %lu "
+           "instructions; %lu of %lu memory bytes stored\n",
+           name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
+           (unsigned long)(t4 - t3), (unsigned long)(tot.pages * PAGE),
+           (unsigned long)stats.memory_bytes);
+    return FERRY_OK;
+}
