@@ -88,10 +88,35 @@ long map_dataspaces(void)
     return FERRY_OK;
 }
 
+/* ORs into `dirty` (a bit per page of the dataspace) the pages written through
+ * attachment a of c's address space since the last cut (core's RM_DIRTY),
+ * re-arming them. */
+static long harvest_attachment(struct rtcr_child *c, const struct rtcr_attach *a, uint64_t pages,
+                               uint64_t *dirty)
+{
+    static struct ferry_rm_dirty_out out;
+    for (uint64_t done = 0; done < a->size / PAGE;) {
+        uint64_t n = a->size / PAGE - done;
+        n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
+        long err = rm_dirty(c->pc->child.rm, a->addr + done * PAGE, n, FERRY_RM_DIRTY_CLEAR, &out);
+        if (err)
+            return err;
+        for (uint64_t b = 0; b < n; b++) {
+            uint64_t page = a->offset / PAGE + done + b;
+            if (out.bits[b / 64] >> (b % 64) & 1 && page < pages)
+                dirty[page / 64] |= 1ull << (page % 64);
+        }
+        done += n;
+    }
+    return FERRY_OK;
+}
+
 /*
- * The pages of every dataspace written through its child's address space
- * since the last cut (core's RM_DIRTY on each attachment), re-armed for the
- * next one: each ds_entry's dirty bitmap.
+ * The pages of every dataspace written since the last cut, re-armed for the
+ * next one: each ds_entry's dirty bitmap. A dataspace is written through
+ * every attachment of it, in the address space of every protected child (a
+ * shared one: its owner's and each sibling's it was handed to), so the
+ * bitmap is the OR over all of them (docs/rtcr.md, "Checkpoint" step 4).
  */
 long harvest_dirty(void)
 {
@@ -104,24 +129,14 @@ long harvest_dirty(void)
             return FERRY_E_NOMEM;
         e->dirty = &dirty_bits[used / 64];
         used += (pages + 63) & ~63ul;
-        for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
-            const struct rtcr_attach *a = &e->c->attach[k];
-            if (!a->used || a->ds != e->ds->id)
-                continue;
-            for (uint64_t done = 0; done < a->size / PAGE;) {
-                uint64_t n = a->size / PAGE - done;
-                n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
-                static struct ferry_rm_dirty_out out;
-                long err = rm_dirty(e->c->pc->child.rm, a->addr + done * PAGE, n,
-                                    FERRY_RM_DIRTY_CLEAR, &out);
+        for (unsigned j = 0; j < RTCR_MAX_CHILDREN; j++) {
+            struct rtcr_child *c = &rtcr.children[j];
+            for (unsigned k = 0; c->used && k < RTCR_ATTACHMENTS; k++) {
+                const struct rtcr_attach *a = &c->attach[k];
+                long err = a->used && a->ds == e->ds->id ? harvest_attachment(c, a, pages, e->dirty)
+                                                         : FERRY_OK;
                 if (err)
                     return err;
-                for (uint64_t b = 0; b < n; b++)
-                    if (out.bits[b / 64] >> (b % 64) & 1) {
-                        uint64_t page = a->offset / PAGE + done + b;
-                        e->dirty[page / 64] |= 1ull << (page % 64);
-                    }
-                done += n;
             }
         }
     }
