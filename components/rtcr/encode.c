@@ -34,19 +34,29 @@ static int by_key(const void *a, const void *b)
 
 static struct keyed order[CKPT_MAX_CAPS > CKPT_MAX_DS ? CKPT_MAX_CAPS : CKPT_MAX_DS];
 
+/* Copies the string src into dst (size bytes, always terminated): snprintf's
+ * format machinery costs more than a session's other encoding. */
+static void copy_string(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+}
+
 /* The session record of v (Timer state a restore replays appended to args). */
 static void session_record(const struct rtcr_child *c, const struct rtcr_session *v,
                            struct image_session *s)
 {
     *s = (struct image_session){
         .id = v->id, .component = c->id, .ram_quota = v->ram, .cap_quota = v->caps};
-    snprintf(s->service, sizeof(s->service), "%s", v->service);
-    snprintf(s->label, sizeof(s->label), "%s", v->label);
+    copy_string(s->service, sizeof(s->service), v->service);
+    copy_string(s->label, sizeof(s->label), v->label);
     if (v->iface == FERRY_IFACE_TIMER && (v->timer_signal || v->timer_mode))
         snprintf(s->args, sizeof(s->args), "%s%s" TIMER_TAG "%u:%lu:%u", v->args,
                  v->args[0] ? "," : "", v->timer_mode, (unsigned long)v->timer_us, v->timer_signal);
     else
-        snprintf(s->args, sizeof(s->args), "%s", v->args);
+        copy_string(s->args, sizeof(s->args), v->args);
 }
 
 /* Every object of one kind of every child, as (id, child index, record index). */
@@ -86,7 +96,7 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
         if (!c->used)
             continue;
         struct image_component rec = {c->id, c->cfg->ram, c->cfg->caps, {0}};
-        snprintf(rec.name, sizeof(rec.name), "%s", c->name);
+        copy_string(rec.name, sizeof(rec.name), c->name);
         err = image_encode_component(enc, &rec);
         tot->components++;
     }
@@ -131,7 +141,7 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
                                    .fcsr = e->state.fcsr,
                                    .blob_len = sizeof(e->state),
                                    .blob = (const uint8_t *)&e->state};
-        snprintf(rec.name, sizeof(rec.name), "%s", e->t->name);
+        copy_string(rec.name, sizeof(rec.name), e->t->name);
         memcpy(rec.x, e->state.x, sizeof(rec.x));
         memcpy(rec.f, e->state.f, sizeof(rec.f));
         err = image_encode_thread(enc, &rec);
