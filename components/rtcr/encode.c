@@ -26,6 +26,7 @@ struct keyed {
     unsigned index;
 };
 
+/* qsort order of struct keyed: ascending key. */
 static int by_key(const void *a, const void *b)
 {
     uint64_t x = ((const struct keyed *)a)->key, y = ((const struct keyed *)b)->key;
@@ -87,6 +88,8 @@ static bool shared(const struct rtcr_child *owner, const struct rtcr_ds *ds)
     return false;
 }
 
+/* The object records of the cut (components, sessions, region maps,
+ * dataspaces, threads, gates, signals), each type in id order. */
 static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
 {
     long err = IMAGE_OK;
@@ -165,6 +168,8 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
     return err;
 }
 
+/* The records that name objects (attachments, capabilities, badge-table
+ * entries) and the pages to store from the snapshot, each type in key order. */
 static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
 {
     long err = IMAGE_OK;

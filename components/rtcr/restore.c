@@ -30,12 +30,15 @@ struct made {
 static struct made made[CKPT_MAX_CAPS];
 static unsigned made_count;
 
+/* Records a re-created object under (image id, role); past CKPT_MAX_CAPS the
+ * object is not found later, and the restore fails on the slot naming it. */
 static void made_add(uint32_t id, uint8_t role, uint32_t slot, uint64_t badge)
 {
     if (made_count < CKPT_MAX_CAPS)
         made[made_count++] = (struct made){id, role, slot, badge};
 }
 
+/* The re-created object of (image id, role), or NULL. */
 static const struct made *made_find(uint32_t id, uint8_t role)
 {
     for (unsigned i = 0; i < made_count; i++)
