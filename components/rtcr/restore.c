@@ -752,6 +752,7 @@ long ckpt_restore(const char *name, const char *as)
     }
     ckpt_last_digest = view->digest; /* the next increment builds on this cut */
     ckpt_have_last = true;
+    ckpt_dirty_lost = false;
     for (unsigned k = 0; k < restored; k++)
         for (unsigned i = 0; i < RTCR_THREADS; i++)
             if (rs[k].c->threads[i].used)
