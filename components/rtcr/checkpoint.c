@@ -52,8 +52,8 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
     bool harvested = !err;
     if (!err)
         err = harvest_dirty();
-    if (!err && !incremental)
-        err = mark_nonzero();
+    if (!err)
+        err = mark_nonzero(incremental);
     uint64_t t2 = sys_instret();
     if (!err)
         err = snapshot_take();
