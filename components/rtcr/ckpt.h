@@ -79,6 +79,9 @@ struct stored_image *stored_named(const char *name);
 struct stored_image *stored_new(const char *name, size_t len, long *err);
 /* Frees the image's memory and its slot. */
 void stored_drop(struct stored_image *im);
+/* Whether an image called `name` is on the chain ending in the image whose
+ * digest is *from (that image, its parent, ... in memory). */
+bool stored_in_chain(const char *name, const struct image_digest *from);
 /* The image whose digest is known to be *d, or NULL. */
 struct stored_image *stored_by_digest(const struct image_digest *d);
 

@@ -38,6 +38,22 @@ void base_from_image(const struct image_view *view, uint32_t id_shift)
             base_ds[base_count++] = d.id + id_shift;
 }
 
+/* Whether an image called `name` is on the chain ending in the image whose
+ * digest is *from (that image, its parent, ...). */
+bool stored_in_chain(const char *name, const struct image_digest *from)
+{
+    struct stored_image *cur = stored_by_digest(from);
+    for (unsigned n = 0; cur && n < CKPT_MAX_CHAIN; n++) {
+        struct image_header h;
+        if (!strcmp(cur->name, name))
+            return true;
+        if (image_read_header(cur->buf, cur->len, &h) || !(h.flags & IMAGE_FLAG_INCREMENTAL))
+            return false;
+        cur = stored_by_digest(&h.parent);
+    }
+    return false;
+}
+
 /* Whether the base holds dataspace `ds` (by id). */
 bool base_holds(uint32_t ds)
 {
