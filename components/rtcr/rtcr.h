@@ -3,7 +3,8 @@
  *
  *   main.c   configuration, the parent-server policy, the steps
  *   virt.c   virtual sessions: forwarding to the real ones, recording (model.h)
- *   ckpt.c   checkpoint (freeze, capture, encode) and restore
+ *   checkpoint.c, freeze.c, capture.c, memory.c, encode.c, images.c,
+ *   validate.c, restore.c, compare.c: checkpoint and restore (ckpt.h)
  *
  * Everything runs on rtcr's entrypoint: no locks.
  */
@@ -53,7 +54,7 @@ void virt_release(struct rtcr_child *c);
 /* LOG lines of children pass here (main.c: `step when ... logs`). */
 void rtcr_child_logged(struct rtcr_child *c, const char *text, uint64_t len);
 
-/* ---- ckpt.c ---- */
+/* ---- checkpoint and restore (ckpt.h lists the files) ---- */
 
 /* What every checkpoint and restore uses, allocated once at start (so that a
  * first operation does not look like a leak): the thread-state buffer. */

@@ -168,16 +168,12 @@ static const struct field stats_fields[] = {
     FLD(F_U64, 0x38, struct image_stats, encode_instret),
 };
 
-/* END: record count, then the digest. Host side: struct end. */
-struct end {
-    uint32_t records;
-    struct image_digest digest;
-};
+/* END: record count, then the digest (struct image_end). */
 static const struct field end_fields[] = {
-    FLD(F_U32, 0x00, struct end, records),
+    FLD(F_U32, 0x00, struct image_end, records),
     RSV(0x04, 4),
-    FLD(F_U64, 0x08, struct end, digest.lo),
-    FLD(F_U64, 0x10, struct end, digest.hi),
+    FLD(F_U64, 0x08, struct image_end, digest.lo),
+    FLD(F_U64, 0x10, struct image_end, digest.hi),
 };
 
 /* A type's layout: `fixed` payload bytes described by fields; THREAD adds a
@@ -211,7 +207,7 @@ static const struct layout layouts[IMAGE_TYPE_COUNT] = {
     [IMAGE_TABLE] = LAYOUT("TABLE", table_fields, 0x18, struct image_table_entry, 0),
     [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, 0x10, struct image_page, IMAGE_PAGE_SIZE),
     [IMAGE_STATS] = LAYOUT("STATS", stats_fields, 0x40, struct image_stats, 0),
-    [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct end, 0),
+    [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct image_end, 0),
 };
 #define MAX_FIXED 0x250u /* the largest fields part (THREAD) */
 
@@ -567,7 +563,8 @@ static long emit(struct image_encoder *enc, const void *data, size_t len)
     return IMAGE_OK;
 }
 
-static const uint8_t zeros[256];
+static const uint8_t zeros[IMAGE_PAGE_SIZE]; /* large: XXH3 hashes a long input in place, a short
+                                                one through its buffer */
 
 /* Writes `n` zero bytes. */
 static long emit_zeros(struct image_encoder *enc, uint64_t n)
@@ -581,6 +578,34 @@ static long emit_zeros(struct image_encoder *enc, uint64_t n)
     return err;
 }
 
+/* A record's checksum: XXH3-64 of its payload (a, b, `fill` zero bytes),
+ * seeded with record_seed. A small payload is hashed in one call from a
+ * copy; the streaming state's reset (a custom secret from the seed) and
+ * digest cost more than the hash of a few dozen bytes itself. */
+#define SMALL_RECORD 256
+static uint64_t record_sum(struct image_encoder *enc, uint16_t type, const void *a, uint32_t alen,
+                           const void *b, uint32_t blen, uint32_t fill)
+{
+    uint32_t len = alen + blen + fill;
+    uint64_t seed = record_seed(type, len, enc->records);
+    if (len <= SMALL_RECORD) {
+        _Alignas(8) uint8_t buf[SMALL_RECORD];
+        memcpy(buf, a, alen);
+        if (blen)
+            memcpy(buf + alen, b, blen);
+        memset(buf + alen + blen, 0, fill);
+        return XXH3_64bits_withSeed(buf, len, seed);
+    }
+    XXH3_64bits_reset_withSeed(HASH(&enc->record), seed);
+    XXH3_64bits_update(HASH(&enc->record), a, alen);
+    if (blen)
+        XXH3_64bits_update(HASH(&enc->record), b, blen);
+    for (uint32_t k = 0; k < fill; k += sizeof(zeros))
+        XXH3_64bits_update(HASH(&enc->record), zeros,
+                           fill - k < sizeof(zeros) ? fill - k : sizeof(zeros));
+    return XXH3_64bits_digest(HASH(&enc->record));
+}
+
 /* One record: payload parts a and b, then `fill` zero bytes, then the
  * padding. END's header stays out of the digest. */
 static long emit_record(struct image_encoder *enc, uint16_t type, const void *a, uint32_t alen,
@@ -592,16 +617,9 @@ static long emit_record(struct image_encoder *enc, uint16_t type, const void *a,
 
     if (enc->done)
         return IMAGE_E_FINISHED;
-    XXH3_64bits_reset_withSeed(HASH(&enc->record), record_seed(type, len, enc->records));
-    XXH3_64bits_update(HASH(&enc->record), a, alen);
-    if (blen)
-        XXH3_64bits_update(HASH(&enc->record), b, blen);
-    for (uint32_t k = 0; k < fill; k += sizeof(zeros))
-        XXH3_64bits_update(HASH(&enc->record), zeros,
-                           fill - k < sizeof(zeros) ? fill - k : sizeof(zeros));
     put_le(hdr, type, 2);
     put_le(hdr + 4, len, 4);
-    put_le(hdr + 8, XXH3_64bits_digest(HASH(&enc->record)), 8);
+    put_le(hdr + 8, record_sum(enc, type, a, alen, b, blen, fill), 8);
     if (type != IMAGE_END)
         XXH3_128bits_update(HASH(&enc->digest), hdr, sizeof(hdr));
     if ((err = emit(enc, hdr, sizeof(hdr))) || (err = emit(enc, a, alen)) ||
@@ -713,7 +731,7 @@ long image_encode_end(struct image_encoder *enc, struct image_digest *digest)
     if (enc->done)
         return IMAGE_E_FINISHED;
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&enc->digest));
-    struct end e = {.records = enc->records, .digest = {.lo = d.low64, .hi = d.high64}};
+    struct image_end e = {.records = enc->records, .digest = {.lo = d.low64, .hi = d.high64}};
     long err = encode_typed(enc, IMAGE_END, &e, NULL, 0);
     enc->done = true;
     if (err == IMAGE_OK && digest)
@@ -873,23 +891,6 @@ bool image_get(const struct image_view *view, uint16_t type, uint32_t pos, void 
 
 /* ---- validation, pass 1: framing, checksums, digest, each record alone ---- */
 
-/* Every decoded record type in one place. */
-union any_record {
-    struct image_component component;
-    struct image_session session;
-    struct image_region_map rm;
-    struct image_dataspace ds;
-    struct image_thread thread;
-    struct image_gate gate;
-    struct image_signal signal;
-    struct image_attachment att;
-    struct image_cap cap;
-    struct image_table_entry table;
-    struct image_page page;
-    struct image_stats stats;
-    struct end end;
-};
-
 static bool size_ok(uint64_t size)
 {
     return size != 0 && size % IMAGE_PAGE_SIZE == 0 && size <= IMAGE_SIZE_LIMIT;
@@ -901,7 +902,7 @@ static bool aligned(uint64_t v)
 }
 
 /* Checks of one record's own fields (no references followed). */
-static long check_local(uint16_t type, const union any_record *r, const uint8_t *payload)
+static long check_local(uint16_t type, const union image_any *r, const uint8_t *payload)
 {
     switch (type) {
     case IMAGE_COMPONENT:
@@ -988,7 +989,7 @@ static int cmp3(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t b1, uint64_t b2,
  * objects by id, attachments by (region map, address) without overlap,
  * capabilities by (component, slot), table entries by (component, table,
  * slot), pages by (dataspace, index), one STATS. */
-static long check_order(uint16_t type, const union any_record *r, const union any_record *prev)
+static long check_order(uint16_t type, const union image_any *r, const union image_any *prev)
 {
     int c;
     switch (type) {
@@ -1028,7 +1029,7 @@ struct checker {
     uint64_t offset;
     uint32_t objects;   /* object records so far */
     uint16_t prev_type; /* of the previous record (0 before the first) */
-    union any_record prev, cur;
+    union image_any prev, cur;
 };
 
 static long fail_at(struct checker *c, long err, uint64_t offset)
@@ -1107,7 +1108,7 @@ static long check_stream(struct checker *c, struct image_view *v)
         XXH3_128bits_update(HASH(&digest), c->buf + c->offset, IMAGE_RECORD_HEADER);
         c->offset += IMAGE_RECORD_HEADER + pad8(rec.len);
     }
-    const struct end *e = &c->cur.end;
+    const struct image_end *e = &c->cur.end;
     if (e->records != c->index)
         return fail_at(c, IMAGE_E_COUNT, c->offset + IMAGE_RECORD_HEADER);
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&digest));
@@ -1250,7 +1251,7 @@ static long check_table(const struct image_view *v, const struct image_table_ent
 
 /* The references of one object record (COMPONENT..SIGNAL). */
 static long check_object(const struct image_view *v, const struct image_record *rec,
-                         const union any_record *r)
+                         const union image_any *r)
 {
     struct image_record found;
     uint32_t rank;
@@ -1314,7 +1315,7 @@ static long check_references(const struct image_view *v, struct checker *c)
 {
     struct image_record rec;
     struct image_iter it;
-    union any_record r;
+    union image_any r;
     struct object_bits bits;
     struct image_dataspace page_ds = {0}; /* the dataspace of the previous PAGE */
     struct image_table_entry run = {0};   /* (component, table) of the previous TABLE */

@@ -259,6 +259,29 @@ struct image_stats {
     uint64_t encode_instret;
 };
 
+/* END: the record count, then the digest. */
+struct image_end {
+    uint32_t records;
+    struct image_digest digest;
+};
+
+/* Every decoded record type in one place (image_get into the member of the type). */
+union image_any {
+    struct image_component component;
+    struct image_session session;
+    struct image_region_map rm;
+    struct image_dataspace ds;
+    struct image_thread thread;
+    struct image_gate gate;
+    struct image_signal signal;
+    struct image_attachment att;
+    struct image_cap cap;
+    struct image_table_entry table;
+    struct image_page page;
+    struct image_stats stats;
+    struct image_end end;
+};
+
 /* ---- encoder ---- */
 
 /* Receives the image's bytes in order; returns 0, or nonzero to abort. */
