@@ -103,9 +103,12 @@ static size_t copy_shifted(uint8_t **d, const uint8_t **s, size_t n)
     return n;
 }
 
-/* Copies n bytes upwards: memcpy, and memmove when dst is below src. */
-static void copy_up(uint8_t *d, const uint8_t *s, size_t n)
+/* Copies n bytes upwards from src to dst: memcpy, and memmove when dst is
+ * below src. Returns dst (so that memcpy is a tail call). */
+static void *copy_up(void *dst, const void *src, size_t n)
 {
+    uint8_t *d = dst;
+    const uint8_t *s = src;
     if (n >= SMALL) {
         size_t head = (WORD_BYTES - misalign(s)) & WORD_MASK;
         bytes_up(&d, &s, head);
@@ -120,6 +123,7 @@ static void copy_up(uint8_t *d, const uint8_t *s, size_t n)
         }
     }
     bytes_up(&d, &s, n);
+    return dst;
 }
 
 /* Copies n bytes downwards, from the ends d and s; memmove when dst is above
@@ -153,8 +157,7 @@ static void copy_down(uint8_t *d, const uint8_t *s, size_t n)
 
 void *ferry_memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-    copy_up(dst, src, n);
-    return dst;
+    return copy_up(dst, src, n);
 }
 
 void *ferry_memmove(void *dst, const void *src, size_t n)
@@ -163,7 +166,7 @@ void *ferry_memmove(void *dst, const void *src, size_t n)
     if ((uintptr_t)dst - (uintptr_t)src < n && dst != src)
         copy_down((uint8_t *)dst + n, (const uint8_t *)src + n, n);
     else if (dst != src)
-        copy_up(dst, src, n);
+        return copy_up(dst, src, n);
     return dst;
 }
 
