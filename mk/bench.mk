@@ -9,8 +9,10 @@
 #   bench/block.scn      4 KiB block reads and writes through components/virtio-blk
 #                        (tests/components/block-test, mode bench; docs/block.md)
 #   bench/rtcr.scn       rtcr checkpoints of 1, 4, 16, 64 MiB touched memory next to a
-#                        picolibc memcpy and a word-wise copy of the same bytes
+#                        memcpy (lib/mem) and a word-wise copy of the same bytes
 #                        (tests/components/ckpt-mem); tools/bench prints the table
+#   bench/mem.scn        lib/mem's memcpy, memmove, memset of 64 B, 4 KiB, 1 MiB
+#                        (tests/components/bench-mem; docs/framework.md, "Memory copies")
 #   bench/net.scn        16 MiB over TCP between two ECUs (lwIP, virtio-net), ping,
 #                        the driver's instructions per frame (tests/components/net-test
 #                        with `bench yes`; docs/network.md, "Numbers"); tools/bench

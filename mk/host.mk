@@ -35,6 +35,9 @@ ALL_TARGETS += $(HOST_UNIT_BINS) $(HOST_TESTDATA_FILES)
 # One object per source, mirrored under $(HOST_OBJ); -MMD -MP writes the .d
 # files the top-level Makefile includes, so touching a header rebuilds.
 $(HOST_OBJ)/tests/%.o: HOST_CFLAGS += -DTESTDATA_DIR=\"$(abspath $(HOST_TESTDATA))\"
+# lib/mem under its ferry_ names only, next to the host's libc; MEM_CFLAGS (mk/user.mk)
+# keeps GCC from turning its loops into calls to the host's memcpy/memset.
+$(HOST_OBJ)/lib/mem/%.o: HOST_CFLAGS += -DFERRY_MEM_HOST $(MEM_CFLAGS)
 $(HOST_OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<

@@ -36,7 +36,6 @@
  * to all. A bad client only loses its own frames: everything it can break is
  * counted (ferry_nic_info_out) and dropped.
  */
-#include "net/copy.h"
 #include "virtio/net.h"
 #include "virtio/device/find.h"
 #include "virtio/virtio.h"
@@ -53,7 +52,7 @@
 #define QUEUE_SIZE 16
 #define BUF_BYTES  2048 /* one wire buffer: header + frame */
 /* The frame's offset in a wire buffer, the header's just before it: 8-byte
- * aligned like the Nic slots, so that ferry_copy copies words */
+ * aligned like the Nic slots, so that memcpy copies words (lib/mem) */
 #define BUF_FRAME        16
 #define BUF_HDR          (BUF_FRAME - VIRTIO_NET_HDR_BYTES)
 #define NIC_SESSIONS_MAX 8
@@ -145,7 +144,7 @@ static long wire_send(const uint8_t *frame, uint32_t len)
     uint16_t i = net.tx_free[--net.tx_free_n];
     uint8_t *buf = net.dma + DMA_TXBUF + (uint64_t)i * BUF_BYTES;
     memset(buf + BUF_HDR, 0, VIRTIO_NET_HDR_BYTES);
-    ferry_copy(buf + BUF_FRAME, frame, len);
+    memcpy(buf + BUF_FRAME, frame, len);
     struct virtq_buf b = {net.phys + DMA_TXBUF + (uint64_t)i * BUF_BYTES + BUF_HDR,
                           VIRTIO_NET_HDR_BYTES + len, false};
     uint16_t head;
@@ -222,7 +221,7 @@ static void deliver(struct nic_session *s, const uint8_t *frame, uint32_t len)
         return;
     }
     struct ferry_nic_slot *slot = &s->sh->rx_slot[s->rx_head % FERRY_NIC_SLOTS];
-    ferry_copy(slot->data, frame, len);
+    memcpy(slot->data, frame, len);
     slot->len = len;
     ring_barrier(); /* the slot before the head that publishes it */
     s->sh->rx.head = ++s->rx_head;
@@ -294,7 +293,7 @@ static long session_tx(struct nic_session *s)
         if (len < FERRY_NIC_FRAME_MIN || len > FERRY_NIC_FRAME_MAX) {
             misdeed(s, &s->malformed, MISDEED_LENGTH, "transmit slot with a bad length");
         } else {
-            ferry_copy(bounce, slot->data, len); /* checked and switched from our copy */
+            memcpy(bounce, slot->data, len); /* checked and switched from our copy */
             if (memcmp(bounce + 6, s->mac, 6) != 0) {
                 misdeed(s, &s->spoofed, MISDEED_SOURCE, "frame with a foreign source MAC");
             } else {

@@ -61,12 +61,6 @@
  * 60 .. 100 ms; net-lossy: 83 s -> 57 .. 65 s). */
 #define TCP_TMR_INTERVAL 5
 
-/* lwIP's copies (pbuf_take, pbuf_copy_partial, tcp_write's COPY) 8 bytes at
- * a time: picolibc's memcpy copies bytes (copy.h) */
-#include "copy.h"
-#define MEMCPY(dst, src, len)  ferry_copy(dst, src, len)
-#define SMEMCPY(dst, src, len) ferry_copy(dst, src, len)
-
 #define LWIP_CHKSUM_ALGORITHM      3 /* software checksums: the device offers no offload here */
 #define LWIP_STATS                 0
 #define LWIP_NETIF_STATUS_CALLBACK 0

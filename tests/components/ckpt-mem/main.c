@@ -5,7 +5,7 @@
  * plain copy of the same bytes costs in this guest, then gives a checkpointer
  * two moments to act on:
  *
- *     bench: copy_memcpy_MIB_mib     N instructions (picolibc memcpy, N.NN per byte)
+ *     bench: copy_memcpy_MIB_mib     N instructions (memcpy: lib/mem, N.NN per byte)
  *     bench: copy_words_MIB_mib      N instructions (64-bit word loop, N.NN per byte)
  *     NAME: touched MIB MiB
  *     NAME: dirtied P of T pages      (`pause_ms` later: every 100th page written)

@@ -363,8 +363,8 @@ static struct {
 } src;
 /* The data to send: 6 bytes past an 8-byte boundary, as TCP's payload is 54
  * bytes into its frame (Ethernet, IP and TCP headers): lwIP copies this into
- * its segments (TCP_WRITE_FLAG_COPY) with ferry_copy, which copies words
- * only between addresses aligned alike (lib/net/copy.h). */
+ * its segments (TCP_WRITE_FLAG_COPY) with memcpy, which copies whole words
+ * between addresses aligned alike and shifts words otherwise (lib/mem). */
 static _Alignas(8) uint8_t chunk_store[4 * TCP_MSS + 8];
 static uint8_t *const chunk = chunk_store + 6;
 #define CHUNK_BYTES (4 * TCP_MSS)
