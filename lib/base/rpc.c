@@ -50,10 +50,10 @@ void rpc_slot_release(uint32_t slot)
     slot_give_back(slot);
 }
 
-/* Replaces a window with holes (or none yet) by a fresh run: its remaining
- * slots go back to the allocator. Returns the new first slot, 0 if none. Off
- * the hot path: a window is replaced only after a capability was kept. */
-static __attribute__((noinline, cold)) uint64_t window_refill(struct ferry_utcb *u)
+/* Replaces a window with holes (or none yet) by a fresh run, its remaining
+ * slots going back to the allocator, and arms it (none if no run is left).
+ * Off the hot path: a window is replaced only after a capability was kept. */
+static __attribute__((noinline, cold)) void window_refill(struct ferry_utcb *u)
 {
     uint64_t first = u->user[RPC_U_WINDOW], owned = u->user[RPC_U_OWNED];
     for (unsigned i = 0; first && i < FERRY_MSG_CAPS; i++)
@@ -64,17 +64,25 @@ static __attribute__((noinline, cold)) uint64_t window_refill(struct ferry_utcb 
     lock_release(&slot_lock);
     u->user[RPC_U_WINDOW] = first;
     u->user[RPC_U_OWNED] = first ? WINDOW_FULL : 0;
-    return first;
+    u->rcv_window = first ? FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS) : 0;
 }
 
-/* Makes sure the calling thread (UTCB u) has a whole receive window, and arms
- * it. The common case, a whole window, takes no lock and calls nothing. */
-static inline __attribute__((always_inline)) void window_prepare(struct ferry_utcb *u)
+/* Arms the calling thread's (UTCB u) receive window if it is whole, the
+ * common case: no lock, no call. False if it needs window_refill. */
+static inline __attribute__((always_inline)) bool window_arm(struct ferry_utcb *u)
 {
     uint64_t first = u->user[RPC_U_WINDOW];
     if (__builtin_expect(!first || u->user[RPC_U_OWNED] != WINDOW_FULL, 0))
-        first = window_refill(u);
-    u->rcv_window = first ? FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS) : 0;
+        return false;
+    u->rcv_window = FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS);
+    return true;
+}
+
+/* Makes sure the calling thread has a whole receive window, and arms it. */
+static inline __attribute__((always_inline)) void window_prepare(struct ferry_utcb *u)
+{
+    if (!window_arm(u))
+        window_refill(u);
 }
 
 /* Reports the capabilities that arrived with the message just received. */
@@ -122,10 +130,31 @@ void rpc_get_string(const uint64_t *mr, unsigned words, char *out)
     out[i] = 0;
 }
 
-/* Takes the `caps` capabilities of the reply just received out of the
- * window: into *res for the caller to own, or released if res is NULL. */
-static __attribute__((noinline)) void reply_caps(unsigned caps, struct rpc_result *res)
+/* The reply's error code; a successful reply with fewer than `reply_words`
+ * words is E_INVAL, the capabilities it brought (now in *res) released. */
+static __attribute__((noinline, cold)) long reply_too_short(struct rpc_result *res)
 {
+    for (unsigned i = 0; res && i < res->caps; i++)
+        rpc_slot_release(res->cap_slot[i]); /* (0 for one not received: ignored) */
+    if (res)
+        res->caps = 0;
+    return FERRY_E_INVAL;
+}
+static inline __attribute__((always_inline)) long reply_check(uint64_t rtag, unsigned reply_words,
+                                                              struct rpc_result *res)
+{
+    long proto = (long)FERRY_TAG_PROTO(rtag);
+    if (reply_words && proto == FERRY_OK && FERRY_TAG_WORDS(rtag) < reply_words)
+        return reply_too_short(res);
+    return proto;
+}
+
+/* reply_check of a reply that brought capabilities: they leave the window,
+ * into *res for the caller to own, or released if res is NULL. */
+static __attribute__((noinline)) long reply_with_caps(uint64_t rtag, unsigned reply_words,
+                                                      struct rpc_result *res)
+{
+    unsigned caps = FERRY_TAG_CAPS(rtag);
     struct rpc_result local;
     struct rpc_result *r = res ? res : &local;
     r->caps = caps;
@@ -137,61 +166,60 @@ static __attribute__((noinline)) void reply_caps(unsigned caps, struct rpc_resul
         if (!res)
             rpc_slot_release(r->cap_slot[i]);
     }
+    return reply_check(rtag, reply_words, res);
 }
 
-/* A successful reply with fewer words than the operation has: E_INVAL, and
- * the capabilities it brought (now the caller's, in *res) released. */
-static __attribute__((noinline, cold)) long reply_too_short(struct rpc_result *res)
-{
-    for (unsigned i = 0; res && i < res->caps; i++)
-        rpc_slot_release(res->cap_slot[i]); /* (0 for one not received: ignored) */
-    if (res)
-        res->caps = 0;
-    return FERRY_E_INVAL;
-}
-
-/* The call of rpc_call, rpc_call_timeout and rpc_call_reply: a successful
- * reply with fewer than `reply_words` words is E_INVAL, its capabilities
- * released. Inlined into each, so that rpc_call pays nothing for the check;
- * a reply without capabilities (the common case) touches nothing but *res. */
-static inline __attribute__((always_inline)) long call(uint64_t gate, unsigned opcode,
-                                                       unsigned words, unsigned caps,
-                                                       uint64_t timeout_us, unsigned reply_words,
-                                                       struct rpc_result *res)
+/* The call with the window armed: every path after the IPC is a tail call, so
+ * a reply without capabilities (the common case) needs no stack frame. */
+static inline __attribute__((always_inline)) long call_armed(uint64_t gate, uint64_t tag,
+                                                             uint64_t timeout_us,
+                                                             unsigned reply_words,
+                                                             struct rpc_result *res)
 {
     uint64_t rtag;
-    window_prepare(sys_utcb());
-    long err = sys_ipc_call(gate, FERRY_TAG(words, caps, opcode), timeout_us, &rtag);
+    long err = sys_ipc_call(gate, tag, timeout_us, &rtag);
     if (err)
         return err;
-    unsigned rwords = FERRY_TAG_WORDS(rtag), rcaps = FERRY_TAG_CAPS(rtag);
     if (res) {
-        res->words = rwords;
+        res->words = FERRY_TAG_WORDS(rtag);
         res->caps = 0;
     }
-    if (__builtin_expect(rcaps != 0, 0))
-        reply_caps(rcaps, res);
-    long proto = (long)FERRY_TAG_PROTO(rtag);
-    if (reply_words && proto == FERRY_OK && rwords < reply_words)
-        return reply_too_short(res);
-    return proto;
+    if (__builtin_expect(FERRY_TAG_CAPS(rtag) != 0, 0))
+        return reply_with_caps(rtag, reply_words, res);
+    return reply_check(rtag, reply_words, res);
 }
 
-long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps, struct rpc_result *res)
+static __attribute__((noinline, cold)) long call_refill(uint64_t gate, uint64_t tag,
+                                                        uint64_t timeout_us, unsigned reply_words,
+                                                        struct rpc_result *res)
 {
-    return call(gate, opcode, words, caps, FERRY_TIMEOUT_NEVER, 0, res);
+    window_refill(sys_utcb());
+    return call_armed(gate, tag, timeout_us, reply_words, res);
 }
 
-long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-                      uint64_t timeout_us, struct rpc_result *res)
+/* The call of rpc_call_tag, rpc_call_timeout_tag and rpc_call_reply_tag,
+ * inlined into each, so that the first two pay nothing for the reply check. */
+static inline __attribute__((always_inline)) long
+call(uint64_t gate, uint64_t tag, uint64_t timeout_us, unsigned reply_words, struct rpc_result *res)
 {
-    return call(gate, opcode, words, caps, timeout_us, 0, res);
+    if (__builtin_expect(!window_arm(sys_utcb()), 0))
+        return call_refill(gate, tag, timeout_us, reply_words, res);
+    return call_armed(gate, tag, timeout_us, reply_words, res);
 }
 
-long rpc_call_reply(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-                    unsigned reply_words, struct rpc_result *res)
+long rpc_call_tag(uint64_t gate, uint64_t tag, struct rpc_result *res)
 {
-    return call(gate, opcode, words, caps, FERRY_TIMEOUT_NEVER, reply_words, res);
+    return call(gate, tag, FERRY_TIMEOUT_NEVER, 0, res);
+}
+
+long rpc_call_timeout_tag(uint64_t gate, uint64_t tag, uint64_t timeout_us, struct rpc_result *res)
+{
+    return call(gate, tag, timeout_us, 0, res);
+}
+
+long rpc_call_reply_tag(uint64_t gate, uint64_t tag, unsigned reply_words, struct rpc_result *res)
+{
+    return call(gate, tag, FERRY_TIMEOUT_NEVER, reply_words, res);
 }
 
 /* ---- entrypoints ---- */
@@ -225,14 +253,14 @@ static inline const struct ferry_rpc_sig *rpc_sig(const struct rpc_iface *iface,
     return NULL;
 }
 
-/* The signature check: the decode step every request passes before dispatch. */
-static inline long rpc_check(const struct rpc_iface *iface, const struct rpc_request *req,
-                             uint64_t tag)
+/* The signature check: the decode step every request (its tag) passes before
+ * dispatch. */
+static inline long rpc_check(const struct rpc_iface *iface, uint64_t tag)
 {
-    const struct ferry_rpc_sig *sig = rpc_sig(iface, req->opcode);
+    const struct ferry_rpc_sig *sig = rpc_sig(iface, (unsigned)FERRY_TAG_PROTO(tag));
     if (!sig)
         return FERRY_E_BADOP;
-    if (req->words < sig->in_words || req->caps != sig->in_caps)
+    if (FERRY_TAG_WORDS(tag) < sig->in_words || FERRY_TAG_CAPS(tag) != sig->in_caps)
         return FERRY_E_INVAL;
     if (FERRY_TAG_FLAGS(tag) & FERRY_TAG_FLAG_CAPFAIL)
         return FERRY_E_INVAL;
@@ -280,11 +308,11 @@ static inline __attribute__((always_inline)) uint64_t handle(struct rpc_pool *po
         request_caps_take(&req);
 
     struct rpc_object *obj = rpc_pool_find(pool, badge);
-    long err = obj ? rpc_check(obj->iface, &req, tag) : FERRY_E_BADOBJ;
+    long err = obj ? rpc_check(obj->iface, tag) : FERRY_E_BADOBJ;
     if (err == FERRY_OK)
         err = obj->iface->dispatch(obj->self, &req);
 
-    if (__builtin_expect(req.caps != 0, 0))
+    if (__builtin_expect(FERRY_TAG_CAPS(tag) != 0, 0))
         request_caps_release(&req);
     if (err == RPC_NO_REPLY)
         return ~0ull;

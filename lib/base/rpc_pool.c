@@ -17,7 +17,8 @@ int rpc_pool_init(struct rpc_pool *pool, struct capmap *index, size_t index_size
              offsetof(struct capmap_entry, link), capacity);
     for (uint32_t i = 0; i < capacity; i++)
         objects[i] = NULL;
-    pool->hint = 0; /* entry 0 is free: no badge matches it */
+    pool->guess = capmap_entry_at(index, 0); /* free: no badge matches it */
+    pool->guess_object = NULL;
     return CAPMAP_OK;
 }
 
@@ -29,6 +30,8 @@ int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object, uint64_t b
         return -1;
     pool->objects[i] = object;
     object->handle = i + 1;
+    if (pool->guess == capmap_entry_at(pool->index, i))
+        pool->guess_object = object;
     return 0;
 }
 
@@ -39,6 +42,8 @@ void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object)
         return;
     capmap_remove(pool->index, badge, NULL);
     pool->objects[object->handle - 1] = NULL;
+    if (pool->guess == capmap_entry_at(pool->index, object->handle - 1))
+        pool->guess_object = NULL;
     object->handle = 0;
 }
 
@@ -50,8 +55,9 @@ struct rpc_object *rpc_pool_lookup(struct rpc_pool *pool, uint64_t badge)
     uint32_t i = avl_find_below(&pool->view, pool->index->root, badge);
     if (i == AVL_NIL)
         return NULL;
-    pool->hint = i;
-    return pool->objects[i];
+    pool->guess = capmap_entry_at(pool->index, i);
+    pool->guess_object = pool->objects[i];
+    return pool->guess_object;
 }
 
 uint64_t rpc_pool_badge(const struct rpc_pool *pool, const struct rpc_object *object)
