@@ -42,8 +42,6 @@ void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object)
         return;
     capmap_remove(pool->index, badge, NULL);
     pool->objects[object->handle - 1] = NULL;
-    if (pool->guess == capmap_entry_at(pool->index, object->handle - 1))
-        pool->guess_object = NULL;
     object->handle = 0;
 }
 

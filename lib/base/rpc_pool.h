@@ -32,9 +32,9 @@ struct rpc_pool {
     size_t index_size;           /* bytes of the index region */
     struct rpc_object **objects; /* objects[handle - 1] */
     struct avl_tree view;        /* the index's tree, for lookups (root read from the index) */
-    /* The entry the last lookup found, and objects[] at its position (kept
-     * equal by insert and remove): only a guess, checked against the index
-     * before it is believed. */
+    /* The entry the last lookup found and, while that entry is used, objects[]
+     * at its position (insert keeps them equal): only a guess, checked against
+     * the index before it is believed. */
     const struct capmap_entry *guess;
     struct rpc_object *guess_object;
 };
