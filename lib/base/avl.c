@@ -80,8 +80,9 @@ static uint32_t rotate_left(const struct avl_tree *t, uint32_t index)
 static uint32_t rebalance(const struct avl_tree *t, uint32_t index)
 {
     struct avl_link *n = avl_link_at(t, index);
-    update_height(t, index);
-    int32_t balance = balance_of(t, index);
+    int32_t left = height_of(t, n->left), right = height_of(t, n->right);
+    n->height = (left > right ? left : right) + 1; /* update_height with the heights at hand */
+    int32_t balance = left - right;
     if (balance > 1) {
         if (balance_of(t, n->left) < 0)
             n->left = rotate_left(t, n->left);

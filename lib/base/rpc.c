@@ -56,10 +56,10 @@ void rpc_slot_release(uint32_t slot)
 static __attribute__((noinline, cold)) void window_refill(struct ferry_utcb *u)
 {
     uint64_t first = u->user[RPC_U_WINDOW], owned = u->user[RPC_U_OWNED];
+    lock_acquire(&slot_lock);
     for (unsigned i = 0; first && i < FERRY_MSG_CAPS; i++)
         if (owned & (1u << i))
-            slot_give_back((uint32_t)first + i);
-    lock_acquire(&slot_lock);
+            slot_free(rpc_slots, (uint32_t)first + i);
     first = slot_alloc_run(rpc_slots, FERRY_MSG_CAPS);
     lock_release(&slot_lock);
     u->user[RPC_U_WINDOW] = first;
