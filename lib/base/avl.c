@@ -73,26 +73,34 @@ static uint32_t rotate_left(const struct avl_tree *t, uint32_t index)
     return pivot;
 }
 
-/*
- * Restores the AVL property at `index`, whose subtrees are valid AVL trees
- * with heights differing by at most 2. Returns the new subtree root.
- */
-static uint32_t rebalance(const struct avl_tree *t, uint32_t index)
+/* rebalance's rotations, for a node whose heights differ by 2 (`balance`):
+ * out of line, so that the common case saves no registers. */
+static __attribute__((noinline)) uint32_t rotate_to_balance(const struct avl_tree *t,
+                                                            uint32_t index, int32_t balance)
 {
     struct avl_link *n = avl_link_at(t, index);
-    int32_t left = height_of(t, n->left), right = height_of(t, n->right);
-    n->height = (left > right ? left : right) + 1; /* update_height with the heights at hand */
-    int32_t balance = left - right;
     if (balance > 1) {
         if (balance_of(t, n->left) < 0)
             n->left = rotate_left(t, n->left);
         return rotate_right(t, index);
     }
-    if (balance < -1) {
-        if (balance_of(t, n->right) > 0)
-            n->right = rotate_right(t, n->right);
-        return rotate_left(t, index);
-    }
+    if (balance_of(t, n->right) > 0)
+        n->right = rotate_right(t, n->right);
+    return rotate_left(t, index);
+}
+
+/*
+ * Restores the AVL property at `index`, whose subtrees are valid AVL trees
+ * with heights differing by at most 2. Returns the new subtree root.
+ */
+static inline uint32_t rebalance(const struct avl_tree *t, uint32_t index)
+{
+    struct avl_link *n = avl_link_at(t, index);
+    int32_t left = height_of(t, n->left), right = height_of(t, n->right);
+    n->height = (left > right ? left : right) + 1; /* update_height with the heights at hand */
+    int32_t balance = left - right;
+    if (balance > 1 || balance < -1)
+        return rotate_to_balance(t, index, balance);
     return index;
 }
 

@@ -50,17 +50,29 @@ void rpc_slot_release(uint32_t slot)
     slot_give_back(slot);
 }
 
-/* Replaces a window with holes (or none yet) by a fresh run, its remaining
- * slots going back to the allocator, and arms it (none if no run is left).
- * Off the hot path: a window is replaced only after a capability was kept. */
+/*
+ * Replaces a window with holes (or none yet), and arms it (none if no slots
+ * are left). Off the hot path: a window is replaced only after a capability
+ * was kept. When the kept capabilities are the window's first k slots and
+ * the k slots after it are free, the window slides up by k; otherwise its
+ * remaining slots go back to the allocator and a fresh run is taken.
+ */
 static __attribute__((noinline, cold)) void window_refill(struct ferry_utcb *u)
 {
     uint64_t first = u->user[RPC_U_WINDOW], owned = u->user[RPC_U_OWNED];
+    unsigned kept = 0; /* the leading slots kept */
+    while (kept < FERRY_MSG_CAPS && !(owned & (1u << kept)))
+        kept++;
     lock_acquire(&slot_lock);
-    for (unsigned i = 0; first && i < FERRY_MSG_CAPS; i++)
-        if (owned & (1u << i))
-            slot_free(rpc_slots, (uint32_t)first + i);
-    first = slot_alloc_run(rpc_slots, FERRY_MSG_CAPS);
+    if (first && owned == ((WINDOW_FULL << kept) & WINDOW_FULL) &&
+        slot_take_range(rpc_slots, (uint32_t)first + FERRY_MSG_CAPS, kept)) {
+        first += kept;
+    } else {
+        for (unsigned i = 0; first && i < FERRY_MSG_CAPS; i++)
+            if (owned & (1u << i))
+                slot_free(rpc_slots, (uint32_t)first + i);
+        first = slot_alloc_run(rpc_slots, FERRY_MSG_CAPS);
+    }
     lock_release(&slot_lock);
     u->user[RPC_U_WINDOW] = first;
     u->user[RPC_U_OWNED] = first ? WINDOW_FULL : 0;

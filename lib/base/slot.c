@@ -77,6 +77,19 @@ uint32_t slot_alloc_run(struct slot_alloc *a, uint32_t count)
     return 0;
 }
 
+int slot_take_range(struct slot_alloc *a, uint32_t start, uint32_t count)
+{
+    if (start < a->first || start >= a->limit || count > a->limit - start)
+        return 0;
+    for (uint32_t s = start; s < start + count; s++)
+        if (slot_taken(a, s))
+            return 0;
+    for (uint32_t s = start; s < start + count; s++)
+        slot_set(a, s, 1);
+    a->used += count;
+    return 1;
+}
+
 uint32_t slot_alloc(struct slot_alloc *a)
 {
     for (uint32_t n = 0; n < a->limit - a->first; n++) {

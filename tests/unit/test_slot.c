@@ -79,6 +79,30 @@ static void runs_where_a_scan_finds_them(void **state)
     assert_int_equal(slot_alloc_run(&alloc, 1), 0);
 }
 
+/* A range is taken whole or not at all: every slot free and inside [first, limit). */
+static void take_range_all_or_nothing(void **state)
+{
+    (void)state;
+    start(10, 100);
+    assert_int_equal(slot_take_range(&alloc, 20, 8), 1);
+    assert_int_equal(alloc.used, 8);
+    assert_int_equal(slot_take_range(&alloc, 27, 2), 0); /* 27 is taken, 28 is not */
+    assert_int_equal(slot_take_range(&alloc, 9, 1), 0);  /* below first */
+    assert_int_equal(slot_take_range(&alloc, 95, 6), 0); /* past limit */
+    assert_int_equal(slot_take_range(&alloc, 200, 1), 0);
+    assert_int_equal(alloc.used, 8);
+    assert_int_equal(slot_take_range(&alloc, 28, 0), 1); /* nothing to take */
+    assert_int_equal(slot_take_range(&alloc, 95, 5), 1); /* up to limit */
+    for (uint32_t s = 20; s < 28; s++)
+        model[s] = true;
+    for (uint32_t s = 95; s < 100; s++)
+        model[s] = true;
+    assert_int_equal(alloc.used, model_used());
+    alloc_run_as_model(8);  /* 10..17: the taken ranges are skipped */
+    alloc_run_as_model(60); /* 28..87 */
+    alloc_run_as_model(8);  /* none left: 88..94 is 7 */
+}
+
 /* Random allocations, runs and frees against the model, at odd bounds. */
 static void random_against_model(void **state)
 {
@@ -111,6 +135,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(runs_where_a_scan_finds_them),
+        cmocka_unit_test(take_range_all_or_nothing),
         cmocka_unit_test(random_against_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
