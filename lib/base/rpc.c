@@ -9,12 +9,16 @@
  * words (so a moved thread keeps it):
  *   user[RPC_U_WINDOW]  first slot of the window, 0 if none yet
  *   user[RPC_U_OWNED]   bit i set: slot first+i is still part of the window
+ *   user[RPC_U_ARMED]   while the window is whole (every bit set), the
+ *                       rcv_window that names it; 0 otherwise
  * A received capability the receiver keeps leaves the window (its bit is
- * cleared); before the next receive a window with holes is replaced: its
- * remaining (empty) slots go back to the allocator and a fresh run is taken.
+ * cleared, and ARMED); before the next receive a window with holes is
+ * replaced (window_refill). So the common case, a whole window, costs one
+ * load and one store per receive.
  */
 #define RPC_U_WINDOW 0
 #define RPC_U_OWNED  1
+#define RPC_U_ARMED  2
 #define WINDOW_FULL  ((1u << FERRY_MSG_CAPS) - 1)
 
 static struct slot_alloc *rpc_slots;
@@ -76,17 +80,17 @@ static __attribute__((noinline, cold)) void window_refill(struct ferry_utcb *u)
     lock_release(&slot_lock);
     u->user[RPC_U_WINDOW] = first;
     u->user[RPC_U_OWNED] = first ? WINDOW_FULL : 0;
-    u->rcv_window = first ? FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS) : 0;
+    u->user[RPC_U_ARMED] = u->rcv_window = first ? FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS) : 0;
 }
 
 /* Arms the calling thread's (UTCB u) receive window if it is whole, the
  * common case: no lock, no call. False if it needs window_refill. */
 static inline __attribute__((always_inline)) bool window_arm(struct ferry_utcb *u)
 {
-    uint64_t first = u->user[RPC_U_WINDOW];
-    if (__builtin_expect(!first || u->user[RPC_U_OWNED] != WINDOW_FULL, 0))
+    uint64_t armed = u->user[RPC_U_ARMED];
+    if (__builtin_expect(!armed, 0))
         return false;
-    u->rcv_window = FERRY_RCV_WINDOW(first, FERRY_MSG_CAPS);
+    u->rcv_window = armed;
     return true;
 }
 
@@ -113,6 +117,7 @@ static uint32_t window_take(unsigned i)
 {
     struct ferry_utcb *u = sys_utcb();
     u->user[RPC_U_OWNED] &= ~(1ull << i);
+    u->user[RPC_U_ARMED] = 0;
     return (uint32_t)u->user[RPC_U_WINDOW] + i;
 }
 
@@ -124,13 +129,20 @@ static uint32_t window_take(unsigned i)
  */
 void rpc_put_string(uint64_t *mr, unsigned words, const char *s)
 {
+    if (words == 0)
+        return;
     unsigned i = 0, limit = words * 8u - 1;
-    for (unsigned w = 0; w < words; w++) {
-        uint64_t v = 0;
-        for (unsigned b = 0; b < 8 && s && i < limit && s[i]; b++, i++)
-            v |= (uint64_t)(uint8_t)s[i] << (8 * b);
-        mr[w] = v;
+    uint64_t v = 0;
+    for (; s && i < limit && s[i]; i++) {
+        v |= (uint64_t)(uint8_t)s[i] << (8 * (i % 8));
+        if (i % 8 == 7) {
+            mr[i / 8] = v;
+            v = 0;
+        }
     }
+    /* the word holding the terminator (i < limit: there is one), then padding */
+    for (unsigned w = i / 8; w < words; w++, v = 0)
+        mr[w] = v;
 }
 
 void rpc_get_string(const uint64_t *mr, unsigned words, char *out)
