@@ -1,9 +1,10 @@
 /*
  * AVL tree linked by array index (see avl.h for the layout and trust rules).
  *
- * Insert and remove are recursive on the path from the root: each level
- * returns the (possibly new) root of its subtree after rebalancing, so no
- * parent links are needed.
+ * Insert and remove walk down from the root, remembering the way (struct
+ * avl_path: nodes and the links that point at them, so no parent links are
+ * needed), change the bottom, and rebalance back up only as far as heights
+ * change.
  */
 #include <ferry/macros.h>
 #include "avl.h"
@@ -73,25 +74,34 @@ static uint32_t rotate_left(const struct avl_tree *t, uint32_t index)
     return pivot;
 }
 
-/*
- * Restores the AVL property at `index`, whose subtrees are valid AVL trees
- * with heights differing by at most 2. Returns the new subtree root.
- */
-static uint32_t rebalance(const struct avl_tree *t, uint32_t index)
+/* rebalance's rotations, for a node whose heights differ by 2 (`balance`):
+ * out of line, so that the common case saves no registers. */
+static __attribute__((noinline)) uint32_t rotate_to_balance(const struct avl_tree *t,
+                                                            uint32_t index, int32_t balance)
 {
     struct avl_link *n = avl_link_at(t, index);
-    update_height(t, index);
-    int32_t balance = balance_of(t, index);
     if (balance > 1) {
         if (balance_of(t, n->left) < 0)
             n->left = rotate_left(t, n->left);
         return rotate_right(t, index);
     }
-    if (balance < -1) {
-        if (balance_of(t, n->right) > 0)
-            n->right = rotate_right(t, n->right);
-        return rotate_left(t, index);
-    }
+    if (balance_of(t, n->right) > 0)
+        n->right = rotate_right(t, n->right);
+    return rotate_left(t, index);
+}
+
+/*
+ * Restores the AVL property at `index`, whose subtrees are valid AVL trees
+ * with heights differing by at most 2. Returns the new subtree root.
+ */
+static inline uint32_t rebalance(const struct avl_tree *t, uint32_t index)
+{
+    struct avl_link *n = avl_link_at(t, index);
+    int32_t left = height_of(t, n->left), right = height_of(t, n->right);
+    n->height = (left > right ? left : right) + 1; /* update_height with the heights at hand */
+    int32_t balance = left - right;
+    if (balance > 1 || balance < -1)
+        return rotate_to_balance(t, index, balance);
     return index;
 }
 
@@ -111,17 +121,36 @@ uint32_t avl_find_below(const struct avl_tree *t, uint32_t node, uint64_t key)
     return AVL_NIL;
 }
 
-/* Inserts `index`, whose key is not in the tree, below `node`; returns the new subtree root. */
-static uint32_t insert_below(const struct avl_tree *t, uint32_t node, uint32_t index)
+/*
+ * The way down from the root to a node: the nodes passed, and for each the
+ * link that points at it (t->root or a parent's left or right), which the way
+ * back up rewrites when a rotation gives the subtree a new root.
+ */
+struct avl_path {
+    uint32_t node[AVL_MAX_HEIGHT];
+    uint32_t *link[AVL_MAX_HEIGHT];
+    unsigned depth;
+};
+
+/*
+ * After a change below the path's deepest node: rebalances the path's nodes
+ * from the deepest up, and stops at the first whose subtree ends as high as
+ * it was before (its stored height until rebalance rewrites it): nothing
+ * above it can change then, since a node's height and balance depend only on
+ * its children's heights.
+ */
+static void rebalance_up(const struct avl_tree *t, struct avl_path *p)
 {
-    if (node == AVL_NIL)
-        return index;
-    struct avl_link *n = avl_link_at(t, node);
-    if (avl_link_at(t, index)->key < n->key)
-        n->left = insert_below(t, n->left, index);
-    else
-        n->right = insert_below(t, n->right, index);
-    return rebalance(t, node);
+    while (p->depth > 0) {
+        unsigned d = --p->depth;
+        uint32_t node = p->node[d];
+        int32_t before = avl_link_at(t, node)->height;
+        uint32_t top = rebalance(t, node);
+        if (top != node)
+            *p->link[d] = top;
+        if (avl_link_at(t, top)->height == before)
+            return;
+    }
 }
 
 int avl_insert(struct avl_tree *t, uint32_t index)
@@ -129,74 +158,77 @@ int avl_insert(struct avl_tree *t, uint32_t index)
     if (index >= t->capacity)
         return AVL_E_INDEX;
     struct avl_link *n = avl_link_at(t, index);
-    /* Looked up first, so a duplicate (even `index` itself) leaves every link untouched. */
-    if (avl_find(t, n->key) != AVL_NIL)
-        return AVL_E_EXISTS;
+    /* The way down; a duplicate (even `index` itself) leaves every link untouched. */
+    struct avl_path p; /* only the first `depth` entries are defined: no memset */
+    p.depth = 0;
+    uint32_t *link = &t->root;
+    while (*link != AVL_NIL) {
+        struct avl_link *at = avl_link_at(t, *link);
+        if (n->key == at->key)
+            return AVL_E_EXISTS;
+        if (p.depth == AVL_MAX_HEIGHT)
+            return AVL_E_DEPTH; /* not a valid tree: nothing changed */
+        p.node[p.depth] = *link;
+        p.link[p.depth++] = link;
+        link = n->key < at->key ? &at->left : &at->right;
+    }
     n->left = AVL_NIL;
     n->right = AVL_NIL;
     n->height = 1;
-    t->root = insert_below(t, t->root, index);
+    *link = index;
+    rebalance_up(t, &p);
     t->count++;
     return AVL_OK;
 }
 
-/* Unlinks the smallest node below `node` into *min; returns the new subtree root. */
-static uint32_t remove_min(const struct avl_tree *t, uint32_t node, uint32_t *min)
-{
-    struct avl_link *n = avl_link_at(t, node);
-    if (n->left == AVL_NIL) {
-        *min = node;
-        return n->right;
-    }
-    n->left = remove_min(t, n->left, min);
-    return rebalance(t, node);
-}
-
-/* The subtree that replaces `node` once it is unlinked (not yet rebalanced at the top). */
-static uint32_t replacement_of(const struct avl_tree *t, uint32_t node)
-{
-    const struct avl_link *n = avl_link_at(t, node);
-    if (n->left == AVL_NIL)
-        return n->right;
-    if (n->right == AVL_NIL)
-        return n->left;
-    /* Two children: the in-order successor takes the node's place. */
-    uint32_t successor;
-    uint32_t right = remove_min(t, n->right, &successor);
-    struct avl_link *s = avl_link_at(t, successor);
-    s->left = n->left;
-    s->right = right;
-    return successor;
-}
-
-/* Removes `key` below `node` into *removed; returns the new subtree root. */
-static uint32_t remove_below(const struct avl_tree *t, uint32_t node, uint64_t key,
-                             uint32_t *removed)
-{
-    if (node == AVL_NIL)
-        return AVL_NIL;
-    struct avl_link *n = avl_link_at(t, node);
-    if (key < n->key) {
-        n->left = remove_below(t, n->left, key, removed);
-    } else if (key > n->key) {
-        n->right = remove_below(t, n->right, key, removed);
-    } else {
-        *removed = node;
-        node = replacement_of(t, node);
-        if (node == AVL_NIL)
-            return AVL_NIL;
-    }
-    return rebalance(t, node);
-}
-
 uint32_t avl_remove(struct avl_tree *t, uint64_t key)
 {
-    uint32_t removed = AVL_NIL;
-    t->root = remove_below(t, t->root, key, &removed);
+    struct avl_path p; /* only the first `depth` entries are defined: no memset */
+    p.depth = 0;
+    uint32_t *link = &t->root;
+    while (*link != AVL_NIL && avl_link_at(t, *link)->key != key) {
+        struct avl_link *at = avl_link_at(t, *link);
+        if (p.depth == AVL_MAX_HEIGHT)
+            return AVL_NIL; /* not a valid tree: nothing changed */
+        p.node[p.depth] = *link;
+        p.link[p.depth++] = link;
+        link = key < at->key ? &at->left : &at->right;
+    }
+    uint32_t removed = *link;
     if (removed == AVL_NIL)
         return AVL_NIL;
-    /* An unlinked element carries no stale links (height 0 = off-tree). */
     struct avl_link *n = avl_link_at(t, removed);
+    if (n->left == AVL_NIL || n->right == AVL_NIL) {
+        *link = n->left == AVL_NIL ? n->right : n->left;
+    } else {
+        /* Two children: the in-order successor (the right subtree's leftmost
+         * node) is unlinked and takes the node's place, links and height. The
+         * way down to its old parent continues below that place. */
+        if (p.depth == AVL_MAX_HEIGHT)
+            return AVL_NIL; /* not a valid tree: nothing changed */
+        unsigned at_removed = p.depth++;
+        uint32_t *down = &n->right;
+        while (avl_link_at(t, *down)->left != AVL_NIL) {
+            if (p.depth == AVL_MAX_HEIGHT)
+                return AVL_NIL; /* not a valid tree: nothing changed */
+            p.node[p.depth] = *down;
+            p.link[p.depth++] = down;
+            down = &avl_link_at(t, *down)->left;
+        }
+        uint32_t successor = *down;
+        struct avl_link *s = avl_link_at(t, successor);
+        *down = s->right; /* (n->right itself if the successor is its right child) */
+        s->left = n->left;
+        s->right = n->right;
+        s->height = n->height;
+        *link = successor;
+        p.node[at_removed] = successor;
+        p.link[at_removed] = link;
+        if (p.depth > at_removed + 1)
+            p.link[at_removed + 1] = &s->right;
+    }
+    rebalance_up(t, &p);
+    /* An unlinked element carries no stale links (height 0 = off-tree). */
     n->left = AVL_NIL;
     n->right = AVL_NIL;
     n->height = 0;

@@ -14,8 +14,9 @@
  * is bounds-checked and the walk is depth-limited, so it terminates without a
  * fault on any content of the array.
  *
- * Recursion (insert, remove, check) is bounded by the tree height, at most
- * AVL_MAX_HEIGHT frames.
+ * Insert and remove remember their way down (at most AVL_MAX_HEIGHT nodes; a
+ * deeper one is not a valid tree and changes nothing); the check's recursion
+ * is bounded the same way.
  */
 #ifndef FERRY_LIB_BASE_AVL_H
 #define FERRY_LIB_BASE_AVL_H

@@ -67,22 +67,40 @@ struct rpc_result {
 };
 
 /*
+ * The calls below, out of line, with the request's tag FERRY_TAG(words, caps,
+ * opcode) built by their inline wrappers at the call site, where it is
+ * usually a constant.
+ */
+long rpc_call_tag(uint64_t gate, uint64_t tag, struct rpc_result *res);
+long rpc_call_timeout_tag(uint64_t gate, uint64_t tag, uint64_t timeout_us, struct rpc_result *res);
+long rpc_call_reply_tag(uint64_t gate, uint64_t tag, unsigned reply_words, struct rpc_result *res);
+
+/*
  * Calls `gate` with `words` arguments and `caps` capability arguments already
  * in the UTCB. Returns the kernel's error if the IPC failed, else the
  * server's error code. `res` may be NULL if no result is needed; received
  * capabilities are released then.
  */
-long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-              struct rpc_result *res);
+static inline long rpc_call(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                            struct rpc_result *res)
+{
+    return rpc_call_tag(gate, FERRY_TAG(words, caps, opcode), res);
+}
 /* The same with a bound on the wait for the server to take the call (not on
  * the reply): E_TIMEOUT if its entrypoint stays busy that long. */
-long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-                      uint64_t timeout_us, struct rpc_result *res);
+static inline long rpc_call_timeout(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                                    uint64_t timeout_us, struct rpc_result *res)
+{
+    return rpc_call_timeout_tag(gate, FERRY_TAG(words, caps, opcode), timeout_us, res);
+}
 /* rpc_call of an operation whose reply has `reply_words` result words: a
  * successful reply with fewer is E_INVAL (and its capabilities released), so
  * the caller never reads words the server did not send. */
-long rpc_call_reply(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
-                    unsigned reply_words, struct rpc_result *res);
+static inline long rpc_call_reply(uint64_t gate, unsigned opcode, unsigned words, unsigned caps,
+                                  unsigned reply_words, struct rpc_result *res)
+{
+    return rpc_call_reply_tag(gate, FERRY_TAG(words, caps, opcode), reply_words, res);
+}
 
 /* ---- servers ---- */
 

@@ -17,6 +17,8 @@ int rpc_pool_init(struct rpc_pool *pool, struct capmap *index, size_t index_size
              offsetof(struct capmap_entry, link), capacity);
     for (uint32_t i = 0; i < capacity; i++)
         objects[i] = NULL;
+    pool->guess = capmap_entry_at(index, 0); /* free: no badge matches it */
+    pool->guess_object = NULL;
     return CAPMAP_OK;
 }
 
@@ -28,6 +30,8 @@ int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object, uint64_t b
         return -1;
     pool->objects[i] = object;
     object->handle = i + 1;
+    if (pool->guess == capmap_entry_at(pool->index, i))
+        pool->guess_object = object;
     return 0;
 }
 
@@ -41,13 +45,17 @@ void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object)
     object->handle = 0;
 }
 
-/* On every request's path: one tree walk over the index, whose entry i is object i
- * (handle i + 1, an invariant of the pool); the root is read from the index each
- * time, since a checkpointer may have rebuilt it. */
-struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge)
+/* rpc_pool_find when its guess fails: one tree walk over the index, whose entry
+ * i is object i (handle i + 1, an invariant of the pool); the root is read from
+ * the index each time, since a checkpointer may have rebuilt it. */
+struct rpc_object *rpc_pool_lookup(struct rpc_pool *pool, uint64_t badge)
 {
     uint32_t i = avl_find_below(&pool->view, pool->index->root, badge);
-    return i == AVL_NIL ? NULL : pool->objects[i];
+    if (i == AVL_NIL)
+        return NULL;
+    pool->guess = capmap_entry_at(pool->index, i);
+    pool->guess_object = pool->objects[i];
+    return pool->guess_object;
 }
 
 uint64_t rpc_pool_badge(const struct rpc_pool *pool, const struct rpc_object *object)

@@ -32,6 +32,11 @@ struct rpc_pool {
     size_t index_size;           /* bytes of the index region */
     struct rpc_object **objects; /* objects[handle - 1] */
     struct avl_tree view;        /* the index's tree, for lookups (root read from the index) */
+    /* The entry the last lookup found and, while that entry is used, objects[]
+     * at its position (insert keeps them equal): only a guess, checked against
+     * the index before it is believed. */
+    const struct capmap_entry *guess;
+    struct rpc_object *guess_object;
 };
 
 /* Storage for a pool of `capacity` objects (at most CAPMAP_MAX_CAPACITY):
@@ -51,8 +56,11 @@ int rpc_pool_init(struct rpc_pool *pool, struct capmap *index, size_t index_size
 int rpc_pool_insert(struct rpc_pool *pool, struct rpc_object *object, uint64_t badge);
 /* Unregisters `object` (by its handle; nothing if not registered). */
 void rpc_pool_remove(struct rpc_pool *pool, struct rpc_object *object);
-/* The object registered under `badge`, or NULL. */
-struct rpc_object *rpc_pool_find(const struct rpc_pool *pool, uint64_t badge);
+/* The object registered under `badge`, or NULL: the pool's guess if it holds,
+ * else rpc_pool_lookup's tree walk. */
+static inline struct rpc_object *rpc_pool_find(struct rpc_pool *pool, uint64_t badge);
+/* The tree walk; remembers the entry found as the next lookup's guess. */
+struct rpc_object *rpc_pool_lookup(struct rpc_pool *pool, uint64_t badge);
 /* The badge a registered object is reached by now (0 if not registered): for the
  * runtime's own bookkeeping, never for an application to keep. */
 uint64_t rpc_pool_badge(const struct rpc_pool *pool, const struct rpc_object *object);
@@ -66,5 +74,21 @@ int rpc_pool_full(const struct rpc_pool *pool);
  * (CAPMAP_E_SLOT for a wrong handle, CAPMAP_E_REFCOUNT for a wrong count).
  */
 int rpc_pool_index_validate(const struct capmap *index, size_t size);
+
+/*
+ * On every request's path. The entry the last lookup found is tried first:
+ * entry i holds `badge` iff it is used (refcount != 0) and its key is `badge`,
+ * and the index keeps badges unique, so then the tree walk would find i too.
+ * The guess is checked against the index itself, not remembered as a badge,
+ * so it stays right whatever a checkpointer rewrote (rekeyed badges, a
+ * rebuilt tree; entries keep their positions, used or free).
+ */
+static inline struct rpc_object *rpc_pool_find(struct rpc_pool *pool, uint64_t badge)
+{
+    const struct capmap_entry *e = pool->guess;
+    if (e->refcount != 0 && e->link.key == badge)
+        return pool->guess_object;
+    return rpc_pool_lookup(pool, badge);
+}
 
 #endif

@@ -23,6 +23,9 @@ void slot_alloc_init(struct slot_alloc *a, uint32_t first, uint32_t limit);
 uint32_t slot_alloc(struct slot_alloc *a);
 /* `count` consecutive free slots; returns the first or 0. */
 uint32_t slot_alloc_run(struct slot_alloc *a, uint32_t count);
+/* Takes the `count` slots from `start` on if every one is free and in range:
+ * 1, else 0 and nothing taken. */
+int slot_take_range(struct slot_alloc *a, uint32_t start, uint32_t count);
 /* Returns a slot; freeing a free or out-of-range slot is ignored. */
 void slot_free(struct slot_alloc *a, uint32_t slot);
 /* Marks a slot as taken (initial capabilities). */

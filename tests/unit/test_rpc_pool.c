@@ -111,6 +111,52 @@ static void random_operations(void **state)
     }
 }
 
+/*
+ * A lookup first tries the entry the last one found (pool.hint). That guess is
+ * checked against the index: it must not survive its entry being freed,
+ * reused for another badge, or rekeyed by a checkpointer (badges swapped).
+ */
+static void last_found_entry_is_checked(void **state)
+{
+    (void)state;
+    uint64_t a = badge_of[0], b = badge_of[1], c = badge_of[2];
+    assert_int_equal(rpc_pool_insert(&pool, &objects[0], a), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[1], b), 0);
+    assert_ptr_equal(rpc_pool_find(&pool, a), &objects[0]);
+    /* a restorer swaps the two badges (entries keep their positions) */
+    struct badge_translation swap[] = {{a, b}, {b, a}};
+    assert_int_equal(capmap_rekey_all(pool.index, pool.index_size, swap, 2, NULL), CAPMAP_OK);
+    assert_ptr_equal(rpc_pool_find(&pool, a), &objects[1]);
+    assert_ptr_equal(rpc_pool_find(&pool, b), &objects[0]);
+    assert_ptr_equal(rpc_pool_find(&pool, b), &objects[0]); /* found twice: by the guess */
+    /* the entry last found is freed: its badge is gone */
+    rpc_pool_remove(&pool, &objects[0]);
+    assert_null(rpc_pool_find(&pool, b));
+    assert_ptr_equal(rpc_pool_find(&pool, a), &objects[1]);
+    /* and reused for another badge */
+    assert_ptr_equal(rpc_pool_find(&pool, a), &objects[1]);
+    rpc_pool_remove(&pool, &objects[1]);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[2], c), 0);
+    assert_null(rpc_pool_find(&pool, a));
+    assert_ptr_equal(rpc_pool_find(&pool, c), &objects[2]);
+    /* the entry last found is freed (a free entry's key reads 0) while badge 0,
+     * a badge like any other to the pool, is registered in another entry */
+    rpc_pool_remove(&pool, &objects[2]);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[3], a), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[4], b), 0);
+    assert_ptr_equal(rpc_pool_find(&pool, a), &objects[3]);
+    uint32_t last_found = objects[3].handle;
+    rpc_pool_remove(&pool, &objects[4]);
+    rpc_pool_remove(&pool, &objects[3]); /* the last found; first on the free list */
+    assert_int_equal(rpc_pool_insert(&pool, &objects[5], c), 0);
+    assert_int_equal(rpc_pool_insert(&pool, &objects[6], 0), 0);
+    assert_int_equal(objects[5].handle, last_found);
+    rpc_pool_remove(&pool, &objects[5]);
+    assert_int_not_equal(objects[6].handle, last_found);
+    assert_ptr_equal(rpc_pool_find(&pool, 0), &objects[6]);
+    assert_index_valid();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +164,7 @@ int main(void)
         cmocka_unit_test_setup(duplicate_badge_is_refused, setup),
         cmocka_unit_test_setup(full_pool_and_reuse, setup),
         cmocka_unit_test_setup(random_operations, setup),
+        cmocka_unit_test_setup(last_found_entry_is_checked, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
