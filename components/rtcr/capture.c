@@ -54,6 +54,8 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
     struct rtcr_thread *t;
     struct rtcr_gate *g;
     struct rtcr_signal *s;
+    struct rtcr_rm *m;
+    struct rtcr_child *owner;
     if (info->type == FERRY_OBJ_TASK && slot == FERRY_COMP_SEL_TASK) {
         cap->role = IMAGE_ROLE_TASK;
         cap->object = c->id;
@@ -76,6 +78,10 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
         cap->role = IMAGE_ROLE_SIGNAL;
         cap->object = s->id;
         cut.signal_pending[c - rtcr.children][s - c->signals] = (uint32_t)info->obj.irq.pending;
+    } else if (info->type == FERRY_OBJ_GATE && (m = model_any_rm_by_badge(label, true, &owner)) &&
+               owner == c) {
+        cap->role = m->map.badge == label ? IMAGE_ROLE_REGION_MAP : IMAGE_ROLE_MANAGED_DS;
+        cap->object = m->id;
     } else if (resolve_sibling(info, cap)) {
         /* a sibling's object: its RPC object (a session), a shared dataspace or signal */
     } else if (rtcr.config.policy_stale) {

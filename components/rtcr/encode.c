@@ -100,11 +100,24 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
         session_record(c, v, &s);
         err = image_encode_session(enc, &s);
     }
-    for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++) {
+    /* region maps: each child's address space (index RTCR_REGION_MAPS) and managed maps */
+    n = 0;
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && j <= RTCR_REGION_MAPS; j++)
+            if (j == RTCR_REGION_MAPS || c->rms[j].used)
+                order[n++] =
+                    (struct keyed){j == RTCR_REGION_MAPS ? c->rm_id : c->rms[j].id, i << 16 | j};
+    }
+    qsort(order, n, sizeof(order[0]), by_key);
+    for (unsigned i = 0; i < n && !err; i++) {
+        struct rtcr_child *c = CHILD_AT(order[i]);
+        unsigned j = RECORD_AT(order[i]);
         struct image_region_map rm = {c->rm_id, c->id, IMAGE_RM_ADDRESS_SPACE, 0, RTCR_AS_SIZE};
-        if (c->used)
-            err = image_encode_region_map(enc, &rm);
+        if (j < RTCR_REGION_MAPS)
+            rm = (struct image_region_map){c->rms[j].id, c->id, IMAGE_RM_MANAGED, c->rms[j].session,
+                                           c->rms[j].size};
+        err = image_encode_region_map(enc, &rm);
     }
     COLLECT(ds, n);
     for (unsigned i = 0; i < n && !err; i++) {
@@ -163,14 +176,14 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
         struct rtcr_child *c = &rtcr.children[i];
         for (unsigned j = 0; c->used && j < RTCR_ATTACHMENTS; j++)
             if (c->attach[j].used)
-                order[n++] =
-                    (struct keyed){(uint64_t)c->rm_id << 40 | c->attach[j].addr >> 12, i << 16 | j};
+                order[n++] = (struct keyed){
+                    (uint64_t)c->attach[j].rm << 40 | c->attach[j].addr >> 12, i << 16 | j};
     }
     qsort(order, n, sizeof(order[0]), by_key);
     for (unsigned i = 0; i < n && !err; i++) {
         struct rtcr_child *c = CHILD_AT(order[i]);
         const struct rtcr_attach *a = &c->attach[RECORD_AT(order[i])];
-        struct image_attachment rec = {c->rm_id, a->ds, a->rights, a->addr, a->size, a->offset};
+        struct image_attachment rec = {a->rm, a->ds, a->rights, a->addr, a->size, a->offset};
         err = image_encode_attachment(enc, &rec);
     }
     for (unsigned i = 0; i < cut.cap_count; i++)
@@ -215,8 +228,8 @@ static size_t image_bound(void)
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         const struct rtcr_child *c = &rtcr.children[i];
         if (c->used)
-            objects +=
-                2 + RTCR_SESSIONS + RTCR_DATASPACES + RTCR_GATES + RTCR_SIGNALS + RTCR_ATTACHMENTS;
+            objects += 2 + RTCR_SESSIONS + RTCR_DATASPACES + RTCR_GATES + RTCR_SIGNALS +
+                       RTCR_ATTACHMENTS + RTCR_REGION_MAPS;
     }
     pages = pages_to_store();
     return IMAGE_HEADER_SIZE + objects * (IMAGE_RECORD_HEADER + 0x100) +

@@ -18,7 +18,7 @@ uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len)
 {
     for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
         const struct rtcr_attach *a = &c->attach[i];
-        if (!a->used || addr < a->addr || addr - a->addr > a->size ||
+        if (!a->used || a->rm != c->rm_id || addr < a->addr || addr - a->addr > a->size ||
             len > a->size - (addr - a->addr))
             continue;
         for (unsigned j = 0; j < cut.ds_count; j++)
@@ -88,10 +88,55 @@ long map_dataspaces(void)
     return FERRY_OK;
 }
 
+/* Marks in e's bitmap the pages of `pages` written since the last cut at
+ * address space address `at` (dataspace page `first` there), re-armed. */
+static long harvest_range(struct ds_entry *e, uint64_t at, uint64_t first, uint64_t pages)
+{
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done;
+        n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
+        static struct ferry_rm_dirty_out out;
+        long err = rm_dirty(e->c->pc->child.rm, at + done * PAGE, n, FERRY_RM_DIRTY_CLEAR, &out);
+        if (err)
+            return err;
+        for (uint64_t b = 0; b < n; b++)
+            if (out.bits[b / 64] >> (b % 64) & 1) {
+                uint64_t page = first + done + b;
+                e->dirty[page / 64] |= 1ull << (page % 64);
+            }
+        done += n;
+    }
+    return FERRY_OK;
+}
+
+/* The dirty pages of attachment a (in a managed map of e's child): the
+ * address space sees them where the map is attached (core counts them
+ * there), for the part of a each such attachment shows. */
+static long harvest_managed(struct ds_entry *e, const struct rtcr_attach *a)
+{
+    const struct rtcr_child *c = e->c;
+    for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
+        const struct rtcr_attach *w = &c->attach[k];
+        if (!w->used || w->rm != c->rm_id || w->ds != a->rm)
+            continue;
+        uint64_t lo = a->addr > w->offset ? a->addr : w->offset;
+        uint64_t hi_a = a->addr + a->size, hi_w = w->offset + w->size;
+        uint64_t hi = hi_a < hi_w ? hi_a : hi_w;
+        long err = lo < hi
+                       ? harvest_range(e, w->addr + (lo - w->offset),
+                                       a->offset / PAGE + (lo - a->addr) / PAGE, (hi - lo) / PAGE)
+                       : FERRY_OK;
+        if (err)
+            return err;
+    }
+    return FERRY_OK;
+}
+
 /*
  * The pages of every dataspace written through its child's address space
- * since the last cut (core's RM_DIRTY on each attachment), re-armed for the
- * next one: each ds_entry's dirty bitmap.
+ * since the last cut (core's RM_DIRTY on each attachment, a managed map's
+ * where the map is attached), re-armed for the next one: each ds_entry's
+ * dirty bitmap.
  */
 long harvest_dirty(void)
 {
@@ -108,21 +153,11 @@ long harvest_dirty(void)
             const struct rtcr_attach *a = &e->c->attach[k];
             if (!a->used || a->ds != e->ds->id)
                 continue;
-            for (uint64_t done = 0; done < a->size / PAGE;) {
-                uint64_t n = a->size / PAGE - done;
-                n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
-                static struct ferry_rm_dirty_out out;
-                long err = rm_dirty(e->c->pc->child.rm, a->addr + done * PAGE, n,
-                                    FERRY_RM_DIRTY_CLEAR, &out);
-                if (err)
-                    return err;
-                for (uint64_t b = 0; b < n; b++)
-                    if (out.bits[b / 64] >> (b % 64) & 1) {
-                        uint64_t page = a->offset / PAGE + done + b;
-                        e->dirty[page / 64] |= 1ull << (page % 64);
-                    }
-                done += n;
-            }
+            long err = a->rm == e->c->rm_id
+                           ? harvest_range(e, a->addr, a->offset / PAGE, a->size / PAGE)
+                           : harvest_managed(e, a);
+            if (err)
+                return err;
         }
     }
     return FERRY_OK;

@@ -125,13 +125,58 @@ struct rtcr_ds *model_ds_add(struct rtcr_child *c, uint32_t id, uint32_t slot, u
     return ds;
 }
 
-struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t ds, uint64_t addr,
+struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t rm, uint32_t ds, uint64_t addr,
                                      uint64_t size, uint64_t offset, unsigned rights)
 {
     struct rtcr_attach *a = MODEL_ALLOC(c->attach);
     if (a)
-        *a = (struct rtcr_attach){true, ds, addr, size, offset, rights};
+        *a = (struct rtcr_attach){true, rm, ds, addr, size, offset, rights};
     return a;
+}
+
+struct rtcr_rm *model_rm_add(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size)
+{
+    struct rtcr_rm *m = MODEL_ALLOC(c->rms);
+    if (m) {
+        m->id = id_or_new(id);
+        m->session = session;
+        m->size = size;
+        m->child = c;
+    }
+    return m;
+}
+
+struct rtcr_rm *model_rm_by_id(struct rtcr_child *c, uint32_t id)
+{
+    MODEL_FIND(c->rms, id, id);
+}
+
+struct rtcr_rm *model_any_rm_by_badge(uint64_t badge, bool ds_too, struct rtcr_child **owner)
+{
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && j < RTCR_REGION_MAPS; j++) {
+            struct rtcr_rm *m = &c->rms[j];
+            if (m->used && badge && (m->map.badge == badge || (ds_too && m->ds.badge == badge))) {
+                *owner = c;
+                return m;
+            }
+        }
+    }
+    return NULL;
+}
+
+void model_rm_free(struct rtcr_rm *m)
+{
+    struct rtcr_child *c = m->child;
+    for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
+        struct rtcr_attach *a = &c->attach[i];
+        if (a->used && (a->rm == m->id || (a->rm == c->rm_id && a->ds == m->id)))
+            a->used = false; /* core detached it everywhere */
+    }
+    virt_vobj_drop(&m->map);
+    virt_vobj_drop(&m->ds);
+    m->used = false;
 }
 
 struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
@@ -193,11 +238,11 @@ void model_signal_free(struct rtcr_signal *s)
     s->used = false;
 }
 
-void model_detach(struct rtcr_child *c, uint64_t addr)
+void model_detach(struct rtcr_child *c, uint32_t rm, uint64_t addr)
 {
     for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
         struct rtcr_attach *a = &c->attach[i];
-        if (a->used && addr >= a->addr && addr - a->addr < a->size)
+        if (a->used && a->rm == rm && addr >= a->addr && addr - a->addr < a->size)
             a->used = false;
     }
 }
@@ -216,5 +261,8 @@ void model_clear_objects(struct rtcr_child *c)
     for (unsigned i = 0; i < RTCR_SIGNALS; i++)
         if (c->signals[i].used)
             model_signal_free(&c->signals[i]);
+    for (unsigned i = 0; i < RTCR_REGION_MAPS; i++)
+        if (c->rms[i].used)
+            model_rm_free(&c->rms[i]);
     memset(c->attach, 0, sizeof(c->attach));
 }

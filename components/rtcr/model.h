@@ -31,6 +31,7 @@
 #define RTCR_THREADS      8
 #define RTCR_GATES        32
 #define RTCR_SIGNALS      16
+#define RTCR_REGION_MAPS  4 /* managed region maps */
 
 /* The initial sessions' indices in rtcr_child.sessions. */
 enum { RTCR_S_PD = 0, RTCR_S_CPU = 1, RTCR_S_LOG = 2, RTCR_S_RM = 3, RTCR_S_INITIAL = 4 };
@@ -73,7 +74,8 @@ struct rtcr_ds {
 
 struct rtcr_attach {
     bool used;
-    uint32_t ds; /* dataspace id */
+    uint32_t rm; /* the region map it is in: c->rm_id (address space) or a managed map's id */
+    uint32_t ds; /* its target: a dataspace id, or (in the address space) a managed map's id */
     uint64_t addr, size, offset;
     unsigned rights; /* IMAGE map rights: 1 R, 2 W, 4 X */
 };
@@ -103,6 +105,31 @@ struct rtcr_signal {
     uint64_t badge;
 };
 
+/* A virtual object: rtcr's RPC object standing for a real capability that
+ * rtcr keeps; the child holds `gate`, operations on it are forwarded to
+ * `real`, and `real` replaces it where the child passes it on (virt.c). */
+struct rtcr_vobj {
+    struct rpc_object obj;
+    uint32_t gate;  /* rtcr's gate: the child's capability (0: not registered) */
+    uint64_t badge; /* its badge: what the child's tables hold */
+    uint32_t real;  /* rtcr's reference to core's object */
+    uint64_t real_badge;
+};
+
+/* A managed region map (RM_CREATE through a virtual RM session). Both core
+ * objects are virtual: the map (attachments into it are recorded as
+ * attachments with rm = id) and its dataspace (RM_DATASPACE; attached in the
+ * address space, recorded as an attachment whose target is the map's id). */
+struct rtcr_rm {
+    bool used;
+    uint32_t id;
+    uint32_t session; /* id of the RM session that created it */
+    uint64_t size;
+    struct rtcr_child *child;
+    struct rtcr_vobj map; /* FERRY_IFACE_RM */
+    struct rtcr_vobj ds;  /* FERRY_IFACE_DS */
+};
+
 struct rtcr_child {
     bool used;
     uint32_t id;    /* component id */
@@ -116,6 +143,7 @@ struct rtcr_child {
     struct rtcr_thread threads[RTCR_THREADS];
     struct rtcr_gate gates[RTCR_GATES];
     struct rtcr_signal signals[RTCR_SIGNALS];
+    struct rtcr_rm rms[RTCR_REGION_MAPS];
 };
 
 /* A new id (never 0, never reused in this run). */
@@ -140,7 +168,7 @@ struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id);
 /* New records (NULL if the child's table is full); `id` 0 draws a new one. */
 struct rtcr_ds *model_ds_add(struct rtcr_child *c, uint32_t id, uint32_t slot, uint64_t badge,
                              uint64_t size, uint32_t session, unsigned flags);
-struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t ds, uint64_t addr,
+struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t rm, uint32_t ds, uint64_t addr,
                                      uint64_t size, uint64_t offset, unsigned rights);
 struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
                                      uint64_t badge, uint64_t utcb, unsigned prio,
@@ -155,8 +183,18 @@ void model_ds_free(struct rtcr_ds *ds);
 void model_thread_free(struct rtcr_thread *t);
 void model_gate_free(struct rtcr_gate *g);
 void model_signal_free(struct rtcr_signal *s);
-/* Detaches the record of the attachment containing addr (if any). */
-void model_detach(struct rtcr_child *c, uint64_t addr);
+/* Detaches the record of the attachment of region map `rm` containing addr (if any). */
+void model_detach(struct rtcr_child *c, uint32_t rm, uint64_t addr);
+/* A managed region map's record (NULL if the child's table is full); its
+ * virtual objects are virt.c's (virt_rm_new). */
+struct rtcr_rm *model_rm_add(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size);
+/* The managed region map whose map (or, ds_too, dataspace) has the virtual
+ * badge `badge`, over every protected child; *owner if found. */
+struct rtcr_rm *model_any_rm_by_badge(uint64_t badge, bool ds_too, struct rtcr_child **owner);
+struct rtcr_rm *model_rm_by_id(struct rtcr_child *c, uint32_t id);
+/* Frees the record, its attachments and where it is attached, its virtual
+ * objects and rtcr's references. */
+void model_rm_free(struct rtcr_rm *m);
 /* Frees every record of the child (rtcr's references too); sessions are the
  * caller's (virt.c). */
 void model_clear_objects(struct rtcr_child *c);

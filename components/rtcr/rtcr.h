@@ -48,6 +48,14 @@ struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t re
 struct rtcr_session *virt_direct(struct rtcr_child *c, uint32_t real, uint64_t badge, uint32_t id);
 /* The interface of a service name (ferry_ifaces), or -1. */
 int virt_iface_of(const char *service);
+/* A managed region map record `id` (0: a new id) of RM session `session`
+ * around `real` (rtcr's reference, taken over): its virtual map and
+ * dataspace (RM_DATASPACE of real) registered. NULL with *err on failure
+ * (real released). */
+struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size,
+                            uint32_t real, long *err);
+/* Unregisters a virtual object and releases rtcr's reference to the real one. */
+void virt_vobj_drop(struct rtcr_vobj *o);
 /* Drops every virtual session and record of the child. */
 void virt_release(struct rtcr_child *c);
 

@@ -2,11 +2,13 @@
  * Virtual sessions (rtcr.h): each is an RPC object of rtcr that forwards
  * every operation to the real session with the interface table's signature
  * (include/ferry/ifaces.h: no layout restated here) and records what the
- * child created: dataspaces, attachments, threads, gates, signals, and the
- * Timer's configuration. Capabilities the child passes that are rtcr's own
- * virtual sessions are replaced by the real ones on the way; capabilities
- * core hands back (dataspaces, threads, gates, signals) go to the child
- * directly, and rtcr keeps a reference in the record.
+ * child created: dataspaces, attachments, threads, gates, signals, managed
+ * region maps, and the Timer's configuration. Capabilities the child passes
+ * that are rtcr's own virtual objects are replaced by the real ones on the
+ * way. A managed region map and its dataspace are virtual objects too
+ * (struct rtcr_vobj); the other capabilities core hands back (dataspaces,
+ * threads, gates, signals) go to the child directly, and rtcr keeps a
+ * reference in the record.
  */
 #include "rtcr.h"
 #include <client.h>
@@ -50,7 +52,12 @@ static long forward(struct rtcr_child *c, struct rpc_request *req, uint32_t to,
 {
     for (unsigned i = 0; i < req->caps; i++) {
         struct rtcr_session *v = model_session_by_badge(c, req->cap_badge[i]);
-        rpc_send_cap(i, v ? v->real : req->cap_slot[i], FERRY_RIGHTS_ALL);
+        struct rtcr_child *owner;
+        struct rtcr_rm *m = v ? NULL : model_any_rm_by_badge(req->cap_badge[i], true, &owner);
+        uint32_t real = v   ? v->real
+                        : m ? (m->map.badge == req->cap_badge[i] ? m->map.real : m->ds.real)
+                            : req->cap_slot[i];
+        rpc_send_cap(i, real, FERRY_RIGHTS_ALL);
     }
     return rpc_call(to, req->opcode, req->words, req->caps, res);
 }
@@ -164,9 +171,10 @@ static long cpu_op(struct rtcr_session *v, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long rm_op(struct rtcr_session *v, struct rpc_request *req)
+/* An operation on a region map of c: its address space (rm = c->rm_id, real
+ * `to`) or a managed map (rm = its id). Attachments are recorded in the map. */
+static long rm_op(struct rtcr_child *c, uint32_t rm, uint32_t to, struct rpc_request *req)
 {
-    struct rtcr_child *c = v->child;
     struct rpc_result res;
     struct ferry_rm_attach_in at = {0};
     struct ferry_rm_detach_in dt = {0};
@@ -174,24 +182,156 @@ static long rm_op(struct rtcr_session *v, struct rpc_request *req)
         at = *FERRY_RPC_MSG(ferry_rm_attach_in, req->mr);
     if (req->opcode == FERRY_RM_DETACH)
         dt = *FERRY_RPC_MSG(ferry_rm_detach_in, req->mr);
+    uint64_t ds_badge =
+        req->opcode == FERRY_RM_ATTACH && req->caps ? req->cap_badge[FERRY_RM_ATTACH_CAP_DS] : 0;
     struct rtcr_child *owner;
-    struct rtcr_ds *ds = req->opcode == FERRY_RM_ATTACH && req->caps
-                             ? model_any_ds_by_badge(req->cap_badge[FERRY_RM_ATTACH_CAP_DS], &owner)
-                             : NULL; /* a sibling's shared dataspace too */
-    long err = forward(c, req, v->real, &res);
+    struct rtcr_ds *ds = ds_badge ? model_any_ds_by_badge(ds_badge, &owner) : NULL;
+    /* a managed map's dataspace (into an address space only: core refuses nesting) */
+    struct rtcr_rm *managed =
+        ds_badge && !ds ? model_any_rm_by_badge(ds_badge, true, &owner) : NULL;
+    if (managed && managed->ds.badge != ds_badge)
+        managed = NULL; /* the map itself is no dataspace */
+    long err = forward(c, req, to, &res);
     if (err)
         return err;
     reply_as(req, &res, NULL);
     if (req->opcode == FERRY_RM_ATTACH) {
         uint64_t addr = FERRY_RPC_MSG(ferry_rm_attach_out, rpc_mr())->at;
-        uint64_t size = at.size ? at.size : (ds && ds->size > at.offset ? ds->size - at.offset : 0);
+        uint64_t whole = ds ? ds->size : managed ? managed->size : 0;
+        uint64_t size = at.size ? at.size : (whole > at.offset ? whole - at.offset : 0);
         size = (size + 4095) & ~4095ul;
         /* an attachment of a dataspace rtcr did not see created: id 0, the
          * checkpoint fails on it */
-        model_attach_add(c, ds ? ds->id : 0, addr, size, at.offset, map_rights(at.flags));
+        uint32_t target = ds ? ds->id : managed ? managed->id : 0;
+        model_attach_add(c, rm, target, addr, size, at.offset, map_rights(at.flags));
     } else if (req->opcode == FERRY_RM_DETACH) {
-        model_detach(c, dt.at);
+        model_detach(c, rm, dt.at);
     }
+    return FERRY_OK;
+}
+
+/* ---- managed region maps: virtual objects ---- */
+
+static long vrm_dispatch(void *self, struct rpc_request *req);
+static long vds_dispatch(void *self, struct rpc_request *req);
+
+/* The interface of a virtual object: `id`'s table with `dispatch`. */
+static const struct rpc_iface *vobj_iface(unsigned id,
+                                          long (*dispatch)(void *, struct rpc_request *))
+{
+    static struct rpc_iface rm_iface, ds_iface;
+    struct rpc_iface *i = id == FERRY_IFACE_RM ? &rm_iface : &ds_iface;
+    if (!i->dispatch)
+        *i = (struct rpc_iface){ferry_ifaces[id].name, ferry_ifaces[id].sigs,
+                                ferry_ifaces[id].count, dispatch};
+    return i;
+}
+
+/* Registers o as rtcr's object (self) standing for `real` (rtcr's reference). */
+static long vobj_register(struct rtcr_vobj *o, const struct rpc_iface *iface, void *self,
+                          uint32_t real)
+{
+    long err = FERRY_OK;
+    o->real = real;
+    o->real_badge = env_cap_badge(real);
+    o->obj = (struct rpc_object){.iface = iface, .self = self};
+    o->gate = env_rpc_register(rtcr.env, &o->obj, &err);
+    if (!o->gate)
+        return err ? err : FERRY_E_CAPQUOTA;
+    o->badge = env_cap_badge(o->gate);
+    return FERRY_OK;
+}
+
+void virt_vobj_drop(struct rtcr_vobj *o)
+{
+    if (o->gate)
+        env_rpc_unregister(rtcr.env, &o->obj);
+    if (o->real)
+        env_cap_release(o->real_badge);
+    *o = (struct rtcr_vobj){0};
+}
+
+struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size,
+                            uint32_t real, long *err)
+{
+    struct rtcr_rm *m = model_rm_add(c, id, session, size);
+    if (!m) {
+        env_cap_release(env_cap_badge(real));
+        *err = FERRY_E_NOMEM;
+        return NULL;
+    }
+    uint32_t ds = 0;
+    *err = vobj_register(&m->map, vobj_iface(FERRY_IFACE_RM, vrm_dispatch), m, real);
+    if (!*err)
+        *err = rm_dataspace(real, &ds); /* imported by the stub */
+    if (!*err)
+        *err = vobj_register(&m->ds, vobj_iface(FERRY_IFACE_DS, vds_dispatch), m, ds);
+    else if (ds)
+        env_cap_release(env_cap_badge(ds));
+    if (*err) {
+        if (!m->map.real)
+            env_cap_release(env_cap_badge(real));
+        model_rm_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static long vrm_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_rm *m = self;
+    if (!m->used)
+        return FERRY_E_BADOBJ;
+    if (req->opcode == FERRY_RM_DATASPACE) { /* the virtual one */
+        rpc_reply_cap(req, m->ds.gate, FERRY_RIGHTS_ALL);
+        req->reply_words = 0;
+        return FERRY_OK;
+    }
+    return rm_op(m->child, m->id, m->map.real, req);
+}
+
+static long vds_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_rm *m = self;
+    struct rpc_result res;
+    if (!m->used)
+        return FERRY_E_BADOBJ;
+    long err = forward(m->child, req, m->ds.real, &res);
+    if (!err)
+        reply_as(req, &res, NULL);
+    return err;
+}
+
+/* The RM session: RM_CREATE answers with a virtual managed map, RM_DESTROY
+ * drops it (the real one replaced on the way, by forward). */
+static long rm_session_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rtcr_child *c = v->child;
+    struct rpc_result res;
+    uint64_t size =
+        req->opcode == FERRY_RM_CREATE ? FERRY_RPC_MSG(ferry_rm_create_in, req->mr)->size : 0;
+    struct rtcr_child *owner;
+    struct rtcr_rm *gone =
+        req->opcode == FERRY_RM_DESTROY && req->caps
+            ? model_any_rm_by_badge(req->cap_badge[FERRY_RM_DESTROY_CAP_RM], false, &owner)
+            : NULL;
+    long err = forward(c, req, v->real, &res);
+    if (err)
+        return err;
+    if (req->opcode != FERRY_RM_CREATE || !res.caps || !res.cap_slot[0]) {
+        reply_as(req, &res, NULL);
+        if (gone)
+            model_rm_free(gone);
+        return FERRY_OK;
+    }
+    uint32_t real = env_cap_import(res.cap_slot[0], res.cap_badge[0]);
+    struct rtcr_rm *m = virt_rm_new(c, 0, v->id, size, real, &err);
+    if (!m) {
+        rm_destroy(v->real, real);
+        return err;
+    }
+    req->reply_words = 0;
+    rpc_reply_cap(req, m->map.gate, FERRY_RIGHTS_ALL);
     return FERRY_OK;
 }
 
@@ -277,8 +417,10 @@ static long vs_dispatch(void *self, struct rpc_request *req)
         return pd_op(v, req);
     case FERRY_IFACE_CPU:
         return cpu_op(v, req);
-    case FERRY_IFACE_RM:
-        return rm_op(v, req);
+    case FERRY_IFACE_RM: /* the address space */
+        return rm_op(v->child, v->child->rm_id, v->real, req);
+    case FERRY_IFACE_RM_SESSION:
+        return rm_session_op(v, req);
     case FERRY_IFACE_TIMER:
         return timer_op(v, req);
     case FERRY_IFACE_LOG:
@@ -384,7 +526,7 @@ long virt_bind(struct rtcr_child *c)
     for (unsigned i = 0; i < ch->region_count; i++) {
         const struct child_region *r = &ch->regions[i];
         struct rtcr_ds *ds = model_ds_add(c, 0, r->ds, env_cap_badge(r->ds), r->size, pd, 0);
-        if (!ds || !model_attach_add(c, ds->id, r->vaddr, r->size, 0, 7))
+        if (!ds || !model_attach_add(c, c->rm_id, ds->id, r->vaddr, r->size, 0, 7))
             return FERRY_E_NOMEM;
         ds->borrowed = true;
     }
