@@ -101,10 +101,15 @@ long capture_caps(struct rtcr_child *c)
 {
     uint32_t npd = c->pc->child.npd;
     uint64_t slot = 1, next;
+    long err = virt_sync_links(c); /* its services and sessions with siblings */
+    if (err) {
+        printf("rtcr: checkpoint failed: '%s' has more than %u sessions and services\n", c->name,
+               RTCR_SESSIONS - RTCR_S_INITIAL);
+        return err;
+    }
     while (npd_cap_next(npd, slot, &next) == FERRY_OK) {
         struct ferry_npd_cap_info_out info;
-        long err = npd_cap_info(npd, next, &info);
-        if (err)
+        if ((err = npd_cap_info(npd, next, &info)))
             return err;
         if (cut.cap_count == CKPT_MAX_CAPS)
             return FERRY_E_NOMEM;

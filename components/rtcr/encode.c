@@ -34,19 +34,50 @@ static int by_key(const void *a, const void *b)
 
 static struct keyed order[CKPT_MAX_CAPS > CKPT_MAX_DS ? CKPT_MAX_CAPS : CKPT_MAX_DS];
 
-/* The session record of v (Timer state a restore replays appended to args). */
-static void session_record(const struct rtcr_child *c, const struct rtcr_session *v,
+/* The ids of the objects a restore hands the parent server for v, a
+ * session served by a sibling (the server's session object) or a service c
+ * announced (its request gate and signal); 0 where rtcr has no record. */
+static void link_ids(struct rtcr_child *c, const struct rtcr_session *v, uint32_t *gate,
+                     uint32_t *signal)
+{
+    struct rtcr_child *owner;
+    const struct rtcr_gate *g;
+    const struct rtcr_signal *sig;
+    *gate = *signal = 0;
+    if (v->server != c->id) {
+        g = v->ps ? model_any_gate_by_badge(v->ps->badge, &owner) : NULL;
+        *gate = g ? g->id : 0;
+        return;
+    }
+    g = model_gate_by_badge(c, c->pc->request_gate_badge);
+    sig = model_signal_by_badge(c, c->pc->request_signal_badge);
+    *gate = g ? g->id : 0;
+    *signal = sig ? sig->id : 0;
+}
+
+/* The session record of v (Timer state a restore replays, the objects of a
+ * link with a sibling appended to args). */
+static void session_record(struct rtcr_child *c, const struct rtcr_session *v,
                            struct image_session *s)
 {
-    *s = (struct image_session){
-        .id = v->id, .component = c->id, .ram_quota = v->ram, .cap_quota = v->caps};
+    *s = (struct image_session){.id = v->id,
+                                .component = c->id,
+                                .server = v->server,
+                                .ram_quota = v->ram,
+                                .cap_quota = v->caps};
     snprintf(s->service, sizeof(s->service), "%s", v->service);
     snprintf(s->label, sizeof(s->label), "%s", v->label);
-    if (v->iface == FERRY_IFACE_TIMER && (v->timer_signal || v->timer_mode))
-        snprintf(s->args, sizeof(s->args), "%s%s" TIMER_TAG "%u:%lu:%u", v->args,
-                 v->args[0] ? "," : "", v->timer_mode, (unsigned long)v->timer_us, v->timer_signal);
-    else
+    const char *comma = v->args[0] ? "," : "";
+    uint32_t gate, signal;
+    if (v->iface == FERRY_IFACE_TIMER && (v->timer_signal || v->timer_mode)) {
+        snprintf(s->args, sizeof(s->args), "%s%s" TIMER_TAG "%u:%lu:%u", v->args, comma,
+                 v->timer_mode, (unsigned long)v->timer_us, v->timer_signal);
+    } else if (v->server) {
+        link_ids(c, v, &gate, &signal);
+        snprintf(s->args, sizeof(s->args), "%s%s" LINK_TAG "%u:%u", v->args, comma, gate, signal);
+    } else {
         snprintf(s->args, sizeof(s->args), "%s", v->args);
+    }
 }
 
 /* Every object of one kind of every child, as (id, child index, record index). */

@@ -30,6 +30,8 @@ void model_id_seen(uint32_t id)
 
 struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge)
 {
+    if (!badge)
+        return NULL; /* sessions served by a sibling, announcements: no badge of rtcr's */
     MODEL_FIND(c->sessions, badge, badge);
 }
 

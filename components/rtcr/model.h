@@ -56,8 +56,13 @@ struct rtcr_session {
     char label[64];
     char args[128];
     uint64_t ram, caps;
-    uint32_t timer_signal; /* Timer: signal id given to TIMER_SIGH, 0 if none */
-    unsigned timer_mode;   /* enum rtcr_timer_mode */
+    /* served by a protected child (no object of rtcr's, real 0): the server's
+     * component id; == the child's own id: a service it announced (service) */
+    uint32_t server;
+    uint32_t link_gate, link_signal; /* restore: image ids of the server's session object
+                                        (or the request gate) and the request signal */
+    uint32_t timer_signal;           /* Timer: signal id given to TIMER_SIGH, 0 if none */
+    unsigned timer_mode;             /* enum rtcr_timer_mode */
     uint64_t timer_us;
 };
 

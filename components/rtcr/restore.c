@@ -162,19 +162,52 @@ static void initial_sessions(struct restore *r)
     made_add(r->rm_image, IMAGE_ROLE_REGION_MAP, as->gate, as->badge, as->real);
 }
 
-/* Splits the Timer state session_record appended to args off (args keeps the rest). */
+/* Cuts what session_record appended under `tag` off args (args keeps the
+ * rest); its value text (after the cut, intact), or NULL if there is none. */
+static char *tag_cut(char *args, const char *tag)
+{
+    char *at = strstr(args, tag);
+    if (!at)
+        return NULL;
+    *at = 0;
+    if (at > args && at[-1] == ',')
+        at[-1] = 0;
+    return at + strlen(tag);
+}
+
+/* Splits the Timer state session_record appended to args off. */
 static void timer_state(struct rtcr_session *v, char *args)
 {
-    char *timer = strstr(args, TIMER_TAG);
-    if (!timer)
+    char *p = tag_cut(args, TIMER_TAG);
+    if (!p)
         return;
-    char *p = timer + strlen(TIMER_TAG);
     v->timer_mode = (unsigned)strtoul(p, &p, 10);
     v->timer_us = strtoul(p + 1, &p, 10);
     v->timer_signal = NEW_ID((uint32_t)strtoul(p + 1, NULL, 10));
-    *timer = 0;
-    if (timer > args && timer[-1] == ',')
-        timer[-1] = 0;
+}
+
+/* A session served by a sibling of the image, or a service the component
+ * announced: not opened, recorded (the objects it names as the image's ids)
+ * for adopt_links once every component's objects exist. */
+static long make_link(struct restore *r, struct image_session *s)
+{
+    struct rtcr_session *v = virt_direct(r->c, 0, 0, NEW_ID(s->id));
+    if (!v) {
+        RESTORE_FAIL(r, "its %s session: too many sessions", s->service);
+        return FERRY_E_NOMEM;
+    }
+    char *p = tag_cut(s->args, LINK_TAG);
+    if (p) {
+        v->link_gate = (uint32_t)strtoul(p, &p, 10);
+        v->link_signal = (uint32_t)strtoul(p + 1, NULL, 10);
+    }
+    v->server = NEW_ID(s->server);
+    snprintf(v->service, sizeof(v->service), "%s", s->service);
+    snprintf(v->label, sizeof(v->label), "%s", s->label);
+    snprintf(v->args, sizeof(v->args), "%s", s->args);
+    v->ram = s->ram_quota;
+    v->caps = s->cap_quota;
+    return FERRY_OK;
 }
 
 /* A session other than the initial ones: re-opened with its recorded
@@ -187,6 +220,8 @@ static long make_session(struct restore *r, const union image_any *rec, struct m
     struct image_session s = rec->session;
     if (made_find(s.id, IMAGE_ROLE_SESSION))
         return FERRY_OK; /* an initial one */
+    if (s.server)
+        return make_link(r, &s);
     struct rtcr_session timer = {0};
     timer_state(&timer, s.args);
     int iface = virt_iface_of(s.service);
@@ -616,6 +651,76 @@ static long restore_tables(struct restore *r)
     return FERRY_OK;
 }
 
+/* One more reference of rtcr's to the capability in `slot` (badge): what
+ * the parent server takes over. False if no slot was left. */
+static bool extra_ref(uint32_t slot, uint64_t badge)
+{
+    uint32_t copy = rpc_slot_alloc();
+    if (!copy)
+        return false;
+    if (sys_task_map(FERRY_COMP_SEL_TASK, slot, copy, FERRY_RIGHTS_ALL) != FERRY_OK) {
+        rpc_slot_release(copy);
+        return false;
+    }
+    return env_cap_import(copy, badge) == slot; /* folded into slot, one more reference */
+}
+
+/* The parent server's entries of r's links again (make_link): each service
+ * it announced, with its request gate and signal (new requests for it are
+ * routed to it), each session with a sibling server (the client can close it
+ * through its parent). */
+static long adopt_links(struct restore *r)
+{
+    struct rtcr_child *c = r->c;
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++) {
+        struct rtcr_session *v = &c->sessions[i];
+        if (!v->used || !v->server)
+            continue;
+        const struct made *gate = made_find(v->link_gate, IMAGE_ROLE_GATE);
+        const struct made *signal = made_find(v->link_signal, IMAGE_ROLE_SIGNAL);
+        struct rtcr_child *server = NULL;
+        for (unsigned k = 0; k < RTCR_MAX_CHILDREN && !server; k++)
+            if (rtcr.children[k].used && rtcr.children[k].id == v->server)
+                server = &rtcr.children[k];
+        long err = FERRY_OK;
+        if (!gate || !server || (v->server == c->id && !signal)) {
+            err = FERRY_E_NOENT;
+        } else if (v->server == c->id) {
+            if (!extra_ref(gate->slot, gate->badge))
+                err = FERRY_E_CAPQUOTA;
+            else if (!extra_ref(signal->slot, signal->badge))
+                err = FERRY_E_CAPQUOTA, env_cap_release(gate->badge);
+            else if ((err = ps_adopt_service(c->pc, v->service, signal->slot, signal->badge,
+                                             gate->slot, gate->badge))) {
+                env_cap_release(gate->badge);
+                env_cap_release(signal->badge);
+            }
+            if (err == FERRY_E_EXISTS) { /* a second instance next to the first */
+                printf("rtcr: '%s' restored without its service %s: another child serves it\n",
+                       c->name, v->service);
+                err = FERRY_OK;
+            }
+        } else {
+            struct ferry_parent_session_in req = {.ram = v->ram, .caps = v->caps};
+            memcpy(req.service, v->service, sizeof(req.service));
+            memcpy(req.label, v->label, sizeof(req.label));
+            memcpy(req.args, v->args, sizeof(req.args));
+            if (!extra_ref(gate->slot, gate->badge))
+                err = FERRY_E_CAPQUOTA;
+            else if (!(v->ps = ps_adopt_session(c->pc, &req, server->pc, gate->slot, gate->badge)))
+                err = FERRY_E_CAPQUOTA, env_cap_release(gate->badge);
+            else
+                v->ps->virt = v;
+        }
+        if (err) {
+            RESTORE_FAIL(r, "%s %s of '%s': %s", v->server == c->id ? "service" : "session",
+                         v->service, server ? server->name : "?", ferry_error_name(err));
+            return err;
+        }
+    }
+    return FERRY_OK;
+}
+
 /* A thread's recorded state written (the thread paused). */
 static long state_one(struct restore *r, const void *ctx, const union image_any *rec)
 {
@@ -687,6 +792,8 @@ static long restore_finish(struct restore *r, unsigned *slots)
         err = for_each_record(r, IMAGE_CAP, sizeof(struct image_cap), map_one, NULL);
     if (!err)
         err = for_each_record(r, IMAGE_THREAD, sizeof(struct image_thread), state_one, NULL);
+    if (!err)
+        err = adopt_links(r);
     unsigned bad = 0;
     if (!err && (bad = compare_caps(r, slots))) {
         RESTORE_FAIL(r, "%u slots differ", bad);

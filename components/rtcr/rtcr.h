@@ -56,6 +56,10 @@ struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session,
                             uint32_t real, long *err);
 /* Unregisters a virtual object and releases rtcr's reference to the real one. */
 void virt_vobj_drop(struct rtcr_vobj *o);
+/* Records what the parent server's tables hold of c beyond rtcr's virtual
+ * sessions (a checkpoint captures them): each service c announced, and each
+ * open session of c served by a sibling (the record is dropped with it). */
+long virt_sync_links(struct rtcr_child *c);
 /* Drops every virtual session and record of the child. */
 void virt_release(struct rtcr_child *c);
 

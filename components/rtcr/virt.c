@@ -584,9 +584,53 @@ void virt_session_end(struct parent_server *ps, struct ps_child *client, struct 
         session_drop(s->virt);
 }
 
+/* c's record of the service `name` it announced, or NULL. */
+static struct rtcr_session *announced(struct rtcr_child *c, const char *name)
+{
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++)
+        if (c->sessions[i].used && c->sessions[i].server == c->id &&
+            !strcmp(c->sessions[i].service, name))
+            return &c->sessions[i];
+    return NULL;
+}
+
+long virt_sync_links(struct rtcr_child *c)
+{
+    struct ps_child *pc = c->pc;
+    for (unsigned i = 0; i < PS_CHILD_SERVICES; i++) {
+        if (!pc->services[i].used || announced(c, pc->services[i].name))
+            continue;
+        struct rtcr_session *v = virt_direct(c, 0, 0, 0);
+        if (!v)
+            return FERRY_E_NOMEM;
+        v->server = c->id;
+        snprintf(v->service, sizeof(v->service), "%s", pc->services[i].name);
+    }
+    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++) {
+        struct ps_session *s = &pc->sessions[i];
+        if (s->state != PS_SESSION_OPEN || !s->server || s->virt)
+            continue;
+        struct rtcr_session *v = virt_direct(c, 0, 0, 0);
+        if (!v)
+            return FERRY_E_NOMEM;
+        v->server = ((struct rtcr_child *)s->server->policy_data)->id;
+        v->ps = s;
+        s->virt = v; /* dropped when the session ends (virt_session_end) */
+        snprintf(v->service, sizeof(v->service), "%s", s->request.service);
+        snprintf(v->label, sizeof(v->label), "%s", s->request.label);
+        snprintf(v->args, sizeof(v->args), "%s", s->request.args);
+        v->ram = s->request.ram;
+        v->caps = s->request.caps;
+    }
+    return FERRY_OK;
+}
+
 void virt_release(struct rtcr_child *c)
 {
     for (unsigned i = 0; i < RTCR_S_INITIAL; i++)
         session_drop(&c->sessions[i]);
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++)
+        if (c->sessions[i].used && !c->sessions[i].ps)
+            session_drop(&c->sessions[i]); /* announcements: no session of the parent server */
     model_clear_objects(c);
 }
