@@ -39,25 +39,31 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
         if (rtcr.children[i].used)
             err = capture_caps(&rtcr.children[i]);
     if (!err)
-        err = map_dataspaces();
+        err = collect_dataspaces();
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++)
         if (rtcr.children[i].used)
             err = capture_tables(&rtcr.children[i]);
     if (!err)
         err = harvest_dirty();
     if (!err && !incremental)
-        mark_nonzero();
+        err = mark_nonzero();
     uint64_t t2 = sys_instret();
-    struct encode_totals tot = {.incremental = incremental};
-    size_t bytes = 0;
-    stats.capture_instret = t2 - t1;
     if (!err)
-        err = encode_cut(name, &tot, &stats, &bytes);
+        err = snapshot_take();
     uint64_t t3 = sys_instret();
     unmap_dataspaces();
     if (err || !stop)
         ckpt_thaw();
     uint64_t t4 = sys_instret();
+    struct encode_totals tot = {.incremental = incremental};
+    size_t bytes = 0;
+    stats.freeze_instret = t4 - t0;
+    stats.capture_instret = t2 - t1;
+    stats.copy_instret = t3 - t2;
+    if (!err)
+        err = encode_cut(name, &tot, &stats, &bytes);
+    snapshot_drop();
+    uint64_t t5 = sys_instret();
     if (err || rtcr.quiet)
         return err;
     if (incremental)
@@ -70,10 +76,10 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
                "elided), %lu bytes\n",
                name, tot.components, tot.threads, cut.cap_count, tot.pages, tot.zero,
                (unsigned long)bytes);
-    printf("rtcr: checkpoint '%s' statistics: freeze %lu, capture %lu, encode %lu, thaw %lu "
-           "instructions; %lu of %lu memory bytes stored\n",
+    printf("rtcr: checkpoint '%s' statistics: freeze %lu, capture %lu, snapshot %lu, thaw %lu, "
+           "encode %lu instructions; paused %lu; %lu of %lu memory bytes stored\n",
            name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
-           (unsigned long)(t4 - t3), (unsigned long)(tot.pages * PAGE),
-           (unsigned long)stats.memory_bytes);
+           (unsigned long)(t4 - t3), (unsigned long)(t5 - t4), (unsigned long)(t4 - t0),
+           (unsigned long)(tot.pages * PAGE), (unsigned long)stats.memory_bytes);
     return FERRY_OK;
 }

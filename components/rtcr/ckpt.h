@@ -84,9 +84,10 @@ struct thread_entry {
 struct ds_entry {
     struct rtcr_child *c;
     struct rtcr_ds *ds;
-    uint64_t local;  /* attached in rtcr */
-    uint64_t *dirty; /* a bit per page written since the last cut; for a full
-                        image then: a bit per page to store (not zero) */
+    uint64_t local;      /* attached in rtcr (0: not yet; a checkpoint maps on demand) */
+    uint64_t *dirty;     /* a bit per page written since the last cut; for a full
+                            image then: a bit per page to store (not zero) */
+    const uint8_t *snap; /* its pages to store, in page order, in cut.snapshot */
 };
 struct cut {
     struct cap_entry caps[CKPT_MAX_CAPS];
@@ -98,6 +99,8 @@ struct cut {
     struct ds_entry dss[CKPT_MAX_DS]; /* every recorded dataspace, once */
     unsigned ds_count;
     uint32_t signal_pending[RTCR_MAX_CHILDREN][RTCR_SIGNALS];
+    uint8_t *snapshot; /* the pages to store, copied while the cut is frozen */
+    uint32_t snapshot_ds;
 };
 extern struct cut cut;
 
@@ -131,12 +134,16 @@ long capture_tables(struct rtcr_child *c);
 
 /* ---- memory.c ---- */
 
-/* Maps every recorded dataspace of every protected child into rtcr once
- * (cut.dss); unmap_dataspaces undoes it (also after a partial failure). */
+/* Lists every recorded dataspace of every protected child once in cut.dss
+ * (not mapped: a checkpoint maps what it reads on demand), each with its
+ * dirty bitmap cleared. */
+long collect_dataspaces(void);
+/* collect_dataspaces, and every one mapped into rtcr (a restore writes them all). */
 long map_dataspaces(void);
+/* Unmaps what is mapped (also after a partial failure); cut.dss stays listed. */
 void unmap_dataspaces(void);
 /* Where the child's address `addr` (len bytes) is in rtcr: through the
- * attachment holding it, mapped with the dataspaces. 0 if nowhere. */
+ * attachment holding it, its dataspace mapped. 0 if nowhere. */
 uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len);
 /* The child's report page (struct ferry_report: its badge tables), checked. */
 long find_report(struct rtcr_child *c, const struct ferry_report **out);
@@ -144,12 +151,17 @@ long find_report(struct rtcr_child *c, const struct ferry_report **out);
 long map_tables(struct rtcr_child *c, const struct ferry_report *report,
                 struct tables_copy *copies);
 /* Each cut.dss entry's dirty bitmap: the pages written since the last cut,
- * re-armed for the next one. */
+ * through any attachment of any protected child, re-armed for the next one. */
 long harvest_dirty(void);
 /* For a full image: each dataspace's bitmap becomes its non-zero pages. */
-void mark_nonzero(void);
+long mark_nonzero(void);
 /* Pages the image will hold (the bits set). */
 uint64_t pages_to_store(void);
+/* The in-memory snapshot: every page to store copied into cut.snapshot
+ * (rtcr's RAM) while the cut is frozen, so the children can run on while
+ * it is encoded; snapshot_drop frees it. */
+long snapshot_take(void);
+void snapshot_drop(void);
 /* Copies (zeroes) words where it can: picolibc's memcpy moves one byte per iteration. */
 void copy_bytes(void *dst, const void *src, size_t len);
 void zero_bytes(void *dst, size_t len);

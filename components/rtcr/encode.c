@@ -235,32 +235,39 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
     qsort(order, cut.ds_count, sizeof(order[0]), by_key);
     for (unsigned i = 0; i < cut.ds_count && !err; i++) {
         const struct ds_entry *e = &cut.dss[order[i].index];
+        const uint8_t *page = e->snap; /* its stored pages, in page order */
         for (uint64_t p = 0; p < e->ds->size / PAGE && !err; p++) {
-            const void *page = (const void *)(e->local + p * PAGE);
-            if (!(e->dirty[p / 64] >> (p % 64) & 1) && tot->incremental) {
-                tot->clean++;
-                continue;
-            }
             if (!(e->dirty[p / 64] >> (p % 64) & 1)) {
-                tot->zero++;
+                *(tot->incremental ? &tot->clean : &tot->zero) += 1;
                 continue;
             }
             err = image_encode_page(enc, e->ds->id, p, page);
+            page += PAGE;
             tot->pages++;
         }
     }
     return err;
 }
 
-/* An upper bound of the image's size: every record and every page. */
+/* Used records of one array of a child. */
+#define USED(c, field)                                                                             \
+    ({                                                                                             \
+        size_t n_ = 0;                                                                             \
+        for (unsigned j_ = 0; j_ < ARRAY_SIZE((c)->field); j_++)                                   \
+            n_ += (c)->field[j_].used;                                                             \
+        n_;                                                                                        \
+    })
+
+/* An upper bound of the image's size: every record and every page (no more:
+ * core clears what it gives, and an incremental image is small). */
 static size_t image_bound(void)
 {
     size_t objects = 0, pages = 0;
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         const struct rtcr_child *c = &rtcr.children[i];
         if (c->used)
-            objects += 2 + RTCR_SESSIONS + RTCR_DATASPACES + RTCR_GATES + RTCR_SIGNALS +
-                       RTCR_ATTACHMENTS + RTCR_REGION_MAPS;
+            objects += 2 + USED(c, sessions) + USED(c, ds) + USED(c, gates) + USED(c, signals) +
+                       USED(c, attach) + USED(c, rms);
     }
     pages = pages_to_store();
     return IMAGE_HEADER_SIZE + objects * (IMAGE_RECORD_HEADER + 0x100) +

@@ -3,6 +3,8 @@
  * cut paused at a restartable point, its state read.
  */
 #include "ckpt.h"
+#include <ferry/objinfo.h>
+#include <sys.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +54,50 @@ static struct thread_entry *pause_all(long *err)
     return waiting;
 }
 
+/* The kernel object id of what rtcr's slot `slot` holds (0 if none). */
+static uint64_t object_id(uint32_t slot)
+{
+    struct sys_cap_info ci;
+    return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &ci) == FERRY_OK ? ci.id : 0;
+}
+
+/* Whether rtcr's slot `slot` holds a gate the thread with kernel object id
+ * `thread` receives on. */
+static bool served_by(uint32_t slot, uint64_t thread)
+{
+    static struct ferry_obj_info oi;
+    return slot && sys_task_obj_info(FERRY_COMP_SEL_TASK, slot, &oi) == FERRY_OK &&
+           oi.type == FERRY_OBJ_GATE && oi.gate.receiver == thread;
+}
+
+/*
+ * Who owes thread e the reply it waits for (run.blocked_on: the server
+ * thread), in words for the error: a thread of a protected child by its name
+ * and child; else the server of the child's session whose gate that thread
+ * receives on (a server outside the cut: rtcr knows its service); else the
+ * kernel object id.
+ */
+static void describe_server(const struct thread_entry *e, char *out, size_t size)
+{
+    uint64_t server = e->state.run.blocked_on;
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        const struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && j < RTCR_THREADS; j++)
+            if (c->threads[j].used && object_id(c->threads[j].slot) == server) {
+                snprintf(out, size, "thread '%s' of '%s'", c->threads[j].name, c->name);
+                return;
+            }
+    }
+    for (unsigned i = 0; i < RTCR_SESSIONS; i++) {
+        const struct rtcr_session *v = &e->c->sessions[i];
+        if (v->used && served_by(v->real, server)) {
+            snprintf(out, size, "the server of its %s session", v->service);
+            return;
+        }
+    }
+    snprintf(out, size, "thread object %lu, which rtcr cannot name", (unsigned long)server);
+}
+
 /*
  * Pauses every thread of every protected child and reads its state. While a
  * thread waits for a reply (REPLY_WAIT: its call was taken, the answer is
@@ -77,10 +123,11 @@ long cut_freeze(void)
     struct thread_entry *e;
     while ((e = pause_all(&err)) && !err) {
         if (sys_clock_us() > deadline) {
-            printf("rtcr: checkpoint failed: thread '%s' of '%s' waits for a reply from "
-                   "object %lu beyond %lu ms\n",
-                   e->t->name, e->c->name, (unsigned long)e->state.run.blocked_on,
-                   CKPT_REPLY_BOUND_US / 1000);
+            char server[96];
+            describe_server(e, server, sizeof(server));
+            printf("rtcr: checkpoint failed: thread '%s' of '%s' waits for a reply from %s "
+                   "beyond %lu ms\n",
+                   e->t->name, e->c->name, server, CKPT_REPLY_BOUND_US / 1000);
             return FERRY_E_TIMEOUT;
         }
         for (unsigned i = 0; i < cut.thread_count; i++)

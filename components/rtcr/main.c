@@ -164,6 +164,7 @@ static const struct ps_policy rtcr_policy = {.route = route,
 
 static unsigned step_next; /* index of the next step to run */
 static bool step_waiting;  /* a `when` or `wait` step holds the others back */
+static bool step_running;  /* a step runs: its kills do not end rtcr (steps_run decides after it) */
 static struct signal_handler step_signal;
 static uint32_t step_timer; /* rtcr's own Timer session, for `wait` */
 static struct {
@@ -172,9 +173,11 @@ static struct {
     char text[96];
 } when;
 
+/* Every step has run to its end (the last one too: `cycle` kills the
+ * children and restores them, so no child living while it runs is no end). */
 static bool steps_done(void)
 {
-    return step_next >= rtcr.config.step_count && !step_waiting;
+    return step_next >= rtcr.config.step_count && !step_waiting && !step_running;
 }
 
 void rtcr_child_logged(struct rtcr_child *c, const char *text, uint64_t len)
@@ -405,7 +408,9 @@ static void steps_run(void)
         const struct config_step *st = &rtcr.config.steps[step_next++];
         char text[CONFIG_STEP_MAX + 1];
         memcpy(text, st->text, sizeof(text));
+        step_running = true;
         long err = step_run(text);
+        step_running = false;
         if (err == STEP_UNKNOWN)
             printf("%s:%u: step '%s' not understood\n", RTCR_CONFIG_MODULE, st->line, st->text);
         else if (err)

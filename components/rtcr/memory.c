@@ -12,8 +12,25 @@ struct cut cut;
 #define CKPT_DIRTY_PAGES (64ul * 1024) /* pages of all dataspaces of one cut (256 MiB) */
 static uint64_t dirty_bits[CKPT_DIRTY_PAGES / 64];
 
-/* Where the child's address `addr` (len bytes) is in rtcr: through the
- * attachment holding it, mapped with the dataspaces (dss). 0 if nowhere. */
+/* rtcr's mapping of entry e's dataspace, made at the first use (a checkpoint
+ * maps only the dataspaces it reads: tables, pages to store); 0 if it fails. */
+static uint64_t ds_local(struct ds_entry *e)
+{
+    if (!e->local &&
+        env_attach(rtcr.env, e->ds->slot, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &e->local))
+        e->local = 0;
+    return e->local;
+}
+
+/* The entry of the dataspace with this id, or NULL. */
+static struct ds_entry *entry_of(uint32_t id)
+{
+    for (unsigned j = 0; j < cut.ds_count; j++)
+        if (cut.dss[j].ds->id == id)
+            return &cut.dss[j];
+    return NULL;
+}
+
 uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len)
 {
     for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
@@ -21,21 +38,22 @@ uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len)
         if (!a->used || a->rm != c->rm_id || addr < a->addr || addr - a->addr > a->size ||
             len > a->size - (addr - a->addr))
             continue;
-        for (unsigned j = 0; j < cut.ds_count; j++)
-            if (cut.dss[j].c == c && cut.dss[j].ds->id == a->ds)
-                return cut.dss[j].local + a->offset + (addr - a->addr);
+        struct ds_entry *e = entry_of(a->ds);
+        uint64_t base = e ? ds_local(e) : 0;
+        return base ? base + a->offset + (addr - a->addr) : 0;
     }
     return 0;
 }
 
-/* The child's report page (struct ferry_report: its badge tables), checked. */
 long find_report(struct rtcr_child *c, const struct ferry_report **out)
 {
     for (unsigned j = 0; j < cut.ds_count; j++) {
         if (cut.dss[j].c != c || !(cut.dss[j].ds->flags & IMAGE_DS_REPORT))
             continue;
-        const struct ferry_report *r = (const void *)cut.dss[j].local;
+        const struct ferry_report *r = (const void *)ds_local(&cut.dss[j]);
         struct tables_failure f;
+        if (!r)
+            return FERRY_E_NOMEM;
         if (r->magic != FERRY_REPORT_MAGIC)
             return FERRY_E_NOENT;
         if (tables_report_validate(r, &f) != TABLES_OK)
@@ -46,7 +64,6 @@ long find_report(struct rtcr_child *c, const struct ferry_report **out)
     return FERRY_E_NOENT;
 }
 
-/* rtcr's view of every table the report names: copies[i] for cut.table[i]. */
 long map_tables(struct rtcr_child *c, const struct ferry_report *report, struct tables_copy *copies)
 {
     for (unsigned i = 0; i < report->count; i++) {
@@ -64,98 +81,160 @@ void unmap_dataspaces(void)
     for (unsigned i = 0; i < cut.ds_count; i++)
         if (cut.dss[i].local)
             env_detach(rtcr.env, cut.dss[i].local);
-    cut.ds_count = 0;
+    for (unsigned i = 0; i < cut.ds_count; i++)
+        cut.dss[i].local = 0;
 }
 
-long map_dataspaces(void)
+long collect_dataspaces(void)
 {
+    uint64_t used = 0;
     cut.ds_count = 0;
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         struct rtcr_child *c = &rtcr.children[i];
         for (unsigned j = 0; c->used && j < RTCR_DATASPACES; j++) {
             if (!c->ds[j].used)
                 continue;
-            struct ds_entry *e = &cut.dss[cut.ds_count++];
-            *e = (struct ds_entry){c, &c->ds[j], 0, NULL};
-            long err =
-                env_attach(rtcr.env, c->ds[j].slot, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &e->local);
-            if (err) {
-                e->local = 0;
-                return err;
-            }
+            uint64_t pages = c->ds[j].size / PAGE;
+            if (used + pages > CKPT_DIRTY_PAGES)
+                return FERRY_E_NOMEM;
+            cut.dss[cut.ds_count++] =
+                (struct ds_entry){c, &c->ds[j], 0, &dirty_bits[used / 64], NULL};
+            used += (pages + 63) & ~63ul;
+        }
+    }
+    memset(dirty_bits, 0, used / 8);
+    return FERRY_OK;
+}
+
+long map_dataspaces(void)
+{
+    long err = collect_dataspaces();
+    for (unsigned i = 0; i < cut.ds_count && !err; i++)
+        if (!ds_local(&cut.dss[i]))
+            err = FERRY_E_NOMEM;
+    return err;
+}
+
+/* The attachments of c's address space in address order (indices into
+ * c->attach): *n. */
+static void attachments_by_address(const struct rtcr_child *c, unsigned *idx, unsigned *n)
+{
+    *n = 0;
+    for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
+        if (!c->attach[k].used || c->attach[k].rm != c->rm_id)
+            continue;
+        unsigned at = (*n)++;
+        for (; at > 0 && c->attach[idx[at - 1]].addr > c->attach[k].addr; at--)
+            idx[at] = idx[at - 1];
+        idx[at] = k;
+    }
+}
+
+/* Pages between two attachments that one RM_DIRTY call still spans: a page
+ * with nothing attached reads clean, and a call costs more than the kernel's
+ * walk over a few dozen empty pages. */
+#define HARVEST_GAP_PAGES 64
+
+/* Marks page p of attachment a (in c's address space) written: a page of
+ * its dataspace, or (a managed map attached there) of the dataspace
+ * attached in the map at that offset, if any. */
+static void mark_dirty(const struct rtcr_child *c, const struct rtcr_attach *a, uint64_t p)
+{
+    uint32_t ds = a->ds;
+    uint64_t page = a->offset / PAGE + p;
+    if (!entry_of(ds)) { /* a managed map: where its page lies in the map */
+        uint64_t at = a->offset + p * PAGE;
+        const struct rtcr_attach *m = NULL;
+        for (unsigned k = 0; k < RTCR_ATTACHMENTS && !m; k++)
+            if (c->attach[k].used && c->attach[k].rm == a->ds && at >= c->attach[k].addr &&
+                at - c->attach[k].addr < c->attach[k].size)
+                m = &c->attach[k];
+        if (!m)
+            return;
+        ds = m->ds;
+        page = m->offset / PAGE + (at - m->addr) / PAGE;
+    }
+    struct ds_entry *e = entry_of(ds);
+    if (e && page < e->ds->size / PAGE)
+        e->dirty[page / 64] |= 1ull << (page % 64);
+}
+
+/*
+ * ORs into each dataspace's bitmap the pages written through attachments
+ * idx[first..last] of c (ascending addresses, one RM_DIRTY range of at most
+ * FERRY_RM_DIRTY_MAX_PAGES pages), re-arming them.
+ */
+static long harvest_range(struct rtcr_child *c, const unsigned *idx, unsigned first, unsigned last)
+{
+    static struct ferry_rm_dirty_out out;
+    uint64_t start = c->attach[idx[first]].addr;
+    uint64_t end = c->attach[idx[last]].addr + c->attach[idx[last]].size;
+    long err = rm_dirty(c->pc->child.rm, start, (end - start) / PAGE, FERRY_RM_DIRTY_CLEAR, &out);
+    if (err || !out.count)
+        return err;
+    for (unsigned k = first; k <= last; k++) {
+        const struct rtcr_attach *a = &c->attach[idx[k]];
+        for (uint64_t p = 0; p < a->size / PAGE; p++) {
+            uint64_t b = (a->addr - start) / PAGE + p;
+            if (out.bits[b / 64] >> (b % 64) & 1)
+                mark_dirty(c, a, p);
         }
     }
     return FERRY_OK;
 }
 
-/* Marks in e's bitmap the pages of `pages` written since the last cut at
- * address space address `at` (dataspace page `first` there), re-armed. */
-static long harvest_range(struct ds_entry *e, uint64_t at, uint64_t first, uint64_t pages)
+/* harvest_range over a single attachment larger than one RM_DIRTY call. */
+static long harvest_large(struct rtcr_child *c, const struct rtcr_attach *a)
 {
-    for (uint64_t done = 0; done < pages;) {
-        uint64_t n = pages - done;
+    static struct ferry_rm_dirty_out out;
+    for (uint64_t done = 0; done < a->size / PAGE;) {
+        uint64_t n = a->size / PAGE - done;
         n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
-        static struct ferry_rm_dirty_out out;
-        long err = rm_dirty(e->c->pc->child.rm, at + done * PAGE, n, FERRY_RM_DIRTY_CLEAR, &out);
+        long err = rm_dirty(c->pc->child.rm, a->addr + done * PAGE, n, FERRY_RM_DIRTY_CLEAR, &out);
         if (err)
             return err;
-        for (uint64_t b = 0; b < n; b++)
-            if (out.bits[b / 64] >> (b % 64) & 1) {
-                uint64_t page = first + done + b;
-                e->dirty[page / 64] |= 1ull << (page % 64);
-            }
+        for (uint64_t b = 0; out.count && b < n; b++)
+            if (out.bits[b / 64] >> (b % 64) & 1)
+                mark_dirty(c, a, done + b);
         done += n;
     }
     return FERRY_OK;
 }
 
-/* The dirty pages of attachment a (in a managed map of e's child): the
- * address space sees them where the map is attached (core counts them
- * there), for the part of a each such attachment shows. */
-static long harvest_managed(struct ds_entry *e, const struct rtcr_attach *a)
-{
-    const struct rtcr_child *c = e->c;
-    for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
-        const struct rtcr_attach *w = &c->attach[k];
-        if (!w->used || w->rm != c->rm_id || w->ds != a->rm)
-            continue;
-        uint64_t lo = a->addr > w->offset ? a->addr : w->offset;
-        uint64_t hi_a = a->addr + a->size, hi_w = w->offset + w->size;
-        uint64_t hi = hi_a < hi_w ? hi_a : hi_w;
-        long err = lo < hi
-                       ? harvest_range(e, w->addr + (lo - w->offset),
-                                       a->offset / PAGE + (lo - a->addr) / PAGE, (hi - lo) / PAGE)
-                       : FERRY_OK;
-        if (err)
-            return err;
-    }
-    return FERRY_OK;
-}
-
 /*
- * The pages of every dataspace written through its child's address space
- * since the last cut (core's RM_DIRTY on each attachment, a managed map's
- * where the map is attached), re-armed for the next one: each ds_entry's
- * dirty bitmap.
+ * The pages of every dataspace written since the last cut, re-armed for the
+ * next one: each ds_entry's dirty bitmap. A dataspace is written through
+ * every attachment of it, in the address space of every protected child (a
+ * shared one: its owner's and each sibling's it was handed to), so the
+ * bitmap is the OR over all of them (docs/rtcr.md, "Checkpoint" step 4).
+ * Neighbouring attachments of one address space are read with one RM_DIRTY
+ * call (HARVEST_GAP_PAGES).
  */
 long harvest_dirty(void)
 {
-    uint64_t used = 0;
-    memset(dirty_bits, 0, sizeof(dirty_bits));
-    for (unsigned i = 0; i < cut.ds_count; i++) {
-        struct ds_entry *e = &cut.dss[i];
-        uint64_t pages = e->ds->size / PAGE;
-        if (used + pages > CKPT_DIRTY_PAGES)
-            return FERRY_E_NOMEM;
-        e->dirty = &dirty_bits[used / 64];
-        used += (pages + 63) & ~63ul;
-        for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
-            const struct rtcr_attach *a = &e->c->attach[k];
-            if (!a->used || a->ds != e->ds->id)
-                continue;
-            long err = a->rm == e->c->rm_id
-                           ? harvest_range(e, a->addr, a->offset / PAGE, a->size / PAGE)
-                           : harvest_managed(e, a);
+    unsigned idx[RTCR_ATTACHMENTS], n;
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        struct rtcr_child *c = &rtcr.children[i];
+        if (!c->used)
+            continue;
+        attachments_by_address(c, idx, &n);
+        for (unsigned first = 0, last; first < n; first = last + 1) {
+            const struct rtcr_attach *f = &c->attach[idx[first]];
+            long err;
+            if (f->size / PAGE > FERRY_RM_DIRTY_MAX_PAGES) {
+                last = first;
+                err = harvest_large(c, f);
+            } else {
+                for (last = first; last + 1 < n; last++) {
+                    const struct rtcr_attach *a = &c->attach[idx[last]];
+                    const struct rtcr_attach *b = &c->attach[idx[last + 1]];
+                    if (b->addr < a->addr + a->size ||
+                        b->addr - (a->addr + a->size) > HARVEST_GAP_PAGES * PAGE ||
+                        b->addr + b->size - f->addr > FERRY_RM_DIRTY_MAX_PAGES * PAGE)
+                        break;
+                }
+                err = harvest_range(c, idx, first, last);
+            }
             if (err)
                 return err;
         }
@@ -163,12 +242,13 @@ long harvest_dirty(void)
     return FERRY_OK;
 }
 
-/* For a full image: each dataspace's bitmap becomes its non-zero pages. */
-void mark_nonzero(void)
+long mark_nonzero(void)
 {
     for (unsigned i = 0; i < cut.ds_count; i++) {
         struct ds_entry *e = &cut.dss[i];
         uint64_t pages = e->ds->size / PAGE;
+        if (!ds_local(e))
+            return FERRY_E_NOMEM;
         for (uint64_t p = 0; p < pages; p++) {
             uint64_t bit = 1ull << (p % 64);
             if (image_page_is_zero((const void *)(e->local + p * PAGE)))
@@ -177,9 +257,9 @@ void mark_nonzero(void)
                 e->dirty[p / 64] |= bit;
         }
     }
+    return FERRY_OK;
 }
 
-/* Pages the image will hold (the bits set). */
 uint64_t pages_to_store(void)
 {
     uint64_t n = 0;
@@ -187,6 +267,40 @@ uint64_t pages_to_store(void)
         for (uint64_t w = 0; w < (cut.dss[i].ds->size / PAGE + 63) / 64; w++)
             n += (uint64_t)__builtin_popcountll(cut.dss[i].dirty[w]);
     return n;
+}
+
+long snapshot_take(void)
+{
+    uint64_t pages = pages_to_store();
+    uint8_t *at = NULL;
+    long err = FERRY_OK;
+    cut.snapshot = NULL;
+    if (pages &&
+        !(cut.snapshot = env_alloc_attached(rtcr.env, pages * PAGE, &cut.snapshot_ds, &err)))
+        return err;
+    at = cut.snapshot;
+    for (unsigned i = 0; i < cut.ds_count; i++) {
+        struct ds_entry *e = &cut.dss[i];
+        uint64_t n = e->ds->size / PAGE;
+        e->snap = at;
+        for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+            for (uint64_t bits = e->dirty[w]; bits; bits &= bits - 1) {
+                uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+                if (!ds_local(e))
+                    return FERRY_E_NOMEM;
+                copy_bytes(at, (const void *)(e->local + p * PAGE), PAGE);
+                at += PAGE;
+            }
+        }
+    }
+    return FERRY_OK;
+}
+
+void snapshot_drop(void)
+{
+    if (cut.snapshot)
+        env_free_attached(rtcr.env, cut.snapshot, cut.snapshot_ds);
+    cut.snapshot = NULL;
 }
 
 /* Copies words where it can: picolibc's memcpy moves one byte per iteration. */

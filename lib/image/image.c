@@ -582,6 +582,34 @@ static long emit_zeros(struct image_encoder *enc, uint64_t n)
     return err;
 }
 
+/* A record's checksum: XXH3-64 of its payload (a, b, `fill` zero bytes),
+ * seeded with record_seed. A small payload is hashed in one call from a
+ * copy; the streaming state's reset (a custom secret from the seed) and
+ * digest cost more than the hash of a few dozen bytes itself. */
+#define SMALL_RECORD 256
+static uint64_t record_sum(struct image_encoder *enc, uint16_t type, const void *a, uint32_t alen,
+                           const void *b, uint32_t blen, uint32_t fill)
+{
+    uint32_t len = alen + blen + fill;
+    uint64_t seed = record_seed(type, len, enc->records);
+    if (len <= SMALL_RECORD) {
+        _Alignas(8) uint8_t buf[SMALL_RECORD];
+        memcpy(buf, a, alen);
+        if (blen)
+            memcpy(buf + alen, b, blen);
+        memset(buf + alen + blen, 0, fill);
+        return XXH3_64bits_withSeed(buf, len, seed);
+    }
+    XXH3_64bits_reset_withSeed(HASH(&enc->record), seed);
+    XXH3_64bits_update(HASH(&enc->record), a, alen);
+    if (blen)
+        XXH3_64bits_update(HASH(&enc->record), b, blen);
+    for (uint32_t k = 0; k < fill; k += sizeof(zeros))
+        XXH3_64bits_update(HASH(&enc->record), zeros,
+                           fill - k < sizeof(zeros) ? fill - k : sizeof(zeros));
+    return XXH3_64bits_digest(HASH(&enc->record));
+}
+
 /* One record: payload parts a and b, then `fill` zero bytes, then the
  * padding. END's header stays out of the digest. */
 static long emit_record(struct image_encoder *enc, uint16_t type, const void *a, uint32_t alen,
@@ -593,16 +621,9 @@ static long emit_record(struct image_encoder *enc, uint16_t type, const void *a,
 
     if (enc->done)
         return IMAGE_E_FINISHED;
-    XXH3_64bits_reset_withSeed(HASH(&enc->record), record_seed(type, len, enc->records));
-    XXH3_64bits_update(HASH(&enc->record), a, alen);
-    if (blen)
-        XXH3_64bits_update(HASH(&enc->record), b, blen);
-    for (uint32_t k = 0; k < fill; k += sizeof(zeros))
-        XXH3_64bits_update(HASH(&enc->record), zeros,
-                           fill - k < sizeof(zeros) ? fill - k : sizeof(zeros));
     put_le(hdr, type, 2);
     put_le(hdr + 4, len, 4);
-    put_le(hdr + 8, XXH3_64bits_digest(HASH(&enc->record)), 8);
+    put_le(hdr + 8, record_sum(enc, type, a, alen, b, blen, fill), 8);
     if (type != IMAGE_END)
         XXH3_128bits_update(HASH(&enc->digest), hdr, sizeof(hdr));
     if ((err = emit(enc, hdr, sizeof(hdr))) || (err = emit(enc, a, alen)) ||

@@ -19,7 +19,9 @@
  *     NAME: done: R rounds shared both ways
  *
  * Arguments: rounds (0 = never stop; default 0), report (default 10),
- * period_ms (pause between rounds, default 5).
+ * period_ms (pause between rounds, default 5), alias (1: the dataspace is
+ * attached a second time and the upper-half words are written only through
+ * that second attachment, read through the first; default 0).
  */
 #include <client.h>
 #include <ferry/iface/ckpt.h>
@@ -104,14 +106,19 @@ void component_construct(struct env *e)
         ckpt_fail("DS_INFO", err);
     if ((err = env_attach(ckpt_env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr)))
         ckpt_fail("attaching the shared dataspace", err);
-    volatile uint64_t *words = (volatile uint64_t *)addr;
+    volatile uint64_t *words = (volatile uint64_t *)addr, *own = words;
+    if (ckpt_arg("alias", 0)) {
+        if ((err = env_attach(ckpt_env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &addr)))
+            ckpt_fail("attaching the shared dataspace a second time", err);
+        own = (volatile uint64_t *)addr;
+    }
     uint64_t count = info.size / 8, r;
     if (count < 8 || !report)
         ckpt_fail("checking the arguments and the dataspace's size", FERRY_E_INVAL);
 
     for (r = 1; !rounds || r <= rounds; r++) {
         share_round(session, words, count, r);
-        words[own_index(count, r)] = own_value(r);
+        own[own_index(count, r)] = own_value(r);
         if (r % report == 0) {
             check_own(words, count, r);
             printf("%s: round %lu: both ways\n", ckpt_name, (unsigned long)r);
