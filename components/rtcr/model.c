@@ -35,14 +35,23 @@ struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge
     MODEL_FIND(c->sessions, badge, badge);
 }
 
+/* The first used record of the array whose object or virtual object has `badge`. */
+#define MODEL_FIND_EITHER(array, badge)                                                            \
+    do {                                                                                           \
+        for (unsigned i_ = 0; badge && i_ < ARRAY_SIZE(array); i_++)                               \
+            if ((array)[i_].used && ((array)[i_].badge == (badge) || (array)[i_].v.badge == (badge)))  \
+                return &(array)[i_];                                                               \
+        return NULL;                                                                               \
+    } while (0)
+
 struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge)
 {
-    MODEL_FIND(c->ds, badge, badge);
+    MODEL_FIND_EITHER(c->ds, badge);
 }
 
 struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge)
 {
-    MODEL_FIND(c->threads, badge, badge);
+    MODEL_FIND_EITHER(c->threads, badge);
 }
 
 struct rtcr_gate *model_gate_by_badge(struct rtcr_child *c, uint64_t badge)
@@ -123,7 +132,13 @@ struct rtcr_ds *model_ds_add(struct rtcr_child *c, uint32_t id, uint32_t slot, u
 {
     struct rtcr_ds *ds = MODEL_ALLOC(c->ds);
     if (ds)
-        *ds = (struct rtcr_ds){true, id_or_new(id), slot, badge, size, session, flags, false};
+        *ds = (struct rtcr_ds){.used = true,
+                               .id = id_or_new(id),
+                               .slot = slot,
+                               .badge = badge,
+                               .size = size,
+                               .session = session,
+                               .flags = flags};
     return ds;
 }
 
@@ -187,7 +202,12 @@ struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t
     struct rtcr_thread *t = MODEL_ALLOC(c->threads);
     if (!t)
         return NULL;
-    *t = (struct rtcr_thread){true, id_or_new(id), slot, badge, utcb, prio, {0}, false};
+    *t = (struct rtcr_thread){.used = true,
+                              .id = id_or_new(id),
+                              .slot = slot,
+                              .badge = badge,
+                              .utcb = utcb,
+                              .prio = prio};
     strncpy(t->name, name, sizeof(t->name) - 1);
     return t;
 }
@@ -218,12 +238,14 @@ static void release(uint32_t slot, uint64_t badge, bool borrowed)
 
 void model_ds_free(struct rtcr_ds *ds)
 {
+    virt_vobj_drop(&ds->v);
     release(ds->slot, ds->badge, ds->borrowed);
     ds->used = false;
 }
 
 void model_thread_free(struct rtcr_thread *t)
 {
+    virt_vobj_drop(&t->v);
     release(t->slot, t->badge, t->borrowed);
     t->used = false;
 }

@@ -66,6 +66,18 @@ struct rtcr_session {
     uint64_t timer_us;
 };
 
+/* A virtual object: rtcr's RPC object standing for a real capability that
+ * rtcr keeps; the child holds `gate`, operations on it are forwarded to
+ * `real`, and `real` replaces it where the child passes it on (virt.c). */
+struct rtcr_vobj {
+    struct rpc_object obj;
+    uint32_t gate;  /* rtcr's gate: the child's capability (0: not registered) */
+    uint64_t badge; /* its badge: what the child's tables hold */
+    uint32_t real;  /* rtcr's reference to core's object (0: its record's slot) */
+    uint64_t real_badge;
+    struct rtcr_child *child; /* whose object it is */
+};
+
 struct rtcr_ds {
     bool used;
     uint32_t id;
@@ -75,6 +87,8 @@ struct rtcr_ds {
     uint32_t session; /* id of the PD (or ROM) session it came from */
     unsigned flags;   /* IMAGE_DS_* */
     bool borrowed;    /* slot is struct child's (ELF and stack regions): not released here */
+    struct rtcr_vobj v; /* what the child holds (v.real 0: slot is the real one); gate 0:
+                           none (the construction's regions, which the child does not hold) */
 };
 
 struct rtcr_attach {
@@ -94,6 +108,8 @@ struct rtcr_thread {
     unsigned prio;
     char name[32];
     bool borrowed; /* slot is struct child's (the main thread) */
+    struct rtcr_vobj v; /* what the child holds (v.real 0: slot is the real one); gate 0:
+                           none (the main thread: the child holds core's, from its construction) */
 };
 
 struct rtcr_gate {
@@ -108,17 +124,6 @@ struct rtcr_signal {
     uint32_t id;
     uint32_t slot;
     uint64_t badge;
-};
-
-/* A virtual object: rtcr's RPC object standing for a real capability that
- * rtcr keeps; the child holds `gate`, operations on it are forwarded to
- * `real`, and `real` replaces it where the child passes it on (virt.c). */
-struct rtcr_vobj {
-    struct rpc_object obj;
-    uint32_t gate;  /* rtcr's gate: the child's capability (0: not registered) */
-    uint64_t badge; /* its badge: what the child's tables hold */
-    uint32_t real;  /* rtcr's reference to core's object */
-    uint64_t real_badge;
 };
 
 /* A managed region map (RM_CREATE through a virtual RM session). Both core
@@ -156,7 +161,9 @@ uint32_t model_id(void);
 /* Ids restored from an image are taken as they are: later ids lie above them. */
 void model_id_seen(uint32_t id);
 
-/* Lookup by the badge core (or rtcr) gave the object; NULL if not recorded. */
+/* Lookup by the badge core (or rtcr) gave the object, or (dataspaces,
+ * threads) the badge of rtcr's virtual object for it (badges are unique on
+ * an ECU, so one search finds either); NULL if not recorded. */
 struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge);

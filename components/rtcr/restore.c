@@ -330,8 +330,14 @@ static long make_dataspace(struct restore *r, const union image_any *rec, struct
             RESTORE_FAIL(r, "too many dataspaces");
             return FERRY_E_NOMEM;
         }
+        if ((err = virt_ds_wrap(c, ds))) { /* what the child holds */
+            RESTORE_FAIL(r, "dataspace %u: %s", d->id, ferry_error_name(err));
+            return err;
+        }
     }
-    *m = (struct made){.slot = ds->slot, .badge = ds->badge};
+    *m = (struct made){.slot = ds->v.gate ? ds->v.gate : ds->slot,
+                       .badge = ds->v.gate ? ds->v.badge : ds->badge,
+                       .real = ds->slot};
     return FERRY_OK;
 }
 
@@ -376,8 +382,14 @@ static long make_thread(struct restore *r, const union image_any *rec, struct ma
                          (unsigned long)info.utcb, (unsigned long)t->utcb);
             return FERRY_E_RANGE;
         }
+        if ((err = virt_thread_wrap(c, nt))) { /* what the child holds */
+            RESTORE_FAIL(r, "thread '%s': %s", t->name, ferry_error_name(err));
+            return err;
+        }
     }
-    *m = (struct made){.slot = nt->slot, .badge = nt->badge};
+    *m = (struct made){.slot = nt->v.gate ? nt->v.gate : nt->slot,
+                       .badge = nt->v.gate ? nt->v.badge : nt->badge,
+                       .real = nt->slot};
     return FERRY_OK;
 }
 
@@ -733,9 +745,9 @@ static long state_one(struct restore *r, const void *ctx, const union image_any 
         return FERRY_E_INVAL;
     }
     memcpy(ckpt_state_page, t->blob, sizeof(*ckpt_state_page));
-    long err = thread_pause(m->slot);
+    long err = thread_pause(m->real); /* core's thread, not rtcr's own object for it */
     if (!err)
-        err = thread_state_set(m->slot, ckpt_state_ds);
+        err = thread_state_set(m->real, ckpt_state_ds);
     if (err)
         RESTORE_FAIL(r, "thread '%s' state: %s", t->name, ferry_error_name(err));
     return err;

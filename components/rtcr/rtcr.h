@@ -54,6 +54,10 @@ int virt_iface_of(const char *service);
  * (real released). */
 struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size,
                             uint32_t real, long *err);
+/* Wraps a recorded dataspace (thread) of c as rtcr's virtual object (ds->v,
+ * t->v): what the child is handed instead of core's capability. */
+long virt_ds_wrap(struct rtcr_child *c, struct rtcr_ds *ds);
+long virt_thread_wrap(struct rtcr_child *c, struct rtcr_thread *t);
 /* Unregisters a virtual object and releases rtcr's reference to the real one. */
 void virt_vobj_drop(struct rtcr_vobj *o);
 /* Records what the parent server's tables hold of c beyond rtcr's virtual

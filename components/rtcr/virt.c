@@ -45,20 +45,35 @@ int virt_iface_of(const char *service)
 
 /* ---- forwarding ---- */
 
+/* The real object for a capability of c (badge, in rtcr's `slot`): rtcr's
+ * reference when it is one of rtcr's virtual objects (c's session, thread;
+ * any child's dataspace or managed map: a sibling's shared memory), else
+ * slot itself. */
+static uint32_t real_of(struct rtcr_child *c, uint64_t badge, uint32_t slot)
+{
+    struct rtcr_child *owner;
+    struct rtcr_session *v = model_session_by_badge(c, badge);
+    struct rtcr_rm *m = v ? NULL : model_any_rm_by_badge(badge, true, &owner);
+    struct rtcr_ds *ds = v || m ? NULL : model_any_ds_by_badge(badge, &owner);
+    struct rtcr_thread *t = v || m || ds ? NULL : model_thread_by_badge(c, badge);
+    if (v)
+        return v->real;
+    if (m)
+        return m->map.badge == badge ? m->map.real : m->ds.real;
+    if (ds && ds->v.gate && ds->v.badge == badge)
+        return ds->slot;
+    if (t && t->v.gate && t->v.badge == badge)
+        return t->slot;
+    return slot;
+}
+
 /* Sends the request as it came (its words are still in the UTCB) to `to`,
- * with rtcr's virtual sessions among its capabilities replaced by the real ones. */
+ * with rtcr's virtual objects among its capabilities replaced by the real ones. */
 static long forward(struct rtcr_child *c, struct rpc_request *req, uint32_t to,
                     struct rpc_result *res)
 {
-    for (unsigned i = 0; i < req->caps; i++) {
-        struct rtcr_session *v = model_session_by_badge(c, req->cap_badge[i]);
-        struct rtcr_child *owner;
-        struct rtcr_rm *m = v ? NULL : model_any_rm_by_badge(req->cap_badge[i], true, &owner);
-        uint32_t real = v   ? v->real
-                        : m ? (m->map.badge == req->cap_badge[i] ? m->map.real : m->ds.real)
-                            : req->cap_slot[i];
-        rpc_send_cap(i, real, FERRY_RIGHTS_ALL);
-    }
+    for (unsigned i = 0; i < req->caps; i++)
+        rpc_send_cap(i, real_of(c, req->cap_badge[i], req->cap_slot[i]), FERRY_RIGHTS_ALL);
     return rpc_call(to, req->opcode, req->words, req->caps, res);
 }
 
@@ -81,6 +96,134 @@ static unsigned map_rights(uint64_t flags)
     return 1u | (flags & FERRY_RM_WRITE ? 2u : 0u) | (flags & FERRY_RM_EXEC ? 4u : 0u);
 }
 
+/* ---- virtual objects (struct rtcr_vobj) ---- */
+
+static long vram_dispatch(void *self, struct rpc_request *req);
+static long vthread_dispatch(void *self, struct rpc_request *req);
+static long vrm_dispatch(void *self, struct rpc_request *req);
+static long vds_dispatch(void *self, struct rpc_request *req);
+
+/* One interface per kind of virtual object: interface `id`'s table with `dispatch`. */
+static struct rpc_iface ram_iface, thread_iface, map_iface, managed_ds_iface;
+static const struct rpc_iface *vobj_iface(struct rpc_iface *i, unsigned id,
+                                          long (*dispatch)(void *, struct rpc_request *))
+{
+    if (!i->dispatch)
+        *i = (struct rpc_iface){ferry_ifaces[id].name, ferry_ifaces[id].sigs,
+                                ferry_ifaces[id].count, dispatch};
+    return i;
+}
+
+/* Registers o as rtcr's object (self) of child c standing for `real`
+ * (rtcr's reference, taken over; 0: the record keeps it). */
+static long vobj_register(struct rtcr_vobj *o, const struct rpc_iface *iface, void *self,
+                          struct rtcr_child *c, uint32_t real)
+{
+    long err = FERRY_OK;
+    o->real = real;
+    o->real_badge = real ? env_cap_badge(real) : 0;
+    o->child = c;
+    o->obj = (struct rpc_object){.iface = iface, .self = self};
+    o->gate = env_rpc_register(rtcr.env, &o->obj, &err);
+    if (!o->gate)
+        return err ? err : FERRY_E_CAPQUOTA;
+    o->badge = env_cap_badge(o->gate);
+    return FERRY_OK;
+}
+
+void virt_vobj_drop(struct rtcr_vobj *o)
+{
+    if (o->gate)
+        env_rpc_unregister(rtcr.env, &o->obj);
+    if (o->real)
+        env_cap_release(o->real_badge);
+    *o = (struct rtcr_vobj){0};
+}
+
+long virt_ds_wrap(struct rtcr_child *c, struct rtcr_ds *ds)
+{
+    return ds->v.gate ? FERRY_OK
+                      : vobj_register(&ds->v, vobj_iface(&ram_iface, FERRY_IFACE_DS, vram_dispatch),
+                                      ds, c, 0);
+}
+
+long virt_thread_wrap(struct rtcr_child *c, struct rtcr_thread *t)
+{
+    return t->v.gate ? FERRY_OK
+                     : vobj_register(&t->v,
+                                     vobj_iface(&thread_iface, FERRY_IFACE_THREAD, vthread_dispatch),
+                                     t, c, 0);
+}
+
+/* An operation on a virtual object: forwarded to `real`, answered as it was answered. */
+static long vobj_forward(struct rtcr_child *c, uint32_t real, struct rpc_request *req)
+{
+    struct rpc_result res;
+    long err = forward(c, req, real, &res);
+    if (!err)
+        reply_as(req, &res, NULL);
+    return err;
+}
+
+static long vram_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_ds *ds = self;
+    return ds->used ? vobj_forward(ds->v.child, ds->slot, req) : FERRY_E_BADOBJ;
+}
+
+static long vthread_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_thread *t = self;
+    return t->used ? vobj_forward(t->v.child, t->slot, req) : FERRY_E_BADOBJ;
+}
+
+/*
+ * Answers a request core answered with a dataspace or thread (res, the
+ * reply words in the UTCB) with rtcr's virtual object for it: the record is
+ * found (asked for again: the report page) or made by `add` (size, session,
+ * flags for a dataspace), then wrapped. Without a record (the table is
+ * full) the child gets core's capability: the checkpoint then fails on it.
+ */
+enum reply_kind { REPLY_DS, REPLY_THREAD };
+struct reply_args {
+    enum reply_kind kind;
+    uint64_t size; /* dataspace: 0 asks core (DS_INFO) */
+    uint32_t session;
+    unsigned flags;
+    const char *name; /* thread */
+    unsigned prio;
+};
+static void reply_object(struct rtcr_child *c, struct rpc_request *req,
+                         const struct rpc_result *res, const struct reply_args *a)
+{
+    uint64_t words[FERRY_MSG_WORDS];
+    memcpy(words, rpc_mr(), sizeof(words)); /* the calls below use the message words */
+    req->reply_words = res->words;
+    uint64_t badge = res->caps ? res->cap_badge[0] : 0;
+    uint32_t slot = res->caps && res->cap_slot[0] ? env_cap_import(res->cap_slot[0], badge) : 0;
+    uint32_t give = slot;
+    if (slot && a->kind == REPLY_DS) {
+        struct rtcr_ds *ds = model_ds_by_badge(c, badge);
+        struct ferry_ds_info_out info = {.size = a->size};
+        if (ds)
+            env_cap_release(badge); /* recorded already: one reference */
+        else if (a->size || ds_info(slot, &info) == FERRY_OK)
+            ds = model_ds_add(c, 0, slot, badge, info.size, a->session, a->flags);
+        if (ds && virt_ds_wrap(c, ds) == FERRY_OK)
+            give = ds->v.gate;
+    } else if (slot) {
+        struct rtcr_thread *t =
+            model_thread_add(c, 0, slot, badge,
+                             FERRY_RPC_MSG(ferry_cpu_create_thread_out, words)->utcb, a->prio,
+                             a->name);
+        if (t && virt_thread_wrap(c, t) == FERRY_OK)
+            give = t->v.gate;
+    }
+    memcpy(rpc_mr(), words, sizeof(words));
+    if (give)
+        rpc_reply_cap(req, give, FERRY_RIGHTS_ALL);
+}
+
 /* ---- per interface: what is recorded ---- */
 
 static long pd_op(struct rtcr_session *v, struct rpc_request *req)
@@ -101,19 +244,18 @@ static long pd_op(struct rtcr_session *v, struct rpc_request *req)
     long err = forward(c, req, v->real, &res);
     if (err)
         return err;
+    if (req->opcode == FERRY_PD_ALLOC_RAM || req->opcode == FERRY_PD_REPORT) {
+        bool report = req->opcode == FERRY_PD_REPORT;
+        struct reply_args a = {
+            .kind = REPLY_DS,
+            .size = report ? 4096 : FERRY_RPC_MSG(ferry_pd_alloc_ram_out, rpc_mr())->size,
+            .session = v->id,
+            .flags = report ? IMAGE_DS_REPORT : 0};
+        reply_object(c, req, &res, &a);
+        return FERRY_OK;
+    }
     reply_as(req, &res, kept);
     switch (req->opcode) {
-    case FERRY_PD_ALLOC_RAM:
-        if (kept[0])
-            model_ds_add(c, 0, kept[0], res.cap_badge[0],
-                         FERRY_RPC_MSG(ferry_pd_alloc_ram_out, rpc_mr())->size, v->id, 0);
-        break;
-    case FERRY_PD_REPORT:
-        if (kept[0] && !model_ds_by_badge(c, res.cap_badge[0]))
-            model_ds_add(c, 0, kept[0], res.cap_badge[0], 4096, v->id, IMAGE_DS_REPORT);
-        else if (kept[0])
-            env_cap_release(res.cap_badge[0]); /* recorded already: one reference */
-        break;
     case FERRY_PD_ALLOC_RPC_CAP:
         if (kept[0])
             model_gate_add(c, 0, thread ? thread->id : 0, kept[0], res.cap_badge[0]);
@@ -156,14 +298,15 @@ static long cpu_op(struct rtcr_session *v, struct rpc_request *req)
     long err = forward(c, req, v->real, &res);
     if (err)
         return err;
-    reply_as(req, &res, kept);
-    if (req->opcode == FERRY_CPU_CREATE_THREAD && kept[0]) {
+    if (req->opcode == FERRY_CPU_CREATE_THREAD) {
         char name[FERRY_NAME_MAX];
         rpc_get_string(in.name, FERRY_NAME_WORDS, name);
-        model_thread_add(c, 0, kept[0], res.cap_badge[0],
-                         FERRY_RPC_MSG(ferry_cpu_create_thread_out, rpc_mr())->utcb,
-                         (unsigned)in.prio, name);
-    } else if (req->opcode == FERRY_CPU_KILL_THREAD) {
+        struct reply_args a = {.kind = REPLY_THREAD, .name = name, .prio = (unsigned)in.prio};
+        reply_object(c, req, &res, &a);
+        return FERRY_OK;
+    }
+    reply_as(req, &res, kept);
+    if (req->opcode == FERRY_CPU_KILL_THREAD) {
         struct rtcr_thread *t = model_thread_by_badge(c, arg_badge);
         if (t && !t->borrowed)
             model_thread_free(t);
@@ -210,46 +353,7 @@ static long rm_op(struct rtcr_child *c, uint32_t rm, uint32_t to, struct rpc_req
     return FERRY_OK;
 }
 
-/* ---- managed region maps: virtual objects ---- */
-
-static long vrm_dispatch(void *self, struct rpc_request *req);
-static long vds_dispatch(void *self, struct rpc_request *req);
-
-/* The interface of a virtual object: `id`'s table with `dispatch`. */
-static const struct rpc_iface *vobj_iface(unsigned id,
-                                          long (*dispatch)(void *, struct rpc_request *))
-{
-    static struct rpc_iface rm_iface, ds_iface;
-    struct rpc_iface *i = id == FERRY_IFACE_RM ? &rm_iface : &ds_iface;
-    if (!i->dispatch)
-        *i = (struct rpc_iface){ferry_ifaces[id].name, ferry_ifaces[id].sigs,
-                                ferry_ifaces[id].count, dispatch};
-    return i;
-}
-
-/* Registers o as rtcr's object (self) standing for `real` (rtcr's reference). */
-static long vobj_register(struct rtcr_vobj *o, const struct rpc_iface *iface, void *self,
-                          uint32_t real)
-{
-    long err = FERRY_OK;
-    o->real = real;
-    o->real_badge = env_cap_badge(real);
-    o->obj = (struct rpc_object){.iface = iface, .self = self};
-    o->gate = env_rpc_register(rtcr.env, &o->obj, &err);
-    if (!o->gate)
-        return err ? err : FERRY_E_CAPQUOTA;
-    o->badge = env_cap_badge(o->gate);
-    return FERRY_OK;
-}
-
-void virt_vobj_drop(struct rtcr_vobj *o)
-{
-    if (o->gate)
-        env_rpc_unregister(rtcr.env, &o->obj);
-    if (o->real)
-        env_cap_release(o->real_badge);
-    *o = (struct rtcr_vobj){0};
-}
+/* ---- managed region maps ---- */
 
 struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size,
                             uint32_t real, long *err)
@@ -261,11 +365,12 @@ struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session,
         return NULL;
     }
     uint32_t ds = 0;
-    *err = vobj_register(&m->map, vobj_iface(FERRY_IFACE_RM, vrm_dispatch), m, real);
+    *err = vobj_register(&m->map, vobj_iface(&map_iface, FERRY_IFACE_RM, vrm_dispatch), m, c, real);
     if (!*err)
         *err = rm_dataspace(real, &ds); /* imported by the stub */
     if (!*err)
-        *err = vobj_register(&m->ds, vobj_iface(FERRY_IFACE_DS, vds_dispatch), m, ds);
+        *err = vobj_register(&m->ds, vobj_iface(&managed_ds_iface, FERRY_IFACE_DS, vds_dispatch), m,
+                             c, ds);
     else if (ds)
         env_cap_release(env_cap_badge(ds));
     if (*err) {
@@ -293,13 +398,7 @@ static long vrm_dispatch(void *self, struct rpc_request *req)
 static long vds_dispatch(void *self, struct rpc_request *req)
 {
     struct rtcr_rm *m = self;
-    struct rpc_result res;
-    if (!m->used)
-        return FERRY_E_BADOBJ;
-    long err = forward(m->child, req, m->ds.real, &res);
-    if (!err)
-        reply_as(req, &res, NULL);
-    return err;
+    return m->used ? vobj_forward(m->child, m->ds.real, req) : FERRY_E_BADOBJ;
 }
 
 /* The RM session: RM_CREATE answers with a virtual managed map, RM_DESTROY
@@ -395,15 +494,12 @@ static long plain_op(struct rtcr_session *v, struct rpc_request *req)
     long err = forward(v->child, req, v->real, &res);
     if (err)
         return err;
-    reply_as(req, &res, kept);
-    if (v->iface == FERRY_IFACE_ROM && kept[0] && !model_ds_by_badge(v->child, res.cap_badge[0])) {
-        struct ferry_ds_info_out info;
-        uint64_t words[FERRY_MSG_WORDS];
-        memcpy(words, rpc_mr(), sizeof(words)); /* ds_info overwrites the reply */
-        if (ds_info(kept[0], &info) == FERRY_OK)
-            model_ds_add(v->child, 0, kept[0], res.cap_badge[0], info.size, v->id, 0);
-        memcpy(rpc_mr(), words, sizeof(words));
+    if (v->iface == FERRY_IFACE_ROM && res.caps) { /* a ROM dataspace: virtual */
+        struct reply_args a = {.kind = REPLY_DS, .session = v->id};
+        reply_object(v->child, req, &res, &a);
+        return FERRY_OK;
     }
+    reply_as(req, &res, kept);
     return FERRY_OK;
 }
 

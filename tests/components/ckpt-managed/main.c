@@ -12,16 +12,25 @@
  *     NAME: managed map of N KiB at 0xADDR
  *     NAME: tick N: map 0xADDR, words A B C D ok
  *     NAME: grew the map at tick N
+ *     NAME: served by its parent: dataspace D, thread T, region map R, managed dataspace M
  *     NAME: done after N ticks
  *
  * `ok` becomes `WRONG` when a word or the pattern differs from what the
  * ticks so far put there (memory lost or a dataspace not where it was).
+ * `served by its parent` (at the start and at tick 11) says, for a RAM
+ * dataspace, a thread it created, the managed map and its dataspace, whether
+ * the capability it holds is a gate served by the same thread as its parent
+ * object (yes/no): under rtcr, whether rtcr handed it its own virtual object
+ * instead of core's (the kernel's TASK_CAP_INFO: the gate's receiver).
  *
  * Arguments: ticks (default 40), period_ms (default 20), kb (default 64),
  * grow (default 30).
  */
 #include <client.h>
+#include <ferry/component.h>
 #include <ferry/iface/rm.h>
+#include <ferry/object.h>
+#include <ferry/objinfo.h>
 #include <stdio.h>
 #include "../ckpt.h"
 
@@ -29,7 +38,34 @@
 
 static volatile uint64_t *map; /* the managed map as this component sees it */
 static uint64_t map_size;
-static uint32_t rm_session, managed;
+static uint32_t rm_session, managed, managed_ds, first_ds, idle_thread;
+
+/* Whether the gate in `slot` is served by the thread serving the parent object. */
+static const char *served_by_parent(uint32_t slot)
+{
+    struct ferry_obj_info parent, obj;
+    if (sys_task_obj_info(FERRY_COMP_SEL_TASK, FERRY_COMP_SEL_PARENT, &parent) ||
+        sys_task_obj_info(FERRY_COMP_SEL_TASK, slot, &obj))
+        return "unknown";
+    return obj.type == FERRY_OBJ_GATE && obj.gate.receiver == parent.gate.receiver ? "yes" : "no";
+}
+
+static void print_served(void)
+{
+    const char *d = served_by_parent(first_ds), *t = served_by_parent(idle_thread);
+    const char *r = served_by_parent(managed), *m = served_by_parent(managed_ds);
+    printf("%s: served by its parent: dataspace %s, thread %s, region map %s, managed dataspace "
+           "%s\n",
+           ckpt_name, d, t, r, m);
+}
+
+/* A second thread that only sleeps (its capability is what is probed). */
+static void idle(void *arg)
+{
+    (void)arg;
+    for (;;)
+        sys_sleep(1000 * 1000);
+}
 
 /* Attaches a fresh RAM dataspace of `pages` pages at `offset` into the managed map. */
 static void attach_ram(uint64_t offset, uint64_t pages)
@@ -39,6 +75,8 @@ static void attach_ram(uint64_t offset, uint64_t pages)
     long err = pd_alloc_ram(ckpt_env->pd, pages * PAGE_SIZE, &ds);
     if (err)
         ckpt_fail("PD_ALLOC_RAM", err);
+    if (!first_ds)
+        first_ds = ds;
     if ((err = rm_attach(managed, ds, offset, pages * PAGE_SIZE, 0, FERRY_RM_WRITE, &at)))
         ckpt_fail("RM_ATTACH into the managed map", err);
     if (at != offset)
@@ -81,6 +119,9 @@ void component_construct(struct env *env)
     attach_ram(last * PAGE_SIZE, 1);
     if ((err = rm_dataspace(managed, &ds)))
         ckpt_fail("RM_DATASPACE", err);
+    managed_ds = ds;
+    if (!(idle_thread = env_thread_spawn(ckpt_env, "idle", 10, idle, NULL, &err)))
+        ckpt_fail("spawning the idle thread", err);
     if ((err = env_attach(ckpt_env, ds, FERRY_RM_ANY, 0, 0, FERRY_RM_WRITE, &at)))
         ckpt_fail("attaching the managed map", err);
     map = (volatile uint64_t *)at;
@@ -88,6 +129,7 @@ void component_construct(struct env *env)
         *word(0, i) = i * 3 + 1;
     printf("%s: managed map of %lu KiB at 0x%lx\n", ckpt_name, (unsigned long)(map_size / 1024),
            (unsigned long)at);
+    print_served();
 
     if ((err = env_session(ckpt_env, "Timer", "", NULL, 8192, 4, &timer)))
         ckpt_fail("Timer session", err);
@@ -103,6 +145,8 @@ void component_construct(struct env *env)
         if ((err = sys_irq_wait(signal, FERRY_TIMEOUT_NEVER)))
             ckpt_fail("waiting for the timer signal", err);
         t = t + 1;
+        if (t == 11)
+            print_served(); /* after a restore at tick 10: the restored objects */
         if (t == grow) {
             attach_ram(hole * PAGE_SIZE, 1);
             grown = t;
