@@ -39,7 +39,8 @@ struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge
 #define MODEL_FIND_EITHER(array, badge)                                                            \
     do {                                                                                           \
         for (unsigned i_ = 0; badge && i_ < ARRAY_SIZE(array); i_++)                               \
-            if ((array)[i_].used && ((array)[i_].badge == (badge) || (array)[i_].v.badge == (badge)))  \
+            if ((array)[i_].used &&                                                                \
+                ((array)[i_].badge == (badge) || (array)[i_].v.badge == (badge)))                  \
                 return &(array)[i_];                                                               \
         return NULL;                                                                               \
     } while (0)

@@ -84,9 +84,9 @@ struct rtcr_ds {
     uint32_t slot; /* rtcr's reference */
     uint64_t badge;
     uint64_t size;
-    uint32_t session; /* id of the PD (or ROM) session it came from */
-    unsigned flags;   /* IMAGE_DS_* */
-    bool borrowed;    /* slot is struct child's (ELF and stack regions): not released here */
+    uint32_t session;   /* id of the PD (or ROM) session it came from */
+    unsigned flags;     /* IMAGE_DS_* */
+    bool borrowed;      /* slot is struct child's (ELF and stack regions): not released here */
     struct rtcr_vobj v; /* what the child holds (v.real 0: slot is the real one); gate 0:
                            none (the construction's regions, which the child does not hold) */
 };
@@ -107,7 +107,7 @@ struct rtcr_thread {
     uint64_t utcb;
     unsigned prio;
     char name[32];
-    bool borrowed; /* slot is struct child's (the main thread) */
+    bool borrowed;      /* slot is struct child's (the main thread) */
     struct rtcr_vobj v; /* what the child holds (v.real 0: slot is the real one); gate 0:
                            none (the main thread: the child holds core's, from its construction) */
 };

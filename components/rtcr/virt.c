@@ -149,10 +149,11 @@ long virt_ds_wrap(struct rtcr_child *c, struct rtcr_ds *ds)
 
 long virt_thread_wrap(struct rtcr_child *c, struct rtcr_thread *t)
 {
-    return t->v.gate ? FERRY_OK
-                     : vobj_register(&t->v,
-                                     vobj_iface(&thread_iface, FERRY_IFACE_THREAD, vthread_dispatch),
-                                     t, c, 0);
+    return t->v.gate
+               ? FERRY_OK
+               : vobj_register(&t->v,
+                               vobj_iface(&thread_iface, FERRY_IFACE_THREAD, vthread_dispatch), t,
+                               c, 0);
 }
 
 /* An operation on a virtual object: forwarded to `real`, answered as it was answered. */
@@ -212,10 +213,9 @@ static void reply_object(struct rtcr_child *c, struct rpc_request *req,
         if (ds && virt_ds_wrap(c, ds) == FERRY_OK)
             give = ds->v.gate;
     } else if (slot) {
-        struct rtcr_thread *t =
-            model_thread_add(c, 0, slot, badge,
-                             FERRY_RPC_MSG(ferry_cpu_create_thread_out, words)->utcb, a->prio,
-                             a->name);
+        struct rtcr_thread *t = model_thread_add(
+            c, 0, slot, badge, FERRY_RPC_MSG(ferry_cpu_create_thread_out, words)->utcb, a->prio,
+            a->name);
         if (t && virt_thread_wrap(c, t) == FERRY_OK)
             give = t->v.gate;
     }

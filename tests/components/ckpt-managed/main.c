@@ -27,10 +27,7 @@
  * grow (default 30).
  */
 #include <client.h>
-#include <ferry/component.h>
 #include <ferry/iface/rm.h>
-#include <ferry/object.h>
-#include <ferry/objinfo.h>
 #include <stdio.h>
 #include "../ckpt.h"
 
@@ -40,20 +37,10 @@ static volatile uint64_t *map; /* the managed map as this component sees it */
 static uint64_t map_size;
 static uint32_t rm_session, managed, managed_ds, first_ds, idle_thread;
 
-/* Whether the gate in `slot` is served by the thread serving the parent object. */
-static const char *served_by_parent(uint32_t slot)
-{
-    struct ferry_obj_info parent, obj;
-    if (sys_task_obj_info(FERRY_COMP_SEL_TASK, FERRY_COMP_SEL_PARENT, &parent) ||
-        sys_task_obj_info(FERRY_COMP_SEL_TASK, slot, &obj))
-        return "unknown";
-    return obj.type == FERRY_OBJ_GATE && obj.gate.receiver == parent.gate.receiver ? "yes" : "no";
-}
-
 static void print_served(void)
 {
-    const char *d = served_by_parent(first_ds), *t = served_by_parent(idle_thread);
-    const char *r = served_by_parent(managed), *m = served_by_parent(managed_ds);
+    const char *d = ckpt_served_by_parent(first_ds), *t = ckpt_served_by_parent(idle_thread);
+    const char *r = ckpt_served_by_parent(managed), *m = ckpt_served_by_parent(managed_ds);
     printf("%s: served by its parent: dataspace %s, thread %s, region map %s, managed dataspace "
            "%s\n",
            ckpt_name, d, t, r, m);
