@@ -124,6 +124,7 @@ long capture_caps(struct rtcr_child *c)
     return FERRY_OK;
 }
 
+/* The captured CAP entry of c's slot `slot`, or NULL. */
 static const struct cap_entry *cap_of(const struct rtcr_child *c, uint32_t slot)
 {
     for (unsigned i = 0; i < cut.cap_count; i++)

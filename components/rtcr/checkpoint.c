@@ -26,6 +26,12 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
         printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
         return FERRY_E_NOENT;
     }
+    if (incremental && ckpt_dirty_lost) {
+        printf("rtcr: checkpoint '%s' (incremental): the dirty pages since the last image were "
+               "read by a checkpoint that failed; take a full one\n",
+               name);
+        return FERRY_E_NOENT;
+    }
     long err = ckpt_init();
     if (err)
         return err;
@@ -43,6 +49,7 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++)
         if (rtcr.children[i].used)
             err = capture_tables(&rtcr.children[i]);
+    bool harvested = !err;
     if (!err)
         err = harvest_dirty();
     if (!err && !incremental)
@@ -63,6 +70,8 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
     if (!err)
         err = encode_cut(name, &tot, &stats, &bytes);
     snapshot_drop();
+    if (harvested)
+        ckpt_dirty_lost = err != FERRY_OK; /* a full image is a new base */
     uint64_t t5 = sys_instret();
     if (err || rtcr.quiet)
         return err;

@@ -59,6 +59,10 @@ struct stored_image {
  * restored (the cut whose memory the dirty bits are relative to). */
 extern struct image_digest ckpt_last_digest;
 extern bool ckpt_have_last;
+/* A checkpoint failed after it had read and re-armed the dirty bits: the
+ * pages written before it are in no image, so no incremental one may follow
+ * until a full checkpoint or a restore makes a new base. */
+extern bool ckpt_dirty_lost;
 
 /* The image called `name`, or NULL. */
 struct stored_image *stored_named(const char *name);

@@ -26,6 +26,7 @@ struct keyed {
     unsigned index;
 };
 
+/* qsort order of struct keyed: ascending key. */
 static int by_key(const void *a, const void *b)
 {
     uint64_t x = ((const struct keyed *)a)->key, y = ((const struct keyed *)b)->key;
@@ -33,6 +34,16 @@ static int by_key(const void *a, const void *b)
 }
 
 static struct keyed order[CKPT_MAX_CAPS > CKPT_MAX_DS ? CKPT_MAX_CAPS : CKPT_MAX_DS];
+
+/* Copies the string src into dst (size bytes, always terminated): snprintf's
+ * format machinery costs more than a session's other encoding. */
+static void copy_string(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+}
 
 /* The ids of the objects a restore hands the parent server for v, a
  * session served by a sibling (the server's session object) or a service c
@@ -65,8 +76,8 @@ static void session_record(struct rtcr_child *c, const struct rtcr_session *v,
                                 .server = v->server,
                                 .ram_quota = v->ram,
                                 .cap_quota = v->caps};
-    snprintf(s->service, sizeof(s->service), "%s", v->service);
-    snprintf(s->label, sizeof(s->label), "%s", v->label);
+    copy_string(s->service, sizeof(s->service), v->service);
+    copy_string(s->label, sizeof(s->label), v->label);
     const char *comma = v->args[0] ? "," : "";
     uint32_t gate, signal;
     if (v->iface == FERRY_IFACE_TIMER && (v->timer_signal || v->timer_mode)) {
@@ -76,7 +87,7 @@ static void session_record(struct rtcr_child *c, const struct rtcr_session *v,
         link_ids(c, v, &gate, &signal);
         snprintf(s->args, sizeof(s->args), "%s%s" LINK_TAG "%u:%u", v->args, comma, gate, signal);
     } else {
-        snprintf(s->args, sizeof(s->args), "%s", v->args);
+        copy_string(s->args, sizeof(s->args), v->args);
     }
 }
 
@@ -108,6 +119,8 @@ static bool shared(const struct rtcr_child *owner, const struct rtcr_ds *ds)
     return false;
 }
 
+/* The object records of the cut (components, sessions, region maps,
+ * dataspaces, threads, gates, signals), each type in id order. */
 static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
 {
     long err = IMAGE_OK;
@@ -117,7 +130,7 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
         if (!c->used)
             continue;
         struct image_component rec = {c->id, c->cfg->ram, c->cfg->caps, {0}};
-        snprintf(rec.name, sizeof(rec.name), "%s", c->name);
+        copy_string(rec.name, sizeof(rec.name), c->name);
         err = image_encode_component(enc, &rec);
         tot->components++;
     }
@@ -175,7 +188,7 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
                                    .fcsr = e->state.fcsr,
                                    .blob_len = sizeof(e->state),
                                    .blob = (const uint8_t *)&e->state};
-        snprintf(rec.name, sizeof(rec.name), "%s", e->t->name);
+        copy_string(rec.name, sizeof(rec.name), e->t->name);
         memcpy(rec.x, e->state.x, sizeof(rec.x));
         memcpy(rec.f, e->state.f, sizeof(rec.f));
         err = image_encode_thread(enc, &rec);
@@ -199,6 +212,8 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
     return err;
 }
 
+/* The records that name objects (attachments, capabilities, badge-table
+ * entries) and the pages to store from the snapshot, each type in key order. */
 static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
 {
     long err = IMAGE_OK;

@@ -54,11 +54,12 @@ static struct thread_entry *pause_all(long *err)
     return waiting;
 }
 
-/* The kernel object id of what rtcr's slot `slot` holds (0 if none). */
-static uint64_t object_id(uint32_t slot)
+/* The kernel object id of the thread rtcr's slot `slot` names (core's
+ * thread object: THREAD_INFO); 0 if none. */
+static uint64_t thread_kobj(uint32_t slot)
 {
-    struct sys_cap_info ci;
-    return sys_task_cap_info(FERRY_COMP_SEL_TASK, slot, &ci) == FERRY_OK ? ci.id : 0;
+    struct ferry_thread_info_out info;
+    return thread_info(slot, &info) == FERRY_OK ? info.kobj_id : 0;
 }
 
 /* Whether rtcr's slot `slot` holds a gate the thread with kernel object id
@@ -83,7 +84,7 @@ static void describe_server(const struct thread_entry *e, char *out, size_t size
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         const struct rtcr_child *c = &rtcr.children[i];
         for (unsigned j = 0; c->used && j < RTCR_THREADS; j++)
-            if (c->threads[j].used && object_id(c->threads[j].slot) == server) {
+            if (c->threads[j].used && thread_kobj(c->threads[j].slot) == server) {
                 snprintf(out, size, "thread '%s' of '%s'", c->threads[j].name, c->name);
                 return;
             }

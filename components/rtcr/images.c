@@ -8,6 +8,7 @@
 
 struct image_digest ckpt_last_digest;
 bool ckpt_have_last;
+bool ckpt_dirty_lost;
 static struct stored_image images[CKPT_MAX_IMAGES];
 
 struct stored_image *stored_named(const char *name)

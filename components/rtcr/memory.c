@@ -316,6 +316,7 @@ void copy_bytes(void *dst, const void *src, size_t len)
     }
 }
 
+/* Zeroes len bytes (a multiple of 8) word by word. */
 void zero_bytes(void *dst, size_t len)
 {
     uint64_t *d = dst;

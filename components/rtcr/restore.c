@@ -33,12 +33,16 @@ struct made {
 static struct made made[CKPT_MAX_CAPS];
 static unsigned made_count;
 
+/* Records a re-created object under (image id, role); past CKPT_MAX_CAPS the
+ * object is not found later, and the restore fails on the slot naming it.
+ * real 0: the same as slot. */
 static void made_add(uint32_t id, uint8_t role, uint32_t slot, uint64_t badge, uint32_t real)
 {
     if (made_count < CKPT_MAX_CAPS)
         made[made_count++] = (struct made){id, role, slot, badge, real ? real : slot};
 }
 
+/* The re-created object of (image id, role), or NULL. */
 static const struct made *made_find(uint32_t id, uint8_t role)
 {
     for (unsigned i = 0; i < made_count; i++)
@@ -901,6 +905,7 @@ long ckpt_restore(const char *name, const char *as)
     }
     ckpt_last_digest = view->digest; /* the next increment builds on this cut */
     ckpt_have_last = true;
+    ckpt_dirty_lost = false;
     for (unsigned k = 0; k < restored; k++)
         for (unsigned i = 0; i < RTCR_THREADS; i++)
             if (rs[k].c->threads[i].used)

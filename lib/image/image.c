@@ -568,7 +568,8 @@ static long emit(struct image_encoder *enc, const void *data, size_t len)
     return IMAGE_OK;
 }
 
-static const uint8_t zeros[256];
+static const uint8_t zeros[IMAGE_PAGE_SIZE]; /* large: XXH3 hashes a long input in place, a short
+                                                one through its buffer */
 
 /* Writes `n` zero bytes. */
 static long emit_zeros(struct image_encoder *enc, uint64_t n)
