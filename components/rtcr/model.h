@@ -2,8 +2,10 @@
  * rtcr's recorded model of its protected children: every object a child
  * created through rtcr's virtual sessions, named by a stable id (uint32, never
  * reused within one rtcr run, never a badge). It maps directly to lib/image's
- * record types: component, session, dataspace, thread, gate, signal,
- * attachment (docs/rtcr.md, "What rtcr records").
+ * record types: component, session, region map, dataspace, thread, gate,
+ * signal, attachment (docs/rtcr.md, "What rtcr records"). Dataspaces,
+ * threads (but the main one) and managed region maps are handed to the child
+ * as rtcr's virtual objects (struct rtcr_vobj, virt.c).
  *
  * Invariants, per child c:
  *   - every used record holds one reference of rtcr to its object (slot in
@@ -11,7 +13,9 @@
  *     record is freed;
  *   - sessions[0..3] are the child's initial PD, CPU, LOG and address-space
  *     RM (rtcr's RPC objects, in slots 2..5 of the child);
- *   - an attachment's ds is the id of a used dataspace record of c;
+ *   - an attachment's rm is c->rm_id or the id of a used managed map of c;
+ *     its ds the id of a used dataspace record (of c, or a sibling's shared
+ *     one), or in the address space that of a managed map of c;
  *   - ids grow in creation order, so each array walked in index order is in
  *     ascending id order only until a record is freed and reused: the image
  *     writer sorts.

@@ -704,8 +704,8 @@ long virt_sync_links(struct rtcr_child *c)
     }
     for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++) {
         struct ps_session *s = &pc->sessions[i];
-        if (s->state != PS_SESSION_OPEN || !s->server || s->virt)
-            continue;
+        if (s->state != PS_SESSION_OPEN || !s->server || !s->server->alive || !s->slot || s->virt)
+            continue; /* not with a living sibling, or recorded already */
         struct rtcr_session *v = virt_direct(c, 0, 0, 0);
         if (!v)
             return FERRY_E_NOMEM;
