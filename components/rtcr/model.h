@@ -3,8 +3,8 @@
  * created through rtcr's virtual sessions, named by a stable id (uint32, never
  * reused within one rtcr run, never a badge). It maps directly to lib/image's
  * record types: component, session, region map, dataspace, thread, gate,
- * signal, attachment (docs/rtcr.md, "What rtcr records"). Dataspaces,
- * threads (but the main one) and managed region maps are handed to the child
+ * signal, attachment (docs/rtcr.md, "What rtcr records"). Dataspaces the
+ * child allocated, threads and managed region maps are handed to the child
  * as rtcr's virtual objects (struct rtcr_vobj, virt.c).
  *
  * Invariants, per child c:
@@ -112,8 +112,8 @@ struct rtcr_thread {
     unsigned prio;
     char name[32];
     bool borrowed;      /* slot is struct child's (the main thread) */
-    struct rtcr_vobj v; /* what the child holds (v.real 0: slot is the real one); gate 0:
-                           none (the main thread: the child holds core's, from its construction) */
+    struct rtcr_vobj v; /* what the child holds (v.real 0: slot is the real one); the main
+                           thread's from virt_prepare on (slot 0 until virt_bind) */
 };
 
 struct rtcr_gate {

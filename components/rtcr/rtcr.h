@@ -29,11 +29,12 @@ extern struct rtcr rtcr;
 
 /* ---- virt.c ---- */
 
-/* Prepares the child's four initial virtual sessions (registered, real ones
- * not known yet) and fills cfg's initial capabilities with them. */
+/* Prepares the child's four initial virtual sessions and its main thread's
+ * virtual object (registered, real ones not known yet) and fills cfg's
+ * initial capabilities with them. */
 long virt_prepare(struct rtcr_child *c, struct child_config *cfg);
-/* Binds the initial sessions to the real ones child_construct opened, and
- * records the memory and main thread it created. */
+/* Binds the initial sessions and the main thread to the real ones
+ * child_construct made, and records the memory it created. */
 long virt_bind(struct rtcr_child *c);
 /* The parent-server hooks: a session routed to the parent becomes virtual. */
 long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_session *s,

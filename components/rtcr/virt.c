@@ -608,6 +608,16 @@ long virt_prepare(struct rtcr_child *c, struct child_config *cfg)
     c->rm_id = c->sessions[RTCR_S_RM].id; /* the address space is named by its session's id */
     c->sessions[RTCR_S_PD].ram = cfg->ram;
     c->sessions[RTCR_S_PD].caps = cfg->caps;
+    /* the main thread: its virtual object now, core's thread at virt_bind */
+    struct rtcr_thread *t = model_thread_add(c, 0, 0, 0, 0, CHILD_PRIO, "main");
+    long err = t ? virt_thread_wrap(c, t) : FERRY_E_NOMEM;
+    if (err) {
+        virt_release(c);
+        return err;
+    }
+    t->borrowed = true;
+    cfg->initial_cap[CHILD_CAP_THREAD] = t->v.gate;
+    cfg->initial_badge[CHILD_CAP_THREAD] = t->v.badge;
     return FERRY_OK;
 }
 
@@ -630,12 +640,16 @@ long virt_bind(struct rtcr_child *c)
     long err = thread_info(ch->thread, &info);
     if (err)
         return err;
-    struct rtcr_thread *t = model_thread_add(c, 0, ch->thread, env_cap_badge(ch->thread), info.utcb,
-                                             CHILD_PRIO, "main");
-    if (!t)
-        return FERRY_E_NOMEM;
-    t->borrowed = true;
-    return FERRY_OK;
+    for (unsigned i = 0; i < RTCR_THREADS; i++) {
+        struct rtcr_thread *t = &c->threads[i];
+        if (t->used && t->borrowed) { /* virt_prepare's */
+            t->slot = ch->thread;
+            t->badge = env_cap_badge(ch->thread);
+            t->utcb = info.utcb;
+            return FERRY_OK;
+        }
+    }
+    return FERRY_E_NOENT;
 }
 
 struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t real, uint32_t id,

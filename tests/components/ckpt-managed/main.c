@@ -12,13 +12,15 @@
  *     NAME: managed map of N KiB at 0xADDR
  *     NAME: tick N: map 0xADDR, words A B C D ok
  *     NAME: grew the map at tick N
- *     NAME: served by its parent: dataspace D, thread T, region map R, managed dataspace M
+ *     NAME: served by its parent: dataspace D, thread T, main thread T, region map R, managed
+ *           dataspace M
  *     NAME: done after N ticks
  *
  * `ok` becomes `WRONG` when a word or the pattern differs from what the
  * ticks so far put there (memory lost or a dataspace not where it was).
  * `served by its parent` (at the start and at tick 11) says, for a RAM
- * dataspace, a thread it created, the managed map and its dataspace, whether
+ * dataspace, a thread it created, its main thread (slot 6, from its
+ * construction), the managed map and its dataspace, whether
  * the capability it holds is a gate served by the same thread as its parent
  * object (yes/no): under rtcr, whether rtcr handed it its own virtual object
  * instead of core's (the kernel's TASK_CAP_INFO: the gate's receiver).
@@ -40,10 +42,11 @@ static uint32_t rm_session, managed, managed_ds, first_ds, idle_thread;
 static void print_served(void)
 {
     const char *d = ckpt_served_by_parent(first_ds), *t = ckpt_served_by_parent(idle_thread);
+    const char *main_thread = ckpt_served_by_parent(FERRY_COMP_SEL_THREAD);
     const char *r = ckpt_served_by_parent(managed), *m = ckpt_served_by_parent(managed_ds);
-    printf("%s: served by its parent: dataspace %s, thread %s, region map %s, managed dataspace "
-           "%s\n",
-           ckpt_name, d, t, r, m);
+    printf("%s: served by its parent: dataspace %s, thread %s, main thread %s, region map %s, "
+           "managed dataspace %s\n",
+           ckpt_name, d, t, main_thread, r, m);
 }
 
 /* A second thread that only sleeps (its capability is what is probed). */
