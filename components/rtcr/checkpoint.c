@@ -26,6 +26,12 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
         printf("rtcr: checkpoint '%s': no earlier image to be incremental on\n", name);
         return FERRY_E_NOENT;
     }
+    if (incremental && stored_in_chain(name, &ckpt_last_digest)) {
+        printf("rtcr: checkpoint '%s' (incremental): an image of its chain is called '%s'; "
+               "replacing it would leave the new one without its parent\n",
+               name, name);
+        return FERRY_E_INVAL;
+    }
     if (incremental && ckpt_dirty_lost) {
         printf("rtcr: checkpoint '%s' (incremental): the dirty pages since the last image were "
                "read by a checkpoint that failed; take a full one\n",
@@ -52,8 +58,8 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
     bool harvested = !err;
     if (!err)
         err = harvest_dirty();
-    if (!err && !incremental)
-        err = mark_nonzero();
+    if (!err)
+        err = mark_nonzero(incremental);
     uint64_t t2 = sys_instret();
     if (!err)
         err = snapshot_take();

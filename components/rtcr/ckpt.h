@@ -64,12 +64,25 @@ extern bool ckpt_have_last;
  * until a full checkpoint or a restore makes a new base. */
 extern bool ckpt_dirty_lost;
 
+/* The base of the next incremental checkpoint: the image ckpt_last_digest
+ * names and the ids of its dataspaces, whose dirty bits are relative to it.
+ * An incremental image stores the dirty pages of these, and every non-zero
+ * page of any other dataspace (one the base does not hold under its id: a
+ * second instance restored with shifted ids, a child started after the
+ * base, memory a parent or rtcr wrote, which sets no dirty bit). */
+void base_from_cut(const struct image_digest *digest);
+void base_from_image(const struct image_view *view, uint32_t id_shift);
+bool base_holds(uint32_t ds);
+
 /* The image called `name`, or NULL. */
 struct stored_image *stored_named(const char *name);
 /* A slot for image `name` with room for `len` bytes (an older one of the name goes). */
 struct stored_image *stored_new(const char *name, size_t len, long *err);
 /* Frees the image's memory and its slot. */
 void stored_drop(struct stored_image *im);
+/* Whether an image called `name` is on the chain ending in the image whose
+ * digest is *from (that image, its parent, ... in memory). */
+bool stored_in_chain(const char *name, const struct image_digest *from);
 /* The image whose digest is known to be *d, or NULL. */
 struct stored_image *stored_by_digest(const struct image_digest *d);
 
@@ -157,8 +170,9 @@ long map_tables(struct rtcr_child *c, const struct ferry_report *report,
 /* Each cut.dss entry's dirty bitmap: the pages written since the last cut,
  * through any attachment of any protected child, re-armed for the next one. */
 long harvest_dirty(void);
-/* For a full image: each dataspace's bitmap becomes its non-zero pages. */
-long mark_nonzero(void);
+/* Each dataspace's bitmap becomes its non-zero pages: for a full image all,
+ * for an incremental one those the base does not hold (base_holds). */
+long mark_nonzero(bool incremental);
 /* Pages the image will hold (the bits set). */
 uint64_t pages_to_store(void);
 /* The in-memory snapshot: every page to store copied into cut.snapshot

@@ -326,7 +326,6 @@ long encode_cut(const char *name, struct encode_totals *tot, struct image_stats 
     }
     im->len = *bytes = sink.len;
     im->known = true;
-    ckpt_last_digest = im->digest;
-    ckpt_have_last = true;
+    base_from_cut(&im->digest);
     return FERRY_OK;
 }

@@ -10,6 +10,58 @@ struct image_digest ckpt_last_digest;
 bool ckpt_have_last;
 bool ckpt_dirty_lost;
 static struct stored_image images[CKPT_MAX_IMAGES];
+static uint32_t base_ds[CKPT_MAX_DS]; /* the base's dataspace ids */
+static unsigned base_count;
+
+/* The base becomes the image just encoded from the cut (cut.dss). */
+void base_from_cut(const struct image_digest *digest)
+{
+    ckpt_last_digest = *digest;
+    ckpt_have_last = true;
+    ckpt_dirty_lost = false;
+    base_count = 0;
+    for (unsigned i = 0; i < cut.ds_count; i++)
+        base_ds[base_count++] = cut.dss[i].ds->id;
+}
+
+/* The base becomes the restored image `view` (its dataspaces under the ids
+ * the restore gave them: shifted by id_shift). */
+void base_from_image(const struct image_view *view, uint32_t id_shift)
+{
+    struct image_dataspace d;
+    ckpt_last_digest = view->digest;
+    ckpt_have_last = true;
+    ckpt_dirty_lost = false;
+    base_count = 0;
+    for (uint32_t i = 0; i < image_count(view, IMAGE_DATASPACE) && base_count < CKPT_MAX_DS; i++)
+        if (image_get(view, IMAGE_DATASPACE, i, &d, sizeof(d)))
+            base_ds[base_count++] = d.id + id_shift;
+}
+
+/* Whether an image called `name` is on the chain ending in the image whose
+ * digest is *from (that image, its parent, ...). */
+bool stored_in_chain(const char *name, const struct image_digest *from)
+{
+    struct stored_image *cur = stored_by_digest(from);
+    for (unsigned n = 0; cur && n < CKPT_MAX_CHAIN; n++) {
+        struct image_header h;
+        if (!strcmp(cur->name, name))
+            return true;
+        if (image_read_header(cur->buf, cur->len, &h) || !(h.flags & IMAGE_FLAG_INCREMENTAL))
+            return false;
+        cur = stored_by_digest(&h.parent);
+    }
+    return false;
+}
+
+/* Whether the base holds dataspace `ds` (by id). */
+bool base_holds(uint32_t ds)
+{
+    for (unsigned i = 0; i < base_count; i++)
+        if (base_ds[i] == ds)
+            return true;
+    return false;
+}
 
 struct stored_image *stored_named(const char *name)
 {

@@ -242,11 +242,13 @@ long harvest_dirty(void)
     return FERRY_OK;
 }
 
-long mark_nonzero(void)
+long mark_nonzero(bool incremental)
 {
     for (unsigned i = 0; i < cut.ds_count; i++) {
         struct ds_entry *e = &cut.dss[i];
         uint64_t pages = e->ds->size / PAGE;
+        if (incremental && base_holds(e->ds->id))
+            continue; /* its dirty pages */
         if (!ds_local(e))
             return FERRY_E_NOMEM;
         for (uint64_t p = 0; p < pages; p++) {

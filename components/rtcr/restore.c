@@ -906,9 +906,14 @@ long ckpt_restore(const char *name, const char *as)
                name, (unsigned long)(t1 - t0), (unsigned long)(t2 - t1), (unsigned long)(t3 - t2),
                chain_len);
     }
-    ckpt_last_digest = view->digest; /* the next increment builds on this cut */
-    ckpt_have_last = true;
-    ckpt_dirty_lost = false;
+    /* the next increment builds on this image when it is all that lives (else
+     * on the last cut: the other children's dirty bits are relative to it,
+     * and the restored dataspaces are not in it) */
+    unsigned living = 0;
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++)
+        living += rtcr.children[i].used;
+    if (living == restored)
+        base_from_image(view, id_shift);
     for (unsigned k = 0; k < restored; k++)
         for (unsigned i = 0; i < RTCR_THREADS; i++)
             if (rs[k].c->threads[i].used)
