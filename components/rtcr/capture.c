@@ -54,6 +54,8 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
     struct rtcr_thread *t;
     struct rtcr_gate *g;
     struct rtcr_signal *s;
+    struct rtcr_rm *m;
+    struct rtcr_child *owner;
     if (info->type == FERRY_OBJ_TASK && slot == FERRY_COMP_SEL_TASK) {
         cap->role = IMAGE_ROLE_TASK;
         cap->object = c->id;
@@ -76,6 +78,10 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
         cap->role = IMAGE_ROLE_SIGNAL;
         cap->object = s->id;
         cut.signal_pending[c - rtcr.children][s - c->signals] = (uint32_t)info->obj.irq.pending;
+    } else if (info->type == FERRY_OBJ_GATE && (m = model_any_rm_by_badge(label, true, &owner)) &&
+               owner == c) {
+        cap->role = m->map.badge == label ? IMAGE_ROLE_REGION_MAP : IMAGE_ROLE_MANAGED_DS;
+        cap->object = m->id;
     } else if (resolve_sibling(info, cap)) {
         /* a sibling's object: its RPC object (a session), a shared dataspace or signal */
     } else if (rtcr.config.policy_stale) {
@@ -95,10 +101,15 @@ long capture_caps(struct rtcr_child *c)
 {
     uint32_t npd = c->pc->child.npd;
     uint64_t slot = 1, next;
+    long err = virt_sync_links(c); /* its services and sessions with siblings */
+    if (err) {
+        printf("rtcr: checkpoint failed: '%s' has more than %u sessions and services\n", c->name,
+               RTCR_SESSIONS - RTCR_S_INITIAL);
+        return err;
+    }
     while (npd_cap_next(npd, slot, &next) == FERRY_OK) {
         struct ferry_npd_cap_info_out info;
-        long err = npd_cap_info(npd, next, &info);
-        if (err)
+        if ((err = npd_cap_info(npd, next, &info)))
             return err;
         if (cut.cap_count == CKPT_MAX_CAPS)
             return FERRY_E_NOMEM;

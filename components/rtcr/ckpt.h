@@ -40,6 +40,7 @@
 #define PAGE                4096ul
 #define RTCR_AS_SIZE        0x80000000ul /* a component's address space (2 GiB user half) */
 #define TIMER_TAG           "rtcr.timer="
+#define LINK_TAG            "rtcr.link=" /* a session with a sibling server, an announcement */
 /* The capability map badge of a stale slot: unique per slot, above any badge core hands out. */
 #define RTCR_STALE_BADGE(slot) (~0ull - (slot))
 

@@ -45,19 +45,50 @@ static void copy_string(char *dst, size_t size, const char *src)
     dst[i] = 0;
 }
 
-/* The session record of v (Timer state a restore replays appended to args). */
-static void session_record(const struct rtcr_child *c, const struct rtcr_session *v,
+/* The ids of the objects a restore hands the parent server for v, a
+ * session served by a sibling (the server's session object) or a service c
+ * announced (its request gate and signal); 0 where rtcr has no record. */
+static void link_ids(struct rtcr_child *c, const struct rtcr_session *v, uint32_t *gate,
+                     uint32_t *signal)
+{
+    struct rtcr_child *owner;
+    const struct rtcr_gate *g;
+    const struct rtcr_signal *sig;
+    *gate = *signal = 0;
+    if (v->server != c->id) {
+        g = v->ps ? model_any_gate_by_badge(v->ps->badge, &owner) : NULL;
+        *gate = g ? g->id : 0;
+        return;
+    }
+    g = model_gate_by_badge(c, c->pc->request_gate_badge);
+    sig = model_signal_by_badge(c, c->pc->request_signal_badge);
+    *gate = g ? g->id : 0;
+    *signal = sig ? sig->id : 0;
+}
+
+/* The session record of v (Timer state a restore replays, the objects of a
+ * link with a sibling appended to args). */
+static void session_record(struct rtcr_child *c, const struct rtcr_session *v,
                            struct image_session *s)
 {
-    *s = (struct image_session){
-        .id = v->id, .component = c->id, .ram_quota = v->ram, .cap_quota = v->caps};
+    *s = (struct image_session){.id = v->id,
+                                .component = c->id,
+                                .server = v->server,
+                                .ram_quota = v->ram,
+                                .cap_quota = v->caps};
     copy_string(s->service, sizeof(s->service), v->service);
     copy_string(s->label, sizeof(s->label), v->label);
-    if (v->iface == FERRY_IFACE_TIMER && (v->timer_signal || v->timer_mode))
-        snprintf(s->args, sizeof(s->args), "%s%s" TIMER_TAG "%u:%lu:%u", v->args,
-                 v->args[0] ? "," : "", v->timer_mode, (unsigned long)v->timer_us, v->timer_signal);
-    else
+    const char *comma = v->args[0] ? "," : "";
+    uint32_t gate, signal;
+    if (v->iface == FERRY_IFACE_TIMER && (v->timer_signal || v->timer_mode)) {
+        snprintf(s->args, sizeof(s->args), "%s%s" TIMER_TAG "%u:%lu:%u", v->args, comma,
+                 v->timer_mode, (unsigned long)v->timer_us, v->timer_signal);
+    } else if (v->server) {
+        link_ids(c, v, &gate, &signal);
+        snprintf(s->args, sizeof(s->args), "%s%s" LINK_TAG "%u:%u", v->args, comma, gate, signal);
+    } else {
         copy_string(s->args, sizeof(s->args), v->args);
+    }
 }
 
 /* Every object of one kind of every child, as (id, child index, record index). */
@@ -113,11 +144,24 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
         session_record(c, v, &s);
         err = image_encode_session(enc, &s);
     }
-    for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err; i++) {
+    /* region maps: each child's address space (index RTCR_REGION_MAPS) and managed maps */
+    n = 0;
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && j <= RTCR_REGION_MAPS; j++)
+            if (j == RTCR_REGION_MAPS || c->rms[j].used)
+                order[n++] =
+                    (struct keyed){j == RTCR_REGION_MAPS ? c->rm_id : c->rms[j].id, i << 16 | j};
+    }
+    qsort(order, n, sizeof(order[0]), by_key);
+    for (unsigned i = 0; i < n && !err; i++) {
+        struct rtcr_child *c = CHILD_AT(order[i]);
+        unsigned j = RECORD_AT(order[i]);
         struct image_region_map rm = {c->rm_id, c->id, IMAGE_RM_ADDRESS_SPACE, 0, RTCR_AS_SIZE};
-        if (c->used)
-            err = image_encode_region_map(enc, &rm);
+        if (j < RTCR_REGION_MAPS)
+            rm = (struct image_region_map){c->rms[j].id, c->id, IMAGE_RM_MANAGED, c->rms[j].session,
+                                           c->rms[j].size};
+        err = image_encode_region_map(enc, &rm);
     }
     COLLECT(ds, n);
     for (unsigned i = 0; i < n && !err; i++) {
@@ -178,14 +222,14 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
         struct rtcr_child *c = &rtcr.children[i];
         for (unsigned j = 0; c->used && j < RTCR_ATTACHMENTS; j++)
             if (c->attach[j].used)
-                order[n++] =
-                    (struct keyed){(uint64_t)c->rm_id << 40 | c->attach[j].addr >> 12, i << 16 | j};
+                order[n++] = (struct keyed){
+                    (uint64_t)c->attach[j].rm << 40 | c->attach[j].addr >> 12, i << 16 | j};
     }
     qsort(order, n, sizeof(order[0]), by_key);
     for (unsigned i = 0; i < n && !err; i++) {
         struct rtcr_child *c = CHILD_AT(order[i]);
         const struct rtcr_attach *a = &c->attach[RECORD_AT(order[i])];
-        struct image_attachment rec = {c->rm_id, a->ds, a->rights, a->addr, a->size, a->offset};
+        struct image_attachment rec = {a->rm, a->ds, a->rights, a->addr, a->size, a->offset};
         err = image_encode_attachment(enc, &rec);
     }
     for (unsigned i = 0; i < cut.cap_count; i++)
@@ -238,7 +282,7 @@ static size_t image_bound(void)
         const struct rtcr_child *c = &rtcr.children[i];
         if (c->used)
             objects += 2 + USED(c, sessions) + USED(c, ds) + USED(c, gates) + USED(c, signals) +
-                       USED(c, attach);
+                       USED(c, attach) + USED(c, rms);
     }
     pages = pages_to_store();
     return IMAGE_HEADER_SIZE + objects * (IMAGE_RECORD_HEADER + 0x100) +

@@ -35,7 +35,7 @@ uint64_t local_addr(struct rtcr_child *c, uint64_t addr, uint64_t len)
 {
     for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
         const struct rtcr_attach *a = &c->attach[i];
-        if (!a->used || addr < a->addr || addr - a->addr > a->size ||
+        if (!a->used || a->rm != c->rm_id || addr < a->addr || addr - a->addr > a->size ||
             len > a->size - (addr - a->addr))
             continue;
         struct ds_entry *e = entry_of(a->ds);
@@ -115,12 +115,13 @@ long map_dataspaces(void)
     return err;
 }
 
-/* The attachments of c in address order (indices into c->attach): *n. */
+/* The attachments of c's address space in address order (indices into
+ * c->attach): *n. */
 static void attachments_by_address(const struct rtcr_child *c, unsigned *idx, unsigned *n)
 {
     *n = 0;
     for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) {
-        if (!c->attach[k].used)
+        if (!c->attach[k].used || c->attach[k].rm != c->rm_id)
             continue;
         unsigned at = (*n)++;
         for (; at > 0 && c->attach[idx[at - 1]].addr > c->attach[k].addr; at--)
@@ -133,6 +134,30 @@ static void attachments_by_address(const struct rtcr_child *c, unsigned *idx, un
  * with nothing attached reads clean, and a call costs more than the kernel's
  * walk over a few dozen empty pages. */
 #define HARVEST_GAP_PAGES 64
+
+/* Marks page p of attachment a (in c's address space) written: a page of
+ * its dataspace, or (a managed map attached there) of the dataspace
+ * attached in the map at that offset, if any. */
+static void mark_dirty(const struct rtcr_child *c, const struct rtcr_attach *a, uint64_t p)
+{
+    uint32_t ds = a->ds;
+    uint64_t page = a->offset / PAGE + p;
+    if (!entry_of(ds)) { /* a managed map: where its page lies in the map */
+        uint64_t at = a->offset + p * PAGE;
+        const struct rtcr_attach *m = NULL;
+        for (unsigned k = 0; k < RTCR_ATTACHMENTS && !m; k++)
+            if (c->attach[k].used && c->attach[k].rm == a->ds && at >= c->attach[k].addr &&
+                at - c->attach[k].addr < c->attach[k].size)
+                m = &c->attach[k];
+        if (!m)
+            return;
+        ds = m->ds;
+        page = m->offset / PAGE + (at - m->addr) / PAGE;
+    }
+    struct ds_entry *e = entry_of(ds);
+    if (e && page < e->ds->size / PAGE)
+        e->dirty[page / 64] |= 1ull << (page % 64);
+}
 
 /*
  * ORs into each dataspace's bitmap the pages written through attachments
@@ -149,12 +174,10 @@ static long harvest_range(struct rtcr_child *c, const unsigned *idx, unsigned fi
         return err;
     for (unsigned k = first; k <= last; k++) {
         const struct rtcr_attach *a = &c->attach[idx[k]];
-        struct ds_entry *e = entry_of(a->ds);
-        uint64_t pages = e ? e->ds->size / PAGE : 0;
-        for (uint64_t p = 0; e && p < a->size / PAGE; p++) {
-            uint64_t b = (a->addr - start) / PAGE + p, page = a->offset / PAGE + p;
-            if (out.bits[b / 64] >> (b % 64) & 1 && page < pages)
-                e->dirty[page / 64] |= 1ull << (page % 64);
+        for (uint64_t p = 0; p < a->size / PAGE; p++) {
+            uint64_t b = (a->addr - start) / PAGE + p;
+            if (out.bits[b / 64] >> (b % 64) & 1)
+                mark_dirty(c, a, p);
         }
     }
     return FERRY_OK;
@@ -164,19 +187,15 @@ static long harvest_range(struct rtcr_child *c, const unsigned *idx, unsigned fi
 static long harvest_large(struct rtcr_child *c, const struct rtcr_attach *a)
 {
     static struct ferry_rm_dirty_out out;
-    struct ds_entry *e = entry_of(a->ds);
-    uint64_t pages = e ? e->ds->size / PAGE : 0;
-    for (uint64_t done = 0; e && done < a->size / PAGE;) {
+    for (uint64_t done = 0; done < a->size / PAGE;) {
         uint64_t n = a->size / PAGE - done;
         n = n < FERRY_RM_DIRTY_MAX_PAGES ? n : FERRY_RM_DIRTY_MAX_PAGES;
         long err = rm_dirty(c->pc->child.rm, a->addr + done * PAGE, n, FERRY_RM_DIRTY_CLEAR, &out);
         if (err)
             return err;
-        for (uint64_t b = 0; out.count && b < n; b++) {
-            uint64_t page = a->offset / PAGE + done + b;
-            if (out.bits[b / 64] >> (b % 64) & 1 && page < pages)
-                e->dirty[page / 64] |= 1ull << (page % 64);
-        }
+        for (uint64_t b = 0; out.count && b < n; b++)
+            if (out.bits[b / 64] >> (b % 64) & 1)
+                mark_dirty(c, a, done + b);
         done += n;
     }
     return FERRY_OK;

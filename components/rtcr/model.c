@@ -30,17 +30,29 @@ void model_id_seen(uint32_t id)
 
 struct rtcr_session *model_session_by_badge(struct rtcr_child *c, uint64_t badge)
 {
+    if (!badge)
+        return NULL; /* sessions served by a sibling, announcements: no badge of rtcr's */
     MODEL_FIND(c->sessions, badge, badge);
 }
 
+/* The first used record of the array whose object or virtual object has `badge`. */
+#define MODEL_FIND_EITHER(array, badge)                                                            \
+    do {                                                                                           \
+        for (unsigned i_ = 0; badge && i_ < ARRAY_SIZE(array); i_++)                               \
+            if ((array)[i_].used &&                                                                \
+                ((array)[i_].badge == (badge) || (array)[i_].v.badge == (badge)))                  \
+                return &(array)[i_];                                                               \
+        return NULL;                                                                               \
+    } while (0)
+
 struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge)
 {
-    MODEL_FIND(c->ds, badge, badge);
+    MODEL_FIND_EITHER(c->ds, badge);
 }
 
 struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge)
 {
-    MODEL_FIND(c->threads, badge, badge);
+    MODEL_FIND_EITHER(c->threads, badge);
 }
 
 struct rtcr_gate *model_gate_by_badge(struct rtcr_child *c, uint64_t badge)
@@ -121,17 +133,68 @@ struct rtcr_ds *model_ds_add(struct rtcr_child *c, uint32_t id, uint32_t slot, u
 {
     struct rtcr_ds *ds = MODEL_ALLOC(c->ds);
     if (ds)
-        *ds = (struct rtcr_ds){true, id_or_new(id), slot, badge, size, session, flags, false};
+        *ds = (struct rtcr_ds){.used = true,
+                               .id = id_or_new(id),
+                               .slot = slot,
+                               .badge = badge,
+                               .size = size,
+                               .session = session,
+                               .flags = flags};
     return ds;
 }
 
-struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t ds, uint64_t addr,
+struct rtcr_attach *model_attach_add(struct rtcr_child *c, uint32_t rm, uint32_t ds, uint64_t addr,
                                      uint64_t size, uint64_t offset, unsigned rights)
 {
     struct rtcr_attach *a = MODEL_ALLOC(c->attach);
     if (a)
-        *a = (struct rtcr_attach){true, ds, addr, size, offset, rights};
+        *a = (struct rtcr_attach){true, rm, ds, addr, size, offset, rights};
     return a;
+}
+
+struct rtcr_rm *model_rm_add(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size)
+{
+    struct rtcr_rm *m = MODEL_ALLOC(c->rms);
+    if (m) {
+        m->id = id_or_new(id);
+        m->session = session;
+        m->size = size;
+        m->child = c;
+    }
+    return m;
+}
+
+struct rtcr_rm *model_rm_by_id(struct rtcr_child *c, uint32_t id)
+{
+    MODEL_FIND(c->rms, id, id);
+}
+
+struct rtcr_rm *model_any_rm_by_badge(uint64_t badge, bool ds_too, struct rtcr_child **owner)
+{
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
+        struct rtcr_child *c = &rtcr.children[i];
+        for (unsigned j = 0; c->used && j < RTCR_REGION_MAPS; j++) {
+            struct rtcr_rm *m = &c->rms[j];
+            if (m->used && badge && (m->map.badge == badge || (ds_too && m->ds.badge == badge))) {
+                *owner = c;
+                return m;
+            }
+        }
+    }
+    return NULL;
+}
+
+void model_rm_free(struct rtcr_rm *m)
+{
+    struct rtcr_child *c = m->child;
+    for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
+        struct rtcr_attach *a = &c->attach[i];
+        if (a->used && (a->rm == m->id || (a->rm == c->rm_id && a->ds == m->id)))
+            a->used = false; /* core detached it everywhere */
+    }
+    virt_vobj_drop(&m->map);
+    virt_vobj_drop(&m->ds);
+    m->used = false;
 }
 
 struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t slot,
@@ -140,7 +203,12 @@ struct rtcr_thread *model_thread_add(struct rtcr_child *c, uint32_t id, uint32_t
     struct rtcr_thread *t = MODEL_ALLOC(c->threads);
     if (!t)
         return NULL;
-    *t = (struct rtcr_thread){true, id_or_new(id), slot, badge, utcb, prio, {0}, false};
+    *t = (struct rtcr_thread){.used = true,
+                              .id = id_or_new(id),
+                              .slot = slot,
+                              .badge = badge,
+                              .utcb = utcb,
+                              .prio = prio};
     strncpy(t->name, name, sizeof(t->name) - 1);
     return t;
 }
@@ -171,12 +239,14 @@ static void release(uint32_t slot, uint64_t badge, bool borrowed)
 
 void model_ds_free(struct rtcr_ds *ds)
 {
+    virt_vobj_drop(&ds->v);
     release(ds->slot, ds->badge, ds->borrowed);
     ds->used = false;
 }
 
 void model_thread_free(struct rtcr_thread *t)
 {
+    virt_vobj_drop(&t->v);
     release(t->slot, t->badge, t->borrowed);
     t->used = false;
 }
@@ -193,11 +263,11 @@ void model_signal_free(struct rtcr_signal *s)
     s->used = false;
 }
 
-void model_detach(struct rtcr_child *c, uint64_t addr)
+void model_detach(struct rtcr_child *c, uint32_t rm, uint64_t addr)
 {
     for (unsigned i = 0; i < RTCR_ATTACHMENTS; i++) {
         struct rtcr_attach *a = &c->attach[i];
-        if (a->used && addr >= a->addr && addr - a->addr < a->size)
+        if (a->used && a->rm == rm && addr >= a->addr && addr - a->addr < a->size)
             a->used = false;
     }
 }
@@ -216,5 +286,8 @@ void model_clear_objects(struct rtcr_child *c)
     for (unsigned i = 0; i < RTCR_SIGNALS; i++)
         if (c->signals[i].used)
             model_signal_free(&c->signals[i]);
+    for (unsigned i = 0; i < RTCR_REGION_MAPS; i++)
+        if (c->rms[i].used)
+            model_rm_free(&c->rms[i]);
     memset(c->attach, 0, sizeof(c->attach));
 }

@@ -20,22 +20,26 @@
 #include <string.h>
 #include <tables.h>
 
-/* An object of the image, re-created: rtcr's slot and the new badge. */
+/* An object of the image, re-created: rtcr's slot of what the child gets,
+ * its new badge, and rtcr's slot of the real object operations go to (the
+ * same as slot unless rtcr hands out a virtual object for it). */
 struct made {
     uint32_t id;
     uint8_t role;
     uint32_t slot;
     uint64_t badge;
+    uint32_t real;
 };
 static struct made made[CKPT_MAX_CAPS];
 static unsigned made_count;
 
 /* Records a re-created object under (image id, role); past CKPT_MAX_CAPS the
- * object is not found later, and the restore fails on the slot naming it. */
-static void made_add(uint32_t id, uint8_t role, uint32_t slot, uint64_t badge)
+ * object is not found later, and the restore fails on the slot naming it.
+ * real 0: the same as slot. */
+static void made_add(uint32_t id, uint8_t role, uint32_t slot, uint64_t badge, uint32_t real)
 {
     if (made_count < CKPT_MAX_CAPS)
-        made[made_count++] = (struct made){id, role, slot, badge};
+        made[made_count++] = (struct made){id, role, slot, badge, real ? real : slot};
 }
 
 /* The re-created object of (image id, role), or NULL. */
@@ -69,8 +73,14 @@ static uint32_t id_shift;
 static bool record_of(const struct restore *r, uint16_t type, const union image_any *rec)
 {
     switch (type) {
-    case IMAGE_ATTACHMENT:
-        return rec->att.rm == r->rm_image;
+    case IMAGE_ATTACHMENT: { /* in its address space or one of its managed maps */
+        struct image_record found;
+        struct image_region_map rm;
+        return rec->att.rm == r->rm_image ||
+               (image_find(r->view, rec->att.rm, &found) &&
+                image_decode(&found, IMAGE_REGION_MAP, &rm, sizeof(rm)) == IMAGE_OK &&
+                rm.component == r->comp.id);
+    }
     case IMAGE_CAP:
         return rec->cap.component == r->comp.id;
     default:
@@ -103,26 +113,26 @@ static long for_each_record(struct restore *r, uint16_t type, size_t size, recor
 /*
  * One kind of object the restore re-creates: `make` re-creates the object of
  * one record for r's child (new badge), records it in the model and returns
- * rtcr's slot and the new badge (slot 0: the object was made already, e.g.
- * by the construction). restore_kind records every one under (image id,
- * role) for the capabilities, attachments and badge tables that name it.
+ * in *m rtcr's slot, the new badge and the real object's slot (0: the same;
+ * slot 0: the object was made already, e.g. by the construction).
+ * restore_kind records every one under (image id, role) for the
+ * capabilities, attachments and badge tables that name it.
  */
 struct restore_kind {
     uint16_t type; /* IMAGE_* */
     size_t size;   /* its structure */
     uint8_t role;  /* IMAGE_ROLE_* the capabilities name it by */
-    long (*make)(struct restore *r, const union image_any *rec, uint32_t *slot, uint64_t *badge);
+    long (*make)(struct restore *r, const union image_any *rec, struct made *m);
 };
 
 /* One object of the kind ctx (a struct restore_kind). */
 static long make_one(struct restore *r, const void *ctx, const union image_any *rec)
 {
     const struct restore_kind *k = ctx;
-    uint32_t slot = 0;
-    uint64_t badge = 0;
-    long err = k->make(r, rec, &slot, &badge);
-    if (!err && slot)
-        made_add(rec->gate.id, k->role, slot, badge); /* id: every object record's first */
+    struct made m = {0};
+    long err = k->make(r, rec, &m);
+    if (!err && m.slot) /* id: every object record's first */
+        made_add(rec->gate.id, k->role, m.slot, m.badge, m.real);
     return err;
 }
 
@@ -149,39 +159,73 @@ static void initial_sessions(struct restore *r)
         if (cap_record(r->view, r->comp.id, initial[i].slot, &cap) &&
             cap.role == IMAGE_ROLE_SESSION) {
             v->id = NEW_ID(cap.object);
-            made_add(cap.object, IMAGE_ROLE_SESSION, v->gate, v->badge);
+            made_add(cap.object, IMAGE_ROLE_SESSION, v->gate, v->badge, v->real);
         }
     }
     struct rtcr_session *as = &c->sessions[RTCR_S_RM];
-    made_add(r->rm_image, IMAGE_ROLE_REGION_MAP, as->gate, as->badge);
+    made_add(r->rm_image, IMAGE_ROLE_REGION_MAP, as->gate, as->badge, as->real);
 }
 
-/* Splits the Timer state session_record appended to args off (args keeps the rest). */
+/* Cuts what session_record appended under `tag` off args (args keeps the
+ * rest); its value text (after the cut, intact), or NULL if there is none. */
+static char *tag_cut(char *args, const char *tag)
+{
+    char *at = strstr(args, tag);
+    if (!at)
+        return NULL;
+    *at = 0;
+    if (at > args && at[-1] == ',')
+        at[-1] = 0;
+    return at + strlen(tag);
+}
+
+/* Splits the Timer state session_record appended to args off. */
 static void timer_state(struct rtcr_session *v, char *args)
 {
-    char *timer = strstr(args, TIMER_TAG);
-    if (!timer)
+    char *p = tag_cut(args, TIMER_TAG);
+    if (!p)
         return;
-    char *p = timer + strlen(TIMER_TAG);
     v->timer_mode = (unsigned)strtoul(p, &p, 10);
     v->timer_us = strtoul(p + 1, &p, 10);
     v->timer_signal = NEW_ID((uint32_t)strtoul(p + 1, NULL, 10));
-    *timer = 0;
-    if (timer > args && timer[-1] == ',')
-        timer[-1] = 0;
+}
+
+/* A session served by a sibling of the image, or a service the component
+ * announced: not opened, recorded (the objects it names as the image's ids)
+ * for adopt_links once every component's objects exist. */
+static long make_link(struct restore *r, struct image_session *s)
+{
+    struct rtcr_session *v = virt_direct(r->c, 0, 0, NEW_ID(s->id));
+    if (!v) {
+        RESTORE_FAIL(r, "its %s session: too many sessions", s->service);
+        return FERRY_E_NOMEM;
+    }
+    char *p = tag_cut(s->args, LINK_TAG);
+    if (p) {
+        v->link_gate = (uint32_t)strtoul(p, &p, 10);
+        v->link_signal = (uint32_t)strtoul(p + 1, NULL, 10);
+    }
+    v->server = NEW_ID(s->server);
+    snprintf(v->service, sizeof(v->service), "%s", s->service);
+    snprintf(v->label, sizeof(v->label), "%s", s->label);
+    snprintf(v->args, sizeof(v->args), "%s", s->args);
+    v->ram = s->ram_quota;
+    v->caps = s->cap_quota;
+    return FERRY_OK;
 }
 
 /* A session other than the initial ones: re-opened with its recorded
  * arguments (paid by the child's PD for a core service) and wrapped as a
  * virtual session again, or held directly. */
-static long make_session(struct restore *r, const union image_any *rec, uint32_t *slot,
-                         uint64_t *badge)
+static long make_session(struct restore *r, const union image_any *rec, struct made *m)
 {
     struct rtcr_child *c = r->c;
     struct child *ch = &c->pc->child;
     struct image_session s = rec->session;
     if (made_find(s.id, IMAGE_ROLE_SESSION))
         return FERRY_OK; /* an initial one */
+    if (s.server)
+        return make_link(r, &s);
     struct rtcr_session timer = {0};
     timer_state(&timer, s.args);
     int iface = virt_iface_of(s.service);
@@ -225,8 +269,7 @@ static long make_session(struct restore *r, const union image_any *rec, uint32_t
     }
     v->ps->virt = v;
     v->ps->virt_badge = v->gate ? v->badge : 0;
-    *slot = gate;
-    *badge = v->badge;
+    *m = (struct made){.slot = gate, .badge = v->badge, .real = real};
     return FERRY_OK;
 }
 
@@ -264,8 +307,7 @@ static struct rtcr_ds *construction_region(struct restore *r, const struct image
 /* A dataspace: the construction's region where the image's lies at the same
  * place with the same size (renamed, its attachment too), the new PD's
  * report page, fresh RAM else. */
-static long make_dataspace(struct restore *r, const union image_any *rec, uint32_t *slot,
-                           uint64_t *badge)
+static long make_dataspace(struct restore *r, const union image_any *rec, struct made *m)
 {
     struct rtcr_child *c = r->c;
     const struct image_dataspace *d = &rec->ds;
@@ -292,16 +334,20 @@ static long make_dataspace(struct restore *r, const union image_any *rec, uint32
             RESTORE_FAIL(r, "too many dataspaces");
             return FERRY_E_NOMEM;
         }
+        if ((err = virt_ds_wrap(c, ds))) { /* what the child holds */
+            RESTORE_FAIL(r, "dataspace %u: %s", d->id, ferry_error_name(err));
+            return err;
+        }
     }
-    *slot = ds->slot;
-    *badge = ds->badge;
+    *m = (struct made){.slot = ds->v.gate ? ds->v.gate : ds->slot,
+                       .badge = ds->v.gate ? ds->v.badge : ds->badge,
+                       .real = ds->slot};
     return FERRY_OK;
 }
 
 /* A thread: the main thread is the construction's; the others are created in
  * their order at their recorded UTCB address. */
-static long make_thread(struct restore *r, const union image_any *rec, uint32_t *slot,
-                        uint64_t *badge)
+static long make_thread(struct restore *r, const union image_any *rec, struct made *m)
 {
     struct rtcr_child *c = r->c;
     struct child *ch = &c->pc->child;
@@ -340,21 +386,26 @@ static long make_thread(struct restore *r, const union image_any *rec, uint32_t 
                          (unsigned long)info.utcb, (unsigned long)t->utcb);
             return FERRY_E_RANGE;
         }
+        if ((err = virt_thread_wrap(c, nt))) { /* what the child holds */
+            RESTORE_FAIL(r, "thread '%s': %s", t->name, ferry_error_name(err));
+            return err;
+        }
     }
-    *slot = nt->slot;
-    *badge = nt->badge;
+    *m = (struct made){.slot = nt->v.gate ? nt->v.gate : nt->slot,
+                       .badge = nt->v.gate ? nt->v.badge : nt->badge,
+                       .real = nt->slot};
     return FERRY_OK;
 }
 
 /* A gate, bound to the new thread of its recorded one. */
-static long make_gate(struct restore *r, const union image_any *rec, uint32_t *slot,
-                      uint64_t *badge)
+static long make_gate(struct restore *r, const union image_any *rec, struct made *m)
 {
     const struct image_gate *g = &rec->gate;
     const struct made *t = made_find(g->thread, IMAGE_ROLE_THREAD);
-    long err = t ? pd_alloc_rpc_cap(r->c->pc->child.pd, t->slot, slot, badge) : FERRY_E_NOENT;
-    if (!err && !model_gate_add(r->c, NEW_ID(g->id), NEW_ID(g->thread), *slot, *badge)) {
-        env_cap_release(*badge);
+    long err =
+        t ? pd_alloc_rpc_cap(r->c->pc->child.pd, t->real, &m->slot, &m->badge) : FERRY_E_NOENT;
+    if (!err && !model_gate_add(r->c, NEW_ID(g->id), NEW_ID(g->thread), m->slot, m->badge)) {
+        env_cap_release(m->badge);
         err = FERRY_E_NOMEM;
     }
     if (err)
@@ -363,13 +414,12 @@ static long make_gate(struct restore *r, const union image_any *rec, uint32_t *s
 }
 
 /* A signal, triggered as often as it was pending. */
-static long make_signal(struct restore *r, const union image_any *rec, uint32_t *slot,
-                        uint64_t *badge)
+static long make_signal(struct restore *r, const union image_any *rec, struct made *m)
 {
     const struct image_signal *s = &rec->signal;
-    long err = pd_alloc_signal(r->c->pc->child.pd, slot, badge); /* imported by the stub */
-    if (!err && !model_signal_add(r->c, NEW_ID(s->id), *slot, *badge)) {
-        env_cap_release(*badge);
+    long err = pd_alloc_signal(r->c->pc->child.pd, &m->slot, &m->badge); /* imported by the stub */
+    if (!err && !model_signal_add(r->c, NEW_ID(s->id), m->slot, m->badge)) {
+        env_cap_release(m->badge);
         err = FERRY_E_NOMEM;
     }
     if (err) {
@@ -377,13 +427,36 @@ static long make_signal(struct restore *r, const union image_any *rec, uint32_t 
         return err;
     }
     for (uint32_t k = 0; k < s->pending; k++)
-        sys_irq_trigger(*slot);
+        sys_irq_trigger(m->slot);
+    return FERRY_OK;
+}
+
+/* A managed region map, created by its re-opened RM session, virtual again
+ * (its dataspace too, made under role MANAGED_DS); the address space is the
+ * construction's (initial_sessions). */
+static long make_region_map(struct restore *r, const union image_any *rec, struct made *m)
+{
+    const struct image_region_map *rm = &rec->rm;
+    if (!(rm->flags & IMAGE_RM_MANAGED))
+        return FERRY_OK;
+    const struct made *s = made_find(rm->session, IMAGE_ROLE_SESSION);
+    uint32_t real = 0;
+    long err = s ? rm_create(s->real, rm->size, &real) : FERRY_E_NOENT; /* imported by the stub */
+    struct rtcr_rm *v =
+        err ? NULL : virt_rm_new(r->c, NEW_ID(rm->id), NEW_ID(rm->session), rm->size, real, &err);
+    if (!v) {
+        RESTORE_FAIL(r, "managed region map %u: %s", rm->id, ferry_error_name(err));
+        return err;
+    }
+    made_add(rm->id, IMAGE_ROLE_MANAGED_DS, v->ds.gate, v->ds.badge, v->ds.real);
+    *m = (struct made){.slot = v->map.gate, .badge = v->map.badge, .real = v->map.real};
     return FERRY_OK;
 }
 
 /* The objects of a component, in an order where each names only objects made before it. */
 static const struct restore_kind kinds[] = {
     {IMAGE_SESSION, sizeof(struct image_session), IMAGE_ROLE_SESSION, make_session},
+    {IMAGE_REGION_MAP, sizeof(struct image_region_map), IMAGE_ROLE_REGION_MAP, make_region_map},
     {IMAGE_DATASPACE, sizeof(struct image_dataspace), IMAGE_ROLE_DATASPACE, make_dataspace},
     {IMAGE_THREAD, sizeof(struct image_thread), IMAGE_ROLE_THREAD, make_thread},
     {IMAGE_GATE, sizeof(struct image_gate), IMAGE_ROLE_GATE, make_gate},
@@ -413,25 +486,30 @@ static long replay_timers(struct restore *r)
 }
 
 /* An attachment at its recorded address (a region of the construction is
- * there already). */
+ * there already): a dataspace or a managed map's dataspace into the address
+ * space, a dataspace into a managed map (at its offset there). */
 static long attach_one(struct restore *r, const void *ctx, const union image_any *rec)
 {
     (void)ctx;
     struct rtcr_child *c = r->c;
     const struct image_attachment *a = &rec->att;
     for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++)
-        if (c->attach[k].used && c->attach[k].ds == NEW_ID(a->target) &&
-            c->attach[k].addr == a->addr)
+        if (c->attach[k].used && c->attach[k].rm == NEW_ID(a->rm) &&
+            c->attach[k].ds == NEW_ID(a->target) && c->attach[k].addr == a->addr)
             return FERRY_OK;
     const struct made *ds = made_find(a->target, IMAGE_ROLE_DATASPACE);
+    if (!ds)
+        ds = made_find(a->target, IMAGE_ROLE_MANAGED_DS);
+    const struct made *rm = made_find(a->rm, IMAGE_ROLE_REGION_MAP);
     uint64_t at = 0;
     unsigned flags = (a->rights & 2 ? FERRY_RM_WRITE : 0) | (a->rights & 4 ? FERRY_RM_EXEC : 0);
-    long err = ds ? rm_attach(c->pc->child.rm, ds->slot, a->addr, a->size, a->offset, flags, &at)
-                  : FERRY_E_NOENT;
+    long err = ds && rm ? rm_attach(rm->real, ds->real, a->addr, a->size, a->offset, flags, &at)
+                        : FERRY_E_NOENT;
     if (!err && at != a->addr)
         err = FERRY_E_RANGE;
-    if (err || !model_attach_add(c, NEW_ID(a->target), a->addr, a->size, a->offset, a->rights)) {
-        RESTORE_FAIL(r, "attachment at 0x%lx: %s", (unsigned long)a->addr,
+    if (err || !model_attach_add(c, NEW_ID(a->rm), NEW_ID(a->target), a->addr, a->size, a->offset,
+                                 a->rights)) {
+        RESTORE_FAIL(r, "attachment at 0x%lx of region map %u: %s", (unsigned long)a->addr, a->rm,
                      ferry_error_name(err ? err : FERRY_E_NOMEM));
         return err ? err : FERRY_E_NOMEM;
     }
@@ -589,6 +667,79 @@ static long restore_tables(struct restore *r)
     return FERRY_OK;
 }
 
+/* One more reference of rtcr's to the capability in `slot` (badge): what
+ * the parent server takes over. False if no slot was left. */
+static bool extra_ref(uint32_t slot, uint64_t badge)
+{
+    uint32_t copy = rpc_slot_alloc();
+    if (!copy)
+        return false;
+    if (sys_task_map(FERRY_COMP_SEL_TASK, slot, copy, FERRY_RIGHTS_ALL) != FERRY_OK) {
+        rpc_slot_release(copy);
+        return false;
+    }
+    return env_cap_import(copy, badge) == slot; /* folded into slot, one more reference */
+}
+
+/* The parent server's entries of r's links again (make_link): each service
+ * it announced, with its request gate and signal (new requests for it are
+ * routed to it), each session with a sibling server (the client can close it
+ * through its parent). */
+static long adopt_links(struct restore *r)
+{
+    struct rtcr_child *c = r->c;
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++) {
+        struct rtcr_session *v = &c->sessions[i];
+        if (!v->used || !v->server)
+            continue;
+        const struct made *gate = made_find(v->link_gate, IMAGE_ROLE_GATE);
+        const struct made *signal = made_find(v->link_signal, IMAGE_ROLE_SIGNAL);
+        struct rtcr_child *server = NULL;
+        for (unsigned k = 0; k < RTCR_MAX_CHILDREN && !server; k++)
+            if (rtcr.children[k].used && rtcr.children[k].id == v->server)
+                server = &rtcr.children[k];
+        long err = FERRY_OK;
+        if (!gate || !server || (v->server == c->id && !signal)) {
+            /* the image names none of its objects (rtcr had no record of them):
+             * the component works on, its parent does not know the link */
+            printf("rtcr: %s %s of '%s' not entered again: its objects are not in the image\n",
+                   v->server == c->id ? "service" : "session", v->service, c->name);
+        } else if (v->server == c->id) {
+            if (!extra_ref(gate->slot, gate->badge))
+                err = FERRY_E_CAPQUOTA;
+            else if (!extra_ref(signal->slot, signal->badge))
+                err = FERRY_E_CAPQUOTA, env_cap_release(gate->badge);
+            else if ((err = ps_adopt_service(c->pc, v->service, signal->slot, signal->badge,
+                                             gate->slot, gate->badge))) {
+                env_cap_release(gate->badge);
+                env_cap_release(signal->badge);
+            }
+            if (err == FERRY_E_EXISTS) { /* a second instance next to the first */
+                printf("rtcr: '%s' restored without its service %s: another child serves it\n",
+                       c->name, v->service);
+                err = FERRY_OK;
+            }
+        } else {
+            struct ferry_parent_session_in req = {.ram = v->ram, .caps = v->caps};
+            memcpy(req.service, v->service, sizeof(req.service));
+            memcpy(req.label, v->label, sizeof(req.label));
+            memcpy(req.args, v->args, sizeof(req.args));
+            if (!extra_ref(gate->slot, gate->badge))
+                err = FERRY_E_CAPQUOTA;
+            else if (!(v->ps = ps_adopt_session(c->pc, &req, server->pc, gate->slot, gate->badge)))
+                err = FERRY_E_CAPQUOTA, env_cap_release(gate->badge);
+            else
+                v->ps->virt = v;
+        }
+        if (err) {
+            RESTORE_FAIL(r, "%s %s of '%s': %s", v->server == c->id ? "service" : "session",
+                         v->service, server ? server->name : "?", ferry_error_name(err));
+            return err;
+        }
+    }
+    return FERRY_OK;
+}
+
 /* A thread's recorded state written (the thread paused). */
 static long state_one(struct restore *r, const void *ctx, const union image_any *rec)
 {
@@ -601,9 +752,9 @@ static long state_one(struct restore *r, const void *ctx, const union image_any 
         return FERRY_E_INVAL;
     }
     memcpy(ckpt_state_page, t->blob, sizeof(*ckpt_state_page));
-    long err = thread_pause(m->slot);
+    long err = thread_pause(m->real); /* core's thread, not rtcr's own object for it */
     if (!err)
-        err = thread_state_set(m->slot, ckpt_state_ds);
+        err = thread_state_set(m->real, ckpt_state_ds);
     if (err)
         RESTORE_FAIL(r, "thread '%s' state: %s", t->name, ferry_error_name(err));
     return err;
@@ -632,6 +783,9 @@ static long restore_objects(struct restore *r, const char *as)
     struct image_cap rm_cap;
     if (cap_record(r->view, comp->id, FERRY_COMP_SEL_RM, &rm_cap)) {
         r->rm_image = rm_cap.object;
+        for (unsigned k = 0; k < RTCR_ATTACHMENTS; k++) /* the construction's regions */
+            if (r->c->attach[k].used && r->c->attach[k].rm == r->c->rm_id)
+                r->c->attach[k].rm = NEW_ID(rm_cap.object);
         r->c->rm_id = r->c->sessions[RTCR_S_RM].id = NEW_ID(rm_cap.object);
     }
     initial_sessions(r);
@@ -657,6 +811,8 @@ static long restore_finish(struct restore *r, unsigned *slots)
         err = for_each_record(r, IMAGE_CAP, sizeof(struct image_cap), map_one, NULL);
     if (!err)
         err = for_each_record(r, IMAGE_THREAD, sizeof(struct image_thread), state_one, NULL);
+    if (!err)
+        err = adopt_links(r);
     unsigned bad = 0;
     if (!err && (bad = compare_caps(r, slots))) {
         RESTORE_FAIL(r, "%u slots differ", bad);

@@ -29,11 +29,12 @@ extern struct rtcr rtcr;
 
 /* ---- virt.c ---- */
 
-/* Prepares the child's four initial virtual sessions (registered, real ones
- * not known yet) and fills cfg's initial capabilities with them. */
+/* Prepares the child's four initial virtual sessions and its main thread's
+ * virtual object (registered, real ones not known yet) and fills cfg's
+ * initial capabilities with them. */
 long virt_prepare(struct rtcr_child *c, struct child_config *cfg);
-/* Binds the initial sessions to the real ones child_construct opened, and
- * records the memory and main thread it created. */
+/* Binds the initial sessions and the main thread to the real ones
+ * child_construct made, and records the memory it created. */
 long virt_bind(struct rtcr_child *c);
 /* The parent-server hooks: a session routed to the parent becomes virtual. */
 long virt_session(struct parent_server *ps, struct ps_child *client, struct ps_session *s,
@@ -48,6 +49,22 @@ struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t re
 struct rtcr_session *virt_direct(struct rtcr_child *c, uint32_t real, uint64_t badge, uint32_t id);
 /* The interface of a service name (ferry_ifaces), or -1. */
 int virt_iface_of(const char *service);
+/* A managed region map record `id` (0: a new id) of RM session `session`
+ * around `real` (rtcr's reference, taken over): its virtual map and
+ * dataspace (RM_DATASPACE of real) registered. NULL with *err on failure
+ * (real released). */
+struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size,
+                            uint32_t real, long *err);
+/* Wraps a recorded dataspace (thread) of c as rtcr's virtual object (ds->v,
+ * t->v): what the child is handed instead of core's capability. */
+long virt_ds_wrap(struct rtcr_child *c, struct rtcr_ds *ds);
+long virt_thread_wrap(struct rtcr_child *c, struct rtcr_thread *t);
+/* Unregisters a virtual object and releases rtcr's reference to the real one. */
+void virt_vobj_drop(struct rtcr_vobj *o);
+/* Records what the parent server's tables hold of c beyond rtcr's virtual
+ * sessions (a checkpoint captures them): each service c announced, and each
+ * open session of c served by a sibling (the record is dropped with it). */
+long virt_sync_links(struct rtcr_child *c);
 /* Drops every virtual session and record of the child. */
 void virt_release(struct rtcr_child *c);
 

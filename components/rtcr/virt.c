@@ -2,11 +2,13 @@
  * Virtual sessions (rtcr.h): each is an RPC object of rtcr that forwards
  * every operation to the real session with the interface table's signature
  * (include/ferry/ifaces.h: no layout restated here) and records what the
- * child created: dataspaces, attachments, threads, gates, signals, and the
- * Timer's configuration. Capabilities the child passes that are rtcr's own
- * virtual sessions are replaced by the real ones on the way; capabilities
- * core hands back (dataspaces, threads, gates, signals) go to the child
- * directly, and rtcr keeps a reference in the record.
+ * child created: dataspaces, attachments, threads, gates, signals, managed
+ * region maps, and the Timer's configuration. Capabilities the child passes
+ * that are rtcr's own virtual objects are replaced by the real ones on the
+ * way. A managed region map and its dataspace are virtual objects too
+ * (struct rtcr_vobj); the other capabilities core hands back (dataspaces,
+ * threads, gates, signals) go to the child directly, and rtcr keeps a
+ * reference in the record.
  */
 #include "rtcr.h"
 #include <client.h>
@@ -43,15 +45,35 @@ int virt_iface_of(const char *service)
 
 /* ---- forwarding ---- */
 
+/* The real object for a capability of c (badge, in rtcr's `slot`): rtcr's
+ * reference when it is one of rtcr's virtual objects (c's session, thread;
+ * any child's dataspace or managed map: a sibling's shared memory), else
+ * slot itself. */
+static uint32_t real_of(struct rtcr_child *c, uint64_t badge, uint32_t slot)
+{
+    struct rtcr_child *owner;
+    struct rtcr_session *v = model_session_by_badge(c, badge);
+    struct rtcr_rm *m = v ? NULL : model_any_rm_by_badge(badge, true, &owner);
+    struct rtcr_ds *ds = v || m ? NULL : model_any_ds_by_badge(badge, &owner);
+    struct rtcr_thread *t = v || m || ds ? NULL : model_thread_by_badge(c, badge);
+    if (v)
+        return v->real;
+    if (m)
+        return m->map.badge == badge ? m->map.real : m->ds.real;
+    if (ds && ds->v.gate && ds->v.badge == badge)
+        return ds->slot;
+    if (t && t->v.gate && t->v.badge == badge)
+        return t->slot;
+    return slot;
+}
+
 /* Sends the request as it came (its words are still in the UTCB) to `to`,
- * with rtcr's virtual sessions among its capabilities replaced by the real ones. */
+ * with rtcr's virtual objects among its capabilities replaced by the real ones. */
 static long forward(struct rtcr_child *c, struct rpc_request *req, uint32_t to,
                     struct rpc_result *res)
 {
-    for (unsigned i = 0; i < req->caps; i++) {
-        struct rtcr_session *v = model_session_by_badge(c, req->cap_badge[i]);
-        rpc_send_cap(i, v ? v->real : req->cap_slot[i], FERRY_RIGHTS_ALL);
-    }
+    for (unsigned i = 0; i < req->caps; i++)
+        rpc_send_cap(i, real_of(c, req->cap_badge[i], req->cap_slot[i]), FERRY_RIGHTS_ALL);
     return rpc_call(to, req->opcode, req->words, req->caps, res);
 }
 
@@ -74,6 +96,134 @@ static unsigned map_rights(uint64_t flags)
     return 1u | (flags & FERRY_RM_WRITE ? 2u : 0u) | (flags & FERRY_RM_EXEC ? 4u : 0u);
 }
 
+/* ---- virtual objects (struct rtcr_vobj) ---- */
+
+static long vram_dispatch(void *self, struct rpc_request *req);
+static long vthread_dispatch(void *self, struct rpc_request *req);
+static long vrm_dispatch(void *self, struct rpc_request *req);
+static long vds_dispatch(void *self, struct rpc_request *req);
+
+/* One interface per kind of virtual object: interface `id`'s table with `dispatch`. */
+static struct rpc_iface ram_iface, thread_iface, map_iface, managed_ds_iface;
+static const struct rpc_iface *vobj_iface(struct rpc_iface *i, unsigned id,
+                                          long (*dispatch)(void *, struct rpc_request *))
+{
+    if (!i->dispatch)
+        *i = (struct rpc_iface){ferry_ifaces[id].name, ferry_ifaces[id].sigs,
+                                ferry_ifaces[id].count, dispatch};
+    return i;
+}
+
+/* Registers o as rtcr's object (self) of child c standing for `real`
+ * (rtcr's reference, taken over; 0: the record keeps it). */
+static long vobj_register(struct rtcr_vobj *o, const struct rpc_iface *iface, void *self,
+                          struct rtcr_child *c, uint32_t real)
+{
+    long err = FERRY_OK;
+    o->real = real;
+    o->real_badge = real ? env_cap_badge(real) : 0;
+    o->child = c;
+    o->obj = (struct rpc_object){.iface = iface, .self = self};
+    o->gate = env_rpc_register(rtcr.env, &o->obj, &err);
+    if (!o->gate)
+        return err ? err : FERRY_E_CAPQUOTA;
+    o->badge = env_cap_badge(o->gate);
+    return FERRY_OK;
+}
+
+void virt_vobj_drop(struct rtcr_vobj *o)
+{
+    if (o->gate)
+        env_rpc_unregister(rtcr.env, &o->obj);
+    if (o->real)
+        env_cap_release(o->real_badge);
+    *o = (struct rtcr_vobj){0};
+}
+
+long virt_ds_wrap(struct rtcr_child *c, struct rtcr_ds *ds)
+{
+    return ds->v.gate ? FERRY_OK
+                      : vobj_register(&ds->v, vobj_iface(&ram_iface, FERRY_IFACE_DS, vram_dispatch),
+                                      ds, c, 0);
+}
+
+long virt_thread_wrap(struct rtcr_child *c, struct rtcr_thread *t)
+{
+    return t->v.gate
+               ? FERRY_OK
+               : vobj_register(&t->v,
+                               vobj_iface(&thread_iface, FERRY_IFACE_THREAD, vthread_dispatch), t,
+                               c, 0);
+}
+
+/* An operation on a virtual object: forwarded to `real`, answered as it was answered. */
+static long vobj_forward(struct rtcr_child *c, uint32_t real, struct rpc_request *req)
+{
+    struct rpc_result res;
+    long err = forward(c, req, real, &res);
+    if (!err)
+        reply_as(req, &res, NULL);
+    return err;
+}
+
+static long vram_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_ds *ds = self;
+    return ds->used ? vobj_forward(ds->v.child, ds->slot, req) : FERRY_E_BADOBJ;
+}
+
+static long vthread_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_thread *t = self;
+    return t->used ? vobj_forward(t->v.child, t->slot, req) : FERRY_E_BADOBJ;
+}
+
+/*
+ * Answers a request core answered with a dataspace or thread (res, the
+ * reply words in the UTCB) with rtcr's virtual object for it: the record is
+ * found (asked for again: the report page) or made by `add` (size, session,
+ * flags for a dataspace), then wrapped. Without a record (the table is
+ * full) the child gets core's capability: the checkpoint then fails on it.
+ */
+enum reply_kind { REPLY_DS, REPLY_THREAD };
+struct reply_args {
+    enum reply_kind kind;
+    uint64_t size; /* dataspace: 0 asks core (DS_INFO) */
+    uint32_t session;
+    unsigned flags;
+    const char *name; /* thread */
+    unsigned prio;
+};
+static void reply_object(struct rtcr_child *c, struct rpc_request *req,
+                         const struct rpc_result *res, const struct reply_args *a)
+{
+    uint64_t words[FERRY_MSG_WORDS];
+    memcpy(words, rpc_mr(), sizeof(words)); /* the calls below use the message words */
+    req->reply_words = res->words;
+    uint64_t badge = res->caps ? res->cap_badge[0] : 0;
+    uint32_t slot = res->caps && res->cap_slot[0] ? env_cap_import(res->cap_slot[0], badge) : 0;
+    uint32_t give = slot;
+    if (slot && a->kind == REPLY_DS) {
+        struct rtcr_ds *ds = model_ds_by_badge(c, badge);
+        struct ferry_ds_info_out info = {.size = a->size};
+        if (ds)
+            env_cap_release(badge); /* recorded already: one reference */
+        else if (a->size || ds_info(slot, &info) == FERRY_OK)
+            ds = model_ds_add(c, 0, slot, badge, info.size, a->session, a->flags);
+        if (ds && virt_ds_wrap(c, ds) == FERRY_OK)
+            give = ds->v.gate;
+    } else if (slot) {
+        struct rtcr_thread *t = model_thread_add(
+            c, 0, slot, badge, FERRY_RPC_MSG(ferry_cpu_create_thread_out, words)->utcb, a->prio,
+            a->name);
+        if (t && virt_thread_wrap(c, t) == FERRY_OK)
+            give = t->v.gate;
+    }
+    memcpy(rpc_mr(), words, sizeof(words));
+    if (give)
+        rpc_reply_cap(req, give, FERRY_RIGHTS_ALL);
+}
+
 /* ---- per interface: what is recorded ---- */
 
 static long pd_op(struct rtcr_session *v, struct rpc_request *req)
@@ -94,19 +244,18 @@ static long pd_op(struct rtcr_session *v, struct rpc_request *req)
     long err = forward(c, req, v->real, &res);
     if (err)
         return err;
+    if (req->opcode == FERRY_PD_ALLOC_RAM || req->opcode == FERRY_PD_REPORT) {
+        bool report = req->opcode == FERRY_PD_REPORT;
+        struct reply_args a = {
+            .kind = REPLY_DS,
+            .size = report ? 4096 : FERRY_RPC_MSG(ferry_pd_alloc_ram_out, rpc_mr())->size,
+            .session = v->id,
+            .flags = report ? IMAGE_DS_REPORT : 0};
+        reply_object(c, req, &res, &a);
+        return FERRY_OK;
+    }
     reply_as(req, &res, kept);
     switch (req->opcode) {
-    case FERRY_PD_ALLOC_RAM:
-        if (kept[0])
-            model_ds_add(c, 0, kept[0], res.cap_badge[0],
-                         FERRY_RPC_MSG(ferry_pd_alloc_ram_out, rpc_mr())->size, v->id, 0);
-        break;
-    case FERRY_PD_REPORT:
-        if (kept[0] && !model_ds_by_badge(c, res.cap_badge[0]))
-            model_ds_add(c, 0, kept[0], res.cap_badge[0], 4096, v->id, IMAGE_DS_REPORT);
-        else if (kept[0])
-            env_cap_release(res.cap_badge[0]); /* recorded already: one reference */
-        break;
     case FERRY_PD_ALLOC_RPC_CAP:
         if (kept[0])
             model_gate_add(c, 0, thread ? thread->id : 0, kept[0], res.cap_badge[0]);
@@ -149,14 +298,15 @@ static long cpu_op(struct rtcr_session *v, struct rpc_request *req)
     long err = forward(c, req, v->real, &res);
     if (err)
         return err;
-    reply_as(req, &res, kept);
-    if (req->opcode == FERRY_CPU_CREATE_THREAD && kept[0]) {
+    if (req->opcode == FERRY_CPU_CREATE_THREAD) {
         char name[FERRY_NAME_MAX];
         rpc_get_string(in.name, FERRY_NAME_WORDS, name);
-        model_thread_add(c, 0, kept[0], res.cap_badge[0],
-                         FERRY_RPC_MSG(ferry_cpu_create_thread_out, rpc_mr())->utcb,
-                         (unsigned)in.prio, name);
-    } else if (req->opcode == FERRY_CPU_KILL_THREAD) {
+        struct reply_args a = {.kind = REPLY_THREAD, .name = name, .prio = (unsigned)in.prio};
+        reply_object(c, req, &res, &a);
+        return FERRY_OK;
+    }
+    reply_as(req, &res, kept);
+    if (req->opcode == FERRY_CPU_KILL_THREAD) {
         struct rtcr_thread *t = model_thread_by_badge(c, arg_badge);
         if (t && !t->borrowed)
             model_thread_free(t);
@@ -164,9 +314,10 @@ static long cpu_op(struct rtcr_session *v, struct rpc_request *req)
     return FERRY_OK;
 }
 
-static long rm_op(struct rtcr_session *v, struct rpc_request *req)
+/* An operation on a region map of c: its address space (rm = c->rm_id, real
+ * `to`) or a managed map (rm = its id). Attachments are recorded in the map. */
+static long rm_op(struct rtcr_child *c, uint32_t rm, uint32_t to, struct rpc_request *req)
 {
-    struct rtcr_child *c = v->child;
     struct rpc_result res;
     struct ferry_rm_attach_in at = {0};
     struct ferry_rm_detach_in dt = {0};
@@ -174,24 +325,112 @@ static long rm_op(struct rtcr_session *v, struct rpc_request *req)
         at = *FERRY_RPC_MSG(ferry_rm_attach_in, req->mr);
     if (req->opcode == FERRY_RM_DETACH)
         dt = *FERRY_RPC_MSG(ferry_rm_detach_in, req->mr);
+    uint64_t ds_badge =
+        req->opcode == FERRY_RM_ATTACH && req->caps ? req->cap_badge[FERRY_RM_ATTACH_CAP_DS] : 0;
     struct rtcr_child *owner;
-    struct rtcr_ds *ds = req->opcode == FERRY_RM_ATTACH && req->caps
-                             ? model_any_ds_by_badge(req->cap_badge[FERRY_RM_ATTACH_CAP_DS], &owner)
-                             : NULL; /* a sibling's shared dataspace too */
-    long err = forward(c, req, v->real, &res);
+    struct rtcr_ds *ds = ds_badge ? model_any_ds_by_badge(ds_badge, &owner) : NULL;
+    /* a managed map's dataspace (into an address space only: core refuses nesting) */
+    struct rtcr_rm *managed =
+        ds_badge && !ds ? model_any_rm_by_badge(ds_badge, true, &owner) : NULL;
+    if (managed && managed->ds.badge != ds_badge)
+        managed = NULL; /* the map itself is no dataspace */
+    long err = forward(c, req, to, &res);
     if (err)
         return err;
     reply_as(req, &res, NULL);
     if (req->opcode == FERRY_RM_ATTACH) {
         uint64_t addr = FERRY_RPC_MSG(ferry_rm_attach_out, rpc_mr())->at;
-        uint64_t size = at.size ? at.size : (ds && ds->size > at.offset ? ds->size - at.offset : 0);
+        uint64_t whole = ds ? ds->size : managed ? managed->size : 0;
+        uint64_t size = at.size ? at.size : (whole > at.offset ? whole - at.offset : 0);
         size = (size + 4095) & ~4095ul;
         /* an attachment of a dataspace rtcr did not see created: id 0, the
          * checkpoint fails on it */
-        model_attach_add(c, ds ? ds->id : 0, addr, size, at.offset, map_rights(at.flags));
+        uint32_t target = ds ? ds->id : managed ? managed->id : 0;
+        model_attach_add(c, rm, target, addr, size, at.offset, map_rights(at.flags));
     } else if (req->opcode == FERRY_RM_DETACH) {
-        model_detach(c, dt.at);
+        model_detach(c, rm, dt.at);
     }
+    return FERRY_OK;
+}
+
+/* ---- managed region maps ---- */
+
+struct rtcr_rm *virt_rm_new(struct rtcr_child *c, uint32_t id, uint32_t session, uint64_t size,
+                            uint32_t real, long *err)
+{
+    struct rtcr_rm *m = model_rm_add(c, id, session, size);
+    if (!m) {
+        env_cap_release(env_cap_badge(real));
+        *err = FERRY_E_NOMEM;
+        return NULL;
+    }
+    uint32_t ds = 0;
+    *err = vobj_register(&m->map, vobj_iface(&map_iface, FERRY_IFACE_RM, vrm_dispatch), m, c, real);
+    if (!*err)
+        *err = rm_dataspace(real, &ds); /* imported by the stub */
+    if (!*err)
+        *err = vobj_register(&m->ds, vobj_iface(&managed_ds_iface, FERRY_IFACE_DS, vds_dispatch), m,
+                             c, ds);
+    else if (ds)
+        env_cap_release(env_cap_badge(ds));
+    if (*err) {
+        if (!m->map.real)
+            env_cap_release(env_cap_badge(real));
+        model_rm_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static long vrm_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_rm *m = self;
+    if (!m->used)
+        return FERRY_E_BADOBJ;
+    if (req->opcode == FERRY_RM_DATASPACE) { /* the virtual one */
+        rpc_reply_cap(req, m->ds.gate, FERRY_RIGHTS_ALL);
+        req->reply_words = 0;
+        return FERRY_OK;
+    }
+    return rm_op(m->child, m->id, m->map.real, req);
+}
+
+static long vds_dispatch(void *self, struct rpc_request *req)
+{
+    struct rtcr_rm *m = self;
+    return m->used ? vobj_forward(m->child, m->ds.real, req) : FERRY_E_BADOBJ;
+}
+
+/* The RM session: RM_CREATE answers with a virtual managed map, RM_DESTROY
+ * drops it (the real one replaced on the way, by forward). */
+static long rm_session_op(struct rtcr_session *v, struct rpc_request *req)
+{
+    struct rtcr_child *c = v->child;
+    struct rpc_result res;
+    uint64_t size =
+        req->opcode == FERRY_RM_CREATE ? FERRY_RPC_MSG(ferry_rm_create_in, req->mr)->size : 0;
+    struct rtcr_child *owner;
+    struct rtcr_rm *gone =
+        req->opcode == FERRY_RM_DESTROY && req->caps
+            ? model_any_rm_by_badge(req->cap_badge[FERRY_RM_DESTROY_CAP_RM], false, &owner)
+            : NULL;
+    long err = forward(c, req, v->real, &res);
+    if (err)
+        return err;
+    if (req->opcode != FERRY_RM_CREATE || !res.caps || !res.cap_slot[0]) {
+        reply_as(req, &res, NULL);
+        if (gone)
+            model_rm_free(gone);
+        return FERRY_OK;
+    }
+    uint32_t real = env_cap_import(res.cap_slot[0], res.cap_badge[0]);
+    struct rtcr_rm *m = virt_rm_new(c, 0, v->id, size, real, &err);
+    if (!m) {
+        rm_destroy(v->real, real);
+        return err;
+    }
+    req->reply_words = 0;
+    rpc_reply_cap(req, m->map.gate, FERRY_RIGHTS_ALL);
     return FERRY_OK;
 }
 
@@ -255,15 +494,12 @@ static long plain_op(struct rtcr_session *v, struct rpc_request *req)
     long err = forward(v->child, req, v->real, &res);
     if (err)
         return err;
-    reply_as(req, &res, kept);
-    if (v->iface == FERRY_IFACE_ROM && kept[0] && !model_ds_by_badge(v->child, res.cap_badge[0])) {
-        struct ferry_ds_info_out info;
-        uint64_t words[FERRY_MSG_WORDS];
-        memcpy(words, rpc_mr(), sizeof(words)); /* ds_info overwrites the reply */
-        if (ds_info(kept[0], &info) == FERRY_OK)
-            model_ds_add(v->child, 0, kept[0], res.cap_badge[0], info.size, v->id, 0);
-        memcpy(rpc_mr(), words, sizeof(words));
+    if (v->iface == FERRY_IFACE_ROM && res.caps) { /* a ROM dataspace: virtual */
+        struct reply_args a = {.kind = REPLY_DS, .session = v->id};
+        reply_object(v->child, req, &res, &a);
+        return FERRY_OK;
     }
+    reply_as(req, &res, kept);
     return FERRY_OK;
 }
 
@@ -277,8 +513,10 @@ static long vs_dispatch(void *self, struct rpc_request *req)
         return pd_op(v, req);
     case FERRY_IFACE_CPU:
         return cpu_op(v, req);
-    case FERRY_IFACE_RM:
-        return rm_op(v, req);
+    case FERRY_IFACE_RM: /* the address space */
+        return rm_op(v->child, v->child->rm_id, v->real, req);
+    case FERRY_IFACE_RM_SESSION:
+        return rm_session_op(v, req);
     case FERRY_IFACE_TIMER:
         return timer_op(v, req);
     case FERRY_IFACE_LOG:
@@ -370,6 +608,16 @@ long virt_prepare(struct rtcr_child *c, struct child_config *cfg)
     c->rm_id = c->sessions[RTCR_S_RM].id; /* the address space is named by its session's id */
     c->sessions[RTCR_S_PD].ram = cfg->ram;
     c->sessions[RTCR_S_PD].caps = cfg->caps;
+    /* the main thread: its virtual object now, core's thread at virt_bind */
+    struct rtcr_thread *t = model_thread_add(c, 0, 0, 0, 0, CHILD_PRIO, "main");
+    long err = t ? virt_thread_wrap(c, t) : FERRY_E_NOMEM;
+    if (err) {
+        virt_release(c);
+        return err;
+    }
+    t->borrowed = true;
+    cfg->initial_cap[CHILD_CAP_THREAD] = t->v.gate;
+    cfg->initial_badge[CHILD_CAP_THREAD] = t->v.badge;
     return FERRY_OK;
 }
 
@@ -384,7 +632,7 @@ long virt_bind(struct rtcr_child *c)
     for (unsigned i = 0; i < ch->region_count; i++) {
         const struct child_region *r = &ch->regions[i];
         struct rtcr_ds *ds = model_ds_add(c, 0, r->ds, env_cap_badge(r->ds), r->size, pd, 0);
-        if (!ds || !model_attach_add(c, ds->id, r->vaddr, r->size, 0, 7))
+        if (!ds || !model_attach_add(c, c->rm_id, ds->id, r->vaddr, r->size, 0, 7))
             return FERRY_E_NOMEM;
         ds->borrowed = true;
     }
@@ -392,12 +640,16 @@ long virt_bind(struct rtcr_child *c)
     long err = thread_info(ch->thread, &info);
     if (err)
         return err;
-    struct rtcr_thread *t = model_thread_add(c, 0, ch->thread, env_cap_badge(ch->thread), info.utcb,
-                                             CHILD_PRIO, "main");
-    if (!t)
-        return FERRY_E_NOMEM;
-    t->borrowed = true;
-    return FERRY_OK;
+    for (unsigned i = 0; i < RTCR_THREADS; i++) {
+        struct rtcr_thread *t = &c->threads[i];
+        if (t->used && t->borrowed) { /* virt_prepare's */
+            t->slot = ch->thread;
+            t->badge = env_cap_badge(ch->thread);
+            t->utcb = info.utcb;
+            return FERRY_OK;
+        }
+    }
+    return FERRY_E_NOENT;
 }
 
 struct rtcr_session *virt_wrap(struct rtcr_child *c, unsigned iface, uint32_t real, uint32_t id,
@@ -442,9 +694,53 @@ void virt_session_end(struct parent_server *ps, struct ps_child *client, struct 
         session_drop(s->virt);
 }
 
+/* c's record of the service `name` it announced, or NULL. */
+static struct rtcr_session *announced(struct rtcr_child *c, const char *name)
+{
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++)
+        if (c->sessions[i].used && c->sessions[i].server == c->id &&
+            !strcmp(c->sessions[i].service, name))
+            return &c->sessions[i];
+    return NULL;
+}
+
+long virt_sync_links(struct rtcr_child *c)
+{
+    struct ps_child *pc = c->pc;
+    for (unsigned i = 0; i < PS_CHILD_SERVICES; i++) {
+        if (!pc->services[i].used || announced(c, pc->services[i].name))
+            continue;
+        struct rtcr_session *v = virt_direct(c, 0, 0, 0);
+        if (!v)
+            return FERRY_E_NOMEM;
+        v->server = c->id;
+        snprintf(v->service, sizeof(v->service), "%s", pc->services[i].name);
+    }
+    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++) {
+        struct ps_session *s = &pc->sessions[i];
+        if (s->state != PS_SESSION_OPEN || !s->server || !s->server->alive || !s->slot || s->virt)
+            continue; /* not with a living sibling, or recorded already */
+        struct rtcr_session *v = virt_direct(c, 0, 0, 0);
+        if (!v)
+            return FERRY_E_NOMEM;
+        v->server = ((struct rtcr_child *)s->server->policy_data)->id;
+        v->ps = s;
+        s->virt = v; /* dropped when the session ends (virt_session_end) */
+        snprintf(v->service, sizeof(v->service), "%s", s->request.service);
+        snprintf(v->label, sizeof(v->label), "%s", s->request.label);
+        snprintf(v->args, sizeof(v->args), "%s", s->request.args);
+        v->ram = s->request.ram;
+        v->caps = s->request.caps;
+    }
+    return FERRY_OK;
+}
+
 void virt_release(struct rtcr_child *c)
 {
     for (unsigned i = 0; i < RTCR_S_INITIAL; i++)
         session_drop(&c->sessions[i]);
+    for (unsigned i = RTCR_S_INITIAL; i < RTCR_SESSIONS; i++)
+        if (c->sessions[i].used && !c->sessions[i].ps)
+            session_drop(&c->sessions[i]); /* announcements: no session of the parent server */
     model_clear_objects(c);
 }

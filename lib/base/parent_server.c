@@ -537,9 +537,40 @@ static long do_upgrade(struct ps_child *c, struct rpc_request *req)
 
 /* ---- the server's side ---- */
 
-static long do_announce(struct ps_child *c, struct rpc_request *req)
+/* Whether c may announce `name` with the request signal and gate of these
+ * badges: no other living child serves it, c's earlier announcements used
+ * the same signal and gate, and c has room for another service. */
+static long service_check(struct ps_child *c, const char *name, uint64_t signal_badge,
+                          uint64_t gate_badge)
 {
     struct parent_server *ps = c->ps;
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (ps->children[i].alive && service_of(&ps->children[i], name))
+            return FERRY_E_EXISTS;
+    if (c->request_signal &&
+        (signal_badge != c->request_signal_badge || gate_badge != c->request_gate_badge))
+        return FERRY_E_INVAL; /* one request signal and gate per server */
+    for (unsigned i = 0; i < PS_CHILD_SERVICES; i++)
+        if (!c->services[i].used)
+            return FERRY_OK;
+    return FERRY_E_CAPQUOTA;
+}
+
+/* Enters `name` into c's services (service_check said there is room). */
+static void service_enter(struct ps_child *c, const char *name)
+{
+    struct ps_service *svc = NULL;
+    for (unsigned i = 0; i < PS_CHILD_SERVICES && !svc; i++)
+        if (!c->services[i].used)
+            svc = &c->services[i];
+    svc->used = true;
+    snprintf(svc->name, sizeof(svc->name), "%s", name);
+    if (c->ps->verbose)
+        printf("'%s' announced %s\n", c->child.name, name);
+}
+
+static long do_announce(struct ps_child *c, struct rpc_request *req)
+{
     char name[FERRY_NAME_MAX];
     memcpy(name, FERRY_RPC_MSG(ferry_parent_announce_in, req->mr)->service, sizeof(name));
     name[sizeof(name) - 1] = 0;
@@ -548,18 +579,9 @@ static long do_announce(struct ps_child *c, struct rpc_request *req)
     if (!name[0] || req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_SIGNAL] != FERRY_OBJ_IRQ ||
         req->cap_type[FERRY_PARENT_ANNOUNCE_CAP_GATE] != FERRY_OBJ_GATE)
         return FERRY_E_INVAL; /* no name, or no signal and gate to tell the server with */
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
-        if (ps->children[i].alive && service_of(&ps->children[i], name))
-            return FERRY_E_EXISTS;
-    if (c->request_signal &&
-        (badge != c->request_signal_badge || gate_badge != c->request_gate_badge))
-        return FERRY_E_INVAL; /* one request signal and gate per server */
-    struct ps_service *svc = NULL;
-    for (unsigned i = 0; i < PS_CHILD_SERVICES && !svc; i++)
-        if (!c->services[i].used)
-            svc = &c->services[i];
-    if (!svc)
-        return FERRY_E_CAPQUOTA;
+    long err = service_check(c, name, badge, gate_badge);
+    if (err)
+        return err;
     if (!c->request_signal) {
         c->request_signal =
             env_cap_import(rpc_keep_cap(req, FERRY_PARENT_ANNOUNCE_CAP_SIGNAL), badge);
@@ -570,10 +592,7 @@ static long do_announce(struct ps_child *c, struct rpc_request *req)
             env_cap_import(rpc_keep_cap(req, FERRY_PARENT_ANNOUNCE_CAP_GATE), gate_badge);
         c->request_gate_badge = c->request_gate ? gate_badge : 0;
     }
-    svc->used = true;
-    memcpy(svc->name, name, sizeof(svc->name));
-    if (ps->verbose)
-        printf("'%s' announced %s\n", c->child.name, name);
+    service_enter(c, name);
     return FERRY_OK;
 }
 
@@ -689,15 +708,42 @@ struct ps_session *parent_server_session_add(struct ps_child *child,
                                              const struct ferry_parent_session_in *request,
                                              uint32_t slot, uint64_t badge)
 {
-    struct ps_session *s = session_free_entry(child);
+    return ps_adopt_session(child, request, NULL, slot, badge);
+}
+
+struct ps_session *ps_adopt_session(struct ps_child *client,
+                                    const struct ferry_parent_session_in *request,
+                                    struct ps_child *server, uint32_t slot, uint64_t badge)
+{
+    struct ps_session *s = session_free_entry(client);
     if (!s)
         return NULL;
     session_free(s);
     s->state = PS_SESSION_OPEN;
+    s->server = server;
     s->slot = slot;
     s->badge = badge;
     RPC_COPY_MSG(&s->request, request);
     return s;
+}
+
+long ps_adopt_service(struct ps_child *server, const char *name, uint32_t signal,
+                      uint64_t signal_badge, uint32_t gate, uint64_t gate_badge)
+{
+    long err = service_check(server, name, signal_badge, gate_badge);
+    if (err)
+        return err;
+    if (!server->request_signal) {
+        server->request_signal = signal;
+        server->request_signal_badge = signal_badge;
+        server->request_gate = gate;
+        server->request_gate_badge = gate_badge;
+    } else { /* the same objects again: the references given are not needed */
+        env_cap_release(signal_badge);
+        env_cap_release(gate_badge);
+    }
+    service_enter(server, name);
+    return FERRY_OK;
 }
 
 void parent_server_kill(struct parent_server *ps, struct ps_child *child)

@@ -209,6 +209,33 @@ struct ps_session *parent_server_session_add(struct ps_child *child,
                                              const struct ferry_parent_session_in *request,
                                              uint32_t slot, uint64_t badge);
 
+/*
+ * Enters an open session of `client` served by the child `server` that the
+ * policy re-created itself (a restore re-creates client and server): `slot`
+ * and `badge` are the server's session object (one reference of the caller's
+ * taken over), `request` as the server got it. It ends like one opened
+ * through the parent: the client's PARENT_CLOSE (or its end) asks the server
+ * to close it, and the server's end releases it. server NULL: a session at
+ * the parent's parent (parent_server_session_add). NULL if the client's
+ * table is full.
+ */
+struct ps_session *ps_adopt_session(struct ps_child *client,
+                                    const struct ferry_parent_session_in *request,
+                                    struct ps_child *server, uint32_t slot, uint64_t badge);
+
+/*
+ * Enters a service `name` that `server` announced in an earlier life (a
+ * restored server's runtime does not announce again), as PARENT_ANNOUNCE
+ * would: requests for it are routed to the server again, told through the
+ * request `signal` and `gate` (the caller's slots; one reference of each
+ * taken over, released at the server's end). FERRY_E_EXISTS: another living
+ * child serves `name`; FERRY_E_INVAL: not the signal and gate of the server's
+ * other services; FERRY_E_CAPQUOTA: PS_CHILD_SERVICES announced. On an error
+ * the references stay the caller's.
+ */
+long ps_adopt_service(struct ps_child *server, const char *name, uint32_t signal,
+                      uint64_t signal_badge, uint32_t gate, uint64_t gate_badge);
+
 /* Ends a living child as if it had exited (its sessions, services, PD); the
  * policy's exited callback is not called. */
 void parent_server_kill(struct parent_server *ps, struct ps_child *child);

@@ -443,10 +443,15 @@ const char *image_type_name(uint16_t type)
 const char *image_role_name(uint8_t role)
 {
     static const char *const names[IMAGE_ROLE_COUNT] = {
-        [IMAGE_ROLE_PARENT] = "parent",       [IMAGE_ROLE_SESSION] = "session",
-        [IMAGE_ROLE_DATASPACE] = "dataspace", [IMAGE_ROLE_REGION_MAP] = "region-map",
-        [IMAGE_ROLE_THREAD] = "thread",       [IMAGE_ROLE_GATE] = "gate",
-        [IMAGE_ROLE_SIGNAL] = "signal",       [IMAGE_ROLE_TASK] = "task",
+        [IMAGE_ROLE_PARENT] = "parent",
+        [IMAGE_ROLE_SESSION] = "session",
+        [IMAGE_ROLE_DATASPACE] = "dataspace",
+        [IMAGE_ROLE_REGION_MAP] = "region-map",
+        [IMAGE_ROLE_THREAD] = "thread",
+        [IMAGE_ROLE_GATE] = "gate",
+        [IMAGE_ROLE_SIGNAL] = "signal",
+        [IMAGE_ROLE_TASK] = "task",
+        [IMAGE_ROLE_MANAGED_DS] = "managed-dataspace",
     };
     if (role == 0 || role >= IMAGE_ROLE_COUNT)
         return "?";
@@ -1196,6 +1201,7 @@ static const unsigned role_kinds[IMAGE_ROLE_COUNT] = {
     [IMAGE_ROLE_GATE] = K(IMAGE_GATE),
     [IMAGE_ROLE_SIGNAL] = K(IMAGE_SIGNAL),
     [IMAGE_ROLE_TASK] = K(IMAGE_COMPONENT),
+    [IMAGE_ROLE_MANAGED_DS] = K(IMAGE_REGION_MAP),
 };
 
 static long check_cap(const struct image_view *v, const struct image_cap *cap)
@@ -1207,13 +1213,19 @@ static long check_cap(const struct image_view *v, const struct image_cap *cap)
         return err;
     if (cap->object == 0)
         return IMAGE_OK; /* parent or stale: checked in pass 1 */
-    return resolve(v, cap->object, role_kinds[cap->role], 0, false, &found, &rank);
+    if ((err = resolve(v, cap->object, role_kinds[cap->role], 0, false, &found, &rank)))
+        return err;
+    if (cap->role == IMAGE_ROLE_MANAGED_DS && !(object_flags(&found) & IMAGE_RM_MANAGED))
+        return IMAGE_E_WRONG_KIND; /* an address space has no dataspace */
+    return IMAGE_OK;
 }
 
-/* A bit per object (by rank), for "each at most once" checks without
- * allocation: IMAGE_MAX_OBJECTS / 8 bytes of stack. */
+/* A bit per object (by rank) and capability kind, for "each at most once"
+ * checks without allocation: IMAGE_MAX_OBJECTS / 4 bytes of stack. Bit
+ * 2 * rank: the object itself; 2 * rank + 1: a managed region map's
+ * dataspace (IMAGE_ROLE_MANAGED_DS, another object of core's). */
 struct object_bits {
-    uint64_t w[IMAGE_MAX_OBJECTS / 64];
+    uint64_t w[IMAGE_MAX_OBJECTS * 2 / 64];
 };
 
 /* Sets the bit; false if it was set already. */
@@ -1246,7 +1258,9 @@ static long check_table(const struct image_view *v, const struct image_table_ent
     if (e->table != IMAGE_TABLE_CAPMAP || e->object == 0)
         return IMAGE_OK;
     find_object(v, e->object, ALL_OBJECTS, &found, &rank); /* exists: its CAP resolved */
-    return bit_claim(bits, rank) ? IMAGE_OK : IMAGE_E_DUPLICATE_OBJECT;
+    return bit_claim(bits, rank * 2 + (cap.role == IMAGE_ROLE_MANAGED_DS))
+               ? IMAGE_OK
+               : IMAGE_E_DUPLICATE_OBJECT;
 }
 
 /* The references of one object record (COMPONENT..SIGNAL). */

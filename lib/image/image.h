@@ -97,6 +97,7 @@ enum image_role {
     IMAGE_ROLE_GATE = 6,       /* -> GATE (an RPC object, own or of a sibling) */
     IMAGE_ROLE_SIGNAL = 7,     /* -> SIGNAL */
     IMAGE_ROLE_TASK = 8,       /* -> COMPONENT (its own task) */
+    IMAGE_ROLE_MANAGED_DS = 9, /* -> REGION_MAP (MANAGED): the map's dataspace (RM_DATASPACE) */
     IMAGE_ROLE_COUNT
 };
 

@@ -7,6 +7,9 @@
 #define FERRY_TESTS_CKPT_H
 
 #include <env.h>
+#include <ferry/component.h>
+#include <ferry/object.h>
+#include <ferry/objinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,6 +46,18 @@ static inline void ckpt_spin_us(uint64_t us)
     do
         now = sys_clock_us();
     while (now >= start && now - start < us);
+}
+
+/* "yes" if the gate in `slot` is served by the thread serving the parent
+ * object (under rtcr: rtcr's virtual object, not core's), "no" if not (the
+ * kernel's TASK_CAP_INFO: the gate's receiver). */
+static inline const char *ckpt_served_by_parent(uint32_t slot)
+{
+    struct ferry_obj_info parent, obj;
+    if (sys_task_obj_info(FERRY_COMP_SEL_TASK, FERRY_COMP_SEL_PARENT, &parent) ||
+        sys_task_obj_info(FERRY_COMP_SEL_TASK, slot, &obj))
+        return "unknown";
+    return obj.type == FERRY_OBJ_GATE && obj.gate.receiver == parent.gate.receiver ? "yes" : "no";
 }
 
 #endif

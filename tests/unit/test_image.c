@@ -665,6 +665,31 @@ static void table_entries(void **state)
     e.slot = 6;
     image_encode_table(&m.enc, &e);
     expect_made(&m, IMAGE_OK, 0);
+    /* a managed region map and its dataspace: two objects of core's, one record */
+    struct image_table_entry me = {
+        .component = 1, .table = IMAGE_TABLE_CAPMAP, .slot = 5, .object = 3, .refcount = 1};
+    base(&m);
+    rm(&m, 3, 1, IMAGE_RM_MANAGED, 0x4000);
+    cap(&m, 1, 5, IMAGE_ROLE_REGION_MAP, 3);
+    cap(&m, 1, 6, IMAGE_ROLE_MANAGED_DS, 3);
+    image_encode_table(&m.enc, &me);
+    me.slot = 6;
+    image_encode_table(&m.enc, &me);
+    expect_made(&m, IMAGE_OK, 0);
+    /* ... but the dataspace under two slots is one object twice */
+    base(&m);
+    rm(&m, 3, 1, IMAGE_RM_MANAGED, 0x4000);
+    cap(&m, 1, 5, IMAGE_ROLE_MANAGED_DS, 3);
+    cap(&m, 1, 6, IMAGE_ROLE_MANAGED_DS, 3);
+    me.slot = 5;
+    image_encode_table(&m.enc, &me);
+    me.slot = 6;
+    image_encode_table(&m.enc, &me);
+    expect_made(&m, IMAGE_E_DUPLICATE_OBJECT, 6);
+    /* an address space has no dataspace */
+    base(&m);
+    cap(&m, 1, 5, IMAGE_ROLE_MANAGED_DS, 2);
+    expect_made(&m, IMAGE_E_WRONG_KIND, 2);
 }
 
 static void field_values(void **state)

@@ -9,12 +9,17 @@
  *     NAME: call K: values V0 V1 ... ok           (every `report` calls)
  *     NAME: capability map: N entries, each badge once, every slot's badge matches
  *     NAME: object I in slot S: value V, expected E        (a wrong answer)
+ *     NAME: call K: second session: object value V, closed      (arg second)
+ *     NAME: closed its Ckpt session                           (arg close)
  *
  * Arguments: objects (created at the start, default 3), calls (stop after
  * that many, 0 = never; default 0), report (default 10), period_ms (pause
  * between calls, default 5), check (print the capability map check every
  * that many calls, 0 = only at the start and the end; default 0), late (at
- * that call, create one more object and use it too; 0 = never).
+ * that call, create one more object and use it too; 0 = never), second (at
+ * that call, open a second Ckpt session, create an object through it, call it
+ * and close the session; 0 = never), close (1: close the Ckpt session through
+ * the parent at the end; 0 = never).
  */
 #include <badge_runtime.h> /* the capability map itself: this test checks it */
 #include <client.h>
@@ -43,6 +48,24 @@ static long ckpt_obj_add(uint32_t object, uint64_t n, uint64_t *value)
     FERRY_RPC_MSG(ferry_ckpt_obj_add_in, rpc_mr())->n = n;
     return client_call(object, CKPT_OBJ_ADD, FERRY_RPC_WORDS(ferry_ckpt_obj_add_in), 0, value,
                        FERRY_RPC_WORDS(ferry_ckpt_obj_value_out), NULL);
+}
+
+/* A second Ckpt session (opened while the first is held): an object made
+ * through it answers once, then the session is closed through the parent. */
+static void second_session(uint64_t k)
+{
+    uint32_t session, object;
+    uint64_t value;
+    long err =
+        env_session(ckpt_env, "Ckpt", "second", NULL, 16 * 1024, CKPT_MAX_OBJECTS + 1, &session);
+    if (err)
+        ckpt_fail("second Ckpt session", err);
+    if ((err = ckpt_create(session, 7000, &object)) || (err = ckpt_obj_add(object, 7, &value)))
+        ckpt_fail("second session's object", err);
+    if ((err = env_session_close(ckpt_env, session)))
+        ckpt_fail("closing the second session", err);
+    printf("%s: call %lu: second session: object value %lu, closed\n", ckpt_name, (unsigned long)k,
+           (unsigned long)value);
 }
 
 /* ---- the capability map against the capability space ---- */
@@ -79,6 +102,7 @@ void component_construct(struct env *e)
     uint64_t objects = ckpt_arg("objects", 3), calls = ckpt_arg("calls", 0);
     uint64_t report = ckpt_arg("report", 10), period_ms = ckpt_arg("period_ms", 5);
     uint64_t check = ckpt_arg("check", 0), late = ckpt_arg("late", 0);
+    uint64_t second = ckpt_arg("second", 0), close = ckpt_arg("close", 0);
     if (!objects || objects + (late != 0) > CKPT_MAX_OBJECTS || !report) {
         printf("%s: bad arguments: objects 1..%u (one less with late), report > 0\n", ckpt_name,
                CKPT_MAX_OBJECTS);
@@ -107,6 +131,8 @@ void component_construct(struct env *e)
                    (unsigned long)objects);
             objects++;
         }
+        if (second && k == second)
+            second_session(k);
         unsigned i = k % objects;
         uint64_t value;
         if ((err = ckpt_obj_add(obj[i], i + 1, &value))) {
@@ -137,6 +163,10 @@ void component_construct(struct env *e)
     if ((err = ckpt_stats(session, &stats)))
         ckpt_fail("CKPT_STATS", err);
     ok &= check_capmap();
+    if (close && (err = env_session_close(ckpt_env, session)))
+        ckpt_fail("closing the Ckpt session", err);
+    if (close)
+        printf("%s: closed its Ckpt session\n", ckpt_name);
     printf("%s: done: %lu objects, the server counted %lu calls%s\n", ckpt_name,
            (unsigned long)stats.objects, (unsigned long)stats.calls, ok ? "" : ", FAILED");
     env_exit(ckpt_env, !ok);
