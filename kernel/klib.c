@@ -1,33 +1,6 @@
 #include "klib.h"
 #include "arch/riscv/sbi.h"
 
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    if ((((uintptr_t)d | (uintptr_t)s | n) & 7) == 0) {
-        for (size_t i = 0; i < n / 8; i++)
-            ((uint64_t *)d)[i] = ((const uint64_t *)s)[i];
-        return dst;
-    }
-    while (n--)
-        *d++ = *s++;
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    uint8_t *d = dst;
-    if (c == 0 && (((uintptr_t)d | n) & 7) == 0) {
-        for (size_t i = 0; i < n / 8; i++)
-            ((uint64_t *)d)[i] = 0;
-        return dst;
-    }
-    while (n--)
-        *d++ = (uint8_t)c;
-    return dst;
-}
-
 int memcmp(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;

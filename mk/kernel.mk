@@ -1,8 +1,9 @@
-# The kernel: kernel/ plus the freestanding parsers it shares with host tools.
+# The kernel: kernel/ plus the freestanding parsers it shares with host tools
+# and the memory copies it shares with user space (lib/mem).
 KERNEL_ELF := $(BUILD)/kernel/kernel.elf
 KERNEL_SRCS := $(filter-out kernel/arch/riscv/asm-offsets.c,\
                  $(wildcard kernel/*.c kernel/arch/riscv/*.c kernel/arch/riscv/*.S)) \
-               lib/fdt/fdt.c lib/cpio/cpio.c lib/elf/elf.c
+               lib/fdt/fdt.c lib/cpio/cpio.c lib/elf/elf.c lib/mem/mem.c
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/obj/%.o,$(KERNEL_SRCS))
 # Build knobs, measured with `make bench` (docs/kernel.md, Build flags):
 #   KERNEL_FRAME_POINTER yes|no  keep s0 as frame pointer in every function
@@ -14,9 +15,13 @@ KERNEL_KASSERT ?= yes
 KERNEL_KNOBS := $(if $(filter yes,$(KERNEL_FRAME_POINTER)),-fno-omit-frame-pointer,-fomit-frame-pointer) \
                 $(if $(filter yes,$(KERNEL_KASSERT)),,-DKERNEL_NO_KASSERT)
 KERNEL_LTO_FLAGS := $(if $(filter yes,$(KERNEL_LTO)),-flto,)
-# memcpy/memset stay real code: calls the compiler emits itself (structure
+# memcpy/memmove/memset are lib/mem's, the same as user space's (lib/mem/mem.h),
+# and stay real code outside LTO: calls the compiler emits itself (structure
 # copies) are resolved after LTO has dropped symbols it saw no caller of.
-$(BUILD)/kernel/obj/kernel/klib.c.o: KERNEL_LTO_FLAGS :=
+# MEM_CFLAGS (mk/user.mk) keeps GCC from turning its loops into calls to itself.
+KERNEL_MEM_OBJ := $(BUILD)/kernel/obj/lib/mem/mem.c.o
+$(KERNEL_MEM_OBJ): KERNEL_LTO_FLAGS :=
+$(KERNEL_MEM_OBJ): KERNEL_CFLAGS += $(MEM_CFLAGS)
 KERNEL_CFLAGS := $(WARN) $(KERNEL_ARCH) -O2 -g -ffreestanding -fno-builtin -nostdlib \
                  $(KERNEL_KNOBS) -fno-stack-protector -Iinclude -Ilib -Ikernel \
                  -I$(BUILD)/kernel/gen -MMD -MP

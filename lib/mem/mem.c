@@ -1,6 +1,6 @@
 /*
- * memcpy, memmove, memset for RV64 user programs: why, and how they are
- * linked, in mem.h.
+ * memcpy, memmove, memset for RV64 user programs and the kernel: why, and
+ * how they are linked, in mem.h (the kernel's: mk/kernel.mk).
  *
  * How: bytes up to the first aligned address, then 64-bit words four per
  * loop (0.34 instructions a byte), then the remaining words and bytes. When
@@ -13,8 +13,8 @@
  * either end), so the host test runs it under AddressSanitizer as it is.
  *
  * Build: -fno-builtin -fno-tree-loop-distribute-patterns (mk/user.mk,
- * mk/host.mk). Without them GCC turns the loops below back into calls to
- * memcpy and memset: into calls to themselves.
+ * mk/host.mk, mk/kernel.mk). Without them GCC turns the loops below back
+ * into calls to memcpy and memset: into calls to themselves.
  */
 #include <stdint.h>
 #include "mem/mem.h"
