@@ -18,6 +18,9 @@
 #define RTCR_CONFIG_MAX    (64ul * 1024)
 
 struct rtcr rtcr;
+/* By index of rtcr.children: left frozen by a `checkpoint ... stop` (until
+ * `resume`, or the entry is used for a new child). */
+static bool child_frozen[RTCR_MAX_CHILDREN];
 
 /* ---- children ---- */
 
@@ -33,6 +36,7 @@ long rtcr_child_create(struct rtcr_child *c, const struct init_child *cfg, const
                        bool start)
 {
     memset(c, 0, sizeof(*c));
+    child_frozen[c - rtcr.children] = false;
     c->used = true;
     c->id = model_id();
     c->cfg = cfg;
@@ -467,9 +471,16 @@ static void steps_decode(void)
 
 static long step_when(const struct step *st)
 {
-    if (!rtcr_child_named(st->name)) {
+    struct rtcr_child *c = rtcr_child_named(st->name);
+    if (!c) {
         printf("rtcr: no protected child '%s' lives to log \"%s\"\n", st->name, st->text);
         return FERRY_E_NOENT;
+    }
+    if (child_frozen[c - rtcr.children]) {
+        printf("rtcr: '%s' is frozen by a 'checkpoint ... stop' and logs nothing before "
+               "'resume'\n",
+               st->name);
+        return FERRY_E_BUSY;
     }
     when.active = true;
     when.ended = false;
@@ -603,6 +614,8 @@ static long step_checkpoint(const struct step *st)
     long err = check_living(st->name);
     if (!err)
         err = ckpt_checkpoint(st->name, st->incremental, st->stop);
+    for (unsigned i = 0; i < RTCR_MAX_CHILDREN && !err && st->stop; i++)
+        child_frozen[i] = rtcr.children[i].used;
     return !err && st->disk ? disk_write_image(st->name) : err;
 }
 
@@ -642,6 +655,7 @@ static long step_run(const struct step *st)
         return FERRY_OK;
     case STEP_RESUME:
         ckpt_thaw();
+        memset(child_frozen, 0, sizeof(child_frozen));
         return FERRY_OK;
     case STEP_START:
         return step_start();
