@@ -309,7 +309,7 @@ static bool checkpoint_options(struct step *st, char **w, unsigned n, char *why,
         else if (!strcmp(w[i], "stop") && !st->stop)
             st->stop = true;
         else if (!strcmp(w[i], "to") && i + 1 < n && !strcmp(w[i + 1], "disk") && !st->disk)
-            st->disk = i++ > 0;
+            st->disk = true, i++; /* "to disk": two words */
         else {
             snprintf(why, size, "unexpected '%s' (checkpoint NAME [incremental] [stop] [to disk])",
                      w[i]);
@@ -326,7 +326,7 @@ static bool restore_options(struct step *st, char **w, unsigned n, char *why, si
         if (!strcmp(w[i], "as") && i + 1 < n && !st->as)
             st->as = w[++i];
         else if (!strcmp(w[i], "from") && i + 1 < n && !strcmp(w[i + 1], "disk") && !st->disk)
-            st->disk = i++ > 0;
+            st->disk = true, i++; /* "from disk": two words */
         else {
             snprintf(why, size, "unexpected '%s' (restore NAME [as CHILD] [from disk])", w[i]);
             return false;
