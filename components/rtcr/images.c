@@ -88,6 +88,8 @@ struct stored_image *stored_new(const char *name, size_t len, long *err)
         if (!images[i].used)
             im = &images[i];
     if (!im) {
+        printf("rtcr: image '%s': no room, rtcr holds %u images in memory already\n", name,
+               CKPT_MAX_IMAGES);
         *err = FERRY_E_NOMEM;
         return NULL;
     }

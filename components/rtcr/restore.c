@@ -821,6 +821,34 @@ static long restore_finish(struct restore *r, unsigned *slots)
     return err;
 }
 
+/*
+ * Before anything is created: no restored child would take the name of a
+ * living one, and an `as` name is its configured child's name (or that name
+ * and digits), so that a later checkpoint of it restores too.
+ */
+static long check_names(const char *name, const struct image_view *view, const char *as)
+{
+    for (uint32_t i = 0; i < image_count(view, IMAGE_COMPONENT); i++) {
+        struct image_component comp;
+        image_get(view, IMAGE_COMPONENT, i, &comp, sizeof(comp));
+        const char *child = as ? as : comp.name;
+        const struct init_child *cfg = configured_child(comp.name); /* check_quota: found */
+        if (as && configured_child(as) != cfg) {
+            printf("rtcr: cannot restore '%s' of image '%s' as '%s': an instance is named "
+                   "'%s' or that and digits ('%s2')\n",
+                   comp.name, name, as, cfg->name, cfg->name);
+            return FERRY_E_INVAL;
+        }
+        if (rtcr_child_named(child)) {
+            printf("rtcr: cannot restore '%s' of image '%s': a child called '%s' lives (kill "
+                   "it first, or restore 'as' another name)\n",
+                   comp.name, name, child);
+            return FERRY_E_EXISTS;
+        }
+    }
+    return FERRY_OK;
+}
+
 long ckpt_restore(const char *name, const char *as)
 {
     struct stored_image *im = stored_named(name);
@@ -843,7 +871,7 @@ long ckpt_restore(const char *name, const char *as)
         printf("rtcr: image '%s' holds %u components: 'as' names one\n", name, n);
         return FERRY_E_INVAL;
     }
-    if ((err = check_quota(name, view)))
+    if ((err = check_quota(name, view)) || (err = check_names(name, view, as)))
         return err;
     /* the image's ids, shifted if one of its components lives; ids drawn
      * from now on lie above them */

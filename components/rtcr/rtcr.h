@@ -124,6 +124,8 @@ long rtcr_child_create(struct rtcr_child *c, const struct init_child *cfg, const
  * child's PD; any other service routed to rtcr's parent is asked for by rtcr
  * with its own quota). */
 bool rtcr_core_service(const char *service);
+/* The living protected child called `name`, or NULL. */
+struct rtcr_child *rtcr_child_named(const char *name);
 /* Tears the child down (its PD and everything in it). */
 void rtcr_child_kill(struct rtcr_child *c);
 

@@ -122,8 +122,11 @@ static void digest_hex(const struct image_digest *d, char out[33])
     snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, d->hi, d->lo);
 }
 
+/* The exit code of an invalid image: 1, but 2 for `diff` (whose 1 means "different"). */
+static int invalid_exit = 1;
+
 /* The bytes of `name` in the mounted store. Bytes that differ from those
- * written make the image invalid (exit 1, like any other damage). */
+ * written make the image invalid (exit invalid_exit, like any other damage). */
 static uint8_t *store_bytes(const char *disk, const char *name, size_t *len)
 {
     const struct imgstore_entry *e = imgstore_find(&store, name);
@@ -134,7 +137,7 @@ static uint8_t *store_bytes(const char *disk, const char *name, size_t *len)
     if (err == IMGSTORE_E_CORRUPT) {
         printf("%s:%s: invalid: %s: %s\n", disk, name, imgstore_error_name(err),
                imgstore_error_text(err));
-        exit(1);
+        exit(invalid_exit);
     }
     if (err)
         die("%s:%s: %s (%s)", disk, name, imgstore_error_text(err), imgstore_error_name(err));
@@ -815,6 +818,7 @@ static int cmd_diff(const char *spec_a, const char *spec_b, const char *parent)
 {
     struct source a, b;
     struct image_view va, vb;
+    invalid_exit = 2;
     load(&a, spec_a, parent);
     if (!check(&a, &va, stderr))
         return 2;
