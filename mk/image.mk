@@ -16,8 +16,11 @@ $(IMAGE_XXH_DIR)/xxhash.h: /usr/include/xxhash.h
 # reads them through memcpy, which -ffreestanding keeps a call (3.6x slower
 # encoding in guest instructions); image records keep every payload 8-byte
 # aligned in an 8-byte aligned buffer, so the loads are aligned.
+# -O3: GCC unrolls XXH3's eight-lane accumulate loop and keeps the eight
+# accumulators in registers (-O2 keeps them on the stack and indexes acc[i^1]):
+# 82 instead of 160 instructions per 64-byte stripe (docs/rtcr.md, "Numbers").
 $(BUILD)/user/obj/lib/image/%.c.o: USER_CFLAGS += -I$(IMAGE_XXH_DIR) -ffunction-sections \
-	-fdata-sections -DXXH_FORCE_MEMORY_ACCESS=2
+	-fdata-sections -DXXH_FORCE_MEMORY_ACCESS=2 -O3
 $(patsubst %,$(BUILD)/user/obj/%.o,$(wildcard lib/image/*.c)): | $(IMAGE_XXH_DIR)/xxhash.h
 
 # ferry-image: the host tool (tools/image/), reusing lib/image.

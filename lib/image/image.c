@@ -11,8 +11,7 @@
 
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "xxh.h"
 
 _Static_assert(sizeof(XXH3_state_t) <= sizeof(struct image_hash_state), "hash state fits");
 _Static_assert(_Alignof(XXH3_state_t) <= _Alignof(struct image_hash_state), "hash state aligned");
