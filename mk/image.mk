@@ -20,7 +20,7 @@ $(IMAGE_XXH_DIR)/xxhash.h: /usr/include/xxhash.h
 # acc[i^1] in memory, ~160 instructions per 64-byte stripe, 2.8 per byte of a
 # 4 KiB hash); -fno-schedule-insns: the scheduler before register allocation
 # loads all eight data and secret words of a stripe first and so spills the
-# accumulators to the stack (82 instructions a stripe; 66 without it). XXH3 of
+# accumulators to the stack (82 instructions a stripe; 67 without it). XXH3 of
 # 4 KiB: 11489 -> 4879 guest instructions (docs/rtcr.md, "Numbers").
 $(BUILD)/user/obj/lib/image/%.c.o: USER_CFLAGS += -I$(IMAGE_XXH_DIR) -ffunction-sections \
 	-fdata-sections -DXXH_FORCE_MEMORY_ACCESS=2 -O3 -fno-schedule-insns
