@@ -16,8 +16,14 @@ $(IMAGE_XXH_DIR)/xxhash.h: /usr/include/xxhash.h
 # reads them through memcpy, which -ffreestanding keeps a call (3.6x slower
 # encoding in guest instructions); image records keep every payload 8-byte
 # aligned in an 8-byte aligned buffer, so the loads are aligned.
+# -O3: GCC unrolls XXH3's eight-lane accumulate loop (at -O2 it indexes
+# acc[i^1] in memory, ~160 instructions per 64-byte stripe, 2.8 per byte of a
+# 4 KiB hash); -fno-schedule-insns: the scheduler before register allocation
+# loads all eight data and secret words of a stripe first and so spills the
+# accumulators to the stack (82 instructions a stripe; 67 without it). XXH3 of
+# 4 KiB: 11489 -> 4879 guest instructions (docs/rtcr.md, "Numbers").
 $(BUILD)/user/obj/lib/image/%.c.o: USER_CFLAGS += -I$(IMAGE_XXH_DIR) -ffunction-sections \
-	-fdata-sections -DXXH_FORCE_MEMORY_ACCESS=2
+	-fdata-sections -DXXH_FORCE_MEMORY_ACCESS=2 -O3 -fno-schedule-insns
 $(patsubst %,$(BUILD)/user/obj/%.o,$(wildcard lib/image/*.c)): | $(IMAGE_XXH_DIR)/xxhash.h
 
 # ferry-image: the host tool (tools/image/), reusing lib/image.

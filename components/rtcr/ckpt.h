@@ -180,9 +180,6 @@ uint64_t pages_to_store(void);
  * it is encoded; snapshot_drop frees it. */
 long snapshot_take(void);
 void snapshot_drop(void);
-/* Copies (zeroes) words where it can: picolibc's memcpy moves one byte per iteration. */
-void copy_bytes(void *dst, const void *src, size_t len);
-void zero_bytes(void *dst, size_t len);
 
 /* ---- encode.c ---- */
 

@@ -10,17 +10,6 @@
 
 static uint64_t sequence; /* of the images encoded here */
 
-/* image_buffer_sink with word copies. */
-static long buffer_sink(void *ctx, const void *data, size_t len)
-{
-    struct image_buffer *b = ctx;
-    if (len > b->cap - b->len)
-        return 1;
-    copy_bytes(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
 struct keyed {
     uint64_t key;
     unsigned index;
@@ -305,7 +294,7 @@ long encode_cut(const char *name, struct encode_totals *tot, struct image_stats 
     if (tot->incremental)
         header =
             (struct image_header){IMAGE_FLAG_INCREMENTAL, rtcr.ecu, sequence, ckpt_last_digest};
-    err = image_encode_begin(&enc, buffer_sink, &sink, &header);
+    err = image_encode_begin(&enc, image_buffer_sink, &sink, &header);
     if (!err)
         err = encode_objects(&enc, tot);
     if (!err)

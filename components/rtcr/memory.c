@@ -290,7 +290,7 @@ long snapshot_take(void)
                 uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
                 if (!ds_local(e))
                     return FERRY_E_NOMEM;
-                copy_bytes(at, (const void *)(e->local + p * PAGE), PAGE);
+                memcpy(at, (const void *)(e->local + p * PAGE), PAGE);
                 at += PAGE;
             }
         }
@@ -303,25 +303,4 @@ void snapshot_drop(void)
     if (cut.snapshot)
         env_free_attached(rtcr.env, cut.snapshot, cut.snapshot_ds);
     cut.snapshot = NULL;
-}
-
-/* Copies words where it can: picolibc's memcpy moves one byte per iteration. */
-void copy_bytes(void *dst, const void *src, size_t len)
-{
-    if (!(((uintptr_t)dst | (uintptr_t)src | len) & 7)) {
-        uint64_t *d = dst;
-        const uint64_t *s = src;
-        for (size_t i = 0; i < len / 8; i++)
-            d[i] = s[i];
-    } else {
-        memcpy(dst, src, len);
-    }
-}
-
-/* Zeroes len bytes (a multiple of 8) word by word. */
-void zero_bytes(void *dst, size_t len)
-{
-    uint64_t *d = dst;
-    for (size_t i = 0; i < len / 8; i++)
-        d[i] = 0;
 }

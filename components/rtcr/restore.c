@@ -516,7 +516,24 @@ static long attach_one(struct restore *r, const void *ctx, const union image_any
     return FERRY_OK;
 }
 
-/* Fills every dataspace: zero, then the image's pages. */
+/* Zeroes the pages of e that no image of the chain held (bit clear in
+ * e->dirty), a run of them with one memset. */
+static void zero_unstored(const struct ds_entry *e)
+{
+    uint64_t pages = e->ds->size / PAGE;
+    for (uint64_t p = 0, run; p < pages; p += run + 1) {
+        for (run = 0; p + run < pages && !(e->dirty[(p + run) / 64] >> ((p + run) % 64) & 1);)
+            run++;
+        if (run)
+            memset((void *)(e->local + p * PAGE), 0, run * PAGE);
+    }
+}
+
+/* Fills every dataspace: the image's pages (the base's, then each
+ * increment's over them), then zeros in the pages none of them held: one
+ * write per byte (a dataspace from the construction is not zero, one
+ * PD_ALLOC_RAM gave is, but each is written once either way). e->dirty
+ * (cleared by map_dataspaces) marks the pages written. */
 static long restore_contents(struct restore *r)
 {
     long err = map_dataspaces();
@@ -524,22 +541,25 @@ static long restore_contents(struct restore *r)
         RESTORE_FAIL(r, "mapping its memory: %s", ferry_error_name(err));
         return err;
     }
-    for (unsigned i = 0; i < cut.ds_count; i++)
-        if (cut.dss[i].c == r->c)
-            zero_bytes((void *)cut.dss[i].local, cut.dss[i].ds->size);
-    /* the base's pages, then each increment's over them */
     for (unsigned k = r->chain_len; k-- > 0;) {
         const struct image_view *v = &r->chain[k];
         uint32_t n = image_count(v, IMAGE_PAGE);
         for (uint32_t i = 0; i < n; i++) {
             struct image_page p;
             image_get(v, IMAGE_PAGE, i, &p, sizeof(p));
-            for (unsigned j = 0; j < cut.ds_count; j++)
-                if (cut.dss[j].c == r->c && cut.dss[j].ds->id == NEW_ID(p.dataspace) &&
-                    p.index < cut.dss[j].ds->size / PAGE)
-                    copy_bytes((void *)(cut.dss[j].local + p.index * PAGE), p.data, PAGE);
+            for (unsigned j = 0; j < cut.ds_count; j++) {
+                struct ds_entry *e = &cut.dss[j];
+                if (e->c != r->c || e->ds->id != NEW_ID(p.dataspace) ||
+                    p.index >= e->ds->size / PAGE)
+                    continue;
+                memcpy((void *)(e->local + p.index * PAGE), p.data, PAGE);
+                e->dirty[p.index / 64] |= 1ull << (p.index % 64);
+            }
         }
     }
+    for (unsigned j = 0; j < cut.ds_count; j++)
+        if (cut.dss[j].c == r->c)
+            zero_unstored(&cut.dss[j]);
     return FERRY_OK;
 }
 

@@ -288,7 +288,10 @@ union image_any {
 /* Receives the image's bytes in order; returns 0, or nonzero to abort. */
 typedef long (*image_sink_fn)(void *ctx, const void *data, size_t len);
 
-/* A sink into a caller's buffer: refuses (returns nonzero) what does not fit. */
+/* A sink into a caller's buffer: refuses (returns nonzero) what does not fit.
+ * The encoder writes a record larger than 256 bytes into it directly (the
+ * payload, hashed there, then the header): the same bytes, and a record that
+ * does not fit leaves nothing of itself. */
 struct image_buffer {
     uint8_t *data;
     size_t cap, len;

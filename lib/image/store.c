@@ -14,8 +14,7 @@
 
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "xxh.h"
 
 #define HASH(s) ((XXH3_state_t *)(void *)(s)->bytes)
 

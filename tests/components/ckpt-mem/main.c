@@ -14,6 +14,10 @@
  * The copy's destination is freed before `touched`, so only the `mib` MiB
  * stay. After `dirtied` it keeps checking the whole pattern (`memory CORRUPT
  * at word W` at the first wrong one), so a restore that lost a page shows.
+ * One page of its initialised data (nonzero in the ELF, so in the region a
+ * restore loads again) is cleared at the start: a restore must zero it again
+ * although no image stores it (zero pages are elided); `memory CORRUPT in the
+ * cleared data page` if not.
  *
  * Arguments: mib (default 1), pause_ms (default 300), copy (measure the
  * copies: 1, default; 0 skips them).
@@ -26,6 +30,10 @@
 
 #define PAGE        4096ul
 #define DIRTY_EVERY 100 /* 1 % of the pages */
+
+/* Nonzero as loaded, zero from the start of component_construct on. */
+static uint64_t cleared[PAGE / 8]
+    __attribute__((aligned(4096))) = {[0 ... PAGE / 8 - 1] = 0x5a5a5a5a5a5a5a5aul};
 
 static uint64_t pattern(uint64_t word, uint64_t generation)
 {
@@ -98,6 +106,7 @@ void component_construct(struct env *e)
     uint64_t bytes = mib << 20, words = bytes / 8, pages = bytes / PAGE;
     if (!mib || mib > 1024)
         ckpt_fail("checking mib (1..1024)", FERRY_E_INVAL);
+    memset(cleared, 0, sizeof(cleared));
     uint32_t ds;
     uint64_t *mem = alloc(bytes, &ds);
     for (uint64_t i = 0; i < words; i++)
@@ -115,7 +124,12 @@ void component_construct(struct env *e)
     for (;;) {
         sys_sleep(pause_ms * 1000);
         uint64_t bad = check(mem, words);
-        if (bad == words)
+        uint64_t any = 0;
+        for (uint64_t i = 0; i < PAGE / 8; i++)
+            any |= cleared[i];
+        if (any)
+            printf("%s: memory CORRUPT in the cleared data page\n", ckpt_name);
+        else if (bad == words)
             printf("%s: memory intact\n", ckpt_name);
         else
             printf("%s: memory CORRUPT at word %lu: %#lx\n", ckpt_name, (unsigned long)bad,
