@@ -121,9 +121,6 @@ long ram_init(const struct ferry_bootinfo *bi, uint64_t ram0_first_free);
 long ram_alloc(uint64_t pages, struct ram_extent *out);
 /* The same without zeroing: for core's own pages, whose users zero what they use. */
 long ram_alloc_dirty(uint64_t pages, struct ram_extent *out);
-/* Zeroes `bytes` (a multiple of 8) at the 8-byte aligned `p`, a word at a time
- * (picolibc's memset stores one byte per iteration). */
-void zero_words(void *p, size_t bytes);
 void ram_free(const struct ram_extent *e);
 /* Physical address of the extent's first page (for DMA: DS_PHYS). */
 uint64_t ram_paddr(const struct ram_extent *e);

@@ -16,6 +16,7 @@
  * CORE_SLICES_PER_PAGE slices. It goes back to core, and its charge to the
  * account, when its last slice is freed.
  */
+#include <string.h>
 #include "core.h"
 
 struct meta_page {
@@ -72,7 +73,7 @@ long meta_alloc(struct account *a, uint64_t ram, uint64_t caps, size_t size, voi
         slice = (void **)((uint8_t *)page + CORE_SLICE_HEADER + page->fresh++ * CORE_SLICE_SIZE);
     page->used++;
     *out = slice;
-    zero_words(*out, (size + 7) & ~(size_t)7); /* the rest of the slice is never read */
+    memset(*out, 0, (size + 7) & ~(size_t)7); /* the rest of the slice is never read */
     return FERRY_OK;
 }
 

@@ -12,6 +12,7 @@
  * Allocation: first fit of a contiguous run in a bitmap per region (a dataspace
  * is one MEM_MAP, so it must be physically contiguous).
  */
+#include <string.h>
 #include "core.h"
 
 #define RAM0_WINDOW     0x40000000ul
@@ -132,18 +133,11 @@ static int64_t ram_region_find_run(const struct ram_region *r, uint64_t pages)
     return -1;
 }
 
-/* Kept a loop: GCC would otherwise turn it into a call of memset. */
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) void zero_words(void *p, size_t bytes)
-{
-    for (uint64_t *w = p, *end = w + bytes / 8; w < end; w++)
-        *w = 0;
-}
-
 long ram_alloc(uint64_t pages, struct ram_extent *out)
 {
     long err = ram_alloc_dirty(pages, out);
     if (!err)
-        zero_words(out->core_addr, pages * FERRY_PAGE_SIZE);
+        memset(out->core_addr, 0, pages * FERRY_PAGE_SIZE);
     return err;
 }
 

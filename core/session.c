@@ -78,7 +78,7 @@ static long session_new(uint64_t ram_quota, uint64_t cap_quota, struct session *
     if (ram_alloc_dirty(1, &ram)) /* charged above: see the invariant in meta.c */
         core_panic("no page for a charged session: quotas exceed core's RAM");
     struct session *s = (struct session *)ram.core_addr;
-    zero_words(s, sizeof(*s));
+    memset(s, 0, sizeof(*s));
     s->ram = ram;
     s->account = account;
     s->account.label = s->label;
