@@ -113,6 +113,14 @@ static void faulted(struct parent_server *server, struct ps_child *c, const stru
     ps_print_fault("", c, f);
 }
 
+/* Only children that serve others are left (serves-only yes): init ends them. */
+static void ending(struct parent_server *server, struct ps_child *c)
+{
+    (void)server;
+    printf("ending '%s': it only serves others (serves-only), and every other child has ended\n",
+           c->child.name);
+}
+
 /* With no child left, init's work is done: it ends too (core then powers off). */
 static void all_ended(struct parent_server *server)
 {
@@ -121,7 +129,7 @@ static void all_ended(struct parent_server *server)
 }
 
 static const struct ps_policy init_policy = {
-    .route = route, .exited = exited, .faulted = faulted, .all_ended = all_ended};
+    .route = route, .exited = exited, .faulted = faulted, .ending = ending, .all_ended = all_ended};
 
 /* ---- start ---- */
 
@@ -151,6 +159,8 @@ static bool start_child(struct env *env, const struct init_child *cfg)
     struct ps_child *c;
     ps_child_config(cfg, cfg->name, &cc);
     long err = parent_server_start_child(&ps, &cc, (void *)cfg, &c, &failure);
+    if (!err)
+        c->serves_only = cfg->serves_only;
     if (err == FERRY_E_NOENT && failure.step == CHILD_STEP_ROM) {
         snprintf(msg, sizeof(msg), "child '%s': binary '%s' is not a boot module", cfg->name,
                  cfg->binary);
@@ -172,6 +182,11 @@ void component_construct(struct env *env)
     if (read_config(env))
         env_exit(env, 1);
     ps.verbose = config.verbose;
+    if (config.child_count && !config_client_count(&config)) {
+        printf("%s: every child only serves others (serves-only yes): nothing would use them\n",
+               INIT_CONFIG_MODULE);
+        env_exit(env, 1);
+    }
     unsigned started = 0;
     for (unsigned i = 0; i < config.child_count; i++)
         started += start_child(env, &config.children[i]);

@@ -17,9 +17,8 @@
  * acknowledged at the device (InterruptACK) first, then at the kernel
  * (IRQ_ACK, which unmasks the PLIC source).
  *
- * `arg exit-when-idle yes`: once the last session closes, the driver exits
- * (so init, with no child left, powers the machine off: a one-client system
- * that ends by itself).
+ * The driver runs until its parent ends it: init's `serves-only yes` ends it
+ * once every client has ended (docs/framework.md).
  */
 #include "virtio/blk.h"
 #include "virtio/device/find.h"
@@ -41,9 +40,6 @@
 #define DMA_REQ_OFFSET VIRTQ_BYTES(QUEUE_SIZE) /* header at +0, status byte at +16 */
 
 static struct env *env;
-static unsigned sessions;               /* open Block sessions */
-static bool exit_when_idle;             /* arg exit-when-idle yes */
-static struct signal_handler idle_exit; /* runs idle_exit_fn after the closing reply */
 
 static struct {
     struct virtio_dev dev;
@@ -284,7 +280,6 @@ static long session_open(struct service_root *root, const char *label, const cha
     s->bytes = bytes;
     s->obj = (struct rpc_object){.iface = &block_iface, .self = s};
     printf("session for '%s', buffer of %llu KiB\n", label, (unsigned long long)(bytes / 1024));
-    sessions++;
     *session = &s->obj;
     return FERRY_OK;
 }
@@ -295,16 +290,6 @@ static void session_close(struct service_root *root, struct rpc_object *session)
     struct block_session *s = session->self;
     env_free_attached(env, s->buf, s->ds); /* the client's attachment goes with it */
     free(s);
-    /* not here: init waits for this close's reply and would not take our exit */
-    if (--sessions == 0 && exit_when_idle)
-        sys_irq_trigger(idle_exit.signal);
-}
-
-static void idle_exit_fn(void *arg)
-{
-    (void)arg;
-    printf("no session left: exiting\n");
-    env_exit(env, 0);
 }
 
 static struct service_root block_root = {.open = session_open, .close = session_close};
@@ -312,15 +297,9 @@ static struct service_root block_root = {.open = session_open, .close = session_
 void component_construct(struct env *e)
 {
     env = e;
-    const char *idle = env_arg(env, "exit-when-idle");
-    exit_when_idle = idle && strcmp(idle, "yes") == 0;
     long err = device_init();
     if (err)
         env_exit(env, 1);
-    if (exit_when_idle && (err = env_signal_handler(env, &idle_exit, idle_exit_fn, NULL))) {
-        printf("exit-when-idle: %s\n", ferry_error_name(err));
-        env_exit(env, 1);
-    }
     err = env_serve(env, "Block", &block_root);
     if (err) {
         printf("cannot announce Block: %s\n", ferry_error_name(err));

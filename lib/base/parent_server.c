@@ -648,13 +648,42 @@ static long do_request_refuse(struct ps_child *server, struct rpc_request *req)
 
 /* ---- ends of children ---- */
 
+static void child_teardown(struct ps_child *c);
+
+/* Whether a child without serves_only is alive. */
+static bool client_alive(const struct parent_server *ps)
+{
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (ps->children[i].alive && !ps->children[i].serves_only)
+            return true;
+    return false;
+}
+
+/* Only serves_only children are alive: each is ended, the highest entry (the
+ * last started) first, so a server outlives the servers started after it
+ * (possibly its clients). A teardown never waits for the child: core stops
+ * its threads whatever they do. */
+static void end_servers(struct parent_server *ps)
+{
+    ps->ending = true;
+    for (unsigned i = PS_MAX_CHILDREN; i-- > 0;) {
+        struct ps_child *c = &ps->children[i];
+        if (!c->alive)
+            continue;
+        if (ps->policy->ending)
+            ps->policy->ending(ps, c);
+        child_teardown(c);
+    }
+    ps->ending = false;
+}
+
+/* After a child's end (or the start): when no child without serves_only is
+ * left, the serves_only ones are ended, and then all_ended runs. */
 static void check_all_ended(struct parent_server *ps)
 {
-    if (!ps->started)
+    if (!ps->started || ps->ending || client_alive(ps))
         return;
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
-        if (ps->children[i].alive)
-            return;
+    end_servers(ps);
     if (ps->policy->all_ended)
         ps->policy->all_ended(ps);
 }
@@ -865,7 +894,8 @@ long parent_server_construct_child(struct parent_server *ps, const struct child_
     c->child.parent_obj.self = c;
     c->policy_data = policy_data;
     c->ps = ps;
-    c->alive = true; /* before it runs: it may call at once */
+    c->serves_only = false; /* the policy sets it */
+    c->alive = true;        /* before it runs: it may call at once */
     if ((err = child_construct(ps->env, &cc, &c->child, failure))) {
         child_entry_release(c);
         return err;

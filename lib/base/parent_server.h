@@ -84,6 +84,10 @@ struct ps_policy {
      * reaches the next one; a policy that knows all threads (rtcr) says false
      * then, and the signal is ignored. */
     bool (*fault_confirmed)(struct parent_server *ps, struct ps_child *child);
+    /* The child only serves others (serves_only) and no child without serves_only is
+     * alive: the parent ends it now (called before its teardown, which does not wait for
+     * it; then exited is not called). */
+    void (*ending)(struct parent_server *ps, struct ps_child *child);
     /* No child is alive any more (only after parent_server_started). */
     void (*all_ended)(struct parent_server *ps);
     /* A session routed to the parent was opened (s->slot, s->badge; s->request holds the
@@ -140,6 +144,8 @@ struct ps_child {
     struct child child; /* its environment (child.h); child.name is its name */
     void *policy_data;  /* the policy's per-child state (init: its configuration) */
     bool alive;
+    bool serves_only; /* set by the policy before parent_server_started: the child only serves
+                         the others, and is ended once every child without it has ended */
     struct signal_handler fault;
     bool fault_ready;
     struct ps_session sessions[PS_CHILD_SESSIONS];
@@ -168,6 +174,7 @@ struct parent_server {
                                  (below ENV_SESSION_WAIT_US) */
     uint64_t next_ticket;
     bool started; /* every child of the configuration was tried */
+    bool ending;  /* ending the serves_only children: their teardowns do not check again */
     struct ps_child children[PS_MAX_CHILDREN];
 };
 
@@ -194,8 +201,10 @@ long parent_server_start_child(struct parent_server *ps, const struct child_conf
                                void *policy_data, struct ps_child **out,
                                struct child_failure *failure);
 
-/* Every child was tried: from now on, when no child is alive, all_ended runs
- * (at once if none is). */
+/* Every child was tried: from now on, when no child without serves_only is
+ * alive, the serves_only children are ended (the one in the highest entry, the
+ * last started, first; policy->ending before each), then all_ended runs (at
+ * once if no child is alive). */
 void parent_server_started(struct parent_server *ps);
 
 /*

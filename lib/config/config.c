@@ -62,8 +62,9 @@ struct parser {
     struct token name;        /* as written on its `child` line: maybe empty or invalid */
     unsigned child_line;
     bool child_bad; /* an error on one of its lines: dropped at `end` */
-    /* Line of the first binary / ram / caps statement, 0 if none: duplicates, missing keys. */
-    unsigned binary_line, ram_line, caps_line;
+    /* Line of the first binary / ram / caps / serves-only statement, 0 if none: duplicates,
+     * missing keys. */
+    unsigned binary_line, ram_line, caps_line, serves_only_line;
 };
 
 /* ---- strings and messages ---- */
@@ -454,6 +455,27 @@ static void arg_statement(struct parser *p, unsigned line, const struct line *l)
     arg->line = line;
 }
 
+/* KEY yes|no: true with *yes set if the line has that shape; reports a bad value. */
+static bool yes_no(struct parser *p, unsigned line, const struct line *l, bool *yes)
+{
+    if (!key_value(p, line, l))
+        return false;
+    *yes = token_is(l->tok[1], "yes");
+    if (*yes || token_is(l->tok[1], "no"))
+        return true;
+    fail(p, line, "bad value %q for %q (expected yes or no)",
+         (struct msg_args){.q = {l->tok[1], l->tok[0]}});
+    return false;
+}
+
+/* `serves-only yes|no` (init's configuration only): a child that only serves the others. */
+static void serves_only_statement(struct parser *p, unsigned line, const struct line *l)
+{
+    bool yes;
+    if (first_time(p, line, l->tok[0], &p->serves_only_line) && yes_no(p, line, l, &yes))
+        p->child->serves_only = yes;
+}
+
 /* ---- blocks ---- */
 
 /* Forgets the open child without keeping it (its error has been reported). */
@@ -494,7 +516,7 @@ static void begin_child(struct parser *p, unsigned line, const struct line *l)
     p->name = l->count >= 2 ? l->tok[1] : (struct token){NULL, 0};
     p->child_line = line;
     p->child_bad = false;
-    p->binary_line = p->ram_line = p->caps_line = 0;
+    p->binary_line = p->ram_line = p->caps_line = p->serves_only_line = 0;
     if (cfg->child_count == CONFIG_MAX_CHILDREN) {
         fail(p, line, "too many children (at most %u): %q ignored",
              (struct msg_args){.q = {p->name}, .n = CONFIG_MAX_CHILDREN});
@@ -559,6 +581,8 @@ static void child_statement(struct parser *p, unsigned line, const struct line *
         route_statement(p, line, l);
     else if (token_is(key, "arg"))
         arg_statement(p, line, l);
+    else if (!(p->keys & CONFIG_KEYS_RTCR) && token_is(key, "serves-only"))
+        serves_only_statement(p, line, l);
     else
         fail(p, line, "unknown key %q in child %q", (struct msg_args){.q = {key, p->name}});
 }
@@ -567,14 +591,9 @@ static void child_statement(struct parser *p, unsigned line, const struct line *
  * has its own message and sets nothing). */
 static void verbose_statement(struct parser *p, unsigned line, const struct line *l)
 {
-    if (!key_value(p, line, l))
+    bool yes;
+    if (!yes_no(p, line, l, &yes))
         return;
-    bool yes = token_is(l->tok[1], "yes");
-    if (!yes && !token_is(l->tok[1], "no")) {
-        fail(p, line, "bad value %q for 'verbose' (expected yes or no)",
-             (struct msg_args){.q = {l->tok[1]}});
-        return;
-    }
     if (first_time(p, line, l->tok[0], &p->verbose_line))
         p->cfg->verbose = yes;
 }
@@ -732,6 +751,14 @@ const struct init_child *config_child(const struct init_config *cfg, const char 
             return &cfg->children[i];
     }
     return NULL;
+}
+
+unsigned config_client_count(const struct init_config *cfg)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < cfg->child_count; i++)
+        n += !cfg->children[i].serves_only;
+    return n;
 }
 
 const char *config_arg(const struct init_child *child, const char *key)

@@ -74,6 +74,9 @@ struct init_child {
     struct init_route fallback; /* `route * ...`, or denied with line 0 */
     struct init_arg args[CONFIG_MAX_ARGS];
     unsigned arg_count;
+    /* `serves-only yes` (init only): the child only serves the others; once every child
+     * without it has ended, init ends it. */
+    bool serves_only;
 };
 
 struct init_config {
@@ -111,6 +114,9 @@ const struct init_route *config_route(const struct init_child *child, const char
 
 /* The kept child called `name`, or NULL. */
 const struct init_child *config_child(const struct init_config *cfg, const char *name);
+
+/* How many kept children are not `serves-only yes` (the ones that use the others). */
+unsigned config_client_count(const struct init_config *cfg);
 
 /* The value of the child's argument `key`, or NULL. */
 const char *config_arg(const struct init_child *child, const char *key);

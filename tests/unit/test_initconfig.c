@@ -622,6 +622,26 @@ static const struct error_case error_cases[] = {
      0,
      {{1, "bad value 'maybe' for 'verbose' (expected yes or no)"},
       {3, "duplicate 'verbose' (first at line 2)"}}},
+    {"duplicate serves-only",
+     "child a\n ram 1\n caps 1\n serves-only yes\n serves-only no\nend\n",
+     0,
+     {{5, "duplicate 'serves-only' (first at line 4)"}}},
+    {"bad serves-only value",
+     "child a\n ram 1\n caps 1\n serves-only maybe\nend\n",
+     0,
+     {{4, "bad value 'maybe' for 'serves-only' (expected yes or no)"}}},
+    {"serves-only without a value",
+     "child a\n ram 1\n caps 1\n serves-only\nend\n",
+     0,
+     {{4, "missing value after 'serves-only'"}}},
+    {"serves-only with a surplus token",
+     "child a\n ram 1\n caps 1\n serves-only yes no\nend\n",
+     0,
+     {{4, "unexpected 'no' at end of line"}}},
+    {"serves-only at the top level",
+     "serves-only yes\n",
+     0,
+     {{1, "unknown keyword 'serves-only'"}}},
     {"bare child", "child\nend\n", 0, {{1, "missing value after 'child'"}}},
     {"bare child's lines are skipped",
      "child\n colour red\n ram x\n route\nend\n" SMALL_CHILD("b"),
@@ -1034,6 +1054,36 @@ static void test_rtcr_keys(void **state)
     assert_string_equal(errors.msg[0], "unknown keyword 'step'");
 }
 
+/* `serves-only yes|no`: kept per child (default no), counted by config_client_count; a key of
+ * init's configuration only (rtcr ends its children by its steps). */
+static void test_serves_only(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "child server\n ram 1\n caps 1\n serves-only yes\nend\n"
+        "child other\n ram 1\n caps 1\n serves-only no\nend\n" SMALL_CHILD("client");
+    struct collected errors;
+    assert_int_equal(parse(text, &errors), 0);
+    assert_int_equal(cfg.child_count, 3);
+    assert_true(cfg.children[0].serves_only);
+    assert_false(cfg.children[1].serves_only);
+    assert_false(cfg.children[2].serves_only);
+    assert_int_equal(config_client_count(&cfg), 2);
+
+    assert_int_equal(parse("child server\n ram 1\n caps 1\n serves-only yes\nend\n", &errors), 0);
+    assert_int_equal(config_client_count(&cfg), 0);
+    assert_int_equal(parse("", &errors), 0);
+    assert_int_equal(config_client_count(&cfg), 0);
+
+    memset(&errors, 0, sizeof(errors));
+    assert_int_equal(
+        config_parse_keys(&cfg, "rtcr.cfg", text, strlen(text), CONFIG_KEYS_RTCR, collect, &errors),
+        2);
+    assert_int_equal(cfg.child_count, 1); /* the two with the key are dropped */
+    assert_int_equal(errors.line[0], 4);
+    assert_string_equal(errors.msg[0], "unknown key 'serves-only' in child 'server'");
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
 static uint64_t rng(void)
@@ -1135,6 +1185,7 @@ int main(void)
         cmocka_unit_test(test_child_error),
         cmocka_unit_test(test_every_prefix),
         cmocka_unit_test(test_rtcr_keys),
+        cmocka_unit_test(test_serves_only),
         cmocka_unit_test(test_random_flips),
         cmocka_unit_test(test_odd_inputs),
     };
