@@ -204,7 +204,8 @@ static const struct layout layouts[IMAGE_TYPE_COUNT] = {
     [IMAGE_ATTACHMENT] = LAYOUT("ATTACHMENT", attachment_fields, 0x28, struct image_attachment, 0),
     [IMAGE_CAP] = LAYOUT("CAP", cap_fields, 0x10, struct image_cap, 0),
     [IMAGE_TABLE] = LAYOUT("TABLE", table_fields, 0x18, struct image_table_entry, 0),
-    [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, 0x10, struct image_page, IMAGE_PAGE_SIZE),
+    [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, IMAGE_PAGE_DATA - IMAGE_RECORD_HEADER,
+                          struct image_page, IMAGE_PAGE_SIZE),
     [IMAGE_STATS] = LAYOUT("STATS", stats_fields, 0x40, struct image_stats, 0),
     [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct image_end, 0),
 };
@@ -227,6 +228,11 @@ static uint32_t record_len(const struct layout *l)
 static uint64_t record_stride(uint16_t type)
 {
     return IMAGE_RECORD_HEADER + pad8(record_len(&layouts[type]));
+}
+
+size_t image_record_size(uint16_t type)
+{
+    return layout_of(type) ? (size_t)record_stride(type) : 0;
 }
 
 static unsigned kind_size(uint8_t kind)
@@ -628,7 +634,7 @@ static long emit_in_place(struct image_encoder *enc, uint8_t hdr[IMAGE_RECORD_HE
     }
     uint8_t *rec = buf->data + buf->len, *payload = rec + IMAGE_RECORD_HEADER;
     memcpy(payload, a, alen);
-    if (blen)
+    if (blen && b != payload + alen) /* else already in place (image_encode_page) */
         memcpy(payload + alen, b, blen);
     memset(payload + alen + blen, 0, fill + pad8(len) - len);
     put_le(hdr + 8, XXH3_64bits_withSeed(payload, len, get_le(hdr + 8, 8)), 8);
