@@ -51,6 +51,7 @@ struct stored_image {
     char name[32];
     uint8_t *buf;
     uint32_t ds;
+    size_t cap; /* bytes of buf (stored_new reuses it for the next image of the name) */
     size_t len;
     bool known;                 /* digest: encoded here, or validated */
     struct image_digest digest; /* what an incremental image names as its parent */
