@@ -1071,9 +1071,10 @@ struct checker {
     struct image_fault *fault;
     uint32_t index;
     uint64_t offset;
-    uint32_t objects;   /* object records so far */
-    uint16_t prev_type; /* of the previous record (0 before the first) */
-    union image_any prev, cur;
+    uint32_t objects;       /* object records so far */
+    uint16_t prev_type;     /* of the previous record (0 before the first) */
+    union image_any any[2]; /* prev and cur point into it: swapped, not copied, per record */
+    union image_any *prev, *cur;
 };
 
 static long fail_at(struct checker *c, long err, uint64_t offset)
@@ -1088,7 +1089,7 @@ static long fail(struct checker *c, long err)
     return fail_at(c, err, c->offset);
 }
 
-/* Frames and checks the record at c->offset; fills *rec and c->cur. */
+/* Frames and checks the record at c->offset; fills *rec and *c->cur. */
 static long check_record(struct checker *c, struct image_record *rec)
 {
     size_t left = c->len - c->offset;
@@ -1118,10 +1119,10 @@ static long check_record(struct checker *c, struct image_record *rec)
     long err = check_fields(l, rec->payload, &at);
     if (err)
         return fail_at(c, err, c->offset + IMAGE_RECORD_HEADER + at);
-    unpack(l, rec->payload, &c->cur);
-    if ((err = check_local(type, &c->cur, rec->payload)))
+    unpack(l, rec->payload, c->cur);
+    if ((err = check_local(type, c->cur, rec->payload)))
         return fail(c, err);
-    if (type == c->prev_type && (err = check_order(type, &c->cur, &c->prev)))
+    if (type == c->prev_type && (err = check_order(type, c->cur, c->prev)))
         return fail(c, err);
     if (type <= IMAGE_LAST_OBJECT && ++c->objects > IMAGE_MAX_OBJECTS)
         return fail(c, IMAGE_E_TOO_MANY);
@@ -1148,11 +1149,13 @@ static long check_stream(struct checker *c, struct image_view *v)
             *b = (struct image_block){.offset = c->offset, .first = c->index};
         b->count++;
         c->prev_type = rec.type;
+        union image_any *was = c->prev;
         c->prev = c->cur;
+        c->cur = was;
         XXH3_128bits_update(HASH(&digest), c->buf + c->offset, IMAGE_RECORD_HEADER);
         c->offset += IMAGE_RECORD_HEADER + pad8(rec.len);
     }
-    const struct image_end *e = &c->cur.end;
+    const struct image_end *e = &c->cur->end;
     if (e->records != c->index)
         return fail_at(c, IMAGE_E_COUNT, c->offset + IMAGE_RECORD_HEADER);
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&digest));
@@ -1422,6 +1425,8 @@ long image_validate(const void *buf, size_t len, const struct image_digest *pare
     c.len = len;
     c.fault = fault;
     c.index = IMAGE_AT_HEADER;
+    c.cur = &c.any[0];
+    c.prev = &c.any[1];
     memset(view, 0, sizeof(*view));
     if ((err = header_check(buf, len, &view->header, &at)))
         return fail_at(&c, err, at);
