@@ -62,7 +62,7 @@ long ckpt_checkpoint(const char *name, bool incremental, bool stop)
         err = mark_nonzero(incremental);
     uint64_t t2 = sys_instret();
     if (!err)
-        err = snapshot_take();
+        err = snapshot_take(name);
     uint64_t t3 = sys_instret();
     unmap_dataspaces();
     if (err || !stop)

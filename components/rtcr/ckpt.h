@@ -51,6 +51,7 @@ struct stored_image {
     char name[32];
     uint8_t *buf;
     uint32_t ds;
+    size_t cap; /* bytes of buf (stored_new reuses it for the next image of the name) */
     size_t len;
     bool known;                 /* digest: encoded here, or validated */
     struct image_digest digest; /* what an incremental image names as its parent */
@@ -101,10 +102,12 @@ struct thread_entry {
 struct ds_entry {
     struct rtcr_child *c;
     struct rtcr_ds *ds;
-    uint64_t local;      /* attached in rtcr (0: not yet; a checkpoint maps on demand) */
-    uint64_t *dirty;     /* a bit per page written since the last cut; for a full
-                            image then: a bit per page to store (not zero) */
-    const uint8_t *snap; /* its pages to store, in page order, in cut.snapshot */
+    uint64_t local;  /* attached in rtcr (0: not yet; a checkpoint maps on demand) */
+    uint64_t *dirty; /* a bit per page written since the last cut; for a full
+                        image then: a bit per page to store (not zero) */
+    uint8_t *snap;   /* its first stored page: the contents of its first PAGE
+                        record in cut.image (the next one IMAGE_PAGE_SIZE + its
+                        record's framing further: image_record_size(IMAGE_PAGE)) */
 };
 struct cut {
     struct cap_entry caps[CKPT_MAX_CAPS];
@@ -116,8 +119,9 @@ struct cut {
     struct ds_entry dss[CKPT_MAX_DS]; /* every recorded dataspace, once */
     unsigned ds_count;
     uint32_t signal_pending[RTCR_MAX_CHILDREN][RTCR_SIGNALS];
-    uint8_t *snapshot; /* the pages to store, copied while the cut is frozen */
-    uint32_t snapshot_ds;
+    struct stored_image *image; /* the image being made: the snapshot copies the pages to
+                                   store, while the cut is frozen, into its PAGE records */
+    size_t prefix;              /* bytes of it before the first PAGE record */
 };
 extern struct cut cut;
 
@@ -175,10 +179,14 @@ long harvest_dirty(void);
 long mark_nonzero(bool incremental);
 /* Pages the image will hold (the bits set). */
 uint64_t pages_to_store(void);
-/* The in-memory snapshot: every page to store copied into cut.snapshot
- * (rtcr's RAM) while the cut is frozen, so the children can run on while
- * it is encoded; snapshot_drop frees it. */
-long snapshot_take(void);
+/* Pages of dataspace entry e the image will hold. */
+uint64_t entry_pages(const struct ds_entry *e);
+/* The in-memory snapshot, while the cut is frozen: image `name`'s buffer
+ * allocated (encode_reserve) and every page to store copied straight into
+ * its place in it, the contents of its PAGE record, so the children can run
+ * on while the encoder frames and hashes them in place (no second copy, no
+ * second allocation); snapshot_drop frees an image encode_cut did not keep. */
+long snapshot_take(const char *name);
 void snapshot_drop(void);
 
 /* ---- encode.c ---- */
@@ -187,8 +195,14 @@ struct encode_totals {
     bool incremental; /* pages: only the dirty ones (zero or not) */
     unsigned components, threads, pages, zero, clean;
 };
-/* Encodes the captured cut as image `name` in memory (an older one of the
- * name goes); its digest becomes the parent of the next incremental one.
+/* Image `name`'s buffer for the captured cut (an older one of the name
+ * goes): cut.image, room for every record and every page to store;
+ * cut.prefix: the bytes before the first PAGE record (exact: every record
+ * of a type has one size). */
+long encode_reserve(const char *name);
+/* Encodes the captured cut as image `name` into cut.image, whose PAGE
+ * records' contents the snapshot wrote; the image is kept (cut.image NULL
+ * again) and its digest becomes the parent of the next incremental one.
  * *bytes: the image's length. */
 long encode_cut(const char *name, struct encode_totals *tot, struct image_stats *stats,
                 size_t *bytes);

@@ -202,8 +202,8 @@ static long encode_objects(struct image_encoder *enc, struct encode_totals *tot)
 }
 
 /* The records that name objects (attachments, capabilities, badge-table
- * entries) and the pages to store from the snapshot, each type in key order. */
-static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
+ * entries), each type in key order. */
+static long encode_refs(struct image_encoder *enc)
 {
     long err = IMAGE_OK;
     unsigned n = 0;
@@ -234,6 +234,15 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
     qsort(order, cut.table_count, sizeof(order[0]), by_key);
     for (unsigned i = 0; i < cut.table_count && !err; i++)
         err = image_encode_table(enc, &cut.table[order[i].index]);
+    return err;
+}
+
+/* The PAGE records, by dataspace id and page: their contents are in place
+ * (snapshot_take wrote them), hashed and framed where they lie. */
+static long encode_pages(struct image_encoder *enc, struct encode_totals *tot)
+{
+    long err = IMAGE_OK;
+    size_t stride = image_record_size(IMAGE_PAGE);
     for (unsigned i = 0; i < cut.ds_count; i++)
         order[i] = (struct keyed){cut.dss[i].ds->id, i};
     qsort(order, cut.ds_count, sizeof(order[0]), by_key);
@@ -246,7 +255,7 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
                 continue;
             }
             err = image_encode_page(enc, e->ds->id, p, page);
-            page += PAGE;
+            page += stride;
             tot->pages++;
         }
     }
@@ -262,33 +271,53 @@ static long encode_rest(struct image_encoder *enc, struct encode_totals *tot)
         n_;                                                                                        \
     })
 
-/* An upper bound of the image's size: every record and every page (no more:
- * core clears what it gives, and an incremental image is small). */
-static size_t image_bound(void)
+/* Bytes of the image before its first PAGE record: the header and the
+ * records encode_objects and encode_refs write, counted as they count them
+ * (every record of a type has one size). */
+static size_t prefix_size(void)
 {
-    size_t objects = 0, pages = 0;
+    size_t n[IMAGE_PAGE] = {0}, bytes = IMAGE_HEADER_SIZE;
     for (unsigned i = 0; i < RTCR_MAX_CHILDREN; i++) {
         const struct rtcr_child *c = &rtcr.children[i];
-        if (c->used)
-            objects += 2 + USED(c, sessions) + USED(c, ds) + USED(c, gates) + USED(c, signals) +
-                       USED(c, attach) + USED(c, rms);
+        if (!c->used)
+            continue;
+        n[IMAGE_COMPONENT]++;
+        n[IMAGE_SESSION] += USED(c, sessions) - c->sessions[RTCR_S_RM].used;
+        n[IMAGE_REGION_MAP] += 1 + USED(c, rms); /* the address space and managed maps */
+        n[IMAGE_DATASPACE] += USED(c, ds);
+        n[IMAGE_GATE] += USED(c, gates);
+        n[IMAGE_SIGNAL] += USED(c, signals);
+        n[IMAGE_ATTACHMENT] += USED(c, attach);
     }
-    pages = pages_to_store();
-    return IMAGE_HEADER_SIZE + objects * (IMAGE_RECORD_HEADER + 0x100) +
-           cut.thread_count * (IMAGE_RECORD_HEADER + 0x1250) +
-           (cut.cap_count + cut.table_count) * (IMAGE_RECORD_HEADER + 0x18) +
-           pages * (IMAGE_RECORD_HEADER + 0x1010) + 4 * (IMAGE_RECORD_HEADER + 0x40);
+    n[IMAGE_THREAD] = cut.thread_count;
+    n[IMAGE_CAP] = cut.cap_count;
+    n[IMAGE_TABLE] = cut.table_count;
+    for (uint16_t t = IMAGE_COMPONENT; t < IMAGE_PAGE; t++)
+        bytes += n[t] * image_record_size(t);
+    return bytes;
+}
+
+/* Bytes of the whole image: the prefix, the pages, STATS and END. */
+static size_t image_size(void)
+{
+    return cut.prefix + pages_to_store() * image_record_size(IMAGE_PAGE) +
+           image_record_size(IMAGE_STATS) + image_record_size(IMAGE_END);
+}
+
+long encode_reserve(const char *name)
+{
+    long err;
+    cut.prefix = prefix_size();
+    cut.image = stored_new(name, image_size(), &err);
+    return cut.image ? FERRY_OK : err;
 }
 
 long encode_cut(const char *name, struct encode_totals *tot, struct image_stats *stats,
                 size_t *bytes)
 {
+    struct stored_image *im = cut.image;
     long err;
-    size_t bound = image_bound();
-    struct stored_image *im = stored_new(name, bound, &err);
-    if (!im)
-        return err;
-    struct image_buffer sink = {im->buf, bound, 0};
+    struct image_buffer sink = {im->buf, image_size(), 0};
     static struct image_encoder enc;
     struct image_header header = {0, rtcr.ecu, ++sequence, {0, 0}};
     if (tot->incremental)
@@ -298,7 +327,15 @@ long encode_cut(const char *name, struct encode_totals *tot, struct image_stats 
     if (!err)
         err = encode_objects(&enc, tot);
     if (!err)
-        err = encode_rest(&enc, tot);
+        err = encode_refs(&enc);
+    if (!err && enc.offset != cut.prefix) {
+        printf("rtcr: checkpoint '%s': encoding failed: the records before the pages took %lu "
+               "bytes, the snapshot placed them after %lu\n",
+               name, (unsigned long)enc.offset, (unsigned long)cut.prefix);
+        return FERRY_E_INVAL; /* snapshot_drop frees the image */
+    }
+    if (!err)
+        err = encode_pages(&enc, tot);
     stats->pages_stored = tot->pages;
     stats->pages_zero = tot->zero;
     stats->pages_clean = tot->clean;
@@ -310,9 +347,9 @@ long encode_cut(const char *name, struct encode_totals *tot, struct image_stats 
         err = image_encode_end(&enc, &im->digest);
     if (err) {
         printf("rtcr: checkpoint '%s': encoding failed: %s\n", name, image_error_name(err));
-        stored_drop(im);
-        return FERRY_E_INVAL;
+        return FERRY_E_INVAL; /* snapshot_drop frees the image */
     }
+    cut.image = NULL; /* kept */
     im->len = *bytes = sink.len;
     im->known = true;
     base_from_cut(&im->digest);

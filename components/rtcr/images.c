@@ -78,10 +78,20 @@ void stored_drop(struct stored_image *im)
     memset(im, 0, sizeof(*im));
 }
 
-/* A slot for image `name` with room for `len` bytes (an older one of the name goes). */
+/* A slot for image `name` with room for `len` bytes (an older one of the
+ * name goes). Its buffer is reused when it holds len bytes and is at most
+ * twice as large: not allocated, and zeroed by core, again (a checkpoint
+ * taken under the same name again; its bytes are overwritten up to len). */
 struct stored_image *stored_new(const char *name, size_t len, long *err)
 {
     struct stored_image *im = stored_named(name);
+    uint8_t *buf = NULL;
+    uint32_t ds = 0;
+    size_t cap = 0;
+    if (im && im->cap >= len && im->cap / 2 <= len) {
+        buf = im->buf, ds = im->ds, cap = im->cap;
+        im->buf = NULL; /* kept from stored_drop */
+    }
     if (im)
         stored_drop(im);
     for (unsigned i = 0; i < CKPT_MAX_IMAGES && !im; i++)
@@ -93,9 +103,12 @@ struct stored_image *stored_new(const char *name, size_t len, long *err)
         *err = FERRY_E_NOMEM;
         return NULL;
     }
-    im->buf = env_alloc_attached(rtcr.env, len, &im->ds, err);
-    if (!im->buf)
-        return NULL;
+    if (!buf) {
+        cap = len;
+        if (!(buf = env_alloc_attached(rtcr.env, len, &ds, err)))
+            return NULL;
+    }
+    im->buf = buf, im->ds = ds, im->cap = cap;
     im->used = true;
     snprintf(im->name, sizeof(im->name), "%s", name);
     return im;

@@ -262,36 +262,57 @@ long mark_nonzero(bool incremental)
     return FERRY_OK;
 }
 
+uint64_t entry_pages(const struct ds_entry *e)
+{
+    uint64_t n = 0;
+    for (uint64_t w = 0; w < (e->ds->size / PAGE + 63) / 64; w++)
+        n += (uint64_t)__builtin_popcountll(e->dirty[w]);
+    return n;
+}
+
 uint64_t pages_to_store(void)
 {
     uint64_t n = 0;
     for (unsigned i = 0; i < cut.ds_count; i++)
-        for (uint64_t w = 0; w < (cut.dss[i].ds->size / PAGE + 63) / 64; w++)
-            n += (uint64_t)__builtin_popcountll(cut.dss[i].dirty[w]);
+        n += entry_pages(&cut.dss[i]);
     return n;
 }
 
-long snapshot_take(void)
+/* Where each entry's pages go in the image: the contents of PAGE record
+ * `first` (among the page records, which are in dataspace id order) onward. */
+static void place_pages(uint8_t *records)
 {
-    uint64_t pages = pages_to_store();
-    uint8_t *at = NULL;
-    long err = FERRY_OK;
-    cut.snapshot = NULL;
-    if (pages &&
-        !(cut.snapshot = env_alloc_attached(rtcr.env, pages * PAGE, &cut.snapshot_ds, &err)))
+    static uint64_t count[CKPT_MAX_DS];
+    size_t stride = image_record_size(IMAGE_PAGE);
+    for (unsigned i = 0; i < cut.ds_count; i++)
+        count[i] = entry_pages(&cut.dss[i]);
+    for (unsigned i = 0; i < cut.ds_count; i++) {
+        uint64_t first = 0;
+        for (unsigned j = 0; j < cut.ds_count; j++)
+            if (cut.dss[j].ds->id < cut.dss[i].ds->id)
+                first += count[j];
+        cut.dss[i].snap = records + first * stride + IMAGE_PAGE_DATA;
+    }
+}
+
+long snapshot_take(const char *name)
+{
+    long err = encode_reserve(name);
+    if (err)
         return err;
-    at = cut.snapshot;
+    size_t stride = image_record_size(IMAGE_PAGE);
+    place_pages(cut.image->buf + cut.prefix);
     for (unsigned i = 0; i < cut.ds_count; i++) {
         struct ds_entry *e = &cut.dss[i];
         uint64_t n = e->ds->size / PAGE;
-        e->snap = at;
+        uint8_t *at = e->snap;
         for (uint64_t w = 0; w < (n + 63) / 64; w++) {
             for (uint64_t bits = e->dirty[w]; bits; bits &= bits - 1) {
                 uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
                 if (!ds_local(e))
                     return FERRY_E_NOMEM;
                 memcpy(at, (const void *)(e->local + p * PAGE), PAGE);
-                at += PAGE;
+                at += stride;
             }
         }
     }
@@ -300,7 +321,7 @@ long snapshot_take(void)
 
 void snapshot_drop(void)
 {
-    if (cut.snapshot)
-        env_free_attached(rtcr.env, cut.snapshot, cut.snapshot_ds);
-    cut.snapshot = NULL;
+    if (cut.image)
+        stored_drop(cut.image);
+    cut.image = NULL;
 }

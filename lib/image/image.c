@@ -204,7 +204,8 @@ static const struct layout layouts[IMAGE_TYPE_COUNT] = {
     [IMAGE_ATTACHMENT] = LAYOUT("ATTACHMENT", attachment_fields, 0x28, struct image_attachment, 0),
     [IMAGE_CAP] = LAYOUT("CAP", cap_fields, 0x10, struct image_cap, 0),
     [IMAGE_TABLE] = LAYOUT("TABLE", table_fields, 0x18, struct image_table_entry, 0),
-    [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, 0x10, struct image_page, IMAGE_PAGE_SIZE),
+    [IMAGE_PAGE] = LAYOUT("PAGE", page_fields, IMAGE_PAGE_DATA - IMAGE_RECORD_HEADER,
+                          struct image_page, IMAGE_PAGE_SIZE),
     [IMAGE_STATS] = LAYOUT("STATS", stats_fields, 0x40, struct image_stats, 0),
     [IMAGE_END] = LAYOUT("END", end_fields, 0x18, struct image_end, 0),
 };
@@ -227,6 +228,11 @@ static uint32_t record_len(const struct layout *l)
 static uint64_t record_stride(uint16_t type)
 {
     return IMAGE_RECORD_HEADER + pad8(record_len(&layouts[type]));
+}
+
+size_t image_record_size(uint16_t type)
+{
+    return layout_of(type) ? (size_t)record_stride(type) : 0;
 }
 
 static unsigned kind_size(uint8_t kind)
@@ -628,7 +634,7 @@ static long emit_in_place(struct image_encoder *enc, uint8_t hdr[IMAGE_RECORD_HE
     }
     uint8_t *rec = buf->data + buf->len, *payload = rec + IMAGE_RECORD_HEADER;
     memcpy(payload, a, alen);
-    if (blen)
+    if (blen && b != payload + alen) /* else already in place (image_encode_page) */
         memcpy(payload + alen, b, blen);
     memset(payload + alen + blen, 0, fill + pad8(len) - len);
     put_le(hdr + 8, XXH3_64bits_withSeed(payload, len, get_le(hdr + 8, 8)), 8);
@@ -1065,9 +1071,10 @@ struct checker {
     struct image_fault *fault;
     uint32_t index;
     uint64_t offset;
-    uint32_t objects;   /* object records so far */
-    uint16_t prev_type; /* of the previous record (0 before the first) */
-    union image_any prev, cur;
+    uint32_t objects;       /* object records so far */
+    uint16_t prev_type;     /* of the previous record (0 before the first) */
+    union image_any any[2]; /* prev and cur point into it: swapped, not copied, per record */
+    union image_any *prev, *cur;
 };
 
 static long fail_at(struct checker *c, long err, uint64_t offset)
@@ -1082,7 +1089,7 @@ static long fail(struct checker *c, long err)
     return fail_at(c, err, c->offset);
 }
 
-/* Frames and checks the record at c->offset; fills *rec and c->cur. */
+/* Frames and checks the record at c->offset; fills *rec and *c->cur. */
 static long check_record(struct checker *c, struct image_record *rec)
 {
     size_t left = c->len - c->offset;
@@ -1112,10 +1119,10 @@ static long check_record(struct checker *c, struct image_record *rec)
     long err = check_fields(l, rec->payload, &at);
     if (err)
         return fail_at(c, err, c->offset + IMAGE_RECORD_HEADER + at);
-    unpack(l, rec->payload, &c->cur);
-    if ((err = check_local(type, &c->cur, rec->payload)))
+    unpack(l, rec->payload, c->cur);
+    if ((err = check_local(type, c->cur, rec->payload)))
         return fail(c, err);
-    if (type == c->prev_type && (err = check_order(type, &c->cur, &c->prev)))
+    if (type == c->prev_type && (err = check_order(type, c->cur, c->prev)))
         return fail(c, err);
     if (type <= IMAGE_LAST_OBJECT && ++c->objects > IMAGE_MAX_OBJECTS)
         return fail(c, IMAGE_E_TOO_MANY);
@@ -1142,11 +1149,13 @@ static long check_stream(struct checker *c, struct image_view *v)
             *b = (struct image_block){.offset = c->offset, .first = c->index};
         b->count++;
         c->prev_type = rec.type;
+        union image_any *was = c->prev;
         c->prev = c->cur;
+        c->cur = was;
         XXH3_128bits_update(HASH(&digest), c->buf + c->offset, IMAGE_RECORD_HEADER);
         c->offset += IMAGE_RECORD_HEADER + pad8(rec.len);
     }
-    const struct image_end *e = &c->cur.end;
+    const struct image_end *e = &c->cur->end;
     if (e->records != c->index)
         return fail_at(c, IMAGE_E_COUNT, c->offset + IMAGE_RECORD_HEADER);
     XXH128_hash_t d = XXH3_128bits_digest(HASH(&digest));
@@ -1416,6 +1425,8 @@ long image_validate(const void *buf, size_t len, const struct image_digest *pare
     c.len = len;
     c.fault = fault;
     c.index = IMAGE_AT_HEADER;
+    c.cur = &c.any[0];
+    c.prev = &c.any[1];
     memset(view, 0, sizeof(*view));
     if ((err = header_check(buf, len, &view->header, &at)))
         return fail_at(&c, err, at);

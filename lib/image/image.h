@@ -32,11 +32,14 @@
 
 /* ---- format constants ---- */
 
-#define IMAGE_MAGIC            "FERRYIMG" /* 8 bytes at offset 0, no NUL */
-#define IMAGE_VERSION          1u
-#define IMAGE_HEADER_SIZE      64u
-#define IMAGE_RECORD_HEADER    16u
-#define IMAGE_PAGE_SIZE        4096u
+#define IMAGE_MAGIC         "FERRYIMG" /* 8 bytes at offset 0, no NUL */
+#define IMAGE_VERSION       1u
+#define IMAGE_HEADER_SIZE   64u
+#define IMAGE_RECORD_HEADER 16u
+#define IMAGE_PAGE_SIZE     4096u
+#define IMAGE_PAGE_DATA                                                                            \
+    0x20u                           /* a PAGE record's contents: after its header, dataspace       \
+                                       (u32, reserved u32) and index (u64) */
 #define IMAGE_FLAG_INCREMENTAL 0x1u /* header.flags: pages relative to the parent image */
 
 /* String fields: NUL-terminated, NUL-padded (the framework's message sizes). */
@@ -319,6 +322,10 @@ struct image_encoder {
     struct image_hash_state record; /* XXH3-64 of the current record */
 };
 
+/* Bytes of one record of `type` (header, payload, padding); 0 for a type
+ * the codec does not know. Every record of a type has this size. */
+size_t image_record_size(uint16_t type);
+
 /* Starts an image: writes the header. */
 long image_encode_begin(struct image_encoder *enc, image_sink_fn sink, void *ctx,
                         const struct image_header *header);
@@ -333,7 +340,12 @@ long image_encode_signal(struct image_encoder *enc, const struct image_signal *s
 long image_encode_attachment(struct image_encoder *enc, const struct image_attachment *a);
 long image_encode_cap(struct image_encoder *enc, const struct image_cap *c);
 long image_encode_table(struct image_encoder *enc, const struct image_table_entry *e);
-/* A page of IMAGE_PAGE_SIZE bytes; streamed from `data`, not copied. */
+/*
+ * A page of IMAGE_PAGE_SIZE bytes; streamed from `data`, not copied. With
+ * image_buffer_sink, `data` may already lie where the record puts it
+ * (buffer data + len + IMAGE_PAGE_DATA): it is then hashed there and not
+ * copied (rtcr snapshots pages straight into their records).
+ */
 long image_encode_page(struct image_encoder *enc, uint32_t dataspace, uint64_t index,
                        const void *data);
 long image_encode_stats(struct image_encoder *enc, const struct image_stats *s);

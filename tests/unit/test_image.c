@@ -579,6 +579,76 @@ static void hostile_sizes(void **state)
     expect_made(&m, IMAGE_E_PAGE_RANGE, 3);
 }
 
+enum { IN_PLACE_PAGES = 3 };
+
+/* An image of one component with a dataspace of IN_PLACE_PAGES pages into
+ * image_buffer_sink's buffer mem (cap bytes), page p's contents read from
+ * data[p]; *prefix: the bytes before the first PAGE record. Its length. */
+static size_t encode_pages_from(uint8_t *mem, size_t cap, const uint8_t *const *data,
+                                size_t *prefix)
+{
+    struct image_buffer ib = {.data = mem, .cap = cap};
+    struct image_encoder enc;
+    struct image_header h = {.ecu = 7, .sequence = 1};
+    struct image_component c = {.id = 1, .name = "c"};
+    struct image_region_map r = {2, 1, IMAGE_RM_ADDRESS_SPACE, 0, IMAGE_VA_LIMIT};
+    struct image_dataspace d = {3, 1, 0, 0, IN_PLACE_PAGES * IMAGE_PAGE_SIZE};
+    assert_int_equal(image_encode_begin(&enc, image_buffer_sink, &ib, &h), IMAGE_OK);
+    assert_int_equal(image_encode_component(&enc, &c), IMAGE_OK);
+    assert_int_equal(image_encode_region_map(&enc, &r), IMAGE_OK);
+    assert_int_equal(image_encode_dataspace(&enc, &d), IMAGE_OK);
+    *prefix = ib.len;
+    for (unsigned p = 0; p < IN_PLACE_PAGES; p++)
+        assert_int_equal(image_encode_page(&enc, 3, p, data[p]), IMAGE_OK);
+    assert_int_equal(image_encode_end(&enc, NULL), IMAGE_OK);
+    return ib.len;
+}
+
+/* rtcr's snapshot writes each page's contents where its PAGE record puts
+ * them (image_record_size, IMAGE_PAGE_DATA) before the encoder frames them:
+ * a page already in place is hashed there, and the image is byte for byte
+ * the one of pages copied from elsewhere, and valid. */
+static void pages_encoded_in_place(void **state)
+{
+    (void)state;
+    assert_int_equal(image_record_size(IMAGE_COMPONENT), IMAGE_RECORD_HEADER + 0x38);
+    assert_int_equal(image_record_size(IMAGE_PAGE), IMAGE_RECORD_HEADER + 0x1010);
+    assert_int_equal(image_record_size(IMAGE_END), IMAGE_RECORD_HEADER + 0x18);
+    assert_int_equal(image_record_size(0), 0);
+    assert_int_equal(image_record_size(IMAGE_TYPE_COUNT), 0);
+
+    static uint8_t src[IN_PLACE_PAGES][IMAGE_PAGE_SIZE];
+    for (unsigned p = 0; p < IN_PLACE_PAGES; p++)
+        for (unsigned i = 0; i < IMAGE_PAGE_SIZE; i++)
+            src[p][i] = (uint8_t)(p * 7 + i * 13 + 1);
+    const uint8_t *from[IN_PLACE_PAGES] = {src[0], src[1], src[2]};
+    size_t prefix, size = IMAGE_HEADER_SIZE + image_record_size(IMAGE_COMPONENT) +
+                          image_record_size(IMAGE_REGION_MAP) + image_record_size(IMAGE_DATASPACE) +
+                          IN_PLACE_PAGES * image_record_size(IMAGE_PAGE) +
+                          image_record_size(IMAGE_END);
+    uint8_t *copied = malloc(size), *placed = malloc(size);
+    memset(copied, 0xa5, size);
+    assert_int_equal(encode_pages_from(copied, size, from, &prefix), size);
+
+    memset(placed, 0x5a, size);
+    const uint8_t *at[IN_PLACE_PAGES];
+    for (unsigned p = 0; p < IN_PLACE_PAGES; p++) {
+        uint8_t *dst = placed + prefix + p * image_record_size(IMAGE_PAGE) + IMAGE_PAGE_DATA;
+        memcpy(dst, src[p], IMAGE_PAGE_SIZE);
+        at[p] = dst;
+    }
+    size_t placed_prefix;
+    assert_int_equal(encode_pages_from(placed, size, at, &placed_prefix), size);
+    assert_int_equal(placed_prefix, prefix);
+    assert_memory_equal(placed, copied, size);
+
+    struct image_view v;
+    struct image_fault f;
+    assert_int_equal(image_validate(placed, size, NULL, &v, &f), IMAGE_OK);
+    free(copied);
+    free(placed);
+}
+
 static void dangling_duplicate_and_wrong_ids(void **state)
 {
     (void)state;
@@ -922,6 +992,7 @@ int main(void)
         cmocka_unit_test(overlapping_attachments),
         cmocka_unit_test(attachment_ranges),
         cmocka_unit_test(hostile_sizes),
+        cmocka_unit_test(pages_encoded_in_place),
         cmocka_unit_test(dangling_duplicate_and_wrong_ids),
         cmocka_unit_test(table_entries),
         cmocka_unit_test(field_values),
