@@ -281,6 +281,25 @@ static long npd_cap_info(uint32_t task, struct rpc_request *req)
     return FERRY_OK;
 }
 
+/* NPD_CAP_BATCH: the kernel's TASK_CAP_BATCH of the PD's task, its entries
+ * copied from core's UTCB buf into the reply's words (header and `count`
+ * entries only). Kernel errors (E_RANGE: a bad start slot) pass through. */
+static long npd_cap_batch(uint32_t task, struct rpc_request *req)
+{
+    uint64_t slot = FERRY_RPC_MSG(ferry_npd_cap_batch_in, req->mr)->slot;
+    struct ferry_npd_cap_batch_out *out = FERRY_RPC_MSG(ferry_npd_cap_batch_out, req->mr);
+    struct sys_cap_batch b;
+    long err = sys_task_cap_batch(task, slot, FERRY_NPD_CAP_BATCH_MAX, &b);
+    if (err)
+        return err;
+    out->head = (struct ferry_npd_cap_batch_head){b.count, b.next, b.version};
+    for (uint64_t i = 0; i < b.count; i++)
+        out->entry[i] = b.entry[i];
+    req->reply_words = (unsigned)(FERRY_RPC_WORDS(ferry_npd_cap_batch_head) +
+                                  b.count * (sizeof(struct ferry_cap_entry) / 8));
+    return FERRY_OK;
+}
+
 static long npd_dispatch(void *object, struct rpc_request *req)
 {
     struct session *s = container_of((struct core_obj *)object, struct session, pd.native);
@@ -306,6 +325,8 @@ static long npd_dispatch(void *object, struct rpc_request *req)
         req->reply_words = FERRY_RPC_WORDS(ferry_npd_cap_next_out);
         return FERRY_OK;
     }
+    case FERRY_NPD_CAP_BATCH:
+        return npd_cap_batch(task, req);
     case FERRY_NPD_REPORT:
         rpc_reply_cap(req, s->pd.report->obj.sel, FERRY_RIGHT_W | FERRY_RIGHT_G);
         return FERRY_OK;

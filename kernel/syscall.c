@@ -16,6 +16,7 @@
 #include "thread.h"
 #include "timer.h"
 #include "vm.h"
+#include <ferry/capbatch.h>
 #include <ferry/error.h>
 #include <ferry/syscall.h>
 
@@ -237,6 +238,67 @@ static long sys_task_cap_next(struct thread *t)
     if (next < 0)
         return FERRY_E_NOENT;
     RESULT(t, 1, (uint64_t)next);
+    return FERRY_OK;
+}
+
+/* TASK_CAP_BATCH, decode: the start slot and the entry count the caller asked
+ * for, checked before anything is read. */
+static long cap_batch_decode(uint64_t start, uint64_t max)
+{
+    if (start == 0 || start >= CSPACE_SLOTS)
+        return FERRY_E_RANGE; /* slot 0 is never a slot */
+    if (max == 0 || max > FERRY_CAP_BATCH_MAX)
+        return FERRY_E_INVAL; /* 1..FERRY_CAP_BATCH_MAX entries fit the UTCB buf */
+    return FERRY_OK;
+}
+
+/* TASK_CAP_BATCH, invoke: up to `max` entries for the occupied slots of `task`
+ * from `start` on into `out`, ascending; the count is returned, *next is the
+ * first occupied slot after them (0: none). Reads only; absent leaves are
+ * skipped whole. */
+static uint64_t cap_batch(struct task *task, uint64_t start, uint64_t max,
+                          struct ferry_cap_entry *out, uint64_t *next)
+{
+    uint64_t n = 0;
+    for (uint64_t sel = start; sel < CSPACE_SLOTS; sel++) {
+        struct cap *leaf = task->cspace[sel / CSPACE_LEAF_SLOTS];
+        if (!leaf) {
+            sel = (sel / CSPACE_LEAF_SLOTS + 1) * CSPACE_LEAF_SLOTS - 1;
+            continue;
+        }
+        const struct cap *cap = &leaf[sel % CSPACE_LEAF_SLOTS];
+        if (!cap->obj)
+            continue;
+        if (n == max) {
+            *next = sel;
+            return n;
+        }
+        out[n++] = (struct ferry_cap_entry){.slot = (uint32_t)sel,
+                                            .type = (uint8_t)cap->obj->type,
+                                            .rights = (uint8_t)cap->rights,
+                                            .flags = cap->obj->dead ? FERRY_CAP_ENTRY_DEAD : 0,
+                                            .label = kobj_label(cap->obj),
+                                            .id = cap->obj->id};
+    }
+    *next = 0;
+    return n;
+}
+
+/* TASK_CAP_BATCH: the occupied slots of a task from a1 on, at most a2 entries
+ * (struct ferry_cap_entry, capbatch.h) into the caller's UTCB buf; a1 the
+ * count, a2 the next occupied slot (0: none), a3 FERRY_CAP_ENTRY_VERSION. */
+static long sys_task_cap_batch(struct thread *t)
+{
+    LOOKUP(task, t, ARG(t, 0), FERRY_OBJ_TASK, FERRY_RIGHT_R);
+    long err = cap_batch_decode(ARG(t, 1), ARG(t, 2));
+    if (err)
+        return err;
+    uint64_t next;
+    uint64_t n = cap_batch(OBJ(task, struct task), ARG(t, 1), ARG(t, 2),
+                           (struct ferry_cap_entry *)t->utcb->buf, &next);
+    RESULT(t, 1, n);
+    RESULT(t, 2, next);
+    RESULT(t, 3, FERRY_CAP_ENTRY_VERSION);
     return FERRY_OK;
 }
 
@@ -537,6 +599,7 @@ static const syscall_fn syscalls[] = {
     [FERRY_SYS_TASK_UNMAP] = sys_task_unmap,
     [FERRY_SYS_TASK_CAP_INFO] = sys_task_cap_info,
     [FERRY_SYS_TASK_CAP_NEXT] = sys_task_cap_next,
+    [FERRY_SYS_TASK_CAP_BATCH] = sys_task_cap_batch,
     [FERRY_SYS_MEM_MAP] = sys_mem_map,
     [FERRY_SYS_MEM_UNMAP] = sys_mem_unmap,
     [FERRY_SYS_MEM_PROTECT] = sys_mem_protect,

@@ -18,7 +18,7 @@ const char *type_name(uint64_t type)
 }
 
 /* A sibling's gate, dataspace or signal in a slot (the role and the id). */
-static bool resolve_sibling(const struct ferry_npd_cap_info_out *info, struct image_cap *cap)
+static bool resolve_sibling(const struct ferry_cap_entry *info, struct image_cap *cap)
 {
     struct rtcr_child *owner;
     struct rtcr_gate *g;
@@ -40,10 +40,27 @@ static bool resolve_sibling(const struct ferry_npd_cap_info_out *info, struct im
     return true;
 }
 
-/* What slot `slot` of c holds, as a CAP record; false (reported) if rtcr cannot account for it. */
-static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_cap_info_out *info,
-                    struct image_cap *cap)
+/* The pending count of the signal in c's slot `slot` (NPD_CAP_INFO: the batch
+ * does not carry object state) into the cut; false (reported) if core cannot
+ * tell it. */
+static bool capture_pending(struct rtcr_child *c, uint32_t slot, const struct rtcr_signal *s)
 {
+    struct ferry_npd_cap_info_out info;
+    long err = npd_cap_info(c->pc->child.npd, slot, &info);
+    if (err) {
+        printf("rtcr: checkpoint failed: slot %u of '%s': the signal's state: %s\n", slot, c->name,
+               ferry_error_name(err));
+        return false;
+    }
+    cut.signal_pending[c - rtcr.children][s - c->signals] = (uint32_t)info.obj.irq.pending;
+    return true;
+}
+
+/* What slot `info->slot` of c holds, as a CAP record; false (reported) if rtcr cannot account
+ * for it. */
+static bool resolve(struct rtcr_child *c, const struct ferry_cap_entry *info, struct image_cap *cap)
+{
+    uint32_t slot = info->slot;
     *cap = (struct image_cap){.component = c->id,
                               .slot = slot,
                               .type = (uint8_t)info->type,
@@ -77,7 +94,8 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
     } else if (info->type == FERRY_OBJ_IRQ && (s = model_signal_by_badge(c, label))) {
         cap->role = IMAGE_ROLE_SIGNAL;
         cap->object = s->id;
-        cut.signal_pending[c - rtcr.children][s - c->signals] = (uint32_t)info->obj.irq.pending;
+        if (!capture_pending(c, slot, s))
+            return false;
     } else if (info->type == FERRY_OBJ_GATE && (m = model_any_rm_by_badge(label, true, &owner)) &&
                owner == c) {
         cap->role = m->map.badge == label ? IMAGE_ROLE_REGION_MAP : IMAGE_ROLE_MANAGED_DS;
@@ -97,29 +115,31 @@ static bool resolve(struct rtcr_child *c, uint32_t slot, const struct ferry_npd_
     return true;
 }
 
+/* Every occupied slot of c as a CAP entry of the cut: the capability space
+ * read in batches (NPD_CAP_BATCH, FERRY_NPD_CAP_BATCH_MAX slots a core call). */
 long capture_caps(struct rtcr_child *c)
 {
     uint32_t npd = c->pc->child.npd;
-    uint64_t slot = 1, next;
     long err = virt_sync_links(c); /* its services and sessions with siblings */
     if (err) {
         printf("rtcr: checkpoint failed: '%s' has more than %u sessions and services\n", c->name,
                RTCR_SESSIONS - RTCR_S_INITIAL);
         return err;
     }
-    while (npd_cap_next(npd, slot, &next) == FERRY_OK) {
-        struct ferry_npd_cap_info_out info;
-        if ((err = npd_cap_info(npd, next, &info)))
+    struct ferry_npd_cap_batch_out batch;
+    for (uint64_t slot = 1; slot; slot = batch.head.next) {
+        if ((err = npd_cap_batch(npd, slot, &batch)))
             return err;
-        if (cut.cap_count == CKPT_MAX_CAPS)
+        if (batch.head.count > CKPT_MAX_CAPS - cut.cap_count)
             return FERRY_E_NOMEM;
-        struct cap_entry *e = &cut.caps[cut.cap_count];
-        if (!resolve(c, (uint32_t)next, &info, &e->cap))
-            return FERRY_E_BADOBJ;
-        e->c = c;
-        e->label = info.label;
-        cut.cap_count++;
-        slot = next + 1;
+        for (uint64_t i = 0; i < batch.head.count; i++) {
+            struct cap_entry *e = &cut.caps[cut.cap_count];
+            if (!resolve(c, &batch.entry[i], &e->cap))
+                return FERRY_E_BADOBJ;
+            e->c = c;
+            e->label = batch.entry[i].label;
+            cut.cap_count++;
+        }
     }
     return FERRY_OK;
 }

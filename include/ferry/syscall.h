@@ -23,13 +23,16 @@ enum ferry_syscall {
     FERRY_SYS_FACTORY_CREATE = 10, /* a0 factory, a1 type, a2 dest slot, a3.. see below */
 
     /* capability space of a task (own or other) */
-    FERRY_SYS_TASK_MAP = 20,      /* a0 task, a1 own src slot, a2 dest slot, a3 rights mask */
-    FERRY_SYS_TASK_UNMAP = 21,    /* a0 task, a1 slot, a2 flags (FERRY_UNMAP_*) */
-    FERRY_SYS_TASK_CAP_INFO = 22, /* a0 task, a1 slot, a2 FERRY_CAP_INFO_* flags -> a1
-                                     type|rights<<8|FERRY_CAP_*, a2 label, a3 object id;
-                                     with FERRY_CAP_INFO_OBJECT struct ferry_obj_info in
-                                     UTCB buf */
-    FERRY_SYS_TASK_CAP_NEXT = 23, /* a0 task, a1 slot -> a1 first occupied slot >= a1 */
+    FERRY_SYS_TASK_MAP = 20,       /* a0 task, a1 own src slot, a2 dest slot, a3 rights mask */
+    FERRY_SYS_TASK_UNMAP = 21,     /* a0 task, a1 slot, a2 flags (FERRY_UNMAP_*) */
+    FERRY_SYS_TASK_CAP_INFO = 22,  /* a0 task, a1 slot, a2 FERRY_CAP_INFO_* flags -> a1
+                                      type|rights<<8|FERRY_CAP_*, a2 label, a3 object id;
+                                      with FERRY_CAP_INFO_OBJECT struct ferry_obj_info in
+                                      UTCB buf */
+    FERRY_SYS_TASK_CAP_NEXT = 23,  /* a0 task, a1 slot -> a1 first occupied slot >= a1 */
+    FERRY_SYS_TASK_CAP_BATCH = 24, /* a0 task, a1 start slot, a2 max entries -> a1 count, a2
+                                      next occupied slot (0: none), a3 FERRY_CAP_ENTRY_VERSION;
+                                      struct ferry_cap_entry[count] in UTCB buf (capbatch.h) */
 
     /* memory of a task */
     FERRY_SYS_MEM_MAP = 30,     /* a0 task, a1 memory, a2 offset, a3 vaddr, a4 pages, a5 rights */

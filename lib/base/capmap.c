@@ -339,17 +339,18 @@ static int validate_entries(const struct capmap *map)
 static int validate_free_list(const struct capmap *map)
 {
     const struct capmap_entry *entries = entries_of(map);
-    uint32_t free_entries = map->capacity - map->count;
-    uint32_t steps = 0;
-    for (uint32_t i = map->free_head; i != CAPMAP_NIL; i = entries[i].next_free) {
-        if (i >= map->capacity)
-            return CAPMAP_E_INDEX;
+    const uint64_t capacity = map->capacity;
+    uint32_t left = map->capacity - map->count; /* free entries not reached yet */
+    _Static_assert(CAPMAP_NIL >= CAPMAP_MAX_CAPACITY, "NIL is never an index");
+    /* a 64-bit index: no zero-extension per step (the walk is most of a validation) */
+    for (uint64_t i = map->free_head;; i = entries[i].next_free) {
+        if (i >= capacity) /* one test per step for the end and a bad index */
+            return i != CAPMAP_NIL ? CAPMAP_E_INDEX : left == 0 ? CAPMAP_OK : CAPMAP_E_FREE_LIST;
         if (entries[i].refcount != 0)
             return CAPMAP_E_FREE_LIST;
-        if (++steps > free_entries)
+        if (left-- == 0)
             return CAPMAP_E_FREE_CYCLE;
     }
-    return steps == free_entries ? CAPMAP_OK : CAPMAP_E_FREE_LIST;
 }
 
 int capmap_validate(const struct capmap *map, size_t region_size)

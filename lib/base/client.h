@@ -101,6 +101,11 @@ long npd_map(uint32_t npd, uint32_t cap, uint64_t slot, uint64_t rights);
 long npd_unmap(uint32_t npd, uint64_t slot);
 long npd_cap_info(uint32_t npd, uint64_t slot, struct ferry_npd_cap_info_out *info);
 long npd_cap_next(uint32_t npd, uint64_t slot, uint64_t *next);
+/* NPD_CAP_BATCH: up to FERRY_NPD_CAP_BATCH_MAX occupied slots from `slot` on
+ * into *out (head.count entries; head.next the slot to continue from, 0 at the
+ * end). E_INVAL if the reply's count or entry version is not one it knows;
+ * E_RANGE for a start slot outside 1..16383. */
+long npd_cap_batch(uint32_t npd, uint64_t slot, struct ferry_npd_cap_batch_out *out);
 long npd_report(uint32_t npd, uint32_t *ds);
 
 /* ---- CPU session and threads (client/cpu.c) ---- */

@@ -76,8 +76,9 @@ int rpc_pool_index_validate(const struct capmap *index, size_t size)
     int err = capmap_validate(index, size);
     if (err)
         return err;
+    const struct capmap_entry *entries = capmap_entry_at(index, 0);
     for (uint32_t i = 0; i < index->capacity; i++) {
-        const struct capmap_entry *e = capmap_entry_at(index, i);
+        const struct capmap_entry *e = &entries[i];
         if (e->refcount == 0)
             continue;
         if (e->slot != i + 1)

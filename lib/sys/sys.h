@@ -6,6 +6,7 @@
 #ifndef FERRY_SYS_H
 #define FERRY_SYS_H
 
+#include <ferry/capbatch.h>
 #include <ferry/error.h>
 #include <ferry/object.h>
 #include <ferry/objinfo.h>
@@ -125,6 +126,22 @@ static inline long sys_task_cap_next(uint64_t task, uint64_t sel, uint64_t *next
     struct sys_result r = sys_call6(FERRY_SYS_TASK_CAP_NEXT, task, sel, 0, 0, 0, 0);
     if (next)
         *next = r.r1;
+    return r.err;
+}
+/* TASK_CAP_BATCH's results: `count` entries at `entry` (the caller's UTCB buf,
+ * which its next call may reuse), the next occupied slot (0: none) and the
+ * entry layout's version (FERRY_CAP_ENTRY_VERSION). */
+struct sys_cap_batch {
+    uint64_t count, next, version;
+    const struct ferry_cap_entry *entry;
+};
+static inline long sys_task_cap_batch(uint64_t task, uint64_t start, uint64_t max,
+                                      struct sys_cap_batch *out)
+{
+    struct sys_result r = sys_call6(FERRY_SYS_TASK_CAP_BATCH, task, start, max, 0, 0, 0);
+    if (out)
+        *out = (struct sys_cap_batch){
+            r.r1, r.r2, r.r3, (const struct ferry_cap_entry *)(const void *)sys_utcb()->buf};
     return r.err;
 }
 

@@ -64,6 +64,7 @@ static const struct expect expected[] = {
     IN(FERRY_IFACE_NPD, FERRY_NPD_UNMAP, ferry_npd_unmap_in, 0),
     IN(FERRY_IFACE_NPD, FERRY_NPD_CAP_INFO, ferry_npd_cap_info_in, 0),
     IN(FERRY_IFACE_NPD, FERRY_NPD_CAP_NEXT, ferry_npd_cap_next_in, 0),
+    IN(FERRY_IFACE_NPD, FERRY_NPD_CAP_BATCH, ferry_npd_cap_batch_in, 0),
     NONE(FERRY_IFACE_NPD, FERRY_NPD_REPORT, 0),
 
     IN(FERRY_IFACE_CPU, FERRY_CPU_CREATE_THREAD, ferry_cpu_create_thread_in,

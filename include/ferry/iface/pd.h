@@ -29,11 +29,17 @@
  *                   pending count, a gate's queued senders, a thread's configuration and
  *                   block, ...)
  * NPD_CAP_NEXT:  in slot   out slot: the first occupied slot >= it (E_NOENT at the end)
+ * NPD_CAP_BATCH: in slot   out count, next, version, entry[count]: the kernel's
+ *                   TASK_CAP_BATCH of the PD's task from that slot on, at most
+ *                   FERRY_NPD_CAP_BATCH_MAX entries (struct ferry_cap_entry,
+ *                   capbatch.h) in the reply's words; next is the first occupied
+ *                   slot after them (0: none left), version FERRY_CAP_ENTRY_VERSION
  * NPD_REPORT:              out cap[0] the PD's report dataspace
  */
 #ifndef FERRY_IFACE_PD_H
 #define FERRY_IFACE_PD_H
 
+#include <ferry/capbatch.h>
 #include <ferry/objinfo.h>
 #include <ferry/rpc.h>
 
@@ -118,12 +124,37 @@ struct ferry_npd_cap_info_out {
 FERRY_RPC_LAYOUT(ferry_npd_cap_info_in);
 FERRY_RPC_LAYOUT(ferry_npd_cap_info_out);
 
+/* NPD_CAP_BATCH: the entries travel in the reply's words, as many as fit
+ * beside the three header words. Core replies with the header and `count`
+ * entries only. */
+struct ferry_npd_cap_batch_in {
+    uint64_t slot; /* the first slot to look at, 1..16383 */
+};
+struct ferry_npd_cap_batch_head {
+    uint64_t count;   /* entries that follow */
+    uint64_t next;    /* the first occupied slot after them, 0: none */
+    uint64_t version; /* FERRY_CAP_ENTRY_VERSION */
+};
+#define FERRY_NPD_CAP_BATCH_MAX                                                                    \
+    ((FERRY_MSG_WORDS * 8 - sizeof(struct ferry_npd_cap_batch_head)) /                             \
+     sizeof(struct ferry_cap_entry))
+struct ferry_npd_cap_batch_out {
+    struct ferry_npd_cap_batch_head head;
+    struct ferry_cap_entry entry[FERRY_NPD_CAP_BATCH_MAX];
+};
+FERRY_RPC_LAYOUT(ferry_npd_cap_batch_in);
+FERRY_RPC_LAYOUT(ferry_npd_cap_batch_head);
+FERRY_RPC_LAYOUT(ferry_npd_cap_batch_out);
+_Static_assert(FERRY_NPD_CAP_BATCH_MAX == 20, "20 entries beside the header in 64 words");
+_Static_assert(FERRY_NPD_CAP_BATCH_MAX <= FERRY_CAP_BATCH_MAX, "one kernel call fills a reply");
+
 #define FERRY_NPD_RPCS(RPC)                                                                        \
     RPC(FERRY_NPD_MAP, 1, FERRY_RPC_WORDS(ferry_npd_map_in), 1)                                    \
     RPC(FERRY_NPD_UNMAP, 2, FERRY_RPC_WORDS(ferry_npd_unmap_in), 0)                                \
     RPC(FERRY_NPD_CAP_INFO, 3, FERRY_RPC_WORDS(ferry_npd_cap_info_in), 0)                          \
     RPC(FERRY_NPD_CAP_NEXT, 4, FERRY_RPC_WORDS(ferry_npd_cap_next_in), 0)                          \
-    RPC(FERRY_NPD_REPORT, 5, 0, 0)
+    RPC(FERRY_NPD_REPORT, 5, 0, 0)                                                                 \
+    RPC(FERRY_NPD_CAP_BATCH, 6, FERRY_RPC_WORDS(ferry_npd_cap_batch_in), 0)
 FERRY_RPC_ENUM(FERRY_NPD_RPCS);
 FERRY_RPC_SIGS_DECLARE(ferry_npd_sigs, FERRY_NPD_RPCS);
 

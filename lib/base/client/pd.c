@@ -103,3 +103,18 @@ long npd_report(uint32_t npd, uint32_t *ds)
 {
     return rpc_get_cap(npd, FERRY_NPD_REPORT, ds);
 }
+
+long npd_cap_batch(uint32_t npd, uint64_t slot, struct ferry_npd_cap_batch_out *out)
+{
+    FERRY_RPC_MSG(ferry_npd_cap_batch_in, rpc_mr())->slot = slot;
+    long err = client_call(npd, FERRY_NPD_CAP_BATCH, FERRY_RPC_WORDS(ferry_npd_cap_batch_in), 0,
+                           &out->head, FERRY_RPC_WORDS(ferry_npd_cap_batch_head), NULL);
+    if (err)
+        return err;
+    if (out->head.count > FERRY_NPD_CAP_BATCH_MAX || out->head.version != FERRY_CAP_ENTRY_VERSION)
+        return FERRY_E_INVAL; /* not a reply this stub knows how to read */
+    const struct ferry_npd_cap_batch_out *in = FERRY_RPC_MSG(ferry_npd_cap_batch_out, rpc_mr());
+    for (uint64_t i = 0; i < out->head.count; i++)
+        out->entry[i] = in->entry[i];
+    return FERRY_OK;
+}

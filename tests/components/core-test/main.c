@@ -430,6 +430,42 @@ static void test_npd_cap_info(uint32_t npd)
     env_cap_drop(signal);
 }
 
+/* NPD_CAP_BATCH reads the PD's capability space in batches of
+ * FERRY_NPD_CAP_BATCH_MAX: 26 LOG copies across the leaf boundary at 256 take
+ * two batches, and every entry is what NPD_CAP_NEXT and NPD_CAP_INFO say. */
+static void test_npd_cap_batch(uint32_t npd)
+{
+    static struct ferry_npd_cap_batch_out b;
+    bool mapped = true, agree = true;
+    for (uint64_t slot = 240; slot < 266; slot++)
+        mapped &= npd_map(npd, E->log, slot, FERRY_RIGHT_W) == FERRY_OK;
+    check(mapped, "NPD_MAP 26 LOG copies to slots 240..265");
+    unsigned batches = 0, entries = 0;
+    uint64_t want = 1;
+    for (uint64_t slot = 1; slot && agree; slot = b.head.next, batches++) {
+        agree = npd_cap_batch(npd, slot, &b) == FERRY_OK;
+        for (uint64_t i = 0; agree && i < b.head.count; i++, entries++) {
+            struct ferry_npd_cap_info_out info = {0};
+            agree = npd_cap_next(npd, want, &want) == FERRY_OK && b.entry[i].slot == want &&
+                    npd_cap_info(npd, want, &info) == FERRY_OK && info.type == b.entry[i].type &&
+                    info.rights == b.entry[i].rights && info.label == b.entry[i].label &&
+                    info.id == b.entry[i].id && !b.entry[i].flags;
+            want++;
+        }
+    }
+    uint64_t next;
+    check(agree && batches == 2 && entries == 27 && npd_cap_next(npd, want, &next) == FERRY_E_NOENT,
+          "NPD_CAP_BATCH: the task and 26 LOG copies in two batches, as NPD_CAP_NEXT/INFO say");
+    check_err(npd_cap_batch(npd, 257, &b), FERRY_OK, "NPD_CAP_BATCH from slot 257");
+    check(b.head.count == 9 && b.entry[0].slot == 257 && b.entry[8].slot == 265 && !b.head.next,
+          "NPD_CAP_BATCH from 257: slots 257..265, none after");
+    check_err(npd_cap_batch(npd, 0, &b), FERRY_E_RANGE, "NPD_CAP_BATCH from slot 0: E_RANGE");
+    check_err(npd_cap_batch(npd, 16384, &b), FERRY_E_RANGE, "NPD_CAP_BATCH from 16384: E_RANGE");
+    for (uint64_t slot = 240; slot < 266; slot++)
+        mapped &= npd_unmap(npd, slot) == FERRY_OK;
+    check(mapped, "NPD_UNMAP the 26 copies");
+}
+
 static void test_pd(void)
 {
     uint64_t used0, used1, caps0, caps1;
@@ -466,10 +502,13 @@ static void test_pd(void)
     check(info.type == FERRY_OBJ_NONE, "slot 20 empty");
     check_err(npd_cap_next(npd, 8, &next), FERRY_E_NOENT, "NPD_CAP_NEXT at end");
     test_npd_cap_info(npd);
+    test_npd_cap_batch(npd);
     check_err(env_session_close(E, pd), FERRY_OK, "close the PD session");
     quota(E->pd, &used1, &caps1);
     check(used1 == used0 && caps1 == caps0, "its whole quota came back");
     check_err(npd_cap_next(npd, 8, &next), FERRY_E_BADOBJ, "its native PD is dead");
+    struct ferry_npd_cap_batch_out b;
+    check_err(npd_cap_batch(npd, 1, &b), FERRY_E_BADOBJ, "NPD_CAP_BATCH: its native PD is dead");
 }
 
 /* ---- dirty tracking (RM_DIRTY) ---- */

@@ -1,6 +1,6 @@
 /*
  * Kernel capability-space test root task: TASK_MAP, TASK_UNMAP,
- * TASK_CAP_INFO and TASK_CAP_NEXT on the own task and on new tasks, rights,
+ * TASK_CAP_INFO, TASK_CAP_NEXT and TASK_CAP_BATCH on the own task and on new tasks, rights,
  * object ids and FACTORY_CREATE errors; badsel.c uses an empty slot with
  * every call that takes a selector.
  */
@@ -237,6 +237,114 @@ static void test_cap_next(void)
     test_ok("cap_next enumerates exactly the occupied slots");
 }
 
+/* One TASK_CAP_BATCH of `task` from `start`, at most `max` entries: every
+ * entry agrees with TASK_CAP_INFO, the slots ascend from `start`, and the
+ * entries are copied to `out` (the UTCB buf is reused by the next call). */
+static struct sys_cap_batch batch_of(uint64_t task, uint64_t start, uint64_t max,
+                                     struct ferry_cap_entry *out)
+{
+    struct sys_cap_batch b;
+    CHECK_ERR(sys_task_cap_batch(task, start, max, &b), FERRY_OK);
+    CHECK(b.version == FERRY_CAP_ENTRY_VERSION && b.count <= max, "batch: version %lu count %lu",
+          (unsigned long)b.version, (unsigned long)b.count);
+    for (uint64_t i = 0; i < b.count; i++)
+        out[i] = b.entry[i];
+    for (uint64_t i = 0; i < b.count; i++) {
+        const struct ferry_cap_entry *e = &out[i];
+        CHECK(e->slot >= start && (i == 0 || e->slot > out[i - 1].slot),
+              "batch from %lu: entry %lu is slot %u", (unsigned long)start, (unsigned long)i,
+              e->slot);
+        struct sys_cap_info info = runtime_cap_info(task, e->slot);
+        CHECK(info.type == e->type && info.type != FERRY_OBJ_NONE && info.rights == e->rights &&
+                  info.label == e->label && info.id == e->id &&
+                  !!(info.flags & FERRY_CAP_DEAD) == !!(e->flags & FERRY_CAP_ENTRY_DEAD),
+              "slot %u: the batch's entry differs from TASK_CAP_INFO", e->slot);
+    }
+    CHECK(b.next == 0 || (b.count == max && b.next > out[max - 1].slot),
+          "batch from %lu: next %lu after %lu entries", (unsigned long)start, (unsigned long)b.next,
+          (unsigned long)b.count);
+    return b;
+}
+
+/* The slots of one batch are exactly `want` (n of them), then `next`. */
+static void check_batch(uint64_t task, uint64_t start, uint64_t max, const uint64_t *want,
+                        unsigned n, uint64_t next)
+{
+    static struct ferry_cap_entry e[FERRY_CAP_BATCH_MAX];
+    struct sys_cap_batch b = batch_of(task, start, max, e);
+    CHECK(b.count == n && b.next == next, "batch(%lu, %lu): %lu entries, next %lu (want %u, %lu)",
+          (unsigned long)start, (unsigned long)max, (unsigned long)b.count, (unsigned long)b.next,
+          n, (unsigned long)next);
+    for (unsigned i = 0; i < n; i++)
+        CHECK(e[i].slot == want[i], "batch(%lu): entry %u is slot %u, not %lu",
+              (unsigned long)start, i, e[i].slot, (unsigned long)want[i]);
+}
+
+/* Batches across the two-level space's leaves (256 slots each), an empty
+ * space, a full UTCB buf, bad arguments and dead capabilities. */
+static void test_cap_batch(void)
+{
+    uint64_t fresh = runtime_create(FERRY_OBJ_TASK, 0, 0);
+    check_batch(fresh, 1, FERRY_CAP_BATCH_MAX, NULL, 0, 0); /* no leaf at all */
+
+    const uint64_t slots[] = {5, 255, 256, 257, 511, 512, 16383};
+    for (unsigned i = 0; i < ARRAY_SIZE(slots); i++)
+        CHECK_ERR(sys_task_map(fresh, i % 2 ? gate : OWN, slots[i], FERRY_RIGHT_R), FERRY_OK);
+    check_batch(fresh, 1, FERRY_CAP_BATCH_MAX, slots, 7, 0);
+    check_batch(fresh, 1, 2, slots, 2, 256);       /* the last slot of leaf 0, then leaf 1 */
+    check_batch(fresh, 256, 3, slots + 2, 3, 512); /* leaf 1's first and last, then leaf 2 */
+    check_batch(fresh, 6, 1, slots + 1, 1, 256);
+    check_batch(fresh, 513, 1, slots + 6, 1, 0); /* absent leaves skipped to the last slot */
+    check_batch(fresh, 16383, 1, slots + 6, 1, 0);
+    CHECK_ERR(sys_task_unmap(fresh, 16383), FERRY_OK);
+    check_batch(fresh, 513, FERRY_CAP_BATCH_MAX, NULL, 0, 0); /* a leaf left empty */
+
+    /* a full UTCB buf: 130 slots across the leaf boundary at 1024 */
+    uint64_t full = runtime_create(FERRY_OBJ_TASK, 0, 0);
+    static uint64_t many[130];
+    for (unsigned i = 0; i < 130; i++) {
+        many[i] = 1000 + i;
+        CHECK_ERR(sys_task_map(full, gate, many[i], FERRY_RIGHT_R), FERRY_OK);
+    }
+    check_batch(full, 1, FERRY_CAP_BATCH_MAX, many, FERRY_CAP_BATCH_MAX, 1128);
+    check_batch(full, 1128, FERRY_CAP_BATCH_MAX, many + 128, 2, 0);
+
+    /* the own task read in batches is what TASK_CAP_NEXT enumerates */
+    static uint64_t own[SLOTS];
+    static struct ferry_cap_entry e[FERRY_CAP_BATCH_MAX];
+    unsigned n = enumerate(OWN, own, SLOTS), k = 0;
+    for (uint64_t start = 1; start;) {
+        struct sys_cap_batch b = batch_of(OWN, start, 7, e);
+        for (uint64_t i = 0; i < b.count; i++, k++)
+            CHECK(k < n && e[i].slot == own[k], "own task: batch entry %u is slot %u", k,
+                  e[i].slot);
+        start = b.next;
+    }
+    CHECK(k == n, "own task: %u slots in batches, %u through cap_next", k, n);
+
+    /* bad arguments: the start slot E_RANGE, the entry count E_INVAL, no R */
+    const uint64_t bad_start[] = {0, SLOTS, ~0ul};
+    for (unsigned i = 0; i < ARRAY_SIZE(bad_start); i++)
+        CHECK_ERR(sys_task_cap_batch(fresh, bad_start[i], 1, NULL), FERRY_E_RANGE);
+    CHECK_ERR(sys_task_cap_batch(fresh, 1, 0, NULL), FERRY_E_INVAL);
+    CHECK_ERR(sys_task_cap_batch(fresh, 1, FERRY_CAP_BATCH_MAX + 1, NULL), FERRY_E_INVAL);
+    CHECK_ERR(sys_task_cap_batch(fresh, 0, 0, NULL), FERRY_E_RANGE); /* the slot checked first */
+    CHECK_ERR(sys_task_cap_batch(runtime_copy_cap(fresh, FERRY_RIGHT_W), 1, 1, NULL),
+              FERRY_E_NORIGHTS);
+
+    /* a dead capability is listed, flagged */
+    uint64_t victim = runtime_create(FERRY_OBJ_GATE, FERRY_ROOT_SEL_THREAD, 0xdead);
+    CHECK_ERR(sys_task_map(fresh, victim, 300, FERRY_RIGHTS_ALL), FERRY_OK);
+    CHECK_ERR(sys_task_unmap_flags(OWN, victim, FERRY_UNMAP_DESTROY), FERRY_OK);
+    struct sys_cap_batch b = batch_of(fresh, 257, 3, e);
+    CHECK(b.count == 3 && e[0].slot == 257 && !(e[0].flags & FERRY_CAP_ENTRY_DEAD) &&
+              e[1].slot == 300 && e[1].flags == FERRY_CAP_ENTRY_DEAD && e[1].label == 0xdead &&
+              e[1].type == FERRY_OBJ_GATE && e[2].slot == 511 && !e[2].flags,
+          "dead gate: %lu entries, slot %u flags %x", (unsigned long)b.count, e[1].slot,
+          e[1].flags);
+    test_ok("cap_batch: leaves, empty space, full UTCB buf, bad start E_RANGE, dead flagged");
+}
+
 static void test_object_ids(void)
 {
     uint64_t task = runtime_create(FERRY_OBJ_TASK, 0, 0);
@@ -342,6 +450,7 @@ int root_main(const struct ferry_bootinfo *bi)
     test_rights_shrink();
     test_task_rights();
     test_cap_next();
+    test_cap_batch();
     test_object_ids();
     test_factory_errors();
     test_empty_slot_everywhere();
