@@ -267,9 +267,8 @@ static bool server_notify(struct ps_child *server, bool signal)
 static struct ps_session *request_fetched(struct parent_server *ps, struct ps_child *server,
                                           uint64_t ticket)
 {
-    unsigned child = (unsigned)(ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS;
-    struct ps_session *s =
-        child < PS_MAX_CHILDREN ? session_by_ticket(&ps->children[child], ticket) : NULL;
+    struct ps_session *s = &ps->sessions[(ticket & PS_TICKET_ENTRY_MASK) % PS_SESSIONS];
+    s = s->client ? session_by_ticket(s->client, ticket) : NULL;
     return s && s->server == server && s->state == PS_SESSION_FETCHED ? s : NULL;
 }
 
