@@ -739,7 +739,13 @@ static long start_children(unsigned *started)
             continue;
         }
         struct rtcr_child *c = rtcr_child_new();
-        if (c && rtcr_child_create(c, cfg, cfg->name, true) == FERRY_OK) {
+        if (!c) {
+            printf("rtcr: %s:%u: child '%s' not started: rtcr protects at most %u children, "
+                   "%u live\n",
+                   RTCR_CONFIG_MODULE, cfg->line, cfg->name, RTCR_MAX_CHILDREN, RTCR_MAX_CHILDREN);
+            continue;
+        }
+        if (rtcr_child_create(c, cfg, cfg->name, true) == FERRY_OK) {
             (*started)++;
             if (rtcr.verbose)
                 printf("rtcr: started '%s' (ram %lu, caps %lu)\n", cfg->name,

@@ -716,9 +716,10 @@ long virt_sync_links(struct rtcr_child *c)
         v->server = c->id;
         snprintf(v->service, sizeof(v->service), "%s", pc->services[i].name);
     }
-    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++) {
-        struct ps_session *s = &pc->sessions[i];
-        if (s->state != PS_SESSION_OPEN || !s->server || !s->server->alive || !s->slot || s->virt)
+    for (unsigned i = 0; i < PS_SESSIONS; i++) {
+        struct ps_session *s = &pc->ps->sessions[i];
+        if (s->state != PS_SESSION_OPEN || s->client != pc || !s->server || !s->server->alive ||
+            !s->slot || s->virt)
             continue; /* not with a living sibling, or recorded already */
         struct rtcr_session *v = virt_direct(c, 0, 0, 0);
         if (!v)

@@ -27,6 +27,7 @@ struct child_config {
     const char *name;      /* label of its sessions */
     const char *binary;    /* boot module with its ELF */
     uint64_t ram, caps;    /* quota of its PD session */
+    unsigned sessions;     /* parent-server session entries it may hold; 0: PS_CHILD_SESSIONS */
     uint32_t fault_signal; /* if not 0: CPU_EXCEPTION_SIGH of its CPU session, before it runs */
     unsigned arg_count;
     const char *arg_key[FERRY_STARTUP_ARGS], *arg_value[FERRY_STARTUP_ARGS];

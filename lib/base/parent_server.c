@@ -36,10 +36,12 @@ _Static_assert(PS_SERVER_BOUND_US < ENV_SESSION_WAIT_US,
 
 static struct ps_session *session_open_by_badge(struct ps_child *c, uint64_t badge)
 {
-    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
-        if (c->sessions[i].state == PS_SESSION_OPEN &&
-            (c->sessions[i].virt_badge ? c->sessions[i].virt_badge : c->sessions[i].badge) == badge)
-            return &c->sessions[i];
+    for (unsigned i = 0; i < PS_SESSIONS; i++) {
+        struct ps_session *s = &c->ps->sessions[i];
+        if (s->state == PS_SESSION_OPEN && s->client == c &&
+            (s->virt_badge ? s->virt_badge : s->badge) == badge)
+            return s;
+    }
     return NULL;
 }
 
@@ -51,33 +53,49 @@ static bool session_pending(const struct ps_session *s)
 /* The pending entry `ticket` names, if it is one of c's; NULL otherwise. */
 static struct ps_session *session_by_ticket(struct ps_child *c, uint64_t ticket)
 {
-    unsigned entry = (unsigned)(ticket & PS_TICKET_ENTRY_MASK);
-    if (entry / PS_CHILD_SESSIONS != (unsigned)(c - c->ps->children))
-        return NULL;
-    struct ps_session *s = &c->sessions[entry % PS_CHILD_SESSIONS];
-    return ticket && s->ticket == ticket && session_pending(s) ? s : NULL;
+    struct ps_session *s = &c->ps->sessions[(ticket & PS_TICKET_ENTRY_MASK) % PS_SESSIONS];
+    return ticket && s->client == c && s->ticket == ticket && session_pending(s) ? s : NULL;
 }
 
 /* A new ticket for entry s of child c: unique, never 0, and naming the entry. */
 static uint64_t ticket_new(struct ps_child *c, struct ps_session *s)
 {
-    unsigned entry =
-        (unsigned)(c - c->ps->children) * PS_CHILD_SESSIONS + (unsigned)(s - c->sessions);
-    return ++c->ps->next_ticket << PS_TICKET_ENTRY_BITS | entry;
+    return ++c->ps->next_ticket << PS_TICKET_ENTRY_BITS | (uint64_t)(s - c->ps->sessions);
 }
 
 /* The child whose entry the pending s is. */
 static struct ps_child *session_client(struct parent_server *ps, const struct ps_session *s)
 {
-    return &ps->children[(s->ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS];
+    (void)ps;
+    return s->client;
 }
 
+/* A free entry of the pool for c (session_claim makes it c's once it is
+ * used), or NULL if c holds its limit already (else the pool has room:
+ * construct_child reserved c's limit). */
 static struct ps_session *session_free_entry(struct ps_child *c)
 {
-    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
-        if (c->sessions[i].state == PS_SESSION_FREE)
-            return &c->sessions[i];
+    if (c->session_count >= c->session_limit) {
+        printf("'%s' holds %u sessions (and requests), its limit (`sessions` in its "
+               "configuration)\n",
+               c->child.name, c->session_limit);
+        return NULL;
+    }
+    for (unsigned i = 0; i < PS_SESSIONS; i++) {
+        struct ps_session *s = &c->ps->sessions[i];
+        if (s->state == PS_SESSION_FREE)
+            return s;
+    }
     return NULL;
+}
+
+/* Makes the free entry s c's: from here until session_free it counts
+ * against c's limit. Invariant: an entry has a client iff it is not FREE. */
+static void session_claim(struct ps_child *c, struct ps_session *s, enum ps_session_state state)
+{
+    s->client = c;
+    c->session_count++;
+    s->state = state;
 }
 
 static struct ps_service *service_of(struct ps_child *c, const char *name)
@@ -249,9 +267,8 @@ static bool server_notify(struct ps_child *server, bool signal)
 static struct ps_session *request_fetched(struct parent_server *ps, struct ps_child *server,
                                           uint64_t ticket)
 {
-    unsigned child = (unsigned)(ticket & PS_TICKET_ENTRY_MASK) / PS_CHILD_SESSIONS;
-    struct ps_session *s =
-        child < PS_MAX_CHILDREN ? session_by_ticket(&ps->children[child], ticket) : NULL;
+    struct ps_session *s = &ps->sessions[(ticket & PS_TICKET_ENTRY_MASK) % PS_SESSIONS];
+    s = s->client ? session_by_ticket(s->client, ticket) : NULL;
     return s && s->server == server && s->state == PS_SESSION_FETCHED ? s : NULL;
 }
 
@@ -279,6 +296,9 @@ static void session_free(struct ps_session *s)
     if (s->state == PS_SESSION_QUEUED)
         queue_remove(s);
     s->state = PS_SESSION_FREE;
+    if (s->client)
+        s->client->session_count--;
+    s->client = NULL;
     s->server = NULL;
     s->slot = 0;
     s->ticket = 0;
@@ -320,7 +340,7 @@ static long open_at_parent(struct ps_child *c, struct ps_session *s, uint32_t pa
     uint32_t cap;
     if ((err = env_import_cap(&res, &cap)))
         return err;
-    s->state = PS_SESSION_OPEN;
+    session_claim(c, s, PS_SESSION_OPEN);
     s->server = NULL;
     s->slot = cap;
     s->badge = res.cap_badge[0];
@@ -337,7 +357,7 @@ static long open_own(struct ps_child *c, struct ps_session *s)
     long err = env_session(c->ps->env, in.service, in.label, in.args, in.ram, in.caps, &cap);
     if (err)
         return err;
-    s->state = PS_SESSION_OPEN;
+    session_claim(c, s, PS_SESSION_OPEN);
     s->server = NULL;
     s->slot = cap;
     s->badge = env_cap_badge(cap);
@@ -464,7 +484,7 @@ static long do_session(struct ps_child *c, struct rpc_request *req, bool paid)
         return FERRY_E_BUSY; /* not announced yet: the client may ask again */
     }
     log_route(c, service, &route, server->child.name, false);
-    s->state = PS_SESSION_QUEUED;
+    session_claim(c, s, PS_SESSION_QUEUED);
     s->ticket = ticket_new(c, s);
     s->deadline = sys_clock_us() + ps->server_bound_us;
     s->server = server;
@@ -692,18 +712,17 @@ static void check_all_ended(struct parent_server *ps)
 static void server_gone(struct ps_child *server)
 {
     struct parent_server *ps = server->ps;
-    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
-        for (unsigned j = 0; j < PS_CHILD_SESSIONS; j++) {
-            struct ps_session *s = &ps->children[i].sessions[j];
-            if (s->server != server)
-                continue;
-            if (s->state == PS_SESSION_QUEUED || s->state == PS_SESSION_FETCHED) {
-                request_fail(s, FERRY_E_DENIED);
-            } else if (s->slot && (s->state == PS_SESSION_READY || s->state == PS_SESSION_OPEN)) {
-                env_cap_release(s->badge);
-                s->slot = 0;
-            }
+    for (unsigned i = 0; i < PS_SESSIONS; i++) {
+        struct ps_session *s = &ps->sessions[i];
+        if (s->state == PS_SESSION_FREE || s->server != server)
+            continue;
+        if (s->state == PS_SESSION_QUEUED || s->state == PS_SESSION_FETCHED) {
+            request_fail(s, FERRY_E_DENIED);
+        } else if (s->slot && (s->state == PS_SESSION_READY || s->state == PS_SESSION_OPEN)) {
+            env_cap_release(s->badge);
+            s->slot = 0;
         }
+    }
     memset(server->services, 0, sizeof(server->services));
     server->close_count = 0;
     server->untold = false;
@@ -721,9 +740,9 @@ static void child_teardown(struct ps_child *c)
     if (c->ps->verbose)
         log_repeats(c);
     c->alive = false;
-    for (unsigned i = 0; i < PS_CHILD_SESSIONS; i++)
-        if (c->sessions[i].state != PS_SESSION_FREE)
-            session_end(c, &c->sessions[i]);
+    for (unsigned i = 0; i < PS_SESSIONS; i++)
+        if (c->ps->sessions[i].client == c)
+            session_end(c, &c->ps->sessions[i]);
     server_gone(c);
     struct parent_server *ps = c->ps;
     child_destroy(ps->env, &c->child);
@@ -748,7 +767,7 @@ struct ps_session *ps_adopt_session(struct ps_child *client,
     if (!s)
         return NULL;
     session_free(s);
-    s->state = PS_SESSION_OPEN;
+    session_claim(client, s, PS_SESSION_OPEN);
     s->server = server;
     s->slot = slot;
     s->badge = badge;
@@ -864,6 +883,16 @@ static struct ps_child *child_free_entry(struct parent_server *ps)
     return NULL;
 }
 
+/* Session entries of the pool not reserved for a living child. */
+static unsigned sessions_unreserved(const struct parent_server *ps)
+{
+    unsigned reserved = 0;
+    for (unsigned i = 0; i < PS_MAX_CHILDREN; i++)
+        if (ps->children[i].alive)
+            reserved += ps->children[i].session_limit;
+    return reserved < PS_SESSIONS ? PS_SESSIONS - reserved : 0;
+}
+
 /* The entry of a child whose construction or start failed (child.c closed
  * everything) is free again; its fault handler stays for the next one. */
 static void child_entry_release(struct ps_child *c)
@@ -888,6 +917,16 @@ long parent_server_construct_child(struct parent_server *ps, const struct child_
             return err;
         c->fault_ready = true;
     }
+    unsigned limit = cfg->sessions ? cfg->sessions : PS_CHILD_SESSIONS;
+    if (limit > sessions_unreserved(ps)) {
+        printf("child '%s' not started: it may hold %u sessions, the parent server has %u of "
+               "%u left\n",
+               cfg->name, limit, sessions_unreserved(ps), PS_SESSIONS);
+        *failure = (struct child_failure){CHILD_STEP_SLOT, 0};
+        return FERRY_E_CAPQUOTA;
+    }
+    c->session_limit = limit;
+    c->session_count = 0;
     struct child_config cc = *cfg;
     cc.fault_signal = c->fault.signal;
     c->child.parent_obj.iface = &parent_iface;
@@ -950,6 +989,7 @@ void ps_child_config(const struct init_child *cfg, const char *name, struct chil
                                  .binary = cfg->binary,
                                  .ram = cfg->ram,
                                  .caps = cfg->caps,
+                                 .sessions = cfg->sessions,
                                  .arg_count = cfg->arg_count};
     for (unsigned i = 0; i < cfg->arg_count && i < FERRY_STARTUP_ARGS; i++) {
         out->arg_key[i] = cfg->args[i].key;

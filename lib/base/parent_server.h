@@ -22,20 +22,26 @@
 #define FERRY_BASE_PARENT_SERVER_H
 
 #include "child.h"
+#include <config/config.h>
 #include <ferry/iface/parent.h>
 
-#define PS_MAX_CHILDREN    16
-#define PS_CHILD_SESSIONS  16             /* sessions one child holds (and requests pending) */
-#define PS_CHILD_SERVICES  4              /* services one child announces */
-#define PS_CLOSE_QUEUE     16             /* closes waiting for one server to fetch them */
+#define PS_MAX_CHILDREN 16
+#define PS_CHILD_SESSIONS                                                                          \
+    16 /* sessions one child may hold (and requests pending), unless its                           \
+           configuration says `sessions N` (child_config.sessions) */
+#define PS_SESSIONS                                                                                \
+    256                       /* session entries of all children: one pool, each child's           \
+                                 limit reserved from it when the child is constructed */
+#define PS_CHILD_SERVICES  4  /* services one child announces */
+#define PS_CLOSE_QUEUE     16 /* closes waiting for one server to fetch them */
 #define PS_SERVER_BOUND_US (500ul * 1000) /* a server answers a request within 0.5 s */
 
 /* A ticket is a sequence number above PS_TICKET_ENTRY_BITS bits naming the
- * session entry (child index * PS_CHILD_SESSIONS + entry index): a request is
- * found without a search. */
+ * session entry (its index in the pool): a request is found without a search. */
 #define PS_TICKET_ENTRY_BITS 8
 #define PS_TICKET_ENTRY_MASK ((1ull << PS_TICKET_ENTRY_BITS) - 1)
-_Static_assert(PS_MAX_CHILDREN *PS_CHILD_SESSIONS <= 1u << PS_TICKET_ENTRY_BITS,
+_Static_assert(CONFIG_MAX_SESSIONS == PS_SESSIONS, "`sessions N` can ask for the whole pool");
+_Static_assert(PS_SESSIONS <= 1u << PS_TICKET_ENTRY_BITS,
                "a ticket's low bits name every session entry");
 
 struct parent_server;
@@ -115,6 +121,7 @@ enum ps_session_state {
 
 struct ps_session {
     enum ps_session_state state;
+    struct ps_child *client; /* not FREE: whose entry it is */
     uint64_t ticket;         /* QUEUED..FAILED: names the request */
     uint64_t deadline;       /* QUEUED, FETCHED: sys_clock_us() past which it fails */
     long error;              /* FAILED */
@@ -148,7 +155,9 @@ struct ps_child {
                          the others, and is ended once every child without it has ended */
     struct signal_handler fault;
     bool fault_ready;
-    struct ps_session sessions[PS_CHILD_SESSIONS];
+    /* its entries in the parent server's pool: at most session_limit (reserved for it
+     * while it has this entry) are not FREE */
+    unsigned session_limit, session_count;
     /* as a server */
     struct ps_service services[PS_CHILD_SERVICES];
     uint32_t request_signal; /* from PARENT_ANNOUNCE: triggered when requests wait */
@@ -176,6 +185,7 @@ struct parent_server {
     bool started; /* every child of the configuration was tried */
     bool ending;  /* ending the serves_only children: their teardowns do not check again */
     struct ps_child children[PS_MAX_CHILDREN];
+    struct ps_session sessions[PS_SESSIONS]; /* every child's, s->client naming whose */
 };
 
 /* Prepares an empty parent server. */

@@ -62,9 +62,9 @@ struct parser {
     struct token name;        /* as written on its `child` line: maybe empty or invalid */
     unsigned child_line;
     bool child_bad; /* an error on one of its lines: dropped at `end` */
-    /* Line of the first binary / ram / caps / serves-only statement, 0 if none: duplicates,
-     * missing keys. */
-    unsigned binary_line, ram_line, caps_line, serves_only_line;
+    /* Line of the first binary / ram / caps / sessions / serves-only statement, 0 if none:
+     * duplicates, missing keys. */
+    unsigned binary_line, ram_line, caps_line, sessions_line, serves_only_line;
 };
 
 /* ---- strings and messages ---- */
@@ -311,11 +311,18 @@ static void binary_statement(struct parser *p, unsigned line, const struct line 
         copy_token(p->child->binary, l->tok[1]);
 }
 
-/* ram SIZE or caps COUNT. */
-static void quota_statement(struct parser *p, unsigned line, const struct line *l, bool is_ram)
+enum quota_key { QUOTA_RAM, QUOTA_CAPS, QUOTA_SESSIONS };
+
+/* ram SIZE, caps COUNT or sessions COUNT (at most CONFIG_MAX_SESSIONS). */
+static void quota_statement(struct parser *p, unsigned line, const struct line *l,
+                            enum quota_key which)
 {
     struct token key = l->tok[0];
-    if (!first_time(p, line, key, is_ram ? &p->ram_line : &p->caps_line) || !key_value(p, line, l))
+    bool is_ram = which == QUOTA_RAM;
+    unsigned *first = which == QUOTA_RAM    ? &p->ram_line
+                      : which == QUOTA_CAPS ? &p->caps_line
+                                            : &p->sessions_line;
+    if (!first_time(p, line, key, first) || !key_value(p, line, l))
         return;
     uint64_t value = 0;
     switch (parse_number(l->tok[1], is_ram, &value)) {
@@ -332,10 +339,17 @@ static void quota_statement(struct parser *p, unsigned line, const struct line *
         fail(p, line, "%q must be greater than 0", (struct msg_args){.q = {key}});
         return;
     }
-    if (is_ram)
+    if (which == QUOTA_SESSIONS && value > CONFIG_MAX_SESSIONS) {
+        fail(p, line, "%q may be at most %u",
+             (struct msg_args){.q = {key}, .n = CONFIG_MAX_SESSIONS});
+        return;
+    }
+    if (which == QUOTA_RAM)
         p->child->ram = value;
-    else
+    else if (which == QUOTA_CAPS)
         p->child->caps = value;
+    else
+        p->child->sessions = (unsigned)value;
 }
 
 /* route SERVICE parent | route SERVICE denied | route SERVICE child NAME; SERVICE "*": default. */
@@ -516,7 +530,7 @@ static void begin_child(struct parser *p, unsigned line, const struct line *l)
     p->name = l->count >= 2 ? l->tok[1] : (struct token){NULL, 0};
     p->child_line = line;
     p->child_bad = false;
-    p->binary_line = p->ram_line = p->caps_line = p->serves_only_line = 0;
+    p->binary_line = p->ram_line = p->caps_line = p->sessions_line = p->serves_only_line = 0;
     if (cfg->child_count == CONFIG_MAX_CHILDREN) {
         fail(p, line, "too many children (at most %u): %q ignored",
              (struct msg_args){.q = {p->name}, .n = CONFIG_MAX_CHILDREN});
@@ -574,9 +588,11 @@ static void child_statement(struct parser *p, unsigned line, const struct line *
     else if (token_is(key, "binary"))
         binary_statement(p, line, l);
     else if (token_is(key, "ram"))
-        quota_statement(p, line, l, true);
+        quota_statement(p, line, l, QUOTA_RAM);
     else if (token_is(key, "caps"))
-        quota_statement(p, line, l, false);
+        quota_statement(p, line, l, QUOTA_CAPS);
+    else if (token_is(key, "sessions"))
+        quota_statement(p, line, l, QUOTA_SESSIONS);
     else if (token_is(key, "route"))
         route_statement(p, line, l);
     else if (token_is(key, "arg"))

@@ -26,6 +26,7 @@
 #define CONFIG_MAX_CHILDREN 16
 #define CONFIG_MAX_ROUTES   16 /* explicit routes per child; the `route *` default is extra */
 #define CONFIG_MAX_ARGS     8
+#define CONFIG_MAX_SESSIONS 256 /* `sessions N`: a parent server's whole pool (PS_SESSIONS) */
 #define CONFIG_MSG_MAX      192 /* the longest reason handed to the error callback, with NUL */
 #define CONFIG_MAX_STEPS    32  /* rtcr's `step` lines */
 #define CONFIG_STEP_MAX     127 /* a step's text after `step`, without the NUL */
@@ -68,7 +69,8 @@ struct init_child {
     char binary[CONFIG_NAME_MAX + 1]; /* boot module holding its ELF; defaults to name */
     uint64_t ram;                     /* RAM quota in bytes */
     uint64_t caps;                    /* capability quota */
-    unsigned line;                    /* of its `child` line: for init's later messages */
+    unsigned sessions; /* `sessions N`: sessions it may hold at its parent; 0: the default */
+    unsigned line;     /* of its `child` line: for init's later messages */
     struct init_route routes[CONFIG_MAX_ROUTES];
     unsigned route_count;
     struct init_route fallback; /* `route * ...`, or denied with line 0 */

@@ -397,6 +397,25 @@ static void test_sizes(void **state)
     assert_int_equal(parse("child a\n ram 1\n caps 0\nend\n", &errors), 1);
     const struct expected_error want_0[] = {{3, "'caps' must be greater than 0"}, {0, NULL}};
     assert_errors("caps 0", &errors, want_0);
+
+    /* `sessions N`: optional (0 = the parent server's default), 1 to the pool's size. */
+    assert_int_equal(parse("child a\n ram 1\n caps 1\nend\n", &errors), 0);
+    assert_int_equal(cfg.children[0].sessions, 0);
+    assert_int_equal(parse("child a\n ram 1\n caps 1\n sessions 128\nend\n", &errors), 0);
+    assert_int_equal(cfg.children[0].sessions, 128);
+    assert_int_equal(parse("child a\n ram 1\n caps 1\n sessions 256\nend\n", &errors), 0);
+    assert_int_equal(cfg.children[0].sessions, CONFIG_MAX_SESSIONS);
+    assert_int_equal(parse("child a\n ram 1\n caps 1\n sessions 257\nend\n", &errors), 1);
+    const struct expected_error want_big[] = {{4, "'sessions' may be at most 256"}, {0, NULL}};
+    assert_errors("sessions 257", &errors, want_big);
+    assert_int_equal(parse("child a\n ram 1\n caps 1\n sessions 0\nend\n", &errors), 1);
+    const struct expected_error want_s0[] = {{4, "'sessions' must be greater than 0"}, {0, NULL}};
+    assert_errors("sessions 0", &errors, want_s0);
+    assert_int_equal(parse("child a\n ram 1\n caps 1\n sessions 2\n sessions 3\nend\n", &errors),
+                     1);
+    const struct expected_error want_dup[] = {{5, "duplicate 'sessions' (first at line 4)"},
+                                              {0, NULL}};
+    assert_errors("sessions twice", &errors, want_dup);
 }
 
 /* ---- every error, one at a time ---- */
