@@ -6,6 +6,7 @@
 #ifndef FERRY_TESTS_CKPT_H
 #define FERRY_TESTS_CKPT_H
 
+#include <client.h>
 #include <env.h>
 #include <ferry/component.h>
 #include <ferry/object.h>
@@ -46,6 +47,21 @@ static inline void ckpt_spin_us(uint64_t us)
     do
         now = sys_clock_us();
     while (now >= start && now - start < us);
+}
+
+/* A Timer session (slot in *timer) signalling a new signal, returned: the
+ * caller then configures it (periodic or one-shot). Gives up on failure. */
+static inline uint32_t ckpt_timer_signal(uint32_t *timer)
+{
+    uint32_t signal;
+    long err;
+    if ((err = env_session(ckpt_env, "Timer", "", NULL, 8192, 4, timer)))
+        ckpt_fail("Timer session", err);
+    if ((err = env_signal_alloc(ckpt_env, &signal)))
+        ckpt_fail("signal", err);
+    if ((err = timer_sigh(*timer, signal)))
+        ckpt_fail("TIMER_SIGH", err);
+    return signal;
 }
 
 /* "yes" if the gate in `slot` is served by the thread serving the parent

@@ -47,12 +47,7 @@ void component_construct(struct env *env)
 
     uint32_t timer, signal;
     long err;
-    if ((err = env_session(ckpt_env, "Timer", "", NULL, 8192, 4, &timer)))
-        ckpt_fail("Timer session", err);
-    if ((err = env_signal_alloc(ckpt_env, &signal)))
-        ckpt_fail("signal", err);
-    if ((err = timer_sigh(timer, signal)))
-        ckpt_fail("TIMER_SIGH", err);
+    signal = ckpt_timer_signal(&timer);
     struct heap_state *heap = calloc(1, sizeof(*heap) + words * 8);
     if (!heap || !words)
         ckpt_fail("heap buffer", FERRY_E_QUOTA);

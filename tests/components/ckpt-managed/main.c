@@ -121,12 +121,7 @@ void component_construct(struct env *env)
            (unsigned long)at);
     print_served();
 
-    if ((err = env_session(ckpt_env, "Timer", "", NULL, 8192, 4, &timer)))
-        ckpt_fail("Timer session", err);
-    if ((err = env_signal_alloc(ckpt_env, &signal)))
-        ckpt_fail("signal", err);
-    if ((err = timer_sigh(timer, signal)))
-        ckpt_fail("TIMER_SIGH", err);
+    signal = ckpt_timer_signal(&timer);
     if ((err = timer_periodic(timer, period_ms * 1000)))
         ckpt_fail("TIMER_PERIODIC", err);
 
