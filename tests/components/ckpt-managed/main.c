@@ -26,7 +26,9 @@
  * instead of core's (the kernel's TASK_CAP_INFO: the gate's receiver).
  *
  * Arguments: ticks (default 40), period_ms (default 20), kb (default 64),
- * grow (default 30).
+ * grow (default 30), grow_offset (default 0: the third dataspace has that many
+ * pages more, before the one attached into the map: an attachment at a
+ * nonzero offset into its dataspace).
  */
 #include <client.h>
 #include <ferry/iface/rm.h>
@@ -57,17 +59,19 @@ static void idle(void *arg)
         sys_sleep(1000 * 1000);
 }
 
-/* Attaches a fresh RAM dataspace of `pages` pages at `offset` into the managed map. */
-static void attach_ram(uint64_t offset, uint64_t pages)
+/* Attaches `pages` pages of a fresh RAM dataspace of `skip` + `pages` pages,
+ * from its page `skip` on, at `offset` into the managed map. */
+static void attach_ram(uint64_t offset, uint64_t pages, uint64_t skip)
 {
     uint32_t ds;
     uint64_t at;
-    long err = pd_alloc_ram(ckpt_env->pd, pages * PAGE_SIZE, &ds);
+    long err = pd_alloc_ram(ckpt_env->pd, (skip + pages) * PAGE_SIZE, &ds);
     if (err)
         ckpt_fail("PD_ALLOC_RAM", err);
     if (!first_ds)
         first_ds = ds;
-    if ((err = rm_attach(managed, ds, offset, pages * PAGE_SIZE, 0, FERRY_RM_WRITE, &at)))
+    if ((err = rm_attach(managed, ds, offset, pages * PAGE_SIZE, skip * PAGE_SIZE, FERRY_RM_WRITE,
+                         &at)))
         ckpt_fail("RM_ATTACH into the managed map", err);
     if (at != offset)
         ckpt_fail("RM_ATTACH at its offset", FERRY_E_RANGE);
@@ -94,6 +98,7 @@ void component_construct(struct env *env)
     uint64_t want = ckpt_arg("ticks", 40);
     uint64_t period_ms = ckpt_arg("period_ms", 20);
     uint64_t grow = ckpt_arg("grow", 30);
+    uint64_t grow_offset = ckpt_arg("grow_offset", 0);
     map_size = ckpt_arg("kb", 64) * 1024;
     uint64_t last = map_size / PAGE_SIZE - 1, hole = last / 2;
     printf("%s: started\n", ckpt_name);
@@ -105,8 +110,8 @@ void component_construct(struct env *env)
         ckpt_fail("RM session", err);
     if ((err = rm_create(rm_session, map_size, &managed)))
         ckpt_fail("RM_CREATE", err);
-    attach_ram(0, 2);
-    attach_ram(last * PAGE_SIZE, 1);
+    attach_ram(0, 2, 0);
+    attach_ram(last * PAGE_SIZE, 1, 0);
     if ((err = rm_dataspace(managed, &ds)))
         ckpt_fail("RM_DATASPACE", err);
     managed_ds = ds;
@@ -133,7 +138,7 @@ void component_construct(struct env *env)
         if (t == 11)
             print_served(); /* after a restore at tick 10: the restored objects */
         if (t == grow) {
-            attach_ram(hole * PAGE_SIZE, 1);
+            attach_ram(hole * PAGE_SIZE, 1, grow_offset);
             grown = t;
             printf("%s: grew the map at tick %lu\n", ckpt_name, (unsigned long)t);
         }

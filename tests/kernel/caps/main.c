@@ -287,16 +287,18 @@ static void test_cap_batch(void)
     uint64_t fresh = runtime_create(FERRY_OBJ_TASK, 0, 0);
     check_batch(fresh, 1, FERRY_CAP_BATCH_MAX, NULL, 0, 0); /* no leaf at all */
 
-    const uint64_t slots[] = {5, 255, 256, 257, 511, 512, 16383};
+    const uint64_t slots[] = {5, 255, 256, 257, 511, 512, 1024, 16383};
     for (unsigned i = 0; i < ARRAY_SIZE(slots); i++)
         CHECK_ERR(sys_task_map(fresh, i % 2 ? gate : OWN, slots[i], FERRY_RIGHT_R), FERRY_OK);
-    check_batch(fresh, 1, FERRY_CAP_BATCH_MAX, slots, 7, 0);
+    check_batch(fresh, 1, FERRY_CAP_BATCH_MAX, slots, 8, 0);
     check_batch(fresh, 1, 2, slots, 2, 256);       /* the last slot of leaf 0, then leaf 1 */
     check_batch(fresh, 256, 3, slots + 2, 3, 512); /* leaf 1's first and last, then leaf 2 */
     check_batch(fresh, 6, 1, slots + 1, 1, 256);
-    check_batch(fresh, 513, 1, slots + 6, 1, 0); /* absent leaves skipped to the last slot */
-    check_batch(fresh, 16383, 1, slots + 6, 1, 0);
+    check_batch(fresh, 513, 1, slots + 6, 1, 16383); /* absent leaf 3 skipped to leaf 4's first */
+    check_batch(fresh, 1025, 1, slots + 7, 1, 0);    /* absent leaves skipped to the last slot */
+    check_batch(fresh, 16383, 1, slots + 7, 1, 0);
     CHECK_ERR(sys_task_unmap(fresh, 16383), FERRY_OK);
+    CHECK_ERR(sys_task_unmap(fresh, 1024), FERRY_OK);
     check_batch(fresh, 513, FERRY_CAP_BATCH_MAX, NULL, 0, 0); /* a leaf left empty */
 
     /* a full UTCB buf: 130 slots across the leaf boundary at 1024 */

@@ -464,6 +464,53 @@ static void scheduling_order(void)
     printf("fastpath: a thread setting its own priority goes behind its peer: order %s\n", order);
 }
 
+/* A server that takes a call and moves on to its next wait without replying
+ * (its caller's reply is still owed), then echoes one call and parks. */
+static volatile uint64_t forgetful_served;
+static void forgetful_main(void *arg)
+{
+    (void)arg;
+    uint64_t tag, label;
+    CHECK_ERR(sys_ipc_wait(FERRY_TIMEOUT_NEVER, &tag, &label), FERRY_OK);
+    forgetful_served++;
+    CHECK_ERR(sys_ipc_wait(FERRY_TIMEOUT_NEVER, &tag, &label), FERRY_OK);
+    forgetful_served++;
+    (void)sys_ipc_reply_wait(FERRY_TAG(0, 0, PROTO + 1), FERRY_TIMEOUT_NEVER, &tag, &label);
+    park();
+}
+
+static uint64_t forgetful_gate;
+static volatile long abandoned_err = 1; /* no result yet */
+static void abandoned_main(void *arg)
+{
+    (void)arg;
+    uint64_t tag;
+    abandoned_err = sys_ipc_call(forgetful_gate, FERRY_TAG(1, 0, PROTO), FERRY_TIMEOUT_NEVER, &tag);
+    park();
+}
+
+/* A receiver waiting while it owes a reply (it waited again without
+ * replying): the next call is delivered by the slow path, which cancels the
+ * earlier caller's wait for the reply (E_CANCELED); a fastpath that ignored
+ * the owed reply would leave that caller blocked for ever. */
+static void owed_reply(void)
+{
+    uint64_t server = runtime_thread_spawn(forgetful_main, 0, SERVER_PRIO);
+    CHECK(server, "spawn server");
+    forgetful_gate = runtime_alloc_sel();
+    CHECK_ERR(sys_create(FERRY_ROOT_SEL_FACTORY, FERRY_OBJ_GATE, forgetful_gate, server, 0xf0),
+              FERRY_OK);
+    CHECK(runtime_thread_spawn(abandoned_main, 0, CLIENT_PRIO), "spawn client");
+    CHECK(forgetful_served == 1 && abandoned_err == 1, "first call taken, not answered");
+    uint64_t tag;
+    CHECK_ERR(sys_ipc_call(forgetful_gate, FERRY_TAG(1, 0, PROTO), FERRY_TIMEOUT_NEVER, &tag),
+              FERRY_OK);
+    sys_sleep(5 * MS);
+    CHECK(forgetful_served == 2, "second call served");
+    CHECK_ERR(abandoned_err, FERRY_E_CANCELED);
+    printf("fastpath: call to a receiver owing a reply: the earlier caller E_CANCELED, ok\n");
+}
+
 int root_main(const struct ferry_bootinfo *bi)
 {
     (void)bi;
@@ -479,6 +526,7 @@ int root_main(const struct ferry_bootinfo *bi)
     suspension();
     destruction();
     scheduling_order();
+    owed_reply();
     printf("fastpath: all tests passed\n");
     return 0;
 }
