@@ -20,7 +20,10 @@
  * cleared data page` if not.
  *
  * Arguments: mib (default 1), pause_ms (default 300), copy (measure the
- * copies: 1, default; 0 skips them).
+ * copies: 1, default; 0 skips them), small (1: one more page, attached a
+ * second time with a size of 100 bytes, under a page; at `dirtied` a word
+ * is written through that small attachment only, and checked with the rest:
+ * a checkpointer must count a sub-page attachment as its whole page).
  */
 #include <env.h>
 #include <stdio.h>
@@ -34,6 +37,9 @@
 /* Nonzero as loaded, zero from the start of component_construct on. */
 static uint64_t cleared[PAGE / 8]
     __attribute__((aligned(4096))) = {[0 ... PAGE / 8 - 1] = 0x5a5a5a5a5a5a5a5aul};
+
+#define SMALL_BYTES 100 /* the small attachment's size: under a page */
+#define SMALL_WORD  3   /* the word written through it */
 
 static uint64_t pattern(uint64_t word, uint64_t generation)
 {
@@ -113,12 +119,25 @@ void component_construct(struct env *e)
         mem[i] = pattern(i, 0);
     if (ckpt_arg("copy", 1))
         measure_copies(mem, mib, bytes);
+    uint64_t *page = NULL, small_at = 0;
+    if (ckpt_arg("small", 0)) {
+        uint32_t page_ds;
+        long err;
+        page = alloc(PAGE, &page_ds);
+        for (uint64_t i = 0; i < PAGE / 8; i++)
+            page[i] = pattern(i, 0);
+        if ((err = env_attach(ckpt_env, page_ds, FERRY_RM_ANY, SMALL_BYTES, 0, FERRY_RM_WRITE,
+                              &small_at)))
+            ckpt_fail("attaching 100 bytes of the page", err);
+    }
     printf("%s: touched %lu MiB\n", ckpt_name, (unsigned long)mib);
 
     sys_sleep(pause_ms * 1000);
     uint64_t dirtied = 0;
     for (uint64_t p = 0; p < pages; p += DIRTY_EVERY, dirtied++)
         mem[p * (PAGE / 8)] = pattern(p * (PAGE / 8), 1);
+    if (page) /* through the small attachment only */
+        ((volatile uint64_t *)small_at)[SMALL_WORD] = pattern(SMALL_WORD, 1);
     printf("%s: dirtied %lu of %lu pages\n", ckpt_name, (unsigned long)dirtied,
            (unsigned long)pages);
     for (;;) {
@@ -129,6 +148,8 @@ void component_construct(struct env *e)
             any |= cleared[i];
         if (any)
             printf("%s: memory CORRUPT in the cleared data page\n", ckpt_name);
+        else if (page && page[SMALL_WORD] != pattern(SMALL_WORD, 1))
+            printf("%s: memory CORRUPT in the page written through 100 bytes\n", ckpt_name);
         else if (bad == words)
             printf("%s: memory intact\n", ckpt_name);
         else
