@@ -65,16 +65,6 @@ struct rtcr_signal *model_signal_by_badge(struct rtcr_child *c, uint64_t badge)
     MODEL_FIND(c->signals, badge, badge);
 }
 
-struct rtcr_ds *model_ds_by_id(struct rtcr_child *c, uint32_t id)
-{
-    MODEL_FIND(c->ds, id, id);
-}
-
-struct rtcr_thread *model_thread_by_id(struct rtcr_child *c, uint32_t id)
-{
-    MODEL_FIND(c->threads, id, id);
-}
-
 struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id)
 {
     MODEL_FIND(c->signals, id, id);
@@ -162,11 +152,6 @@ struct rtcr_rm *model_rm_add(struct rtcr_child *c, uint32_t id, uint32_t session
         m->child = c;
     }
     return m;
-}
-
-struct rtcr_rm *model_rm_by_id(struct rtcr_child *c, uint32_t id)
-{
-    MODEL_FIND(c->rms, id, id);
 }
 
 struct rtcr_rm *model_any_rm_by_badge(uint64_t badge, bool ds_too, struct rtcr_child **owner)

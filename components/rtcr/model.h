@@ -173,12 +173,10 @@ struct rtcr_ds *model_ds_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_thread *model_thread_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_gate *model_gate_by_badge(struct rtcr_child *c, uint64_t badge);
 struct rtcr_signal *model_signal_by_badge(struct rtcr_child *c, uint64_t badge);
-struct rtcr_ds *model_ds_by_id(struct rtcr_child *c, uint32_t id);
 /* The same over every protected child (a sibling's object); *owner if found. */
 struct rtcr_ds *model_any_ds_by_badge(uint64_t badge, struct rtcr_child **owner);
 struct rtcr_gate *model_any_gate_by_badge(uint64_t badge, struct rtcr_child **owner);
 struct rtcr_signal *model_any_signal_by_badge(uint64_t badge, struct rtcr_child **owner);
-struct rtcr_thread *model_thread_by_id(struct rtcr_child *c, uint32_t id);
 struct rtcr_signal *model_signal_by_id(struct rtcr_child *c, uint32_t id);
 
 /* New records (NULL if the child's table is full); `id` 0 draws a new one. */
@@ -207,7 +205,6 @@ struct rtcr_rm *model_rm_add(struct rtcr_child *c, uint32_t id, uint32_t session
 /* The managed region map whose map (or, ds_too, dataspace) has the virtual
  * badge `badge`, over every protected child; *owner if found. */
 struct rtcr_rm *model_any_rm_by_badge(uint64_t badge, bool ds_too, struct rtcr_child **owner);
-struct rtcr_rm *model_rm_by_id(struct rtcr_child *c, uint32_t id);
 /* Frees the record, its attachments and where it is attached, its virtual
  * objects and rtcr's references. */
 void model_rm_free(struct rtcr_rm *m);

@@ -245,15 +245,15 @@ static struct {
     uint32_t start_ms;
 } sink;
 
-/* The receiver's bench line: this ECU's instructions per received byte. */
-static void sink_bench(uint32_t ms)
+/* A `bench: tcp_WHAT` line: this ECU's instructions awake since start_instret
+ * per payload byte (the sender's and the receiver's). */
+static void bench_line(const char *what, uint64_t bytes, uint64_t start_instret, uint32_t ms)
 {
-    uint64_t n = sys_instret() - net.asleep - sink.start_instret;
-    printf("bench: tcp_recv %llu bytes, %llu instructions awake, %llu.%02llu per byte, %u ms guest "
+    uint64_t n = sys_instret() - net.asleep - start_instret;
+    printf("bench: tcp_%s %llu bytes, %llu instructions awake, %llu.%02llu per byte, %u ms guest "
            "time\n",
-           (unsigned long long)sink.bytes, (unsigned long long)n,
-           (unsigned long long)(n / sink.bytes), (unsigned long long)(n * 100 / sink.bytes % 100),
-           (unsigned)ms);
+           what, (unsigned long long)bytes, (unsigned long long)n, (unsigned long long)(n / bytes),
+           (unsigned long long)(n * 100 / bytes % 100), (unsigned)ms);
 }
 
 static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -263,7 +263,7 @@ static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
     if (!p) { /* the sender closed: the transfer is complete */
         uint32_t ms = ferry_net_now_ms() - sink.start_ms;
         if (bench && sink.bytes) {
-            sink_bench(ms);
+            bench_line("recv", sink.bytes, sink.start_instret, ms);
         } else {
             printf("tcp: received %llu bytes in %u ms, fnv1a %016llx, expected %016llx\n",
                    (unsigned long long)sink.bytes, (unsigned)ms, (unsigned long long)sink.sum,
@@ -446,17 +446,6 @@ static err_t source_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-/* The sender's bench line: this ECU's instructions per payload byte. */
-static void source_bench(uint32_t ms)
-{
-    uint64_t n = sys_instret() - net.asleep - src.start_instret;
-    printf("bench: tcp_send %llu bytes, %llu instructions awake, %llu.%02llu per byte, %u ms guest "
-           "time\n",
-           (unsigned long long)src.acked, (unsigned long long)n,
-           (unsigned long long)(n / src.acked), (unsigned long long)(n * 100 / src.acked % 100),
-           (unsigned)ms);
-}
-
 /*
  * Sends `total` bytes to the peer's sink. Returns false when the connection
  * broke (reported with its cause): reset or aborted by lwIP, or, when
@@ -498,7 +487,7 @@ static bool tcp_send_test(bool stall_abort)
     }
     uint32_t ms = ferry_net_now_ms() - src.start_ms;
     if (bench)
-        source_bench(ms);
+        bench_line("send", src.acked, src.start_instret, ms);
     printf("tcp: sent %llu bytes in %u ms, fnv1a %016llx\n", (unsigned long long)src.acked,
            (unsigned)ms, (unsigned long long)src.sum);
     return true;
